@@ -1,0 +1,1 @@
+"""Tong (通): a real-time public discussion server."""

@@ -1,0 +1,125 @@
+"""create_app(settings) -> Starlette. The lifespan builds the engine, broker and hub, and stops them."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from server.accounts import Passwords
+from server.broker import Broker, broker_from_url
+from server.database import Database
+from server.discussion import Discussion
+from server.errors import DomainError, RateLimited
+from server.hub import Hub
+from server.metrics import Metrics
+from server.middleware import SameOriginMiddleware
+from server.publisher import Publisher
+from server.reading import Reader
+from server.review import Review
+from server.routes import api, ops, pages, staff, ws
+from server.settings import Settings
+
+log = logging.getLogger("tong")
+
+
+@dataclass
+class Services:
+    settings: Settings
+    db: Database
+    broker: Broker
+    metrics: Metrics
+    hub: Hub
+    reader: Reader
+    discussion: Discussion
+    review: Review
+
+
+def build_services(settings: Settings) -> Services:
+    secret = settings.resolved_secret().encode()
+    db = Database(settings.effective_database_url)
+    metrics = Metrics()
+    broker = broker_from_url(settings.redis_url, uuid.uuid4().hex, settings.redis_prefix)
+    publisher = Publisher(broker, metrics)
+    reader = Reader(db, secret, settings.page_limit_max)
+    passwords = Passwords(settings.argon2_time_cost, settings.argon2_memory_cost)
+    discussion = Discussion(db, publisher, settings, secret, passwords)
+    hub = Hub(broker, reader, settings, metrics)
+    review = Review(db, reader, publisher, hub.presence)
+    hub.set_stats_source(review.stats)
+    return Services(settings, db, broker, metrics, hub, reader, discussion, review)
+
+
+def error_body(code: str, message: str, fields: dict[str, str] | None = None) -> dict[str, object]:
+    return {"error": {"code": code, "message": message, "fields": fields or {}}}
+
+
+async def domain_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, DomainError)
+    headers = {"retry-after": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
+    return JSONResponse(error_body(exc.code, exc.message, exc.fields), exc.status, headers=headers)
+
+
+HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 400: "bad_request", 413: "too_large"}
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    code = HTTP_CODES.get(exc.status_code, "http_error")
+    return JSONResponse(error_body(code, str(exc.detail)), exc.status_code, headers=exc.headers)
+
+
+async def database_error(request: Request, exc: Exception) -> Response:
+    log.error("database error on %s %s: %s", request.method, request.url.path, exc)
+    if isinstance(exc, IntegrityError):
+        return JSONResponse(error_body("conflict", "the change conflicts with stored data"), 409)
+    return JSONResponse(error_body("unavailable", "the database is unavailable; try again"), 503)
+
+
+async def server_error(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return JSONResponse(error_body("internal_error", "something went wrong on our side"), 500)
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    settings = settings or Settings()
+    services = build_services(settings)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await services.db.create_all()
+        await services.hub.start()
+        try:
+            yield
+        finally:
+            await services.hub.stop()
+            await services.db.dispose()
+
+    app = Starlette(
+        routes=[*api.routes, *staff.routes, *ws.routes, *ops.routes, *pages.routes()],
+        lifespan=lifespan,
+        exception_handlers={
+            DomainError: domain_error,
+            HTTPException: http_error,
+            IntegrityError: database_error,
+            OperationalError: database_error,
+            ProgrammingError: database_error,
+            Exception: server_error,
+        },
+    )
+    app.state.services = services
+    app.add_middleware(SameOriginMiddleware, allowed_origins=settings.allowed_origins)
+    return app
+
+
+def create_app_from_env() -> Starlette:
+    """The factory uvicorn imports in each worker process."""
+    return create_app(Settings())

@@ -1,0 +1,19 @@
+"""Brokers: the backend is picked from the URL scheme; redis is imported only when used."""
+
+from __future__ import annotations
+
+from server.broker.base import Broker, BrokerUnavailable
+from server.broker.memory import MemoryBroker
+
+
+def broker_from_url(url: str, process_id: str, prefix: str = "tong:") -> Broker:
+    if not url or url.startswith("memory:"):
+        return MemoryBroker()
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        from server.broker.redis import RedisBroker
+
+        return RedisBroker(url, process_id, prefix)
+    raise ValueError(f"unsupported broker URL {url!r}: use redis://host:port/db or leave REDIS_URL unset")
+
+
+__all__ = ["Broker", "BrokerUnavailable", "MemoryBroker", "broker_from_url"]

@@ -1,0 +1,140 @@
+"""Channel names, the frames of the WebSocket contract, and the envelope they travel in between processes.
+
+Every frame is serialised once, where it is generated, and the same text goes to every watcher.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from typing import Any, Final
+
+BOARD: Final = "board"
+STAFF: Final = "staff"
+THREAD_PREFIX: Final = "thread:"
+
+# Event types that take the next seq of their thread channel.
+SEQUENCED_EVENTS: Final = frozenset(
+    {
+        "comment.created",
+        "comment.hidden",
+        "comment.restored",
+        "answer.posted",
+        "thread.status_changed",
+        "thread.updated",
+    }
+)
+
+
+def thread_channel(thread_id: int) -> str:
+    return f"{THREAD_PREFIX}{thread_id}"
+
+
+def parse_thread_channel(channel: str) -> int | None:
+    """The thread id of `thread:{id}`, or None when the name is not a valid thread channel."""
+    if not channel.startswith(THREAD_PREFIX):
+        return None
+    digits = channel[len(THREAD_PREFIX) :]
+    if not digits.isdigit() or len(digits) > 18 or digits.startswith("0"):
+        return None
+    return int(digits)
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def event_frame(channel: str, event: str, data: dict[str, Any], seq: int | None = None) -> str:
+    frame: dict[str, Any] = {"type": "event", "channel": channel}
+    if seq is not None:
+        frame["seq"] = seq
+    frame["event"] = event
+    frame["data"] = data
+    return dumps(frame)
+
+
+def subscribed_frame(channel: str, seq: int | None) -> str:
+    frame: dict[str, Any] = {"type": "subscribed", "channel": channel}
+    if seq is not None:
+        frame["seq"] = seq
+    return dumps(frame)
+
+
+def unsubscribed_frame(channel: str) -> str:
+    return dumps({"type": "unsubscribed", "channel": channel})
+
+
+def counts_frame(channel: str, data: dict[str, Any]) -> str:
+    return dumps({"type": "counts", "channel": channel, "data": data})
+
+
+def resync_frame(channel: str) -> str:
+    return dumps({"type": "resync", "channel": channel})
+
+
+def stats_frame(data: dict[str, Any]) -> str:
+    return dumps({"type": "stats", "channel": STAFF, "data": data})
+
+
+def error_frame(code: str, message: str, channel: str | None = None) -> str:
+    frame: dict[str, Any] = {"type": "error", "code": code, "message": message}
+    if channel is not None:
+        frame["channel"] = channel
+    return dumps(frame)
+
+
+# --- The envelope between processes -------------------------------------------------------------
+# One header line, then the frame text: the hub reads the header without parsing the frame.
+#   E <seq> <t>\n<frame>  a sequenced thread event, published at unix time t (for the lag metric)
+#   F <t>\n<frame>        a frame passed on as is (board, staff)
+#   C <json>\n            counts changed: {"thread": true, "comments": [ids]}
+#   P\n                   watcher presence changed on the channel
+#   U <thread_id>\n       a thread summary changed (board)
+
+
+@dataclass(frozen=True, slots=True)
+class Envelope:
+    kind: str
+    seq: int = 0
+    frame: str = ""
+    meta: Any = None
+    published_at: float = 0.0
+
+
+def encode_event(seq: int, frame: str) -> bytes:
+    return f"E {seq} {time.time():.6f}\n{frame}".encode()
+
+
+def encode_frame(frame: str) -> bytes:
+    return f"F {time.time():.6f}\n{frame}".encode()
+
+
+def encode_counts(thread: bool, comment_ids: list[int]) -> bytes:
+    return f"C {dumps({'thread': thread, 'comments': comment_ids})}\n".encode()
+
+
+def encode_presence() -> bytes:
+    return b"P\n"
+
+
+def encode_summary(thread_id: int) -> bytes:
+    return f"U {thread_id}\n".encode()
+
+
+def decode(message: bytes) -> Envelope:
+    text = message.decode()
+    header, _, body = text.partition("\n")
+    kind, _, arg = header.partition(" ")
+    if kind == "E":
+        seq, _, published = arg.partition(" ")
+        return Envelope("E", seq=int(seq), frame=body, published_at=float(published or 0))
+    if kind == "F":
+        return Envelope("F", frame=body, published_at=float(arg or 0))
+    if kind == "C":
+        return Envelope("C", meta=json.loads(arg))
+    if kind == "P":
+        return Envelope("P")
+    if kind == "U":
+        return Envelope("U", meta=int(arg))
+    raise ValueError(f"unknown envelope kind {kind!r}")

@@ -1,0 +1,178 @@
+"""`tong`: serve, accounts, db, demo (and bench, export, audit where installed)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from collections.abc import Callable, Sequence
+
+from pydantic import ValidationError
+
+from server.settings import Settings
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as exc:
+        messages = "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
+        raise SystemExit(f"tong: configuration error: {messages}") from None
+
+
+async def _with_services(settings: Settings, work: Callable[..., object]) -> object:
+    from server.app import build_services
+
+    services = build_services(settings)
+    try:
+        await services.db.create_all()
+        return await work(services)  # type: ignore[misc]
+    finally:
+        await services.broker.stop()
+        await services.db.dispose()
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from server.serving import uvicorn_config
+
+    settings = _settings()
+    if args.workers > 1 and not settings.redis_url:
+        print(
+            "tong: --workers above 1 needs REDIS_URL: without a shared broker, processes could not "
+            "see each other's events. Set REDIS_URL=redis://127.0.0.1:6379/0 or use one worker.",
+            file=sys.stderr,
+        )
+        return 2
+    if args.demo:
+        from server import demo
+
+        seeded = asyncio.run(_with_services(settings, demo.seed))
+        print("Demo data seeded." if seeded else "Demo data already present.")
+        print(demo.credentials())
+    print(
+        f"Tong at http://{args.host}:{args.port}  (database: {_redact(settings.effective_database_url)}, "
+        f"broker: {'redis' if settings.redis_url else 'in-process'})",
+        flush=True,
+    )
+    uvicorn.Server(uvicorn_config(settings, args.host, args.port, args.workers)).run()
+    return 0
+
+
+def _redact(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def cmd_accounts_create(args: argparse.Namespace) -> int:
+    from server.errors import DomainError
+
+    if not args.password_stdin:
+        print("tong: pass the password on standard input with --password-stdin", file=sys.stderr)
+        return 2
+    password = sys.stdin.readline().rstrip("\n")
+    logins = [args.login] if args.count is None else [f"{args.login}-{i}" for i in range(1, args.count + 1)]
+
+    async def create(services: object) -> object:
+        return await services.discussion.create_accounts(  # type: ignore[attr-defined]
+            logins, password, args.kind, args.role or [], args.department
+        )
+
+    try:
+        created = asyncio.run(_with_services(_settings(), create))
+    except DomainError as exc:
+        print(f"tong: {exc.message}", file=sys.stderr)
+        return 1
+    print(
+        f"created {len(created)} {args.kind} account(s): {logins[0]}"
+        + (f" … {logins[-1]}" if len(logins) > 1 else "")
+    )  # type: ignore[arg-type]
+    return 0
+
+
+def cmd_db_init(args: argparse.Namespace) -> int:
+    from server.database import Database
+
+    async def init() -> None:
+        db = Database(_settings().effective_database_url)
+        try:
+            await db.create_all()
+        finally:
+            await db.dispose()
+
+    asyncio.run(init())
+    print("tables created")
+    return 0
+
+
+def cmd_db_schema(args: argparse.Namespace) -> int:
+    from server.schema import postgresql_ddl
+
+    sys.stdout.write(postgresql_ddl())
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from server import demo
+
+    seeded = asyncio.run(_with_services(_settings(), demo.seed))
+    print("Demo data seeded." if seeded else "Demo data already present.")
+    print(demo.credentials())
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tong", description="Tong (通): real-time public discussion server")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the server")
+    serve.add_argument("--host", default=os.environ.get("TONG_HOST", "127.0.0.1"))
+    serve.add_argument("--port", type=int, default=int(os.environ.get("TONG_PORT", "8000")))
+    serve.add_argument("--workers", type=int, default=1, help="processes (above 1 needs REDIS_URL)")
+    serve.add_argument("--demo", action="store_true", help="seed demo data in Korean first (once)")
+    serve.set_defaults(func=cmd_serve)
+
+    accounts = commands.add_parser("accounts", help="manage accounts").add_subparsers(
+        dest="action", required=True
+    )
+    create = accounts.add_parser("create", help="create an account (or --count numbered ones)")
+    create.add_argument("login")
+    create.add_argument("--kind", required=True, choices=["company", "agency", "staff"])
+    create.add_argument("--role", action="append", choices=["moderator", "admin"])
+    create.add_argument("--department")
+    create.add_argument("--count", type=int, help="create LOGIN-1 … LOGIN-N sharing the password")
+    create.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    create.set_defaults(func=cmd_accounts_create)
+
+    db = commands.add_parser("db", help="database").add_subparsers(dest="action", required=True)
+    db.add_parser("init", help="create the tables").set_defaults(func=cmd_db_init)
+    db.add_parser("schema", help="print the PostgreSQL DDL").set_defaults(func=cmd_db_schema)
+
+    commands.add_parser("demo", help="seed demo data (once)").set_defaults(func=cmd_demo)
+
+    _register_optional(commands)
+    return parser
+
+
+def _register_optional(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Commands that live in their own modules register themselves here."""
+    import importlib
+
+    for module in ("server.bench.command", "server.export"):
+        try:
+            importlib.import_module(module).register(commands)
+        except ModuleNotFoundError as exc:
+            if exc.name is None or not module.startswith(exc.name):
+                raise
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,110 @@
+"""The async engine and sessions: SQLite (aiosqlite) embedded, PostgreSQL (asyncpg) in production."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlmodel import SQLModel
+
+from server import models  # noqa: F401  (registers the tables on SQLModel.metadata)
+
+# A writer waits this long for another process's write lock before SQLite gives up.
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+class Database:
+    """Two session factories: `read` for queries, `write` for transactions that change data.
+
+    On SQLite every write transaction starts with BEGIN IMMEDIATE through a single pooled
+    connection: writers queue in-process instead of failing with "database is locked" when a
+    deferred transaction tries to upgrade its lock, and other processes wait on busy_timeout.
+    PostgreSQL needs no such care: row locks order the writers.
+    """
+
+    def __init__(self, url: str, *, pool_size: int = 20, echo: bool = False) -> None:
+        self.url = url
+        self.dialect = make_url(url).get_backend_name()
+        if self.dialect == "sqlite":
+            _ensure_sqlite_dir(url)
+            self.engine = _sqlite_engine(url, immediate=False, pool_size=4, echo=echo)
+            self.write_engine = _sqlite_engine(url, immediate=True, pool_size=1, echo=echo)
+        else:
+            self.engine = create_async_engine(
+                url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, echo=echo
+            )
+            self.write_engine = self.engine
+        self._read = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
+        self._write = async_sessionmaker(self.write_engine, class_=AsyncSession, expire_on_commit=False)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.dialect == "sqlite"
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        async with self._read() as session:
+            yield session
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """A write transaction: committed when the block ends, rolled back on an exception."""
+        async with self._write() as session, session.begin():
+            yield session
+
+    async def create_all(self) -> None:
+        """Create missing tables. Several workers may race here on PostgreSQL: the loser retries."""
+        for attempt in range(3):
+            try:
+                async with self.write_engine.begin() as conn:
+                    await conn.run_sync(SQLModel.metadata.create_all)
+                return
+            except DBAPIError:
+                if attempt == 2:
+                    raise
+                await asyncio.sleep(0.5)
+
+    async def ping(self) -> None:
+        async with self.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+        if self.write_engine is not self.engine:
+            await self.write_engine.dispose()
+
+
+def _ensure_sqlite_dir(url: str) -> None:
+    database = make_url(url).database
+    if database and database != ":memory:":
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+
+
+def _sqlite_engine(url: str, *, immediate: bool, pool_size: int, echo: bool) -> AsyncEngine:
+    engine = create_async_engine(url, pool_size=pool_size, max_overflow=0, pool_timeout=60, echo=echo)
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Take transaction control from the driver so BEGIN is ours to emit.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        # WAL with synchronous=NORMAL is durable across application crashes; only an OS crash
+        # can lose the last transactions, the trade SQLite documents for WAL mode.
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine

@@ -1,0 +1,542 @@
+"""This process's sockets: subscriptions, ordered delivery, resume, coalesced counts and presence.
+
+The hub turns what the broker delivers into frames for local sockets. It guarantees that every
+watcher of `thread:{id}` gets seq 1, 2, 3 … exactly once and in order: a jump in seq (messages
+reordered between processes, or lost while the broker was down) is filled from the event log,
+which is complete because a seq is only published after its commit, and commits of one thread
+are ordered by the row lock that assigns the seq.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from server import channels as ch
+from server.broker import Broker, BrokerUnavailable
+from server.metrics import Metrics
+from server.settings import Settings
+
+log = logging.getLogger("tong.hub")
+
+# An empty channel keeps its state (and broker subscription) this long: a reconnect storm finds
+# recent frames in memory instead of in the event log.
+CHANNEL_GRACE_S = 30.0
+# Board summaries change with every comment and recommendation; people need them far less often.
+SUMMARY_INTERVAL_S = 1.0
+STATS_INTERVAL_S = 5.0
+PRESENCE_HEARTBEAT_S = 10.0
+# How many recent log ids are remembered to drop duplicates while polling in degraded mode.
+SEEN_LOG_IDS = 4096
+# The presence entry that counts open sockets, summed over processes like a channel's watchers.
+CONNECTIONS = "_connections"
+
+
+class Peer(Protocol):
+    """A socket as the hub sees it: `push` never blocks (a peer that falls behind closes itself)."""
+
+    closed: bool
+    channels: set[str]
+
+    def push(self, frame: str) -> None: ...
+
+
+class FrameStore(Protocol):
+    """What the hub reads from SQL."""
+
+    async def latest_seqs(self, thread_ids: list[int]) -> dict[int, int]: ...
+
+    async def thread_frames(self, thread_id: int, after: int, upto: int) -> list[tuple[int, str]]: ...
+
+    async def thread_counts(self, thread_id: int, comment_ids: list[int]) -> dict[str, Any]: ...
+
+    async def summary_frames(self, thread_ids: list[int]) -> list[str]: ...
+
+    async def log_frames(self, after_id: int, limit: int) -> list[tuple[int, str, str | None]]: ...
+
+    async def max_log_id(self) -> int: ...
+
+
+@dataclass(eq=False)
+class ThreadChannel:
+    name: str
+    thread_id: int
+    peers: set[Peer] = field(default_factory=set)
+    ready: bool = False
+    last_seq: int = 0
+    recent: deque[tuple[int, str]] = field(default_factory=deque)
+    pending: dict[int, str] = field(default_factory=dict)
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    filling: bool = False
+    counts_dirty: bool = False
+    dirty_comments: set[int] = field(default_factory=set)
+    empty_since: float | None = None
+
+
+class Hub:
+    def __init__(
+        self,
+        broker: Broker,
+        store: FrameStore,
+        settings: Settings,
+        metrics: Metrics,
+        stats: Callable[[], Awaitable[dict[str, Any]]] | None = None,
+    ) -> None:
+        self.broker = broker
+        self.store = store
+        self.settings = settings
+        self.metrics = metrics
+        self._stats = stats
+        self.threads: dict[str, ThreadChannel] = {}
+        self.board: set[Peer] = set()
+        self.staff: set[Peer] = set()
+        self.connections = 0
+        self._presence_dirty: set[str] = set()
+        self._summary_dirty: set[int] = set()
+        self._board_counts_dirty = False
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._ticker: asyncio.Task[None] | None = None
+        self._catch_up_all = False
+        self._last_log_id = 0
+        self._seen_log_ids: deque[int] = deque(maxlen=SEEN_LOG_IDS)
+        self._seen_log_set: set[int] = set()
+
+    # --- lifecycle --------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        self.broker.bind(self._on_message, self._on_broker_state)
+        await self.broker.start()
+        await self.broker.subscribe(ch.BOARD)
+        await self.broker.subscribe(ch.STAFF)
+        self.metrics.broker_up.set(1 if self.broker.healthy else 0)
+        self._last_log_id = await self.store.max_log_id()
+        self._ticker = asyncio.create_task(self._tick_forever(), name="hub-ticker")
+
+    async def stop(self) -> None:
+        tasks = [t for t in [self._ticker, *self._tasks] if t is not None]
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        with contextlib.suppress(Exception):
+            await self.broker.set_presence({name: 0 for name in self.threads})
+        await self.broker.stop()
+
+    def _spawn(self, coro: Awaitable[Any], name: str) -> None:
+        task = asyncio.ensure_future(coro)
+        task.set_name(name)
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+
+    def _task_done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("hub task %s failed", task.get_name(), exc_info=task.exception())
+
+    # --- sockets ----------------------------------------------------------------------------
+
+    def connected(self) -> None:
+        self.connections += 1
+        self.metrics.connections.inc()
+        self._presence_dirty.add(CONNECTIONS)
+
+    def disconnected(self, peer: Peer) -> None:
+        self.connections -= 1
+        self.metrics.connections.dec()
+        self._presence_dirty.add(CONNECTIONS)
+        for name in list(peer.channels):
+            self.unsubscribe(peer, name)
+
+    def watchers_local(self, name: str) -> int:
+        if name == CONNECTIONS:
+            return self.connections
+        channel = self.threads.get(name)
+        return len(channel.peers) if channel else 0
+
+    def set_stats_source(self, stats: Callable[[], Awaitable[dict[str, Any]]]) -> None:
+        self._stats = stats
+
+    async def presence(self, names: list[str]) -> dict[str, int]:
+        """Watchers per channel over every process (this process's own count at least)."""
+        try:
+            totals = await self.broker.presence(names)
+        except BrokerUnavailable:
+            totals = {}
+        return {name: max(totals.get(name, 0), self.watchers_local(name)) for name in names}
+
+    async def watchers(self, thread_ids: list[int]) -> dict[int, int]:
+        totals = await self.presence([ch.thread_channel(t) for t in thread_ids])
+        return {t: totals[ch.thread_channel(t)] for t in thread_ids}
+
+    async def subscribe_board(self, peer: Peer) -> None:
+        self._add_simple(peer, ch.BOARD, self.board)
+
+    async def subscribe_staff(self, peer: Peer) -> None:
+        self._add_simple(peer, ch.STAFF, self.staff)
+
+    def _add_simple(self, peer: Peer, name: str, members: set[Peer]) -> None:
+        peer.push(ch.subscribed_frame(name, None))
+        if name not in peer.channels:
+            members.add(peer)
+            peer.channels.add(name)
+            self.metrics.subscriptions.inc()
+
+    async def subscribe_thread(self, peer: Peer, thread_id: int, since: int | None) -> None:
+        """Subscribe with resume: `subscribed` (latest seq), then (since, latest], then live frames."""
+        name = ch.thread_channel(thread_id)
+        if name in peer.channels:
+            self.unsubscribe(peer, name)
+        channel = await self._open_channel(name, thread_id)
+        if channel is None:
+            peer.push(ch.error_frame("not_found", f"thread {thread_id} does not exist", name))
+            return
+        if since is not None and since > channel.last_seq:
+            # The client read a seq through REST that this process has not delivered yet.
+            await self._catch_up(channel, await self._latest(thread_id))
+        frames = await self._replay(channel, since)
+        if peer.closed:
+            return
+        peer.push(ch.subscribed_frame(name, channel.last_seq))
+        if frames is None:
+            peer.push(ch.resync_frame(name))
+        else:
+            for frame in frames:
+                peer.push(frame)
+        channel.peers.add(peer)
+        channel.empty_since = None
+        peer.channels.add(name)
+        self.metrics.subscriptions.inc()
+        self._presence_dirty.add(name)
+        channel.counts_dirty = True
+
+    def unsubscribe(self, peer: Peer, name: str) -> None:
+        if name not in peer.channels:
+            return
+        peer.channels.discard(name)
+        self.metrics.subscriptions.dec()
+        if name == ch.BOARD:
+            self.board.discard(peer)
+        elif name == ch.STAFF:
+            self.staff.discard(peer)
+        else:
+            channel = self.threads.get(name)
+            if channel is not None:
+                channel.peers.discard(peer)
+                self._presence_dirty.add(name)
+                channel.counts_dirty = True
+                if not channel.peers:
+                    channel.empty_since = time.monotonic()
+
+    async def _open_channel(self, name: str, thread_id: int) -> ThreadChannel | None:
+        channel = self.threads.get(name)
+        if channel is None:
+            channel = ThreadChannel(name, thread_id, recent=deque(maxlen=self.settings.recent_frames))
+            self.threads[name] = channel
+            channel.empty_since = time.monotonic()
+            # Subscribe before reading the latest seq: whatever commits after the read arrives.
+            await self.broker.subscribe(name)
+        if channel.ready and self.broker.healthy:
+            return channel
+        latest = await self._latest(thread_id)
+        if latest is None:
+            return None
+        async with channel.lock:
+            if not channel.ready:
+                channel.last_seq = latest
+                channel.ready = True
+        await self._catch_up(channel, latest)
+        return channel
+
+    async def _latest(self, thread_id: int) -> int | None:
+        return (await self.store.latest_seqs([thread_id])).get(thread_id)
+
+    async def _replay(self, channel: ThreadChannel, since: int | None) -> list[str] | None:
+        """Frames after `since` up to the channel's latest; None when a resync is due."""
+        if since is None:
+            return []
+        for _attempt in range(3):
+            upto = channel.last_seq
+            if since > upto or upto - since > self.settings.replay_limit:
+                return None
+            frames = self._recent_after(channel, since)
+            if frames is not None:
+                self.metrics.replays.labels("memory").inc()
+                return frames
+            older = await self.store.thread_frames(channel.thread_id, since, upto)
+            newer = self._recent_after(channel, upto)
+            if newer is not None and len(older) == upto - since:
+                self.metrics.replays.labels("sql").inc()
+                return [frame for _, frame in older] + newer
+        return None
+
+    @staticmethod
+    def _recent_after(channel: ThreadChannel, since: int) -> list[str] | None:
+        if since >= channel.last_seq:
+            return []
+        recent = channel.recent
+        if not recent or recent[0][0] > since + 1:
+            return None
+        start = since + 1 - recent[0][0]
+        return [frame for _, frame in list(recent)[start:]]
+
+    # --- messages from the broker -----------------------------------------------------------
+
+    def _on_message(self, name: str, message: bytes) -> None:
+        try:
+            envelope = ch.decode(message)
+        except ValueError:
+            log.warning("dropped a malformed broker message on %s", name)
+            return
+        if envelope.kind == "E":
+            self._on_thread_event(name, envelope)
+        elif envelope.kind == "F":
+            self._on_passed_frame(name, envelope)
+        elif envelope.kind == "C":
+            channel = self.threads.get(name)
+            if channel is not None:
+                channel.counts_dirty = True
+                channel.dirty_comments.update(envelope.meta.get("comments", ()))
+        elif envelope.kind == "P":
+            channel = self.threads.get(name)
+            if channel is not None:
+                channel.counts_dirty = True
+        elif envelope.kind == "U":
+            self._summary_dirty.add(envelope.meta)
+
+    def _on_thread_event(self, name: str, envelope: ch.Envelope) -> None:
+        channel = self.threads.get(name)
+        if channel is None:
+            return
+        if envelope.published_at:
+            self.metrics.delivery_lag.observe(max(0.0, time.time() - envelope.published_at))
+        seq = envelope.seq
+        if channel.ready and not channel.lock.locked():
+            if seq <= channel.last_seq:
+                return
+            if seq == channel.last_seq + 1 and not channel.pending:
+                self._deliver(channel, seq, envelope.frame)
+                return
+        channel.pending[seq] = envelope.frame
+        if channel.ready and not channel.filling:
+            channel.filling = True
+            self._spawn(self._fill(channel), f"fill-{name}")
+
+    async def _fill(self, channel: ThreadChannel) -> None:
+        try:
+            await self._catch_up(channel, None)
+        finally:
+            channel.filling = False
+
+    def _on_passed_frame(self, name: str, envelope: ch.Envelope) -> None:
+        if name == ch.STAFF:
+            # The staff frame carries the log id; remember it for polling in degraded mode.
+            log_id = _log_id_of(envelope.frame)
+            if log_id is not None:
+                if log_id in self._seen_log_set:
+                    return
+                self._remember_log_id(log_id)
+            self._fan_out(self.staff, envelope.frame, "staff")
+        elif name == ch.BOARD:
+            self._fan_out(self.board, envelope.frame, "board")
+
+    def _remember_log_id(self, log_id: int) -> None:
+        if len(self._seen_log_ids) == self._seen_log_ids.maxlen:
+            self._seen_log_set.discard(self._seen_log_ids[0])
+        self._seen_log_ids.append(log_id)
+        self._seen_log_set.add(log_id)
+        self._last_log_id = max(self._last_log_id, log_id)
+
+    def _on_broker_state(self, healthy: bool) -> None:
+        self.metrics.broker_up.set(1 if healthy else 0)
+        if healthy:
+            log.info("broker reachable again: catching up every watched thread from SQL")
+            self._catch_up_all = True
+            self._presence_dirty.update(self.threads)
+        else:
+            log.warning("broker unreachable: polling SQL every %.1fs", self.settings.degraded_poll_interval)
+
+    # --- ordered delivery -------------------------------------------------------------------
+
+    def _deliver(self, channel: ThreadChannel, seq: int, frame: str) -> None:
+        channel.last_seq = seq
+        channel.recent.append((seq, frame))
+        self._fan_out(channel.peers, frame, "event")
+
+    def _fan_out(self, peers: set[Peer], frame: str, kind: str) -> None:
+        for peer in peers:
+            peer.push(frame)
+        self.metrics.frames_delivered.labels(kind).inc(len(peers))
+
+    def _drain_pending(self, channel: ThreadChannel) -> None:
+        pending = channel.pending
+        while pending:
+            nxt = channel.last_seq + 1
+            frame = pending.pop(nxt, None)
+            if frame is not None:
+                self._deliver(channel, nxt, frame)
+                continue
+            for seq in [s for s in pending if s <= channel.last_seq]:
+                del pending[seq]
+            break
+
+    async def _catch_up(self, channel: ThreadChannel, target: int | None) -> None:
+        """Deliver from the event log everything after the channel's last seq up to `target`
+        (and up to any frame waiting behind a gap)."""
+        async with channel.lock:
+            self._drain_pending(channel)
+            while True:
+                goal = max(target or 0, max(channel.pending, default=0))
+                if goal <= channel.last_seq:
+                    break
+                self.metrics.gap_fills.inc()
+                rows = await self.store.thread_frames(channel.thread_id, channel.last_seq, goal)
+                before = channel.last_seq
+                for seq, frame in rows:
+                    if seq == channel.last_seq + 1:
+                        channel.pending.pop(seq, None)
+                        self._deliver(channel, seq, frame)
+                self._drain_pending(channel)
+                if channel.last_seq == before:
+                    log.error(
+                        "%s: seq %d..%d missing from the event log; skipping", channel.name, before + 1, goal
+                    )
+                    channel.last_seq = goal
+                    self._drain_pending(channel)
+            self._drain_pending(channel)
+
+    # --- the ticker: counts, presence, summaries, stats, degraded polling, cleanup ----------
+
+    async def _tick_forever(self) -> None:
+        interval = self.settings.counts_interval
+        last_summary = last_stats = last_heartbeat = last_poll = 0.0
+        while True:
+            started = time.monotonic()
+            for step in (
+                self._flush_presence(started - last_heartbeat >= PRESENCE_HEARTBEAT_S),
+                self._flush_counts(),
+            ):
+                try:
+                    await step
+                except Exception:
+                    log.exception("hub tick step failed")
+            if started - last_heartbeat >= PRESENCE_HEARTBEAT_S:
+                last_heartbeat = started
+            try:
+                if started - last_summary >= SUMMARY_INTERVAL_S:
+                    last_summary = started
+                    await self._flush_summaries()
+                if started - last_stats >= STATS_INTERVAL_S and self.staff and self._stats is not None:
+                    last_stats = started
+                    self._fan_out(self.staff, ch.stats_frame(await self._stats()), "stats")
+                degraded = not self.broker.healthy
+                if self._catch_up_all or (
+                    degraded and started - last_poll >= self.settings.degraded_poll_interval
+                ):
+                    last_poll = started
+                    self._catch_up_all = False
+                    await self._poll_sql()
+                self._collect_empty_channels(started)
+            except Exception:
+                log.exception("hub tick failed")
+            await asyncio.sleep(max(0.0, interval - (time.monotonic() - started)))
+
+    async def _flush_presence(self, heartbeat: bool) -> None:
+        names = set(self._presence_dirty)
+        if heartbeat:
+            names.update(self.threads)
+            names.add(CONNECTIONS)
+        if not names:
+            return
+        self._presence_dirty.clear()
+        counts = {name: self.watchers_local(name) for name in names}
+        try:
+            await self.broker.set_presence(counts)
+        except BrokerUnavailable:
+            self._presence_dirty.update(names)
+            return
+        for name in names:
+            channel = self.threads.get(name)
+            if channel is not None:
+                channel.counts_dirty = True
+            if name == CONNECTIONS:
+                continue
+            with contextlib.suppress(BrokerUnavailable):
+                await self.broker.publish(name, ch.encode_presence())
+
+    async def _flush_counts(self) -> None:
+        dirty = [c for c in self.threads.values() if c.counts_dirty and c.peers and c.ready]
+        if not dirty:
+            return
+        try:
+            watchers = await self.broker.presence([c.name for c in dirty])
+        except BrokerUnavailable:
+            watchers = {c.name: len(c.peers) for c in dirty}
+        for channel in dirty:
+            comment_ids = sorted(channel.dirty_comments)
+            channel.counts_dirty = False
+            channel.dirty_comments.clear()
+            data = await self.store.thread_counts(channel.thread_id, comment_ids)
+            # Never report fewer watchers than this process alone holds (presence lags a tick).
+            data["watchers"] = max(watchers.get(channel.name, 0), len(channel.peers))
+            self._fan_out(channel.peers, ch.counts_frame(channel.name, data), "counts")
+
+    async def _flush_summaries(self) -> None:
+        if not self._summary_dirty:
+            return
+        ids = sorted(self._summary_dirty)
+        self._summary_dirty.clear()
+        if not self.board:
+            return
+        for frame in await self.store.summary_frames(ids):
+            self._fan_out(self.board, frame, "board")
+
+    async def _poll_sql(self) -> None:
+        """Catch up from SQL: while the broker is down, and once when it comes back."""
+        ready = [c for c in self.threads.values() if c.ready]
+        if ready:
+            latest = await self.store.latest_seqs([c.thread_id for c in ready])
+            for channel in ready:
+                goal = latest.get(channel.thread_id, 0)
+                if goal > channel.last_seq:
+                    await self._catch_up(channel, goal)
+                channel.counts_dirty = True
+        # Log ids are assigned before commit, so a little look-back catches late committers.
+        rows = await self.store.log_frames(max(0, self._last_log_id - 200), 1000)
+        for log_id, staff_frame, board_frame in rows:
+            if log_id in self._seen_log_set:
+                continue
+            self._remember_log_id(log_id)
+            self._fan_out(self.staff, staff_frame, "staff")
+            if board_frame is not None:
+                self._fan_out(self.board, board_frame, "board")
+
+    def _collect_empty_channels(self, now: float) -> None:
+        for name, channel in list(self.threads.items()):
+            if (
+                not channel.peers
+                and channel.empty_since is not None
+                and now - channel.empty_since > CHANNEL_GRACE_S
+                and not channel.lock.locked()
+            ):
+                del self.threads[name]
+                self._spawn(self.broker.unsubscribe(name), f"unsubscribe-{name}")
+
+
+def _log_id_of(frame: str) -> int | None:
+    """The log id of a staff event frame, read without parsing the whole frame."""
+    marker = '"event":{"id":'
+    at = frame.find(marker)
+    if at < 0:
+        return None
+    start = at + len(marker)
+    end = start
+    while end < len(frame) and frame[end].isdigit():
+        end += 1
+    return int(frame[start:end]) if end > start else None

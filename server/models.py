@@ -1,0 +1,149 @@
+"""SQL tables. Public shapes live in `public.py`; nothing here is sent to a client as is."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Column, Index, Integer, UniqueConstraint
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlmodel import Field, SQLModel
+
+# SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets a 64-bit key for the log.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+JsonDoc = JSON().with_variant(JSONB(), "postgresql")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Account(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    login: str = Field(max_length=64, unique=True)
+    password_hash: str = Field(max_length=255)
+    kind: str = Field(max_length=16)  # company | agency | staff
+    roles: str = Field(default="", max_length=64)  # comma-separated: moderator, admin
+    department: str | None = Field(default=None, max_length=100)
+    disabled: bool = False
+    created_at: datetime = Field(default_factory=utcnow)
+
+    @property
+    def role_set(self) -> frozenset[str]:
+        return frozenset(r for r in self.roles.split(",") if r)
+
+
+class AccountSession(SQLModel, table=True):
+    __tablename__ = "account_session"
+
+    # Only a hash of the cookie is stored, so a leaked table does not log anyone in.
+    token_hash: str = Field(primary_key=True, max_length=64)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+
+
+class Thread(SQLModel, table=True):
+    __table_args__ = (
+        Index("ix_thread_created", "created_at", "id"),
+        Index("ix_thread_activity", "last_activity_at", "id"),
+        Index("ix_thread_recommended", "recommendation_count", "id"),
+        Index("ix_thread_commented", "comment_count", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=16, index=True)  # proposal | change
+    title: str = Field(max_length=400)
+    body: str
+    category: str | None = Field(default=None, max_length=50)
+    status: str | None = Field(default=None, max_length=16, index=True)
+    outcome: str | None = Field(default=None, max_length=24)
+    author_id: int = Field(foreign_key="account.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    last_activity_at: datetime = Field(default_factory=utcnow)
+    # The thread channel's latest seq; incrementing it takes the row lock that orders commits.
+    seq: int = 0
+    comment_count: int = 0
+    recommendation_count: int = 0
+    # How many distinct company / agency authors have a pseudonym here (기업 n, 기관 n).
+    company_authors: int = 0
+    agency_authors: int = 0
+
+
+class ThreadAuthor(SQLModel, table=True):
+    """An account's pseudonym inside one thread."""
+
+    __tablename__ = "thread_author"
+
+    thread_id: int = Field(foreign_key="thread.id", primary_key=True)
+    account_id: int = Field(foreign_key="account.id", primary_key=True)
+    kind: str = Field(max_length=16)
+    number: int = 0
+    is_op: bool = False
+
+
+class Comment(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("thread_id", "seq", name="uq_comment_thread_seq"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    thread_id: int = Field(foreign_key="thread.id", index=True)
+    parent_id: int | None = Field(default=None, foreign_key="comment.id")
+    seq: int
+    author_id: int = Field(foreign_key="account.id", index=True)
+    body: str
+    created_at: datetime = Field(default_factory=utcnow)
+    hidden: bool = False
+    recommendation_count: int = 0
+
+
+class Recommendation(SQLModel, table=True):
+    """One per account per target; the composite key makes recommending idempotent."""
+
+    target: str = Field(primary_key=True, max_length=8)  # thread | comment
+    target_id: int = Field(primary_key=True)
+    account_id: int = Field(foreign_key="account.id", primary_key=True)
+    thread_id: int = Field(foreign_key="thread.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Answer(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    thread_id: int = Field(foreign_key="thread.id", index=True)
+    author_id: int = Field(foreign_key="account.id")
+    body: str
+    status: str = Field(max_length=16)
+    outcome: str | None = Field(default=None, max_length=24)
+    seq: int
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Report(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("comment_id", "account_id", name="uq_report_comment_account"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    comment_id: int = Field(foreign_key="comment.id", index=True)
+    thread_id: int = Field(foreign_key="thread.id")
+    account_id: int = Field(foreign_key="account.id")
+    reason: str
+    created_at: datetime = Field(default_factory=utcnow)
+    # Set when a moderator hides, restores or dismisses the reported comment.
+    resolution: str | None = Field(default=None, max_length=16)
+    resolved_at: datetime | None = None
+
+
+class Event(SQLModel, table=True):
+    """The append-only event log: written in the transaction of the change it records."""
+
+    __table_args__ = (
+        Index("ix_event_thread_seq", "thread_id", "seq"),
+        Index("ix_event_created", "created_at", "id"),
+        Index("ix_event_type", "type", "id"),
+    )
+
+    id: int | None = Field(default=None, sa_column=Column(BigId, primary_key=True, autoincrement=True))
+    type: str = Field(max_length=40)
+    thread_id: int | None = None
+    seq: int | None = None
+    actor_account_id: int | None = None
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JsonDoc, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)

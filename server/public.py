@@ -1,0 +1,138 @@
+"""What the public may see. The one place where rows become JSON, and where anonymity lives.
+
+No account id, login or name leaves through here: authors are `{"kind", "label", "is_op"}`,
+numbered per thread (기업 n, 기관 n), so two threads' labels cannot be linked.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from server.models import Account, Answer, Comment, Event, Thread
+
+STAFF_LABEL = "조달청"
+KIND_LABELS = {"company": "기업", "agency": "기관"}
+
+
+def iso(moment: datetime) -> str:
+    if moment.tzinfo is None:  # SQLite hands back naive values; they were written as UTC
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def author(kind: str, number: int, is_op: bool, department: str | None = None) -> dict[str, Any]:
+    if kind == "staff":
+        shown: dict[str, Any] = {"kind": "staff", "label": STAFF_LABEL, "is_op": is_op}
+        if department:
+            shown["department"] = department
+        return shown
+    return {"kind": kind, "label": f"{KIND_LABELS[kind]} {number}", "is_op": is_op}
+
+
+def thread_summary(thread: Thread, op: dict[str, Any], watchers: int = 0) -> dict[str, Any]:
+    assert thread.id is not None
+    return {
+        "id": thread.id,
+        "kind": thread.kind,
+        "title": thread.title,
+        "category": thread.category,
+        "status": thread.status,
+        "outcome": thread.outcome,
+        "author": op,
+        "excerpt": thread.body[:160],
+        "created_at": iso(thread.created_at),
+        "last_activity_at": iso(thread.last_activity_at),
+        "counts": {
+            "comments": thread.comment_count,
+            "recommendations": thread.recommendation_count,
+            "watchers": watchers,
+        },
+    }
+
+
+def thread_detail(
+    thread: Thread, op: dict[str, Any], answers: list[dict[str, Any]], watchers: int = 0
+) -> dict[str, Any]:
+    shown = thread_summary(thread, op, watchers)
+    del shown["excerpt"]
+    shown["body"] = thread.body
+    shown["answers"] = answers
+    shown["seq"] = thread.seq
+    return shown
+
+
+def comment(row: Comment, shown_author: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "thread_id": row.thread_id,
+        "parent_id": row.parent_id,
+        "seq": row.seq,
+        "author": shown_author,
+        "body": None if row.hidden else row.body,
+        "created_at": iso(row.created_at),
+        "hidden": row.hidden,
+        "counts": {"recommendations": row.recommendation_count},
+    }
+
+
+def answer(row: Answer, department: str | None) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "thread_id": row.thread_id,
+        "seq": row.seq,
+        "author": author("staff", 0, False, department),
+        "body": row.body,
+        "status": row.status,
+        "outcome": row.outcome,
+        "created_at": iso(row.created_at),
+    }
+
+
+def me(account: Account) -> dict[str, Any]:
+    """The caller, to themself only."""
+    return {
+        "id": account.id,
+        "login": account.login,
+        "kind": account.kind,
+        "roles": sorted(account.role_set),
+        "department": account.department,
+    }
+
+
+def actor_key(secret: bytes, account_id: int) -> str:
+    """Opaque and stable per account, so staff can spot one actor flooding without learning who."""
+    digest = hmac.new(secret, f"actor:{account_id}".encode(), hashlib.sha256).digest()
+    return base64.b32encode(digest[:10]).decode().lower()
+
+
+def log_row(row: Event, actor_kind: str | None, secret: bytes) -> dict[str, Any]:
+    """An event-log row as staff see it: the account id replaced by `{"kind", "key"}`."""
+    actor = None
+    if row.actor_account_id is not None:
+        actor = {"kind": actor_kind, "key": actor_key(secret, row.actor_account_id)}
+    return {
+        "id": row.id,
+        "type": row.type,
+        "thread_id": row.thread_id,
+        "seq": row.seq,
+        "actor": actor,
+        "payload": row.payload,
+        "created_at": iso(row.created_at),
+    }
+
+
+def encode_cursor(values: list[Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> list[Any]:
+    padded = cursor + "=" * (-len(cursor) % 4)
+    values = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    if not isinstance(values, list):
+        raise ValueError("cursor is not a list")
+    return values

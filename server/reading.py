@@ -1,0 +1,319 @@
+"""Public reads: the board, a thread, its comments; and the frames the hub rebuilds from SQL."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server import channels as ch
+from server import public
+from server.database import Database
+from server.errors import Invalid, NotFound
+from server.models import Account, Answer, Comment, Event, Recommendation, Thread, ThreadAuthor
+
+SORTS = {
+    "latest": (Thread.id, None),
+    "recommended": (Thread.recommendation_count, Thread.id),
+    "active": (Thread.last_activity_at, Thread.id),
+    "commented": (Thread.comment_count, Thread.id),
+}
+THREAD_KINDS = ("proposal", "change")
+STATUSES = ("received", "reviewing", "answered")
+OUTCOMES = ("accepted", "partially_accepted", "declined")
+
+
+def _like_pattern(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+async def thread_authors(
+    session: AsyncSession, thread_id: int, account_ids: Sequence[int]
+) -> dict[int, dict[str, Any]]:
+    """Public author objects of these accounts inside one thread."""
+    if not account_ids:
+        return {}
+    rows = await session.execute(
+        select(
+            ThreadAuthor.account_id,
+            ThreadAuthor.kind,
+            ThreadAuthor.number,
+            ThreadAuthor.is_op,
+            Account.department,
+        )
+        .join(Account, Account.id == ThreadAuthor.account_id)
+        .where(ThreadAuthor.thread_id == thread_id, ThreadAuthor.account_id.in_(set(account_ids)))  # type: ignore[attr-defined]
+    )
+    return {
+        account_id: public.author(kind, number, is_op, department)
+        for account_id, kind, number, is_op, department in rows
+    }
+
+
+def _op_query() -> Any:
+    return (
+        select(Thread, ThreadAuthor.kind, ThreadAuthor.number, Account.department)
+        .join(
+            ThreadAuthor,
+            and_(ThreadAuthor.thread_id == Thread.id, ThreadAuthor.account_id == Thread.author_id),
+        )
+        .join(Account, Account.id == Thread.author_id)
+    )
+
+
+class Reader:
+    def __init__(self, db: Database, secret: bytes, page_limit_max: int) -> None:
+        self.db = db
+        self.secret = secret
+        self.page_limit_max = page_limit_max
+
+    def _limit(self, limit: int | None, default: int) -> int:
+        if limit is None:
+            return default
+        if limit < 1 or limit > self.page_limit_max:
+            raise Invalid(f"limit must be between 1 and {self.page_limit_max}", {"limit": "out of range"})
+        return limit
+
+    async def list_threads(
+        self,
+        *,
+        kind: str | None,
+        status: str | None,
+        sort: str,
+        q: str | None,
+        cursor: str | None,
+        limit: int | None,
+        viewer: Account | None,
+    ) -> tuple[list[Thread], list[dict[str, Any]], str | None]:
+        if sort not in SORTS:
+            raise Invalid(f"sort must be one of {', '.join(SORTS)}", {"sort": "unknown"})
+        if kind is not None and kind not in THREAD_KINDS:
+            raise Invalid("kind must be proposal or change", {"kind": "unknown"})
+        if status is not None and status not in STATUSES:
+            raise Invalid(f"status must be one of {', '.join(STATUSES)}", {"status": "unknown"})
+        size = self._limit(limit, 20)
+        primary, tiebreak = SORTS[sort]
+        stmt = _op_query()
+        if kind:
+            stmt = stmt.where(Thread.kind == kind)
+        if status:
+            stmt = stmt.where(Thread.status == status)
+        if q and q.strip():
+            pattern = _like_pattern(q.strip())
+            stmt = stmt.where(
+                or_(Thread.title.ilike(pattern, escape="\\"), Thread.body.ilike(pattern, escape="\\"))
+            )  # type: ignore[attr-defined]
+        if cursor:
+            stmt = stmt.where(_after_cursor(cursor, primary, tiebreak))
+        order = [primary.desc()] if tiebreak is None else [primary.desc(), tiebreak.desc()]  # type: ignore[attr-defined]
+        stmt = stmt.order_by(*order).limit(size + 1)
+        async with self.db.read() as session:
+            rows = (await session.execute(stmt)).all()
+            mine = await _recommended(session, viewer, "thread", [r[0].id for r in rows])
+        threads = [r[0] for r in rows[:size]]
+        items = []
+        for thread, op_kind, number, department in rows[:size]:
+            item = public.thread_summary(thread, public.author(op_kind, number, True, department))
+            _add_viewer_marks(item, thread.author_id, thread.id, viewer, mine)
+            items.append(item)
+        next_cursor = None
+        if len(rows) > size:
+            last = threads[-1]
+            value = getattr(last, primary.key)
+            values = [value.isoformat() if hasattr(value, "isoformat") else value, last.id]
+            next_cursor = public.encode_cursor(values if tiebreak is not None else [last.id])
+        return threads, items, next_cursor
+
+    async def thread(self, thread_id: int, viewer: Account | None) -> dict[str, Any]:
+        async with self.db.read() as session:
+            row = (await session.execute(_op_query().where(Thread.id == thread_id))).first()
+            if row is None:
+                raise NotFound(f"thread {thread_id} does not exist")
+            thread, op_kind, number, department = row
+            # Everything below is cut at this seq, so REST and the live channel meet without overlap.
+            answers = await session.execute(
+                select(Answer, Account.department)
+                .join(Account, Account.id == Answer.author_id)
+                .where(Answer.thread_id == thread_id, Answer.seq <= thread.seq)
+                .order_by(Answer.seq)  # type: ignore[arg-type]
+            )
+            mine = await _recommended(session, viewer, "thread", [thread_id])
+        shown = public.thread_detail(
+            thread,
+            public.author(op_kind, number, True, department),
+            [public.answer(a, dept) for a, dept in answers],
+        )
+        _add_viewer_marks(shown, thread.author_id, thread.id, viewer, mine)
+        return shown
+
+    async def comments(
+        self, thread_id: int, after_seq: int | None, limit: int | None, viewer: Account | None
+    ) -> dict[str, Any]:
+        size = self._limit(limit, 100)
+        async with self.db.read() as session:
+            latest = (await session.execute(select(Thread.seq).where(Thread.id == thread_id))).scalar()
+            if latest is None:
+                raise NotFound(f"thread {thread_id} does not exist")
+            stmt = select(Comment).where(Comment.thread_id == thread_id, Comment.seq <= latest)
+            if after_seq is not None:
+                stmt = stmt.where(Comment.seq > after_seq)
+            rows = list((await session.execute(stmt.order_by(Comment.seq).limit(size + 1))).scalars().all())  # type: ignore[arg-type]
+            more = len(rows) > size
+            rows = rows[:size]
+            authors = await thread_authors(session, thread_id, [c.author_id for c in rows])
+            mine = await _recommended(session, viewer, "comment", [c.id for c in rows])
+        items = []
+        for row in rows:
+            item = public.comment(row, authors[row.author_id])
+            _add_viewer_marks(item, row.author_id, row.id, viewer, mine)
+            items.append(item)
+        return {"items": items, "seq": latest, "has_more": more}
+
+    # --- what the hub reads (FrameStore) ----------------------------------------------------
+
+    async def latest_seqs(self, thread_ids: list[int]) -> dict[int, int]:
+        async with self.db.read() as session:
+            rows = await session.execute(select(Thread.id, Thread.seq).where(Thread.id.in_(thread_ids)))  # type: ignore[union-attr]
+            return {thread_id: seq for thread_id, seq in rows}
+
+    async def thread_frames(self, thread_id: int, after: int, upto: int) -> list[tuple[int, str]]:
+        async with self.db.read() as session:
+            events = list(
+                (
+                    await session.execute(
+                        select(Event)
+                        .where(Event.thread_id == thread_id, Event.seq > after, Event.seq <= upto)  # type: ignore[operator]
+                        .order_by(Event.seq)  # type: ignore[arg-type]
+                    )
+                )
+                .scalars()
+                .all()
+            )
+            created = [e.payload["comment"]["id"] for e in events if e.type == "comment.created"]
+            hidden: set[int] = set()
+            if created:
+                hidden = set(
+                    (
+                        await session.execute(
+                            select(Comment.id).where(Comment.id.in_(created), Comment.hidden)  # type: ignore[union-attr]
+                        )
+                    ).scalars()
+                )
+        name = ch.thread_channel(thread_id)
+        frames = []
+        for event in events:
+            data = event.payload
+            if event.type == "comment.created" and data["comment"]["id"] in hidden:
+                # Replayed after a moderator hid it: the body stays out of public frames.
+                data = {**data, "comment": {**data["comment"], "body": None, "hidden": True}}
+            assert event.seq is not None
+            frames.append((event.seq, ch.event_frame(name, event.type, data, event.seq)))
+        return frames
+
+    async def thread_counts(self, thread_id: int, comment_ids: list[int]) -> dict[str, Any]:
+        async with self.db.read() as session:
+            row = (
+                await session.execute(
+                    select(Thread.recommendation_count, Thread.comment_count).where(Thread.id == thread_id)
+                )
+            ).first()
+            per_comment: dict[str, int] = {}
+            if comment_ids:
+                rows = await session.execute(
+                    select(Comment.id, Comment.recommendation_count).where(
+                        Comment.thread_id == thread_id,
+                        Comment.id.in_(comment_ids),  # type: ignore[union-attr]
+                    )
+                )
+                per_comment = {str(cid): count for cid, count in rows}
+        recommendations, comments = row if row is not None else (0, 0)
+        return {
+            "recommendations": recommendations,
+            "comments": comments,
+            "comment_recommendations": per_comment,
+        }
+
+    async def summaries(self, thread_ids: list[int], watchers: dict[int, int]) -> list[dict[str, Any]]:
+        async with self.db.read() as session:
+            rows = (await session.execute(_op_query().where(Thread.id.in_(thread_ids)))).all()  # type: ignore[union-attr]
+        return [
+            public.thread_summary(
+                thread, public.author(kind, number, True, department), watchers.get(thread.id or 0, 0)
+            )
+            for thread, kind, number, department in rows
+        ]
+
+    async def summary_frames(self, thread_ids: list[int]) -> list[str]:
+        return [
+            ch.event_frame(ch.BOARD, "thread.summary", {"thread": summary})
+            for summary in await self.summaries(thread_ids, {})
+        ]
+
+    async def max_log_id(self) -> int:
+        async with self.db.read() as session:
+            return (await session.execute(select(func.max(Event.id)))).scalar() or 0
+
+    async def log_rows(self, session: AsyncSession, stmt: Any) -> list[tuple[Event, dict[str, Any]]]:
+        rows = await session.execute(stmt.outerjoin(Account, Account.id == Event.actor_account_id))
+        return [(event, public.log_row(event, kind, self.secret)) for event, kind in rows]
+
+    async def log_frames(self, after_id: int, limit: int) -> list[tuple[int, str, str | None]]:
+        stmt = select(Event, Account.kind).where(Event.id > after_id).order_by(Event.id).limit(limit)  # type: ignore[arg-type,operator]
+        async with self.db.read() as session:
+            rows = await self.log_rows(session, stmt)
+        created = [e.thread_id for e, _ in rows if e.type == "thread.created" and e.thread_id is not None]
+        summaries = {s["id"]: s for s in await self.summaries(created, {})} if created else {}
+        out: list[tuple[int, str, str | None]] = []
+        for event, shown in rows:
+            assert event.id is not None
+            staff = ch.event_frame(ch.STAFF, event.type, {"event": shown})
+            board = None
+            if event.type == "thread.created" and event.thread_id in summaries:
+                board = ch.event_frame(ch.BOARD, "thread.created", {"thread": summaries[event.thread_id]})
+            out.append((event.id, staff, board))
+        return out
+
+
+def _after_cursor(cursor: str, primary: Any, tiebreak: Any) -> Any:
+    from datetime import datetime
+
+    try:
+        values = public.decode_cursor(cursor)
+        if tiebreak is None:
+            (last_id,) = values
+            return primary < int(last_id)
+        value, last_id = values
+        if primary.key.endswith("_at"):
+            value = datetime.fromisoformat(value)
+        return or_(primary < value, and_(primary == value, tiebreak < int(last_id)))
+    except (ValueError, TypeError) as exc:
+        raise Invalid("cursor is not valid; start again without it", {"cursor": "invalid"}) from exc
+
+
+async def _recommended(
+    session: AsyncSession, viewer: Account | None, target: str, ids: Sequence[int | None]
+) -> set[int]:
+    if viewer is None or not ids:
+        return set()
+    rows = await session.execute(
+        select(Recommendation.target_id).where(
+            Recommendation.target == target,
+            Recommendation.account_id == viewer.id,
+            Recommendation.target_id.in_([i for i in ids if i is not None]),  # type: ignore[attr-defined]
+        )
+    )
+    return set(rows.scalars())
+
+
+def _add_viewer_marks(
+    item: dict[str, Any], author_id: int, target_id: int | None, viewer: Account | None, recommended: set[int]
+) -> None:
+    """REST answers to a logged-in reader say which posts are theirs and which they recommended."""
+    if viewer is None:
+        return
+    if author_id == viewer.id:
+        item["mine"] = True
+    item["recommended"] = target_id in recommended

@@ -1,0 +1,228 @@
+"""The staff side of the domain: event-log review and export, dashboard figures, author reveal."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from sqlalchemy import func, select
+
+from server import channels as ch
+from server import public
+from server.database import Database
+from server.errors import Invalid, NotFound
+from server.models import Account, Comment, Event, Report, Thread
+from server.publisher import Publisher
+from server.reading import Reader
+
+KST = timezone(timedelta(hours=9), "KST")
+EXPORT_BATCH = 1000
+CSV_COLUMNS = ("id", "type", "thread_id", "seq", "actor_kind", "actor_key", "created_at", "payload")
+
+
+@dataclass(frozen=True)
+class LogFilter:
+    after_id: int | None = None
+    thread_id: int | None = None
+    type: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    actor_kind: str | None = None
+
+    def apply(self, stmt: Any) -> Any:
+        if self.after_id is not None:
+            stmt = stmt.where(Event.id > self.after_id)  # type: ignore[operator]
+        if self.thread_id is not None:
+            stmt = stmt.where(Event.thread_id == self.thread_id)
+        if self.type:
+            types = [t.strip() for t in self.type.split(",") if t.strip()]
+            stmt = stmt.where(Event.type.in_(types))  # type: ignore[attr-defined]
+        if self.since is not None:
+            stmt = stmt.where(Event.created_at >= self.since)
+        if self.until is not None:
+            stmt = stmt.where(Event.created_at < self.until)
+        if self.actor_kind:
+            stmt = stmt.where(Account.kind == self.actor_kind)
+        return stmt
+
+
+def parse_time(value: str | None, name: str) -> datetime | None:
+    """An ISO 8601 time or date; without a zone it is read as Korean time (KST)."""
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise Invalid(f"{name} must be an ISO 8601 date or time", {name: "invalid"}) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=KST)
+
+
+class Review:
+    def __init__(
+        self,
+        db: Database,
+        reader: Reader,
+        publisher: Publisher,
+        watchers: Callable[[list[str]], Awaitable[dict[str, int]]],
+    ) -> None:
+        self.db = db
+        self.reader = reader
+        self.publisher = publisher
+        self._watchers = watchers
+
+    async def _batch(self, f: LogFilter, limit: int) -> list[dict[str, Any]]:
+        stmt = f.apply(select(Event, Account.kind)).order_by(Event.id).limit(limit)  # type: ignore[arg-type]
+        async with self.db.read() as session:
+            return [shown for _, shown in await self.reader.log_rows(session, stmt)]
+
+    async def page(self, f: LogFilter, limit: int) -> dict[str, Any]:
+        """One page, in id order; pass the last id back as after_id (keyset, never offset)."""
+        items = await self._batch(f, limit + 1)
+        more = len(items) > limit
+        items = items[:limit]
+        return {"items": items, "next_after_id": items[-1]["id"] if more else None}
+
+    async def rows(self, f: LogFilter) -> AsyncIterator[dict[str, Any]]:
+        """Every matching row, read in keyset batches so memory stays flat however many match."""
+        after = f.after_id
+        while True:
+            batch = await self._batch(
+                LogFilter(after, f.thread_id, f.type, f.since, f.until, f.actor_kind), EXPORT_BATCH
+            )
+            for row in batch:
+                yield row
+            if len(batch) < EXPORT_BATCH:
+                return
+            after = batch[-1]["id"]
+
+    async def export_jsonl(self, f: LogFilter) -> AsyncIterator[str]:
+        async for row in self.rows(f):
+            yield ch.dumps(row) + "\n"
+
+    async def export_csv(self, f: LogFilter) -> AsyncIterator[str]:
+        # The byte-order mark makes Excel read the file as UTF-8, so Korean text opens correctly.
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        buffer.write("\ufeff")
+        writer.writerow(CSV_COLUMNS)
+        count = 0
+        async for row in self.rows(f):
+            actor = row["actor"] or {}
+            writer.writerow(
+                [
+                    row["id"],
+                    row["type"],
+                    row["thread_id"] if row["thread_id"] is not None else "",
+                    row["seq"] if row["seq"] is not None else "",
+                    actor.get("kind", ""),
+                    actor.get("key", ""),
+                    row["created_at"],
+                    json.dumps(row["payload"], ensure_ascii=False, separators=(",", ":")),
+                ]
+            )
+            count += 1
+            if count % 200 == 0:
+                yield buffer.getvalue()
+                buffer.seek(0)
+                buffer.truncate()
+        yield buffer.getvalue()
+
+    async def stats(self) -> dict[str, Any]:
+        now = datetime.now(KST)
+        hour_ago = now - timedelta(hours=1)
+        today = now.replace(hour=0, minute=0, second=0, microsecond=0)
+        async with self.db.read() as s:
+            by_type = dict(
+                (
+                    await s.execute(
+                        select(Event.type, func.count())
+                        .where(Event.created_at >= hour_ago)
+                        .where(Event.type.in_(["comment.created", "recommendation.added"]))  # type: ignore[attr-defined]
+                        .group_by(Event.type)
+                    )
+                ).all()
+            )
+            proposals_today = (
+                await s.execute(
+                    select(func.count()).where(Thread.kind == "proposal", Thread.created_at >= today)
+                )
+            ).scalar_one()
+            waiting = (
+                await s.execute(
+                    select(func.count()).where(Thread.kind == "proposal", Thread.status != "answered")
+                )
+            ).scalar_one()
+            open_reports = (
+                await s.execute(
+                    select(func.count(func.distinct(Report.comment_id))).where(Report.resolution.is_(None))
+                )  # type: ignore[union-attr]
+            ).scalar_one()
+            hot = (
+                await s.execute(
+                    select(Thread.id, Thread.title, Thread.comment_count)
+                    .where(Thread.last_activity_at >= hour_ago)
+                    .order_by(Thread.last_activity_at.desc())  # type: ignore[attr-defined]
+                    .limit(8)
+                )
+            ).all()
+        names = [ch.thread_channel(t.id) for t in hot]
+        watchers = await self._watchers([*names, "_connections"])
+        return {
+            "generated_at": public.iso(now),
+            "connections": watchers.get("_connections", 0),
+            "comments_last_hour": by_type.get("comment.created", 0),
+            "recommendations_last_hour": by_type.get("recommendation.added", 0),
+            "proposals_today": proposals_today,
+            "waiting_for_answer": waiting,
+            "open_reports": open_reports,
+            "hot_threads": [
+                {"id": t.id, "title": t.title, "comments": t.comment_count, "watchers": watchers.get(n, 0)}
+                for t, n in zip(hot, names, strict=True)
+            ],
+        }
+
+    async def reveal(self, admin: Account, kind: str, post_id: int, reason: str | None) -> dict[str, Any]:
+        """Which account wrote a post: admins only, with a reason, and itself written to the log."""
+        if kind not in ("thread", "comment"):
+            raise NotFound("kind must be thread or comment")
+        if not reason or not reason.strip():
+            raise Invalid("a reason is required to reveal an author", {"reason": "required"})
+        model: type[Thread] | type[Comment] = Thread if kind == "thread" else Comment
+        thread_column = Thread.id if kind == "thread" else Comment.thread_id
+        async with self.db.transaction() as s:
+            row = (
+                await s.execute(
+                    select(Account, thread_column)
+                    .join(model, model.author_id == Account.id)  # type: ignore[arg-type]
+                    .where(model.id == post_id)  # type: ignore[arg-type]
+                )
+            ).first()
+            if row is None:
+                raise NotFound(f"{kind} {post_id} does not exist")
+            account, thread_id = row
+            event = Event(
+                type="author.revealed",
+                thread_id=thread_id,
+                actor_account_id=admin.id,
+                payload={"post": {"kind": kind, "id": post_id}, "reason": reason.strip()},
+            )
+            s.add(event)
+            await s.flush()
+            shown = public.log_row(event, admin.kind, self.reader.secret)
+        await self.publisher.send(
+            [(ch.STAFF, ch.encode_frame(ch.event_frame(ch.STAFF, event.type, {"event": shown})))]
+        )
+        return {
+            "post": {"kind": kind, "id": post_id},
+            "account": {
+                "id": account.id,
+                "login": account.login,
+                "kind": account.kind,
+                "department": account.department,
+            },
+        }

@@ -1,0 +1,1 @@
+"""HTTP and WebSocket endpoints: thin — parse, authorise, call the domain, shape the answer."""

@@ -1,0 +1,208 @@
+"""`GET /ws`: one socket per tab, any number of channels."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections import deque
+from typing import Any
+
+from starlette.routing import WebSocketRoute
+from starlette.types import Send
+from starlette.websockets import WebSocket
+
+from server import channels as ch
+from server.hub import Hub
+from server.middleware import RAW_SEND_KEY
+from server.models import Account
+from server.routes.context import caller, services
+
+log = logging.getLogger("tong.ws")
+
+CLOSE_SERVICE_RESTART = 1012
+CLOSE_TRY_AGAIN_LATER = 1013
+# A client that asked for 1013 but never reads is cut off after this long.
+STALLED_ABORT_S = 5.0
+MAX_CHANNELS_PER_SOCKET = 100
+
+
+class SocketPeer:
+    """A socket as the hub sees it: frames go out without awaiting, one client never slows another.
+
+    With uvicorn's websockets-sansio protocol, `send` only suspends while the transport is paused
+    for flow control; while it is writable the frame is written synchronously. So the fan-out loop
+    drives `send` directly when the transport is writable (no task, no queue), and otherwise
+    queues the frame for a writer task. Past `buffer_max` queued bytes the peer is closed with 1013.
+    """
+
+    __slots__ = (
+        "_buffer_max",
+        "_hub",
+        "_protocol",
+        "_queue",
+        "_queued",
+        "_send",
+        "_writer",
+        "channels",
+        "closed",
+    )
+
+    def __init__(self, send: Send, hub: Hub, buffer_max: int) -> None:
+        self._send = send
+        self._hub = hub
+        self._buffer_max = buffer_max
+        self._queue: deque[str] = deque()
+        self._queued = 0
+        self._writer: asyncio.Task[None] | None = None
+        self.closed = False
+        self.channels: set[str] = set()
+        protocol = getattr(send, "__self__", None)
+        # Only the sansio protocol is known to finish `send` synchronously when writable.
+        self._protocol = protocol if hasattr(protocol, "writable") and hasattr(protocol, "conn") else None
+
+    def push(self, frame: str) -> None:
+        if self.closed:
+            return
+        protocol = self._protocol
+        if protocol is not None and self._writer is None and protocol.writable.is_set():
+            coro = self._send({"type": "websocket.send", "text": frame})
+            try:
+                coro.send(None)  # type: ignore[attr-defined]
+            except StopIteration:
+                return
+            except Exception:
+                self.closed = True
+                return
+            # Paused after all: nothing was sent before the first await; queue it instead.
+            coro.close()  # type: ignore[attr-defined]
+        self._queue.append(frame)
+        self._queued += len(frame)
+        if self._queued > self._buffer_max:
+            self.overloaded()
+        elif self._writer is None:
+            self._writer = asyncio.create_task(self._drain())
+
+    async def _drain(self) -> None:
+        try:
+            while self._queue:
+                frame = self._queue.popleft()
+                self._queued -= len(frame)
+                await self._send({"type": "websocket.send", "text": frame})
+        except Exception:
+            self.closed = True
+        finally:
+            self._writer = None
+
+    def overloaded(self) -> None:
+        """Close with 1013: the client resumes with `since` once it can keep up."""
+        if self.closed:
+            return
+        self.closed = True
+        self._hub.metrics.slow_closes.inc()
+        self._queue.clear()
+        if self._writer is not None:
+            self._writer.cancel()
+        protocol = self._protocol
+        if protocol is None:
+            self._writer = asyncio.create_task(self._close_generic())
+            return
+        # uvicorn's ASGI close waits for the transport to drain, which a stalled client never
+        # lets happen; so the close frame is written behind what is buffered, and the
+        # connection is aborted if the client still does not read.
+        with contextlib.suppress(Exception):
+            protocol.conn.send_close(CLOSE_TRY_AGAIN_LATER, "too slow: resume with since")
+            protocol.transport.write(b"".join(protocol.conn.data_to_send()))
+            protocol.close_sent = True
+            protocol.loop.call_later(STALLED_ABORT_S, _abort_if_open, protocol.transport)
+
+    async def _close_generic(self) -> None:
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(
+                self._send({"type": "websocket.close", "code": CLOSE_TRY_AGAIN_LATER}), STALLED_ABORT_S
+            )
+
+    def stop(self) -> None:
+        self.closed = True
+        if self._writer is not None:
+            self._writer.cancel()
+
+
+def _abort_if_open(transport: Any) -> None:
+    if not transport.is_closing() or transport.get_write_buffer_size():
+        transport.abort()
+
+
+async def websocket_endpoint(websocket: WebSocket) -> None:
+    svc = services(websocket)
+    hub = svc.hub
+    account = await caller(websocket)
+    # The server's own send, captured outside Starlette's wrappers (see middleware.py), so the
+    # peer can tell when it completes synchronously.
+    send = websocket.scope.get(RAW_SEND_KEY) or websocket._send
+    peer = SocketPeer(send, hub, svc.settings.ws_send_buffer_max)
+    hub.connected()
+    try:
+        await websocket.accept()
+        while True:
+            message = await websocket.receive()
+            if message["type"] == "websocket.disconnect":
+                break
+            text = message.get("text")
+            if text is None:
+                peer.push(ch.error_frame("bad_frame", "binary frames are not accepted: send JSON text"))
+                continue
+            await _handle(text, peer, hub, account)
+    finally:
+        peer.stop()
+        hub.disconnected(peer)
+
+
+async def _handle(text: str, peer: SocketPeer, hub: Hub, account: Account | None) -> None:
+    try:
+        frame = json.loads(text)
+    except json.JSONDecodeError as exc:
+        peer.push(ch.error_frame("bad_frame", f"not valid JSON: {exc.msg}"))
+        return
+    if not isinstance(frame, dict):
+        peer.push(ch.error_frame("bad_frame", "a frame must be a JSON object"))
+        return
+    op = frame.get("op")
+    channel = frame.get("channel")
+    if op == "ping":
+        peer.push(ch.dumps({"type": "pong"}))
+        return
+    if op not in ("subscribe", "unsubscribe"):
+        peer.push(ch.error_frame("unknown_op", f"unknown op {op!r}: use subscribe or unsubscribe"))
+        return
+    if not isinstance(channel, str):
+        peer.push(ch.error_frame("bad_frame", "channel must be a string"))
+        return
+    if op == "unsubscribe":
+        hub.unsubscribe(peer, channel)
+        peer.push(ch.unsubscribed_frame(channel))
+        return
+    since = frame.get("since")
+    if since is not None and (not isinstance(since, int) or isinstance(since, bool) or since < 0):
+        peer.push(ch.error_frame("bad_frame", "since must be a non-negative integer", channel))
+        return
+    if channel not in peer.channels and len(peer.channels) >= MAX_CHANNELS_PER_SOCKET:
+        peer.push(ch.error_frame("too_many_channels", f"at most {MAX_CHANNELS_PER_SOCKET} channels", channel))
+        return
+    if channel == ch.BOARD:
+        await hub.subscribe_board(peer)
+    elif channel == ch.STAFF:
+        if account is None or account.kind != "staff":
+            peer.push(ch.error_frame("forbidden", "the staff channel is for staff only", channel))
+            return
+        await hub.subscribe_staff(peer)
+    else:
+        thread_id = ch.parse_thread_channel(channel)
+        if thread_id is None:
+            peer.push(ch.error_frame("unknown_channel", f"no such channel {channel!r}", channel))
+            return
+        await hub.subscribe_thread(peer, thread_id, since)
+
+
+routes = [WebSocketRoute("/ws", websocket_endpoint)]

@@ -1,0 +1,34 @@
+"""How Tong runs under uvicorn: one place that sets the WebSocket implementation and its limits."""
+
+from __future__ import annotations
+
+import uvicorn
+
+from server.app import create_app
+from server.settings import Settings
+
+# Seconds that open requests get to finish on shutdown; sockets are closed with 1012 at once.
+GRACEFUL_SHUTDOWN_S = 10
+
+
+def uvicorn_config(
+    settings: Settings, host: str, port: int, workers: int = 1, log_level: str = "info"
+) -> uvicorn.Config:
+    options = {
+        "host": host,
+        "port": port,
+        # websockets-sansio: the best latency and memory here; it also lets the hub write frames
+        # synchronously while a socket is writable (see routes/ws.py).
+        "ws": "websockets-sansio",
+        "ws_max_size": settings.ws_frame_max,
+        "ws_per_message_deflate": settings.ws_deflate,
+        "lifespan": "on",
+        "log_level": log_level,
+        "access_log": False,
+        "timeout_graceful_shutdown": GRACEFUL_SHUTDOWN_S,
+        "proxy_headers": True,
+    }
+    if workers > 1:
+        # Each worker builds its own app (and engine, broker connection, hub) from the environment.
+        return uvicorn.Config("server.app:create_app_from_env", factory=True, workers=workers, **options)  # type: ignore[arg-type]
+    return uvicorn.Config(create_app(settings), **options)  # type: ignore[arg-type]

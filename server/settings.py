@@ -1,0 +1,96 @@
+"""Settings: the only place that reads the environment."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Values people copy from examples; a production start refuses them.
+PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "secret", "dev", "development", "placeholder"})
+
+DEFAULT_DATA_DIR = Path(".tong")
+
+
+class Settings(BaseSettings):
+    """Tong's configuration, from `TONG_*`, `DATABASE_URL` and `REDIS_URL`."""
+
+    model_config = SettingsConfigDict(env_prefix="TONG_", frozen=True, extra="ignore")
+
+    env: Literal["development", "production"] = "development"
+    database_url: str = Field(default="", validation_alias="DATABASE_URL")
+    redis_url: str = Field(default="", validation_alias="REDIS_URL")
+    # Prefix of every Redis key and channel, so several deployments (or test runs) share one Redis.
+    redis_prefix: str = "tong:"
+    secret_key: str = ""
+    data_dir: Path = DEFAULT_DATA_DIR
+
+    # Origins allowed besides the request's own host (e.g. "https://tong.example.kr").
+    allowed_origins: tuple[str, ...] = ()
+    cookie_secure: bool = False
+    session_days: int = 14
+
+    # Limits of the contract (defaults from PROTOCOL.md).
+    title_max: int = 200
+    thread_body_max: int = 20_000
+    comment_body_max: int = 4_000
+    report_reason_max: int = 1_000
+    request_body_max: int = 1024 * 1024
+    ws_frame_max: int = 64 * 1024
+    replay_limit: int = 1_000
+    page_limit_max: int = 200
+
+    # Writes per account per minute; 0 turns the limit off (benchmarks).
+    rate_limit_per_minute: int = 120
+
+    # A socket whose unsent frames exceed this is closed with 1013 and resumes with `since`.
+    # 1 MiB holds ~2,000 typical comment frames: far more than any healthy tab falls behind.
+    ws_send_buffer_max: int = 1024 * 1024
+    # permessage-deflate multiplies memory per connection by ~4; off unless asked for.
+    ws_deflate: bool = False
+    # Counts frames are coalesced to at most 1/interval per channel (contract: <= 4 per second).
+    counts_interval: float = 0.25
+    # How many recent frames each watched thread keeps in memory so a reconnect storm
+    # resumes without querying the event log.
+    recent_frames: int = 256
+    # While the broker is unreachable, watched threads are polled from SQL this often.
+    degraded_poll_interval: float = 1.0
+
+    # Argon2 cost: library defaults (RFC 9106 low-memory profile) unless tuned.
+    argon2_time_cost: int = 3
+    argon2_memory_cost: int = 65_536
+
+    answer_target_days: int = 14
+
+    @model_validator(mode="after")
+    def _check_production_secret(self) -> Settings:
+        if self.env == "production" and (
+            self.secret_key.strip().lower() in PLACEHOLDER_SECRETS or len(self.secret_key) < 32
+        ):
+            raise ValueError(
+                "TONG_SECRET_KEY must be set to a random value of at least 32 characters in production "
+                '(for example: python -c "import secrets; print(secrets.token_urlsafe(48))")'
+            )
+        return self
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{self.data_dir / 'tong.db'}"
+
+    def resolved_secret(self) -> str:
+        """The secret key; in development one is generated once and kept in the data directory."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.data_dir / "secret_key"
+        if path.exists():
+            return path.read_text().strip()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        path.write_text(key)
+        path.chmod(0o600)
+        return key

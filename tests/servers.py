@@ -1,0 +1,236 @@
+"""Real servers for tests: uvicorn in this event loop, or `tong serve` in its own process, on a
+fresh SQLite file or a fresh PostgreSQL database, with the in-process broker or Redis."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import uvicorn
+
+from server.app import Services
+from server.serving import uvicorn_config
+from server.settings import Settings
+from tests.clients import PASSWORD, Http, unique
+
+POSTGRES_ADMIN_URL = os.environ.get(
+    "TONG_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+)
+REDIS_URL = os.environ.get("TONG_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+# Tests need no slow password hashing and no write limits (one test turns limits back on).
+TEST_ENV = {
+    "TONG_ARGON2_TIME_COST": "1",
+    "TONG_ARGON2_MEMORY_COST": "1024",
+    "TONG_RATE_LIMIT_PER_MINUTE": "0",
+    "TONG_SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
+}
+
+
+@dataclass
+class Stack:
+    """A database and a broker: the embedded pair, or PostgreSQL and Redis."""
+
+    name: str
+    tmp: Path
+    postgres: bool = False
+    _databases: list[str] = field(default_factory=list)
+
+    async def fresh_settings(self, **overrides: Any) -> Settings:
+        values: dict[str, Any] = {k.removeprefix("TONG_").lower(): v for k, v in TEST_ENV.items()}
+        values["data_dir"] = self.tmp / uuid.uuid4().hex[:8]
+        if self.postgres:
+            values["database_url"] = await self._new_database()
+            values["redis_url"] = REDIS_URL
+            values["redis_prefix"] = f"tongtest-{uuid.uuid4().hex[:8]}:"
+        else:
+            values["database_url"] = f"sqlite+aiosqlite:///{values['data_dir'] / 'tong.db'}"
+        values.update(overrides)
+        return Settings.model_validate(_aliased(values))
+
+    async def _new_database(self) -> str:
+        import asyncpg
+
+        name = f"tong_test_{uuid.uuid4().hex[:12]}"
+        conn = await asyncpg.connect(_asyncpg_dsn(POSTGRES_ADMIN_URL))
+        try:
+            await conn.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await conn.close()
+        self._databases.append(name)
+        return POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+
+    async def drop_databases(self) -> None:
+        if not self._databases:
+            return
+        import asyncpg
+
+        conn = await asyncpg.connect(_asyncpg_dsn(POSTGRES_ADMIN_URL))
+        try:
+            for name in self._databases:
+                await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await conn.close()
+
+
+def _aliased(values: dict[str, Any]) -> dict[str, Any]:
+    renamed = dict(values)
+    for env_name in ("database_url", "redis_url"):
+        if env_name in renamed:
+            renamed[env_name.upper()] = renamed.pop(env_name)
+    return renamed
+
+
+def _asyncpg_dsn(url: str) -> str:
+    return url.replace("postgresql+asyncpg://", "postgresql://")
+
+
+async def services_available() -> str | None:
+    """None when PostgreSQL and Redis answer; else why not."""
+    import asyncpg
+    from redis.asyncio import Redis
+
+    try:
+        conn = await asyncio.wait_for(asyncpg.connect(_asyncpg_dsn(POSTGRES_ADMIN_URL)), 3)
+        await conn.close()
+    except Exception as exc:
+        return f"PostgreSQL not reachable at {POSTGRES_ADMIN_URL}: {exc}"
+    client = Redis.from_url(REDIS_URL, socket_connect_timeout=2)
+    try:
+        await client.ping()
+    except Exception as exc:
+        return f"Redis not reachable at {REDIS_URL}: {exc}"
+    finally:
+        await client.aclose()
+    return None
+
+
+class InProcessServer:
+    """uvicorn serving create_app(settings) in this event loop; the app's services are at hand."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.config = uvicorn_config(settings, "127.0.0.1", 0, log_level="warning")
+        self.server = uvicorn.Server(self.config)
+        self._task: asyncio.Task[None] | None = None
+        self.port = 0
+
+    @property
+    def services(self) -> Services:
+        return self.config.app.state.services  # type: ignore[union-attr]
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/ws"
+
+    async def start(self) -> InProcessServer:
+        self.server.config.setup_event_loop = lambda: None  # type: ignore[method-assign]
+        self._task = asyncio.create_task(self.server.serve())
+        while not self.server.started:
+            if self._task.done():
+                self._task.result()
+                raise RuntimeError("server stopped during start-up")
+            await asyncio.sleep(0.02)
+        self.port = self.server.servers[0].sockets[0].getsockname()[1]
+        return self
+
+    async def stop(self) -> None:
+        self.server.should_exit = True
+        if self._task is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.wait_for(self._task, 15)
+
+    async def accounts(self, kind: str = "company", count: int = 1, roles: tuple[str, ...] = ()) -> list[str]:
+        logins = [unique(kind) for _ in range(count)]
+        await self.services.discussion.create_accounts(logins, PASSWORD, kind, list(roles))
+        return logins
+
+    async def user(self, kind: str = "company", roles: tuple[str, ...] = ()) -> Http:
+        (login,) = await self.accounts(kind, 1, roles)
+        client = Http(self.base_url)
+        await client.login(login)
+        return client
+
+
+class ProcessServer:
+    """`python -m server serve` in its own process (several of them share PostgreSQL and Redis)."""
+
+    def __init__(self, settings: Settings, workers: int = 1) -> None:
+        self.settings = settings
+        self.workers = workers
+        self.port = _free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/ws"
+
+    def environment(self) -> dict[str, str]:
+        env = {**os.environ, **TEST_ENV}
+        env["DATABASE_URL"] = self.settings.effective_database_url
+        env["REDIS_URL"] = self.settings.redis_url
+        env["TONG_REDIS_PREFIX"] = self.settings.redis_prefix
+        env["TONG_DATA_DIR"] = str(self.settings.data_dir)
+        return env
+
+    async def start(self) -> ProcessServer:
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "server",
+                "serve",
+                "--port",
+                str(self.port),
+                "--workers",
+                str(self.workers),
+            ],
+            env=self.environment(),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
+        deadline = time.monotonic() + 30
+        async with httpx.AsyncClient() as client:
+            while time.monotonic() < deadline:
+                if self.process.poll() is not None:
+                    raise RuntimeError(
+                        self.process.stderr.read().decode() if self.process.stderr else "exited"
+                    )
+                with contextlib.suppress(httpx.HTTPError):
+                    if (await client.get(self.base_url + "/readyz")).status_code == 200:
+                        return self
+                await asyncio.sleep(0.1)
+        raise RuntimeError("server did not become ready")
+
+    async def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            await asyncio.to_thread(self.process.wait, 20)
+        if self.process is not None and self.process.stderr is not None:
+            self.process.stderr.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
