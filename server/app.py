@@ -17,6 +17,7 @@ from starlette.responses import JSONResponse, Response
 from server.accounts import Passwords
 from server.broker import Broker, broker_from_url
 from server.database import Database
+from server.desk import Desk
 from server.discussion import Discussion
 from server.errors import DomainError, RateLimited
 from server.hub import Hub
@@ -25,7 +26,7 @@ from server.middleware import SameOriginMiddleware
 from server.publisher import Publisher
 from server.reading import Reader
 from server.review import Review
-from server.routes import api, ops, pages, staff, ws
+from server.routes import api, desk, ops, pages, staff, ws
 from server.settings import Settings
 
 log = logging.getLogger("tong")
@@ -41,6 +42,7 @@ class Services:
     reader: Reader
     discussion: Discussion
     review: Review
+    desk: Desk
 
 
 def build_services(settings: Settings) -> Services:
@@ -55,7 +57,8 @@ def build_services(settings: Settings) -> Services:
     hub = Hub(broker, reader, settings, metrics)
     review = Review(db, reader, publisher, hub.presence)
     hub.set_stats_source(review.stats)
-    return Services(settings, db, broker, metrics, hub, reader, discussion, review)
+    desk_services = Desk.build(settings, db, discussion, hub.presence)
+    return Services(settings, db, broker, metrics, hub, reader, discussion, review, desk_services)
 
 
 def error_body(code: str, message: str, fields: dict[str, str] | None = None) -> dict[str, object]:
@@ -97,14 +100,16 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await services.db.create_all()
         await services.hub.start()
+        services.desk.start()
         try:
             yield
         finally:
+            await services.desk.stop()
             await services.hub.stop()
             await services.db.dispose()
 
     app = Starlette(
-        routes=[*api.routes, *staff.routes, *ws.routes, *ops.routes, *pages.routes()],
+        routes=[*api.routes, *staff.routes, *desk.routes, *ws.routes, *ops.routes, *pages.routes()],
         lifespan=lifespan,
         exception_handlers={
             DomainError: domain_error,

@@ -161,7 +161,7 @@ def _register_optional(commands: argparse._SubParsersAction) -> None:  # type: i
     """Commands that live in their own modules register themselves here."""
     import importlib
 
-    for module in ("server.bench.command", "server.export"):
+    for module in ("server.bench.command", "server.export", "server.audit"):
         try:
             importlib.import_module(module).register(commands)
         except ModuleNotFoundError as exc:

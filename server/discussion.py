@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -21,6 +21,8 @@ from server import public
 from server.accounts import ACCOUNT_KINDS, STAFF_ROLES, Passwords, new_session_token, token_hash
 from server.database import Database
 from server.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
+from server.identifiers import refuse_identifiers
+from server.links import parse_links, store_links
 from server.models import (
     Account,
     AccountSession,
@@ -37,6 +39,9 @@ from server.publisher import Message, Publisher
 from server.ratelimit import RateLimiter
 from server.reading import OUTCOMES, THREAD_KINDS, thread_authors
 from server.settings import Settings
+
+if TYPE_CHECKING:
+    from server.holds import Holds
 
 LOGIN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-@")
 PASSWORD_MIN = 8
@@ -75,6 +80,8 @@ class Discussion:
         self.secret = secret
         self.passwords = passwords
         self.limiter = RateLimiter(settings.rate_limit_per_minute)
+        # Pre-moderation (holds.py), set by the app when built; None holds nothing.
+        self.holds: Holds | None = None
 
     # --- accounts and sessions --------------------------------------------------------------
 
@@ -172,7 +179,7 @@ class Discussion:
     # --- threads ----------------------------------------------------------------------------
 
     async def create_thread(
-        self, actor: Account, kind: Any, title: Any, body: Any, category: Any = None
+        self, actor: Account, kind: Any, title: Any, body: Any, category: Any = None, links: Any = None
     ) -> dict[str, Any]:
         if kind not in THREAD_KINDS:
             raise Invalid("kind must be proposal or change", {"kind": "unknown"})
@@ -182,6 +189,11 @@ class Discussion:
         body = text(body, "body", self.settings.thread_body_max)
         if category is not None:
             category = text(category, "category", CATEGORY_MAX)
+        if self.settings.refuse_identifiers:
+            refuse_identifiers({"title": title, "body": body, "category": category})
+        if links is not None and kind != "change":
+            raise Invalid("only change threads link proposals", {"links": "change threads only"})
+        link_ids = parse_links(links) if links is not None else []
         self.limiter.check(actor)
         now = utcnow()
         async with self.db.transaction() as s:
@@ -199,6 +211,7 @@ class Discussion:
             await s.flush()
             assert thread.id is not None
             op = await self._pseudonym(s, thread.id, actor, is_op=True)
+            linked = await store_links(s, thread.id, link_ids) if link_ids else []
             summary = public.thread_summary(thread, op)
             log_message = await self._log(
                 s, "thread.created", thread_id=thread.id, actor_id=actor.id, payload={"thread": summary}
@@ -206,6 +219,8 @@ class Discussion:
         board = ch.event_frame(ch.BOARD, "thread.created", {"thread": summary})
         await self.publisher.send([log_message, (ch.BOARD, ch.encode_frame(board))])
         shown = public.thread_detail(thread, op, [])
+        if kind == "change":
+            shown["links"] = linked
         shown["mine"] = True
         shown["recommended"] = False
         return shown
@@ -257,42 +272,57 @@ class Discussion:
         body = text(body, "body", self.settings.comment_body_max)
         if parent_id is not None and (not isinstance(parent_id, int) or isinstance(parent_id, bool)):
             raise Invalid("parent_id must be a comment id", {"parent_id": "expected an integer"})
+        if self.settings.refuse_identifiers:
+            refuse_identifiers({"body": body})
         self.limiter.check(actor)
+        if self.holds is not None and (words := self.holds.matches(body)):
+            return await self.holds.hold(actor, thread_id, body, parent_id, words)
         async with self.db.transaction() as s:
-            if parent_id is not None:
-                parent = (
-                    await s.execute(
-                        select(Comment.thread_id, Comment.parent_id).where(Comment.id == parent_id)
-                    )
-                ).first()
-                if parent is None or parent.thread_id != thread_id:
-                    raise Invalid("parent_id is not a comment of this thread", {"parent_id": "not found"})
-                if parent.parent_id is not None:
-                    raise Invalid(
-                        "replies go one level deep: reply to the top-level comment instead",
-                        {"parent_id": "is a reply"},
-                    )
-            now = utcnow()
-            seq = await self._next_seq(s, thread_id, comments=1, now=now)
-            author = await self._pseudonym(s, thread_id, actor)
-            row = Comment(
-                thread_id=thread_id,
-                parent_id=parent_id,
-                seq=seq,
-                author_id=actor.id,  # type: ignore[arg-type]
-                body=body,
-                created_at=now,
-            )
-            row.id = (
-                await s.execute(insert(Comment).values(**_columns(row)).returning(Comment.id))
-            ).scalar_one()
-            shown = public.comment(row, author)
-            messages = await self._sequenced(s, thread_id, seq, "comment.created", actor, {"comment": shown})
-        name = ch.thread_channel(thread_id)
-        await self.publisher.send(
-            [*messages, (name, ch.encode_counts(True, [])), (ch.BOARD, ch.encode_summary(thread_id))]
-        )
+            shown, messages = await self.insert_comment(s, actor, thread_id, body, parent_id)
+        await self.publisher.send(messages)
         return {**shown, "mine": True, "recommended": False}
+
+    async def insert_comment(
+        self, s: AsyncSession, actor: Account, thread_id: int, body: str, parent_id: int | None
+    ) -> tuple[dict[str, Any], list[Message]]:
+        """Insert a comment with the thread's next seq in the caller's transaction (a post, or a
+        held comment released by a moderator); returns it and the messages to send after commit."""
+        await self.check_parent(s, thread_id, parent_id)
+        now = utcnow()
+        seq = await self._next_seq(s, thread_id, comments=1, now=now)
+        author = await self._pseudonym(s, thread_id, actor)
+        row = Comment(
+            thread_id=thread_id,
+            parent_id=parent_id,
+            seq=seq,
+            author_id=actor.id,  # type: ignore[arg-type]
+            body=body,
+            created_at=now,
+        )
+        row.id = (await s.execute(insert(Comment).values(**_columns(row)).returning(Comment.id))).scalar_one()
+        shown = public.comment(row, author)
+        messages = await self._sequenced(s, thread_id, seq, "comment.created", actor, {"comment": shown})
+        name = ch.thread_channel(thread_id)
+        return shown, [
+            *messages,
+            (name, ch.encode_counts(True, [])),
+            (ch.BOARD, ch.encode_summary(thread_id)),
+        ]
+
+    async def check_parent(self, s: AsyncSession, thread_id: int, parent_id: int | None) -> None:
+        """A reply's parent is a top-level comment of the same thread (one level of replies)."""
+        if parent_id is None:
+            return
+        parent = (
+            await s.execute(select(Comment.thread_id, Comment.parent_id).where(Comment.id == parent_id))
+        ).first()
+        if parent is None or parent.thread_id != thread_id:
+            raise Invalid("parent_id is not a comment of this thread", {"parent_id": "not found"})
+        if parent.parent_id is not None:
+            raise Invalid(
+                "replies go one level deep: reply to the top-level comment instead",
+                {"parent_id": "is a reply"},
+            )
 
     async def moderate(self, actor: Account, comment_id: int, hide: bool, reason: Any) -> dict[str, Any]:
         if actor.kind != "staff" or "moderator" not in actor.role_set:
@@ -307,8 +337,14 @@ class Discussion:
             await s.refresh(row)
             if row.hidden == hide:
                 raise Conflict("the comment is already hidden" if hide else "the comment is not hidden")
-            await s.execute(update(Comment).where(Comment.id == comment_id).values(hidden=hide))  # type: ignore[arg-type]
+            hidden_reason = reason if hide else None
+            await s.execute(
+                update(Comment)
+                .where(Comment.id == comment_id)  # type: ignore[arg-type]
+                .values(hidden=hide, hidden_reason=hidden_reason)
+            )
             row.hidden = hide
+            row.hidden_reason = hidden_reason
             await s.execute(
                 update(Report)
                 .where(Report.comment_id == comment_id, Report.resolution.is_(None))  # type: ignore[arg-type,union-attr]

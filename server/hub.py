@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import time
 from collections import deque
@@ -56,7 +57,7 @@ class FrameStore(Protocol):
 
     async def thread_counts(self, thread_id: int, comment_ids: list[int]) -> dict[str, Any]: ...
 
-    async def summary_frames(self, thread_ids: list[int]) -> list[str]: ...
+    async def summary_frames(self, thread_ids: list[int], watchers: dict[int, int]) -> list[str]: ...
 
     async def log_frames(self, after_id: int, limit: int) -> list[tuple[int, str, str | None]]: ...
 
@@ -368,6 +369,8 @@ class Hub:
         channel.last_seq = seq
         channel.recent.append((seq, frame))
         self._fan_out(channel.peers, frame, "event")
+        if HIDDEN_MARKER in frame:
+            _redact_recent(channel.recent, frame)
 
     def _fan_out(self, peers: set[Peer], frame: str, kind: str) -> None:
         for peer in peers:
@@ -467,8 +470,13 @@ class Hub:
                 channel.counts_dirty = True
             if name == CONNECTIONS:
                 continue
+            # Other processes' thread and board watchers learn that the watcher count moved.
+            messages = [(name, ch.encode_presence())]
+            thread_id = ch.parse_thread_channel(name)
+            if thread_id is not None:
+                messages.append((ch.BOARD, ch.encode_summary(thread_id)))
             with contextlib.suppress(BrokerUnavailable):
-                await self.broker.publish(name, ch.encode_presence())
+                await self.broker.publish_many(messages)
 
     async def _flush_counts(self) -> None:
         dirty = [c for c in self.threads.values() if c.counts_dirty and c.peers and c.ready]
@@ -494,7 +502,7 @@ class Hub:
         self._summary_dirty.clear()
         if not self.board:
             return
-        for frame in await self.store.summary_frames(ids):
+        for frame in await self.store.summary_frames(ids, await self.watchers(ids)):
             self._fan_out(self.board, frame, "board")
 
     async def _poll_sql(self) -> None:
@@ -527,6 +535,25 @@ class Hub:
             ):
                 del self.threads[name]
                 self._spawn(self.broker.unsubscribe(name), f"unsubscribe-{name}")
+
+
+HIDDEN_MARKER = '"event":"comment.hidden"'
+CREATED_MARKER = '"event":"comment.created"'
+
+
+def _redact_recent(recent: deque[tuple[int, str]], hidden_frame: str) -> None:
+    """Blank the body of a comment in the frames kept for replay once a moderator hides it:
+    a client resuming later must not receive the hidden text."""
+    comment_id = json.loads(hidden_frame)["data"]["comment"]["id"]
+    for index, (seq, frame) in enumerate(recent):
+        if CREATED_MARKER not in frame:
+            continue
+        parsed = json.loads(frame)
+        comment = parsed["data"]["comment"]
+        if comment["id"] == comment_id:
+            comment["body"] = None
+            comment["hidden"] = True
+            recent[index] = (seq, ch.dumps(parsed))
 
 
 def _log_id_of(frame: str) -> int | None:

@@ -93,6 +93,8 @@ class Comment(SQLModel, table=True):
     body: str
     created_at: datetime = Field(default_factory=utcnow)
     hidden: bool = False
+    # Shown in the placeholder of a hidden comment; the moderator's public reason.
+    hidden_reason: str | None = None
     recommendation_count: int = 0
 
 
@@ -147,3 +149,55 @@ class Event(SQLModel, table=True):
     actor_account_id: int | None = None
     payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JsonDoc, nullable=False))
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class EventSeal(SQLModel, table=True):
+    """The tamper-evident chain over the event log: one row per sealed event, appended in id order
+    by the sealer (see `sealing.py`), so event rows themselves are never updated."""
+
+    __tablename__ = "event_seal"
+
+    event_id: int = Field(sa_column=Column(BigId, primary_key=True, autoincrement=False))
+    prev_event_id: int | None = Field(default=None, sa_column=Column(BigId, nullable=True))
+    row_hash: str = Field(max_length=64)
+    chain_hash: str = Field(max_length=64)
+    # A short digest per column, so `tong audit verify` can say which column of a row changed.
+    digests: dict[str, str] = Field(default_factory=dict, sa_column=Column(JsonDoc, nullable=False))
+    sealed_at: datetime = Field(default_factory=utcnow)
+
+
+class HeldComment(SQLModel, table=True):
+    """A comment waiting for a moderator (pre-moderation): it has no seq until it is released."""
+
+    __tablename__ = "held_comment"
+
+    id: int | None = Field(default=None, primary_key=True)
+    thread_id: int = Field(foreign_key="thread.id", index=True)
+    parent_id: int | None = Field(default=None, foreign_key="comment.id")
+    author_id: int = Field(foreign_key="account.id")
+    body: str
+    words: str = Field(default="", max_length=400)  # the configured words that matched
+    created_at: datetime = Field(default_factory=utcnow)
+    resolution: str | None = Field(default=None, max_length=16, index=True)  # released | rejected
+    resolved_at: datetime | None = None
+    comment_id: int | None = Field(default=None, foreign_key="comment.id")
+
+
+class ThreadLink(SQLModel, table=True):
+    """A quarterly change thread ("이렇게 바꾸었습니다") answers these proposals."""
+
+    __tablename__ = "thread_link"
+
+    change_id: int = Field(foreign_key="thread.id", primary_key=True)
+    proposal_id: int = Field(foreign_key="thread.id", primary_key=True, index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class NoticeSeen(SQLModel, table=True):
+    """An account has seen the notice that a change thread answers a proposal it followed."""
+
+    __tablename__ = "notice_seen"
+
+    account_id: int = Field(foreign_key="account.id", primary_key=True)
+    change_id: int = Field(foreign_key="thread.id", primary_key=True)
+    seen_at: datetime = Field(default_factory=utcnow)

@@ -67,7 +67,7 @@ def thread_detail(
 
 
 def comment(row: Comment, shown_author: dict[str, Any]) -> dict[str, Any]:
-    return {
+    shown = {
         "id": row.id,
         "thread_id": row.thread_id,
         "parent_id": row.parent_id,
@@ -78,6 +78,9 @@ def comment(row: Comment, shown_author: dict[str, Any]) -> dict[str, Any]:
         "hidden": row.hidden,
         "counts": {"recommendations": row.recommendation_count},
     }
+    if row.hidden:
+        shown["hidden_reason"] = row.hidden_reason
+    return shown
 
 
 def answer(row: Answer, department: str | None) -> dict[str, Any]:

@@ -246,10 +246,10 @@ class Reader:
             for thread, kind, number, department in rows
         ]
 
-    async def summary_frames(self, thread_ids: list[int]) -> list[str]:
+    async def summary_frames(self, thread_ids: list[int], watchers: dict[int, int]) -> list[str]:
         return [
             ch.event_frame(ch.BOARD, "thread.summary", {"thread": summary})
-            for summary in await self.summaries(thread_ids, {})
+            for summary in await self.summaries(thread_ids, watchers)
         ]
 
     async def max_log_id(self) -> int:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 # Values people copy from examples; a production start refuses them.
 PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "secret", "dev", "development", "placeholder"})
@@ -49,6 +50,8 @@ class Settings(BaseSettings):
     # A socket whose unsent frames exceed this is closed with 1013 and resumes with `since`.
     # 1 MiB holds ~2,000 typical comment frames: far more than any healthy tab falls behind.
     ws_send_buffer_max: int = 1024 * 1024
+    # A client closed with 1013 that still reads nothing is cut off after this many seconds.
+    ws_stalled_abort_s: float = 10.0
     # permessage-deflate multiplies memory per connection by ~4; off unless asked for.
     ws_deflate: bool = False
     # Counts frames are coalesced to at most 1/interval per channel (contract: <= 4 per second).
@@ -64,6 +67,33 @@ class Settings(BaseSettings):
     argon2_memory_cost: int = 65_536
 
     answer_target_days: int = 14
+
+    # Refuse posts holding a phone number, e-mail address, 주민등록번호 or 사업자등록번호 (identifiers.py).
+    refuse_identifiers: bool = True
+    # Pre-moderation: outside office hours (KST), comments containing one of `hold_words` wait
+    # for a moderator. Off by default. Office hours are "HH:MM-HH:MM" on `office_days`.
+    hold_enabled: bool = False
+    hold_words: Annotated[tuple[str, ...], NoDecode] = ()
+    office_hours: str = "09:00-18:00"
+    office_days: Annotated[tuple[str, ...], NoDecode] = ("mon", "tue", "wed", "thu", "fri")
+
+    # The sealer chains a hash over event rows older than `seal_delay_s`: transactions commit in
+    # milliseconds, so 5 s leaves rows with lower ids still in flight ample time to commit first.
+    seal_delay_s: float = 5.0
+    # How often the sealer looks for new rows; 0 turns it off (`tong audit seal` still works).
+    seal_interval_s: float = 2.0
+    seal_batch: int = 2_000
+
+    @field_validator("hold_words", "office_days", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        """`TONG_HOLD_WORDS=사기,욕설` reads as a list; so does a JSON array."""
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return tuple(json.loads(text))
+            return tuple(part.strip() for part in text.split(",") if part.strip())
+        return value
 
     @model_validator(mode="after")
     def _check_production_secret(self) -> Settings:

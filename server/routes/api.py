@@ -52,6 +52,12 @@ async def me(request: Request) -> Response:
     return ok(public.me(await require_account(request)))
 
 
+async def current_session(request: Request) -> Response:
+    """Who is logged in, without a 401 for anonymous readers (pages ask this on every load)."""
+    account = await caller(request)
+    return ok({"account": public.me(account) if account else None})
+
+
 async def list_threads(request: Request) -> Response:
     svc = services(request)
     q = request.query_params
@@ -74,7 +80,12 @@ async def create_thread(request: Request) -> Response:
     account = await require_account(request)
     body = await json_body(request)
     thread = await services(request).discussion.create_thread(
-        account, body.get("kind"), body.get("title"), body.get("body"), body.get("category")
+        account,
+        body.get("kind"),
+        body.get("title"),
+        body.get("body"),
+        body.get("category"),
+        body.get("links"),
     )
     return ok(thread, 201)
 
@@ -84,6 +95,7 @@ async def get_thread(request: Request) -> Response:
     thread_id = request.path_params["thread_id"]
     thread = await svc.reader.thread(thread_id, await caller(request))
     thread["counts"]["watchers"] = (await svc.hub.watchers([thread_id])).get(thread_id, 0)
+    await svc.desk.links.decorate(thread)
     return ok(thread)
 
 
@@ -117,7 +129,8 @@ async def post_comment(request: Request) -> Response:
     comment = await services(request).discussion.post_comment(
         account, request.path_params["thread_id"], body.get("body"), body.get("parent_id")
     )
-    return ok(comment, 201)
+    # A held comment (pre-moderation) is accepted but not yet published.
+    return ok(comment, 202 if comment.get("held") else 201)
 
 
 def _recommendation(target: str, on: bool) -> Any:
@@ -160,6 +173,7 @@ def _moderation(hide: bool) -> Any:
 routes = [
     Route("/api/session", start_session, methods=["POST"]),
     Route("/api/session", end_session, methods=["DELETE"]),
+    Route("/api/session", current_session, methods=["GET"]),
     Route("/api/me", me, methods=["GET"]),
     Route("/api/threads", list_threads, methods=["GET"]),
     Route("/api/threads", create_thread, methods=["POST"]),

@@ -7,7 +7,6 @@ import contextlib
 import json
 import logging
 from collections import deque
-from typing import Any
 
 from starlette.routing import WebSocketRoute
 from starlette.types import Send
@@ -23,8 +22,6 @@ log = logging.getLogger("tong.ws")
 
 CLOSE_SERVICE_RESTART = 1012
 CLOSE_TRY_AGAIN_LATER = 1013
-# A client that asked for 1013 but never reads is cut off after this long.
-STALLED_ABORT_S = 5.0
 MAX_CHANNELS_PER_SOCKET = 100
 
 
@@ -38,6 +35,7 @@ class SocketPeer:
     """
 
     __slots__ = (
+        "_abort_after",
         "_buffer_max",
         "_hub",
         "_protocol",
@@ -49,10 +47,12 @@ class SocketPeer:
         "closed",
     )
 
-    def __init__(self, send: Send, hub: Hub, buffer_max: int) -> None:
+    def __init__(self, send: Send, hub: Hub, buffer_max: int, abort_after: float) -> None:
         self._send = send
         self._hub = hub
         self._buffer_max = buffer_max
+        # A client told 1013 that still does not read is cut off after this many seconds.
+        self._abort_after = abort_after
         self._queue: deque[str] = deque()
         self._queued = 0
         self._writer: asyncio.Task[None] | None = None
@@ -115,23 +115,19 @@ class SocketPeer:
             protocol.conn.send_close(CLOSE_TRY_AGAIN_LATER, "too slow: resume with since")
             protocol.transport.write(b"".join(protocol.conn.data_to_send()))
             protocol.close_sent = True
-            protocol.loop.call_later(STALLED_ABORT_S, _abort_if_open, protocol.transport)
+            # uvicorn cancels this timer and closes cleanly when the client answers the close.
+            protocol.close_timer = protocol.loop.call_later(self._abort_after, protocol.transport.abort)
 
     async def _close_generic(self) -> None:
         with contextlib.suppress(Exception):
             await asyncio.wait_for(
-                self._send({"type": "websocket.close", "code": CLOSE_TRY_AGAIN_LATER}), STALLED_ABORT_S
+                self._send({"type": "websocket.close", "code": CLOSE_TRY_AGAIN_LATER}), self._abort_after
             )
 
     def stop(self) -> None:
         self.closed = True
         if self._writer is not None:
             self._writer.cancel()
-
-
-def _abort_if_open(transport: Any) -> None:
-    if not transport.is_closing() or transport.get_write_buffer_size():
-        transport.abort()
 
 
 async def websocket_endpoint(websocket: WebSocket) -> None:
@@ -141,7 +137,7 @@ async def websocket_endpoint(websocket: WebSocket) -> None:
     # The server's own send, captured outside Starlette's wrappers (see middleware.py), so the
     # peer can tell when it completes synchronously.
     send = websocket.scope.get(RAW_SEND_KEY) or websocket._send
-    peer = SocketPeer(send, hub, svc.settings.ws_send_buffer_max)
+    peer = SocketPeer(send, hub, svc.settings.ws_send_buffer_max, svc.settings.ws_stalled_abort_s)
     hub.connected()
     try:
         await websocket.accept()

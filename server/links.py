@@ -1,0 +1,167 @@
+"""Quarterly change threads ("이렇게 바꾸었습니다") link the proposals they answer.
+
+A linked proposal shows `changed_in`; whoever recommended (or wrote) it finds the change thread
+among their notices (`GET /api/me/notices`) until they mark it seen.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import delete, insert, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server import public
+from server.errors import Conflict, Forbidden, Invalid, NotFound
+from server.models import Account, NoticeSeen, Recommendation, Thread, ThreadLink, utcnow
+
+if TYPE_CHECKING:
+    from server.discussion import Discussion
+
+# A quarter's change thread answers tens of proposals, not thousands.
+LINKS_MAX = 200
+NOTICES_MAX = 50
+
+
+def parse_links(value: Any) -> list[int]:
+    """A list of distinct proposal ids, in the order given; 422 otherwise."""
+    if not isinstance(value, list) or not all(isinstance(v, int) and not isinstance(v, bool) for v in value):
+        raise Invalid("links must be a list of proposal ids", {"links": "expected a list of integers"})
+    ids = list(dict.fromkeys(value))
+    if len(ids) > LINKS_MAX:
+        raise Invalid(f"a change thread links at most {LINKS_MAX} proposals", {"links": "too many"})
+    return ids
+
+
+async def store_links(s: AsyncSession, change_id: int, proposal_ids: list[int]) -> list[dict[str, Any]]:
+    """Replace the change thread's links inside the caller's transaction; returns them as {id, title}."""
+    rows = (
+        await s.execute(select(Thread.id, Thread.title, Thread.kind).where(Thread.id.in_(proposal_ids)))  # type: ignore[union-attr]
+    ).all()
+    found = {r.id: r for r in rows}
+    missing = [i for i in proposal_ids if i not in found]
+    if missing:
+        raise Invalid(f"no such thread: {', '.join(map(str, missing))}", {"links": "unknown thread id(s)"})
+    not_proposals = [i for i in proposal_ids if found[i].kind != "proposal"]
+    if not_proposals:
+        raise Invalid(
+            f"only proposals can be linked: {', '.join(map(str, not_proposals))}", {"links": "not a proposal"}
+        )
+    await s.execute(delete(ThreadLink).where(ThreadLink.change_id == change_id))  # type: ignore[arg-type]
+    if proposal_ids:
+        now = utcnow()
+        await s.execute(
+            insert(ThreadLink),
+            [{"change_id": change_id, "proposal_id": i, "created_at": now} for i in proposal_ids],
+        )
+    return [{"id": i, "title": found[i].title} for i in proposal_ids]
+
+
+class Links:
+    def __init__(self, discussion: Discussion) -> None:
+        self.discussion = discussion
+        self.db = discussion.db
+
+    async def set_links(self, actor: Account, change_id: int, value: Any) -> dict[str, Any]:
+        """`PUT /api/threads/{id}/links`: staff replace the proposals a change thread answers."""
+        if actor.kind != "staff":
+            raise Forbidden("only staff (조달청) link change threads to proposals")
+        ids = parse_links(value)
+        async with self.db.transaction() as s:
+            kind = (await s.execute(select(Thread.kind).where(Thread.id == change_id))).scalar()
+            if kind is None:
+                raise NotFound(f"thread {change_id} does not exist")
+            if kind != "change":
+                raise Conflict("only change threads (이렇게 바꾸었습니다) link proposals")
+            before = set(
+                (
+                    await s.execute(select(ThreadLink.proposal_id).where(ThreadLink.change_id == change_id))
+                ).scalars()
+            )
+            linked = await store_links(s, change_id, ids)
+            message = await self.discussion._log(
+                s,
+                "thread.links_changed",
+                thread_id=change_id,
+                actor_id=actor.id,
+                actor_kind=actor.kind,
+                payload={
+                    "links": ids,
+                    "added": [i for i in ids if i not in before],
+                    "removed": sorted(before - set(ids)),
+                },
+            )
+        await self.discussion.publisher.send([message])
+        return {"thread_id": change_id, "links": linked}
+
+    async def decorate(self, thread: dict[str, Any]) -> dict[str, Any]:
+        """Add `links` (on a change thread) or `changed_in` (on a proposal) to a thread's JSON."""
+        async with self.db.read() as s:
+            if thread["kind"] == "change":
+                rows = await s.execute(
+                    select(Thread.id, Thread.title)
+                    .join(ThreadLink, ThreadLink.proposal_id == Thread.id)
+                    .where(ThreadLink.change_id == thread["id"])
+                    .order_by(Thread.id)  # type: ignore[arg-type]
+                )
+                thread["links"] = [{"id": i, "title": t} for i, t in rows]
+            else:
+                rows = await s.execute(
+                    select(Thread.id, Thread.title)
+                    .join(ThreadLink, ThreadLink.change_id == Thread.id)
+                    .where(ThreadLink.proposal_id == thread["id"])
+                    .order_by(Thread.id)  # type: ignore[arg-type]
+                )
+                thread["changed_in"] = [{"id": i, "title": t} for i, t in rows]
+        return thread
+
+    async def notices(self, account: Account) -> dict[str, Any]:
+        """Change threads answering proposals this account recommended or wrote, not yet seen."""
+        proposal = Thread.__table__.alias("proposal")
+        change = Thread.__table__.alias("change")
+        seen = select(NoticeSeen.change_id).where(NoticeSeen.account_id == account.id)
+        recommended = select(Recommendation.target_id).where(
+            Recommendation.account_id == account.id, Recommendation.target == "thread"
+        )
+        stmt = (
+            select(change.c.id, change.c.title, change.c.created_at, proposal.c.id, proposal.c.title)
+            .select_from(ThreadLink)
+            .join(change, change.c.id == ThreadLink.change_id)
+            .join(proposal, proposal.c.id == ThreadLink.proposal_id)
+            .where(
+                or_(ThreadLink.proposal_id.in_(recommended), proposal.c.author_id == account.id),  # type: ignore[attr-defined]
+                ThreadLink.change_id.not_in(seen),  # type: ignore[attr-defined]
+            )
+            .order_by(change.c.id.desc(), proposal.c.id)
+        )
+        items: dict[int, dict[str, Any]] = {}
+        async with self.db.read() as s:
+            for change_id, title, created_at, proposal_id, proposal_title in await s.execute(stmt):
+                if change_id not in items:
+                    if len(items) == NOTICES_MAX:
+                        break
+                    items[change_id] = {
+                        "change": {"id": change_id, "title": title, "created_at": public.iso(created_at)},
+                        "proposals": [],
+                    }
+                items[change_id]["proposals"].append({"id": proposal_id, "title": proposal_title})
+        return {"items": list(items.values())}
+
+    async def mark_seen(self, account: Account, change_ids: Any) -> dict[str, Any]:
+        ids = parse_links(change_ids)
+        if ids:
+            dialect = postgresql if self.db.dialect == "postgresql" else sqlite
+            now = utcnow()
+            async with self.db.transaction() as s:
+                existing = set(
+                    (
+                        await s.execute(select(Thread.id).where(Thread.id.in_(ids), Thread.kind == "change"))
+                    ).scalars()  # type: ignore[union-attr]
+                )
+                rows = [
+                    {"account_id": account.id, "change_id": i, "seen_at": now} for i in ids if i in existing
+                ]
+                if rows:
+                    await s.execute(dialect.insert(NoticeSeen).on_conflict_do_nothing(), rows)
+        return {"seen": ids}
