@@ -18,4 +18,4 @@ def postgresql_ddl() -> str:
         parts.append(str(CreateTable(table).compile(dialect=dialect)).strip() + ";\n")
         for index in sorted(table.indexes, key=lambda i: i.name or ""):
             parts.append(str(CreateIndex(index).compile(dialect=dialect)).strip() + ";\n")
-    return "\n".join(parts)
+    return "\n".join("\n".join(line.rstrip() for line in part.splitlines()) + "\n" for part in parts)

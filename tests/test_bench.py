@@ -93,7 +93,7 @@ def test_frames_are_read_without_parsing() -> None:
     ).encode()
     assert frame_type(frame) == b"event" and frame_seq(frame) == 5
     mark = find_mark(frame)
-    assert mark is not None and (mark.phase, mark.index) == (2, 7)
+    assert mark is not None and (mark.phase, mark.number) == (2, 7)
     nested_first = b'{"data": {"comment": {"seq": 3}}, "type": "event", "seq": 9}'
     assert frame_seq(nested_first) == 9
     counts = b'{"type":"counts","data":{"comment_recommendations":{"9":4},"recommendations":12}}'

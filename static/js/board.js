@@ -1,0 +1,362 @@
+// The board: proposals and change threads, sorted and filtered; new threads wait behind a
+// "새 글 N개" bar instead of pushing the list down while someone reads it.
+
+import { api, query } from "./api.js";
+import { countedField, errorMessage, LIMITS } from "./composer.js";
+import { h, replace, uid } from "./dom.js";
+import { authorEl, kindBadge, statusBadges } from "./labels.js";
+import { t } from "./i18n.js";
+import { currentUser, isStaff } from "./session.js";
+import { timeEl } from "./time.js";
+
+const SORTS = ["latest", "recommended", "active", "commented"];
+const STATUSES = ["received", "reviewing", "answered"];
+const KINDS = ["", "proposal", "change"];
+const PAGE = 20;
+
+function filtersFrom(params) {
+  const sort = SORTS.includes(params.get("sort")) ? params.get("sort") : "latest";
+  const status = STATUSES.includes(params.get("status")) ? params.get("status") : "";
+  const kind = KINDS.includes(params.get("kind")) ? params.get("kind") : "";
+  return { sort, status, kind, q: (params.get("q") || "").trim() };
+}
+
+function matches(thread, f) {
+  if (f.kind && thread.kind !== f.kind) return false;
+  if (f.status && thread.status !== f.status) return false;
+  if (f.q) {
+    const needle = f.q.toLowerCase();
+    const hay = `${thread.title}\n${thread.excerpt || ""}`.toLowerCase();
+    if (!hay.includes(needle)) return false;
+  }
+  return true;
+}
+
+function stat(role, text, extra = "") {
+  return h("span", { class: `stat ${extra}`, "data-role": role }, text);
+}
+
+export function fillCard(card, thread) {
+  const hadFocus = card.contains(document.activeElement);
+  card.dataset.threadId = thread.id;
+  const link = h("a", { href: `/threads/${thread.id}`, class: "card-link" }, thread.title);
+  replace(
+    card,
+    h(
+      "div",
+      { class: "card-top" },
+      thread.kind === "change" ? kindBadge("change") : null,
+      statusBadges(thread),
+      thread.category ? h("span", { class: "chip" }, thread.category) : null,
+    ),
+    h("h2", { class: "card-title" }, link),
+    thread.excerpt ? h("p", { class: "card-excerpt" }, thread.excerpt) : null,
+    h(
+      "div",
+      { class: "card-meta" },
+      h("span", { class: "meta-author" }, authorEl(thread.author, { mine: thread.mine, showOp: false })),
+      h("span", { class: "meta-sep", "aria-hidden": "true" }, "·"),
+      timeEl(thread.created_at),
+      h(
+        "span",
+        { class: "card-stats" },
+        stat("recommendations", t("count.recommend", { n: thread.counts.recommendations }), thread.recommended ? "stat-on" : ""),
+        stat("comments", t("count.comments", { n: thread.counts.comments })),
+        thread.counts.watchers > 0 ? stat("watchers", t("count.watchers", { n: thread.counts.watchers }), "stat-live") : null,
+      ),
+    ),
+  );
+  if (hadFocus) link.focus();
+  return card;
+}
+
+function card(thread) {
+  return fillCard(h("article", { class: `thread-card kind-${thread.kind}` }), thread);
+}
+
+export function mountBoard(root, ctx) {
+  const f = filtersFrom(ctx.params);
+  const threads = new Map(); // id -> summary, as shown
+  const waiting = new Map(); // id -> summary, behind the bar
+  let nextCursor = null;
+  let loading = false;
+  let alive = true;
+
+  const list = h("section", { class: "thread-list", "aria-busy": "true", "aria-label": t("board.listLabel") });
+  const moreButton = h("button", { type: "button", class: "btn btn-outline btn-block", hidden: true, onclick: () => loadMore() }, t("board.more"));
+  const newBar = h("button", { type: "button", class: "new-bar", hidden: true, onclick: () => showWaiting() });
+  const status = h("p", { class: "list-status muted", role: "status" });
+
+  function setFilters(changes) {
+    const next = { ...f, ...changes };
+    ctx.navigate("/" + query({ kind: next.kind, status: next.status, sort: next.sort === "latest" ? "" : next.sort, q: next.q }), {
+      replace: true,
+      keepScroll: true,
+    });
+  }
+
+  // --- toolbar ---
+  const kindTabs = h(
+    "div",
+    { class: "tabs", role: "group", "aria-label": t("kind.filter") },
+    KINDS.map((kind) =>
+      h(
+        "button",
+        {
+          type: "button",
+          class: "tab",
+          "aria-pressed": String(f.kind === kind),
+          onclick: () => setFilters({ kind, status: kind === "change" ? "" : f.status }),
+        },
+        kind ? t(`kind.${kind}`) : t("kind.all"),
+      ),
+    ),
+  );
+  const statusId = uid("status");
+  const statusSelect = h(
+    "select",
+    { id: statusId, class: "select", disabled: f.kind === "change", onchange: (e) => setFilters({ status: e.target.value }) },
+    h("option", { value: "" }, t("status.all")),
+    STATUSES.map((s) => h("option", { value: s, selected: f.status === s }, t(`status.${s}`))),
+  );
+  const sortId = uid("sort");
+  const sortSelect = h(
+    "select",
+    { id: sortId, class: "select", onchange: (e) => setFilters({ sort: e.target.value }) },
+    SORTS.map((s) => h("option", { value: s, selected: f.sort === s }, t(`sort.${s}`))),
+  );
+  const searchId = uid("q");
+  const searchInput = h("input", { id: searchId, type: "search", class: "input", name: "q", value: f.q, placeholder: t("search.placeholder"), autocomplete: "off" });
+  const searchForm = h(
+    "form",
+    { class: "search", role: "search", onsubmit: (e) => (e.preventDefault(), setFilters({ q: searchInput.value.trim() })) },
+    h("label", { for: searchId, class: "sr-only" }, t("search.label")),
+    searchInput,
+    h("button", { type: "submit", class: "btn btn-primary" }, t("search.submit")),
+  );
+  const toolbar = h(
+    "div",
+    { class: "toolbar" },
+    kindTabs,
+    h(
+      "div",
+      { class: "toolbar-row" },
+      h("div", { class: "control" }, h("label", { for: statusId }, t("status.label")), statusSelect),
+      h("div", { class: "control" }, h("label", { for: sortId }, t("sort.label")), sortSelect),
+      searchForm,
+    ),
+  );
+
+  // --- new thread form ---
+  const composerSlot = h("div", { class: "new-thread-slot" });
+  const proposeButton = currentUser()
+    ? h("button", { type: "button", class: "btn btn-primary", "aria-expanded": "false", onclick: () => toggleComposer() }, t("board.propose"))
+    : h("a", { class: "btn btn-primary", href: "/login?next=/" }, t("board.propose"));
+
+  function toggleComposer() {
+    if (composerSlot.firstChild) {
+      composerSlot.replaceChildren();
+      proposeButton.setAttribute("aria-expanded", "false");
+      proposeButton.focus();
+      return;
+    }
+    proposeButton.setAttribute("aria-expanded", "true");
+    composerSlot.append(newThreadForm(ctx, () => toggleComposer()));
+    composerSlot.querySelector("input, textarea, select").focus();
+  }
+
+  replace(
+    root,
+    h(
+      "div",
+      { class: "board" },
+      h(
+        "section",
+        { class: "board-hero" },
+        h("div", null, h("h1", null, t("board.title")), h("p", { class: "lede" }, t("board.intro"))),
+        h("div", { class: "hero-actions" }, proposeButton),
+      ),
+      composerSlot,
+      toolbar,
+      newBar,
+      status,
+      list,
+      moreButton,
+    ),
+  );
+  document.title = `${t("board.title")} · ${t("app.name")}`;
+
+  // --- loading ---
+  function listUrl(cursor) {
+    return "/api/threads" + query({ kind: f.kind, status: f.status, sort: f.sort, q: f.q, cursor, limit: PAGE });
+  }
+
+  async function loadFirst() {
+    loading = true;
+    list.setAttribute("aria-busy", "true");
+    status.textContent = t("board.loading");
+    try {
+      const data = await api.get(listUrl());
+      if (!alive) return;
+      threads.clear();
+      waiting.clear();
+      list.replaceChildren(...data.items.map((item) => (threads.set(item.id, item), card(item))));
+      nextCursor = data.next_cursor;
+      status.textContent = data.items.length ? "" : t("board.empty");
+      renderBar();
+    } catch (err) {
+      status.textContent = errorMessage(err, "error.generic");
+    } finally {
+      loading = false;
+      list.setAttribute("aria-busy", "false");
+      moreButton.hidden = !nextCursor;
+    }
+  }
+
+  async function loadMore() {
+    if (loading || !nextCursor) return;
+    loading = true;
+    moreButton.disabled = true;
+    try {
+      const data = await api.get(listUrl(nextCursor));
+      if (!alive) return;
+      for (const item of data.items) {
+        if (threads.has(item.id)) continue;
+        threads.set(item.id, item);
+        list.append(card(item));
+      }
+      nextCursor = data.next_cursor;
+    } catch (err) {
+      ctx.toast(errorMessage(err, "error.generic"), "error");
+    } finally {
+      loading = false;
+      moreButton.disabled = false;
+      moreButton.hidden = !nextCursor;
+    }
+  }
+
+  // --- live ---
+  function renderBar() {
+    const n = waiting.size;
+    newBar.hidden = n === 0;
+    newBar.textContent = t("board.newShow", { n });
+  }
+
+  async function showWaiting() {
+    await loadFirst();
+    list.querySelector(".card-link")?.focus({ preventScroll: true });
+    const top = toolbar.getBoundingClientRect().top + window.scrollY - 80;
+    window.scrollTo({ top: Math.max(0, top) });
+  }
+
+  function updateInPlace(summary) {
+    const shown = threads.get(summary.id);
+    if (!shown) return false;
+    // Summary frames carry no viewer marks and no watcher count; keep what REST told us.
+    const merged = {
+      ...shown,
+      ...summary,
+      mine: shown.mine,
+      recommended: shown.recommended,
+      counts: { ...summary.counts, watchers: shown.counts.watchers },
+    };
+    threads.set(summary.id, merged);
+    const el = list.querySelector(`[data-thread-id="${summary.id}"]`);
+    if (el) fillCard(el, merged);
+    return true;
+  }
+
+  function onEvent(frame) {
+    const summary = frame.data && frame.data.thread;
+    if (!summary) return;
+    if (frame.event === "thread.created") {
+      if (threads.has(summary.id) || !matches(summary, f)) return;
+      if (threads.size === 0 && !loading) {
+        // Nothing to push down: show it at once.
+        threads.set(summary.id, summary);
+        list.prepend(card(summary));
+        status.textContent = "";
+        return;
+      }
+      waiting.set(summary.id, summary);
+      renderBar();
+      ctx.announce(t("board.new", { n: waiting.size }));
+    } else if (frame.event === "thread.summary") {
+      if (!updateInPlace(summary) && waiting.has(summary.id)) waiting.set(summary.id, summary);
+    }
+  }
+
+  async function onReconnect() {
+    // The board channel has no seq: compare the first page with what is shown.
+    try {
+      const data = await api.get(listUrl());
+      if (!alive) return;
+      const newest = Math.max(0, ...threads.keys());
+      for (const item of data.items) {
+        if (!updateInPlace(item) && item.id > newest && !waiting.has(item.id)) waiting.set(item.id, item);
+      }
+      renderBar();
+    } catch {
+      // The next reconnect tries again.
+    }
+  }
+
+  const sub = ctx.live.subscribe("board", { onEvent, onReconnect });
+  const ready = loadFirst();
+  return {
+    ready,
+    unmount() {
+      alive = false;
+      sub.close();
+    },
+  };
+}
+
+function newThreadForm(ctx, close) {
+  const staff = isStaff();
+  const kindId = uid("kind");
+  const kindSelect = staff
+    ? h(
+        "select",
+        { id: kindId, class: "select", name: "kind" },
+        h("option", { value: "proposal" }, t("kind.proposal")),
+        h("option", { value: "change" }, t("kind.change")),
+      )
+    : null;
+  const title = countedField({ multiline: false, label: t("newThread.titleLabel"), max: LIMITS.title, name: "title" });
+  const category = countedField({ multiline: false, label: t("newThread.category"), max: LIMITS.category, name: "category", required: false, placeholder: t("newThread.categoryPlaceholder") });
+  const body = countedField({ label: t("newThread.body"), max: LIMITS.threadBody, name: "body", rows: 8, placeholder: t("newThread.bodyPlaceholder") });
+  const error = h("p", { class: "form-error", role: "alert", hidden: true });
+  const submit = h("button", { type: "submit", class: "btn btn-primary" }, t("newThread.submit"));
+  const refresh = () => (submit.disabled = !(title.ok && body.ok && category.ok));
+  for (const field of [title, category, body]) field.onChange(refresh);
+  refresh();
+  const form = h(
+    "form",
+    { class: "new-thread card", novalidate: true, "aria-label": t("newThread.title") },
+    h("h2", null, t("newThread.title")),
+    kindSelect ? h("div", { class: "field" }, h("label", { for: kindId }, t("newThread.kind")), kindSelect) : null,
+    title.field,
+    category.field,
+    body.field,
+    error,
+    h("div", { class: "form-actions" }, h("button", { type: "button", class: "btn btn-ghost", onclick: close }, t("newThread.cancel")), submit),
+  );
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (submit.disabled) return;
+    submit.disabled = true;
+    error.hidden = true;
+    const payload = { kind: kindSelect ? kindSelect.value : "proposal", title: title.input.value.trim(), body: body.input.value.trim() };
+    if (category.input.value.trim()) payload.category = category.input.value.trim();
+    try {
+      const thread = await api.post("/api/threads", payload);
+      ctx.navigate(`/threads/${thread.id}`);
+    } catch (err) {
+      error.textContent = errorMessage(err);
+      error.hidden = false;
+      refresh();
+    }
+  });
+  return form;
+}

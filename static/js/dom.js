@@ -1,0 +1,59 @@
+// Building DOM without innerHTML: user text only ever becomes a text node.
+
+/**
+ * h("button", {class: "btn", onclick: fn, "aria-pressed": "true"}, "text", child)
+ * Attribute values are set with setAttribute (or as listeners / properties); children that are
+ * strings become text nodes. Null, undefined and false children are skipped.
+ */
+export function h(tag, attrs, ...children) {
+  const el = document.createElement(tag);
+  if (attrs) {
+    for (const [key, value] of Object.entries(attrs)) {
+      if (value === null || value === undefined || value === false) continue;
+      if (key.startsWith("on") && typeof value === "function") {
+        el.addEventListener(key.slice(2), value);
+      } else if (key === "class") {
+        el.className = value;
+      } else if (key === "dataset") {
+        Object.assign(el.dataset, value);
+      } else if (key === "value" || key === "checked" || key === "selected" || key === "disabled") {
+        el[key] = value;
+      } else {
+        el.setAttribute(key, value === true ? "" : String(value));
+      }
+    }
+  }
+  append(el, children);
+  return el;
+}
+
+export function append(el, children) {
+  for (const child of children.flat(Infinity)) {
+    if (child === null || child === undefined || child === false) continue;
+    el.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return el;
+}
+
+/** Replace an element's content with the given children. */
+export function replace(el, ...children) {
+  el.replaceChildren();
+  return append(el, children);
+}
+
+export function $(selector, root = document) {
+  return root.querySelector(selector);
+}
+
+/** Text length as the server counts it: code points after trimming. */
+export function codePoints(text) {
+  let n = 0;
+  for (const _ of text.trim()) n += 1;
+  return n;
+}
+
+let idCounter = 0;
+export function uid(prefix = "id") {
+  idCounter += 1;
+  return `${prefix}-${idCounter}`;
+}

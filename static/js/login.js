@@ -1,0 +1,61 @@
+// /login: log in, then go back where the reader came from.
+
+import { h, replace, uid } from "./dom.js";
+import { t } from "./i18n.js";
+import { errorMessage } from "./composer.js";
+import { logIn } from "./session.js";
+
+function safeNext(params) {
+  const next = params.get("next") || "/";
+  // Only paths on this site: "//evil.example" and "https://…" go to the board instead.
+  return next.startsWith("/") && !next.startsWith("//") ? next : "/";
+}
+
+export function mountLogin(root, ctx) {
+  const loginId = uid("login");
+  const passwordId = uid("password");
+  const login = h("input", { id: loginId, name: "login", type: "text", class: "input", autocomplete: "username", required: true, autocapitalize: "none", spellcheck: "false" });
+  const password = h("input", { id: passwordId, name: "password", type: "password", class: "input", autocomplete: "current-password", required: true });
+  const error = h("p", { class: "form-error", role: "alert", hidden: true });
+  const submit = h("button", { type: "submit", class: "btn btn-primary btn-block" }, t("login.submit"));
+  const form = h(
+    "form",
+    { class: "login-form", novalidate: true },
+    h("div", { class: "field" }, h("label", { for: loginId }, t("login.login")), login),
+    h("div", { class: "field" }, h("label", { for: passwordId }, t("login.password")), password),
+    error,
+    submit,
+  );
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (!login.value.trim() || !password.value) {
+      (login.value.trim() ? password : login).focus();
+      return;
+    }
+    submit.disabled = true;
+    error.hidden = true;
+    try {
+      await logIn(login.value.trim(), password.value);
+      ctx.navigate(safeNext(ctx.params), { replace: true });
+    } catch (err) {
+      error.textContent = err && err.status === 401 ? t("login.wrong") : errorMessage(err, "login.failed");
+      error.hidden = false;
+      password.select();
+    } finally {
+      submit.disabled = false;
+    }
+  });
+  replace(
+    root,
+    h(
+      "section",
+      { class: "login-page card" },
+      h("h1", null, t("login.title")),
+      h("p", { class: "muted" }, t("login.intro")),
+      form,
+    ),
+  );
+  document.title = `${t("login.title")} · ${t("app.name")}`;
+  login.focus();
+  return { ready: Promise.resolve(), unmount() {} };
+}

@@ -1,0 +1,52 @@
+// Who is reading: null when logged out, else {id, login, kind, roles, department}.
+
+import { api, ApiError } from "./api.js";
+
+let me = null;
+const listeners = new Set();
+
+export function currentUser() {
+  return me;
+}
+
+export function isStaff() {
+  return !!me && me.kind === "staff";
+}
+
+export function isModerator() {
+  return isStaff() && (me.roles || []).includes("moderator");
+}
+
+export function onSessionChange(fn) {
+  listeners.add(fn);
+  return () => listeners.delete(fn);
+}
+
+function set(next) {
+  me = next;
+  for (const fn of listeners) fn(me);
+}
+
+export async function loadSession() {
+  try {
+    set(await api.get("/api/me"));
+  } catch (err) {
+    if (!(err instanceof ApiError) || err.status !== 401) console.warn("could not load the session", err);
+    set(null);
+  }
+  return me;
+}
+
+export async function logIn(login, password) {
+  const data = await api.post("/api/session", { login, password });
+  set(data.account);
+  return me;
+}
+
+export async function logOut() {
+  try {
+    await api.del("/api/session");
+  } finally {
+    set(null);
+  }
+}

@@ -1,0 +1,932 @@
+// A thread: the proposal, official answers, comments with one level of replies, live updates.
+//
+// Loading: REST first (thread, then every page of comments), then `thread:{id}` with
+// since = the thread's seq, so nothing falls between. Events are applied idempotently (a comment
+// already shown is not shown twice), in seq order; live.js drops anything at or below the last seq.
+// New content never moves what the reader is looking at: every insertion keeps the element at the
+// top of the viewport where it was.
+
+import { api, ApiError } from "./api.js";
+import { composer, countedField, errorMessage, LIMITS } from "./composer.js";
+import { h, replace, uid } from "./dom.js";
+import { authorLabel, t } from "./i18n.js";
+import { authorEl, kindBadge, outcomeBadge, statusBadge, statusBadges } from "./labels.js";
+import { currentUser, isModerator, isStaff } from "./session.js";
+import { timeEl } from "./time.js";
+
+const COMMENT_PAGE = 200;
+// Several comments in a burst become one announcement instead of a queue of them.
+const ANNOUNCE_DELAY_MS = 1_200;
+const OUTCOMES = ["accepted", "partially_accepted", "declined"];
+
+function paragraphs(text) {
+  return h("div", { class: "prose" }, text);
+}
+
+export function mountThread(root, threadId, ctx) {
+  const me = currentUser();
+  const state = {
+    thread: null,
+    answers: new Map(),
+    comments: new Map(), // id -> comment
+    reasons: new Map(), // comment id -> hide reason seen live
+    paused: false,
+    pending: [],
+    pendingCounts: null,
+    quietUntil: 0,
+    sending: new Set(), // bodies of my comments in flight
+  };
+  let alive = true;
+  let sub = null;
+  const els = {};
+  const unseen = new Set();
+  let announceQueue = [];
+  let announceTimer = null;
+
+  // --- scroll keeping ---
+  function anchorElement() {
+    const headerBottom = document.getElementById("site-header").getBoundingClientRect().bottom;
+    const candidates = root.querySelectorAll("[data-anchor]");
+    for (const el of candidates) {
+      const rect = el.getBoundingClientRect();
+      if (rect.bottom > headerBottom + 4) return el;
+    }
+    return null;
+  }
+
+  function keepingScroll(mutate) {
+    const anchor = anchorElement();
+    const before = anchor ? anchor.getBoundingClientRect().top : 0;
+    mutate();
+    if (anchor && anchor.isConnected) {
+      const shift = anchor.getBoundingClientRect().top - before;
+      if (Math.abs(shift) > 0.5) window.scrollBy(0, shift);
+    }
+  }
+
+  // --- announcements ---
+  function queueAnnouncement(comment) {
+    announceQueue.push(comment);
+    clearTimeout(announceTimer);
+    announceTimer = setTimeout(() => {
+      // A comment hidden since it arrived (a replay brings both) is not read out.
+      const batch = announceQueue.filter((c) => !c.hidden);
+      announceQueue = [];
+      if (batch.length === 1) {
+        const c = batch[0];
+        const text = (c.body || "").slice(0, 120);
+        ctx.announce(t("thread.announceComment", { author: authorLabel(c.author), text }));
+      } else if (batch.length > 1) {
+        ctx.announce(t("thread.announceComments", { n: batch.length }));
+      }
+    }, ANNOUNCE_DELAY_MS);
+  }
+
+  // --- "new below" pill ---
+  const observer = new IntersectionObserver(
+    (entries) => {
+      for (const entry of entries) {
+        if (entry.isIntersecting) {
+          unseen.delete(entry.target);
+          observer.unobserve(entry.target);
+        }
+      }
+      renderNewBelow();
+    },
+    { threshold: 0.4 },
+  );
+
+  function markUnseen(el) {
+    const rect = el.getBoundingClientRect();
+    if (rect.top >= window.innerHeight) {
+      unseen.add(el);
+      observer.observe(el);
+      renderNewBelow();
+    }
+  }
+
+  function renderNewBelow() {
+    for (const el of [...unseen]) if (!el.isConnected) unseen.delete(el);
+    els.newBelow.hidden = unseen.size === 0;
+    els.newBelow.textContent = t("thread.newBelow", { n: unseen.size });
+  }
+
+  function jumpToUnseen() {
+    const first = [...unseen].sort((a, b) => a.getBoundingClientRect().top - b.getBoundingClientRect().top)[0];
+    if (!first) return;
+    const reduce = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+    first.scrollIntoView({ block: "center", behavior: reduce ? "auto" : "smooth" });
+    first.focus({ preventScroll: true });
+  }
+
+  // --- skeleton ---
+  els.head = h("div", { class: "thread-head" });
+  els.answers = h("section", { class: "answers", "aria-labelledby": "answers-title" });
+  els.staff = h("section", { class: "staff-tools", "aria-labelledby": "staff-title", hidden: true });
+  els.commentsTitle = h("h2", { id: "comments-title" });
+  els.pauseButton = h("button", { type: "button", class: "btn btn-small btn-outline", "aria-pressed": "false", onclick: () => setPaused(!state.paused) });
+  els.pausedNote = h("p", { class: "paused-note", role: "status" });
+  els.list = h("ol", { class: "comment-list" });
+  els.empty = h("p", { class: "muted empty-comments" }, t("thread.noComments"));
+  els.composer = h("div", { class: "composer-slot" });
+  els.newBelow = h("button", { type: "button", class: "new-below", hidden: true, onclick: jumpToUnseen });
+  els.status = h("div", { class: "thread-status" });
+
+  replace(
+    root,
+    h(
+      "div",
+      { class: "thread-page" },
+      h("nav", { class: "crumbs", "aria-label": t("nav.board") }, h("a", { href: "/", class: "back-link" }, "← ", t("thread.back"))),
+      els.status,
+      h("article", { class: "thread", "aria-labelledby": "thread-title" }, els.head),
+      els.answers,
+      els.staff,
+      h(
+        "section",
+        { class: "comments", "aria-labelledby": "comments-title" },
+        h("div", { class: "comments-head" }, els.commentsTitle, h("div", { class: "comments-tools" }, els.pauseButton)),
+        els.pausedNote,
+        els.list,
+        els.empty,
+        els.composer,
+      ),
+      els.newBelow,
+    ),
+  );
+  els.head.append(h("p", { class: "muted" }, t("board.loading")));
+  els.pausedNote.hidden = true;
+
+  // --- rendering: thread head ---
+  function renderHead() {
+    const th = state.thread;
+    const recommend = recommendButton({
+      count: th.counts.recommendations,
+      on: !!th.recommended,
+      mine: !!th.mine,
+      label: (n) => t("thread.recommendLabel", { n }),
+      text: t("thread.recommend"),
+      path: `/api/threads/${th.id}/recommendation`,
+      onResult: (result) => {
+        th.recommended = result.recommended;
+        th.counts.recommendations = result.count;
+      },
+    });
+    recommend.dataset.role = "thread-recommend";
+    replace(
+      els.head,
+      h(
+        "div",
+        { class: "thread-badges" },
+        kindBadge(th.kind),
+        statusBadges(th),
+        th.category ? h("span", { class: "chip" }, th.category) : null,
+      ),
+      h("h1", { id: "thread-title", class: "thread-title", tabindex: "-1" }, th.title),
+      h(
+        "div",
+        { class: "thread-meta" },
+        authorEl(th.author, { mine: th.mine }),
+        h("span", { class: "meta-sep", "aria-hidden": "true" }, "·"),
+        timeEl(th.created_at),
+        h("span", { class: "watchers", "data-role": "watchers" }, h("span", { class: "live-dot", "aria-hidden": "true" }), t("count.watchers", { n: th.counts.watchers })),
+      ),
+      h("div", { class: "thread-body", "data-anchor": "body" }, paragraphs(th.body)),
+      h("div", { class: "thread-actions" }, recommend, h("span", { class: "stat", "data-role": "comment-count" }, t("count.comments", { n: th.counts.comments }))),
+    );
+    document.title = `${th.title} · ${t("app.name")}`;
+  }
+
+  function renderCounts() {
+    const th = state.thread;
+    const w = els.head.querySelector('[data-role="watchers"]');
+    if (w) w.lastChild.textContent = t("count.watchers", { n: th.counts.watchers });
+    const c = els.head.querySelector('[data-role="comment-count"]');
+    if (c) c.textContent = t("count.comments", { n: th.counts.comments });
+    els.commentsTitle.textContent = t("thread.commentsCount", { n: th.counts.comments });
+    const r = els.head.querySelector('[data-role="thread-recommend"]');
+    if (r) r.update(th.counts.recommendations, !!th.recommended);
+  }
+
+  function renderBadges() {
+    const holder = els.head.querySelector('.thread-badges [data-role="status"]');
+    if (holder) holder.replaceWith(statusBadges(state.thread));
+  }
+
+  // --- rendering: answers ---
+  function answerCard(a) {
+    const final = a.status === "answered";
+    return h(
+      "article",
+      { class: `answer-card${final ? " answer-final" : ""}`, "data-anchor": "answer", "data-answer-id": a.id },
+      h(
+        "header",
+        { class: "answer-head" },
+        authorEl(a.author),
+        h("span", { class: "answer-kind" }, final ? t("thread.answerFinal") : t("thread.answerInterim")),
+        h("span", { class: "badges" }, statusBadge(a.status), outcomeBadge(a.outcome)),
+        timeEl(a.created_at),
+      ),
+      h("div", { class: "answer-body" }, paragraphs(a.body)),
+    );
+  }
+
+  function renderAnswers() {
+    const th = state.thread;
+    if (th.kind !== "proposal") {
+      els.answers.hidden = true;
+      return;
+    }
+    els.answers.hidden = false;
+    const answers = [...state.answers.values()].sort((a, b) => a.seq - b.seq);
+    replace(
+      els.answers,
+      h("h2", { id: "answers-title" }, h("span", { class: "badge badge-pps" }, t("author.staff")), " ", t("thread.answers")),
+      answers.length ? answers.map(answerCard) : h("p", { class: "muted no-answer" }, t("thread.noAnswer")),
+    );
+  }
+
+  // --- rendering: staff tools ---
+  function renderStaff() {
+    const th = state.thread;
+    if (!isStaff() || th.kind !== "proposal") {
+      els.staff.hidden = true;
+      els.staff.replaceChildren();
+      return;
+    }
+    els.staff.hidden = false;
+    if (els.staff.firstChild) {
+      // Keep what the staff member is typing; only the status part changes.
+      els.staff.querySelector('[data-role="status-tools"]').replaceWith(statusTools());
+      return;
+    }
+    const body = countedField({ label: t("staff.answerBody"), max: LIMITS.threadBody, rows: 5, name: "answer" });
+    const outcomeId = uid("outcome");
+    const helpId = uid("help");
+    const outcome = h(
+      "select",
+      { id: outcomeId, class: "select", name: "outcome", "aria-describedby": helpId },
+      h("option", { value: "" }, t("staff.outcomeNone")),
+      OUTCOMES.map((o) => h("option", { value: o }, t(`outcome.${o}`))),
+    );
+    const error = h("p", { class: "form-error", role: "alert", hidden: true });
+    const submit = h("button", { type: "submit", class: "btn btn-primary" }, t("staff.answerSubmit"));
+    body.onChange(() => (submit.disabled = !body.ok));
+    submit.disabled = !body.ok;
+    const form = h(
+      "form",
+      { class: "answer-form", novalidate: true },
+      h("h3", null, t("staff.answer")),
+      body.field,
+      h("div", { class: "field" }, h("label", { for: outcomeId }, t("staff.outcome")), outcome, h("p", { id: helpId, class: "help" }, t("staff.outcomeHelp"))),
+      error,
+      h("div", { class: "form-actions" }, submit),
+    );
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      if (!body.ok) return;
+      submit.disabled = true;
+      error.hidden = true;
+      const payload = { body: body.input.value.trim() };
+      if (outcome.value) payload.outcome = outcome.value;
+      try {
+        const answer = await api.post(`/api/threads/${th.id}/answers`, payload);
+        applyAnswer(answer, answer.status, answer.outcome);
+        body.input.value = "";
+        outcome.value = "";
+        body.update();
+      } catch (err) {
+        error.textContent = errorMessage(err);
+        error.hidden = false;
+      } finally {
+        submit.disabled = !body.ok;
+      }
+    });
+    replace(
+      els.staff,
+      h("h2", { id: "staff-title" }, t("staff.tools")),
+      h("div", { class: "staff-grid" }, form, statusTools()),
+    );
+  }
+
+  function statusTools() {
+    const th = state.thread;
+    const error = h("p", { class: "form-error", role: "alert", hidden: true });
+    const buttons = ["received", "reviewing"].map((status) =>
+      h(
+        "button",
+        {
+          type: "button",
+          class: "btn btn-outline",
+          disabled: th.status === status,
+          onclick: async (event) => {
+            event.target.disabled = true;
+            error.hidden = true;
+            try {
+              const updated = await api.patch(`/api/threads/${th.id}`, { status });
+              applyStatus(updated.status, updated.outcome);
+            } catch (err) {
+              error.textContent = errorMessage(err, "error.generic");
+              error.hidden = false;
+              event.target.disabled = false;
+            }
+          },
+        },
+        t(`staff.statusSet.${status}`),
+      ),
+    );
+    return h(
+      "div",
+      { class: "status-tools", "data-role": "status-tools" },
+      h("h3", null, t("staff.status")),
+      h("p", { class: "status-current" }, t("staff.statusCurrent", { status: "" }), statusBadges(th)),
+      h("div", { class: "button-row" }, buttons),
+      error,
+    );
+  }
+
+  // --- rendering: comments ---
+  function commentBody(c) {
+    if (c.hidden) {
+      const reason = state.reasons.get(c.id);
+      return h(
+        "div",
+        { class: "comment-placeholder" },
+        h("p", null, t("comment.hidden")),
+        reason ? h("p", { class: "muted" }, t("comment.hiddenReason", { reason })) : null,
+      );
+    }
+    return h("div", { class: "comment-body" }, paragraphs(c.body || ""));
+  }
+
+  function fillComment(card, c) {
+    const forms = h("div", { class: "comment-forms" });
+    const actions = h("div", { class: "comment-actions" });
+    if (!c.hidden) {
+      const rec = recommendButton({
+        count: c.counts.recommendations,
+        on: !!c.recommended,
+        mine: !!c.mine,
+        label: (n) => t("comment.recommendLabel", { n }),
+        text: t("thread.recommend"),
+        path: `/api/comments/${c.id}/recommendation`,
+        small: true,
+        onResult: (result) => {
+          c.recommended = result.recommended;
+          c.counts.recommendations = result.count;
+        },
+      });
+      rec.dataset.role = "comment-recommend";
+      actions.append(rec);
+      if (me) {
+        actions.append(
+          h(
+            "button",
+            { type: "button", class: "btn btn-small btn-ghost", onclick: () => openReply(c) },
+            t("comment.reply"),
+          ),
+        );
+        if (!c.mine) actions.append(inlineFormButton(forms, t("comment.report"), reportForm(c)));
+      }
+    }
+    if (isModerator()) {
+      if (c.hidden) {
+        actions.append(
+          h(
+            "button",
+            {
+              type: "button",
+              class: "btn btn-small btn-outline",
+              onclick: async (event) => {
+                event.target.disabled = true;
+                try {
+                  applyModeration(await api.post(`/api/comments/${c.id}/restore`, {}), null);
+                } catch (err) {
+                  ctx.toast(errorMessage(err, "error.generic"), "error");
+                  event.target.disabled = false;
+                }
+              },
+            },
+            t("comment.restore"),
+          ),
+        );
+      } else {
+        actions.append(inlineFormButton(forms, t("comment.hide"), hideForm(c), "btn-danger-ghost"));
+      }
+    }
+    card.className = `comment-card${c.hidden ? " is-hidden" : ""}${c.mine ? " is-mine" : ""}${card.classList.contains("is-new") ? " is-new" : ""}`;
+    replace(
+      card,
+      h(
+        "header",
+        { class: "comment-head" },
+        authorEl(c.author, { mine: c.mine }),
+        timeEl(c.created_at),
+        card.classList.contains("is-new") ? h("span", { class: "badge badge-new" }, t("comment.new")) : null,
+      ),
+      commentBody(c),
+      actions.childNodes.length ? actions : null,
+      forms,
+    );
+  }
+
+  function commentItem(c) {
+    const card = h("article", { class: "comment-card", "data-anchor": "comment", tabindex: "-1", "aria-label": authorLabel(c.author) });
+    fillComment(card, c);
+    const li = h("li", { class: c.parent_id ? "comment reply" : "comment", id: `comment-${c.id}`, "data-comment-id": c.id, "data-seq": c.seq }, card);
+    if (!c.parent_id) li.append(h("ol", { class: "replies" }));
+    return li;
+  }
+
+  function rerenderComment(c) {
+    const card = els.list.querySelector(`[data-comment-id="${c.id}"] > .comment-card`);
+    if (card) keepingScroll(() => fillComment(card, c));
+  }
+
+  function insertComment(c) {
+    const li = commentItem(c);
+    if (c.parent_id) {
+      const parent = els.list.querySelector(`[data-comment-id="${c.parent_id}"] > .replies`);
+      if (parent) {
+        const slot = parent.querySelector(":scope > .reply-slot");
+        parent.insertBefore(li, slot);
+        return li;
+      }
+    }
+    els.list.append(li);
+    return li;
+  }
+
+  function renderComments() {
+    els.list.replaceChildren();
+    const all = [...state.comments.values()].sort((a, b) => a.seq - b.seq);
+    for (const c of all.filter((x) => !x.parent_id)) insertComment(c);
+    for (const c of all.filter((x) => x.parent_id)) insertComment(c);
+    els.empty.hidden = state.comments.size > 0;
+  }
+
+  function renderComposer() {
+    if (!me) {
+      replace(
+        els.composer,
+        h(
+          "p",
+          { class: "login-prompt" },
+          h("a", { href: `/login?next=${encodeURIComponent(location.pathname)}`, class: "btn btn-outline" }, t("nav.login")),
+          " ",
+          t("thread.loginToComment"),
+        ),
+      );
+      return;
+    }
+    const c = composer({
+      label: t("composer.comment"),
+      placeholder: t("composer.placeholder"),
+      draftKey: `tong.draft.${threadId}`,
+      send: (text) => postComment(text, null),
+    });
+    replace(els.composer, c.el);
+  }
+
+  // --- comment actions ---
+  async function postComment(text, parentId) {
+    state.sending.add(text);
+    try {
+      const body = { body: text };
+      if (parentId) body.parent_id = parentId;
+      const posted = await api.post(`/api/threads/${threadId}/comments`, body);
+      const existing = state.comments.get(posted.id);
+      if (existing) {
+        Object.assign(existing, { mine: true, recommended: posted.recommended ?? existing.recommended });
+        rerenderComment(existing);
+      } else {
+        addComment(posted, { own: true });
+      }
+      return posted;
+    } finally {
+      state.sending.delete(text);
+    }
+  }
+
+  function openReply(c) {
+    const topId = c.parent_id || c.id;
+    const top = state.comments.get(topId);
+    const replies = els.list.querySelector(`[data-comment-id="${topId}"] > .replies`);
+    if (!replies) return;
+    let slot = replies.querySelector(":scope > .reply-slot");
+    if (!slot) {
+      slot = h("li", { class: "reply-slot" });
+      replies.append(slot);
+    }
+    const close = () => {
+      slot.remove();
+    };
+    const reply = composer({
+      label: t("comment.replyTo", { author: authorLabel(c.author) }),
+      placeholder: t("composer.placeholder"),
+      rows: 3,
+      compact: true,
+      send: async (text) => {
+        await postComment(text, top ? top.id : topId);
+        close();
+      },
+      onCancel: close,
+    });
+    replace(slot, reply.el);
+    reply.focus();
+  }
+
+  function inlineFormButton(forms, label, build, extra = "btn-ghost") {
+    const button = h("button", { type: "button", class: `btn btn-small ${extra}`, "aria-expanded": "false" }, label);
+    button.addEventListener("click", () => {
+      if (forms.firstChild) {
+        forms.replaceChildren();
+        button.setAttribute("aria-expanded", "false");
+        return;
+      }
+      button.setAttribute("aria-expanded", "true");
+      forms.append(build(() => (forms.replaceChildren(), button.setAttribute("aria-expanded", "false"), button.focus())));
+      forms.querySelector("input")?.focus();
+    });
+    return button;
+  }
+
+  function reasonForm({ label, submitLabel, onSend, danger = false }) {
+    return (close) => {
+      const reason = countedField({ multiline: false, label, max: LIMITS.reason, name: "reason" });
+      const error = h("p", { class: "form-error", role: "alert", hidden: true });
+      const submit = h("button", { type: "submit", class: `btn btn-small ${danger ? "btn-danger" : "btn-primary"}` }, submitLabel);
+      reason.onChange(() => (submit.disabled = !reason.ok));
+      submit.disabled = true;
+      const form = h(
+        "form",
+        { class: "reason-form", novalidate: true },
+        reason.field,
+        error,
+        h("div", { class: "form-actions" }, h("button", { type: "button", class: "btn btn-small btn-ghost", onclick: close }, t("comment.cancel")), submit),
+      );
+      form.addEventListener("submit", async (event) => {
+        event.preventDefault();
+        if (!reason.ok) return;
+        submit.disabled = true;
+        try {
+          await onSend(reason.input.value.trim());
+          close();
+        } catch (err) {
+          error.textContent = errorMessage(err, "error.generic");
+          error.hidden = false;
+          submit.disabled = false;
+        }
+      });
+      return form;
+    };
+  }
+
+  function reportForm(c) {
+    return reasonForm({
+      label: t("comment.reportReason"),
+      submitLabel: t("comment.reportSend"),
+      onSend: async (reason) => {
+        await api.post(`/api/comments/${c.id}/reports`, { reason });
+        ctx.toast(t("comment.reported"));
+      },
+    });
+  }
+
+  function hideForm(c) {
+    return reasonForm({
+      label: t("comment.hideReason"),
+      submitLabel: t("comment.hideSend"),
+      danger: true,
+      onSend: async (reason) => {
+        const hidden = await api.post(`/api/comments/${c.id}/hide`, { reason });
+        applyModeration(hidden, reason);
+      },
+    });
+  }
+
+  // --- applying changes (REST results and live events alike) ---
+  function addComment(c, { own = false, quiet = false } = {}) {
+    if (state.comments.has(c.id)) return false;
+    state.comments.set(c.id, c);
+    let li;
+    keepingScroll(() => {
+      li = insertComment(c);
+      els.empty.hidden = true;
+    });
+    if (!own && !quiet && !c.hidden) {
+      const card = li.firstChild;
+      card.classList.add("is-new");
+      fillComment(card, c);
+      setTimeout(() => {
+        card.classList.remove("is-new");
+        card.querySelector(".badge-new")?.remove();
+      }, 15_000);
+      markUnseen(li);
+      queueAnnouncement(c);
+    }
+    return true;
+  }
+
+  function applyModeration(comment, reason) {
+    const c = state.comments.get(comment.id);
+    if (!c) {
+      addComment(comment, { quiet: true });
+      return;
+    }
+    if (comment.hidden && reason) state.reasons.set(c.id, reason);
+    if (!comment.hidden) state.reasons.delete(c.id);
+    c.hidden = comment.hidden;
+    c.body = comment.body;
+    if (comment.counts) c.counts = { ...c.counts, recommendations: comment.counts.recommendations };
+    rerenderComment(c);
+  }
+
+  function applyAnswer(answer, status, outcome) {
+    const isNew = !state.answers.has(answer.id);
+    state.answers.set(answer.id, answer);
+    if (status !== undefined) {
+      state.thread.status = status;
+      state.thread.outcome = outcome ?? null;
+    }
+    keepingScroll(() => {
+      renderAnswers();
+      renderBadges();
+      renderStaff();
+    });
+    return isNew;
+  }
+
+  function applyStatus(status, outcome) {
+    state.thread.status = status;
+    state.thread.outcome = outcome ?? null;
+    renderBadges();
+    renderStaff();
+  }
+
+  function applyCounts(data) {
+    const th = state.thread;
+    if (typeof data.recommendations === "number") th.counts.recommendations = data.recommendations;
+    if (typeof data.comments === "number") th.counts.comments = data.comments;
+    for (const [id, count] of Object.entries(data.comment_recommendations || {})) {
+      const c = state.comments.get(Number(id));
+      if (!c) continue;
+      c.counts.recommendations = count;
+      const button = els.list.querySelector(`[data-comment-id="${id}"] > .comment-card [data-role="comment-recommend"]`);
+      if (button) button.update(count, !!c.recommended);
+    }
+    renderCounts();
+  }
+
+  function applyEvent(frame) {
+    const data = frame.data || {};
+    const quiet = frame.seq <= state.quietUntil;
+    switch (frame.event) {
+      case "comment.created": {
+        const c = data.comment;
+        const own = state.sending.has((c.body || "").trim());
+        if (addComment(c, { own, quiet }) && !state.countsSeen) {
+          state.thread.counts.comments += 1;
+          renderCounts();
+        }
+        break;
+      }
+      case "comment.hidden":
+      case "comment.restored":
+        applyModeration(data.comment, data.reason);
+        break;
+      case "answer.posted":
+        if (applyAnswer(data.answer, data.status, data.outcome) && !quiet) {
+          ctx.announce(t("thread.announceAnswer", { status: t(`status.${data.status}`) }));
+        }
+        break;
+      case "thread.status_changed":
+        applyStatus(data.status, data.outcome);
+        if (!quiet) ctx.announce(t("thread.announceStatus", { status: t(`status.${data.status}`) }));
+        break;
+      case "thread.updated": {
+        const changed = data.thread || data;
+        for (const key of ["title", "body", "category", "status", "outcome"]) {
+          if (key in changed) state.thread[key] = changed[key];
+        }
+        keepingScroll(() => {
+          renderHead();
+          renderCounts();
+        });
+        break;
+      }
+      default:
+        break;
+    }
+  }
+
+  // --- pause ---
+  function setPaused(paused) {
+    state.paused = paused;
+    if (!paused) {
+      const events = state.pending;
+      const counts = state.pendingCounts;
+      state.pending = [];
+      state.pendingCounts = null;
+      for (const frame of events) applyEvent(frame);
+      if (counts) applyCounts(counts);
+    }
+    renderPause();
+  }
+
+  function renderPause() {
+    els.pauseButton.setAttribute("aria-pressed", String(state.paused));
+    els.pauseButton.textContent = state.paused ? t("thread.resume") : t("thread.pause");
+    els.pausedNote.hidden = !state.paused;
+    els.pausedNote.textContent = state.pending.length
+      ? t("thread.pausedNote", { n: state.pending.length })
+      : t("thread.pausedNoteEmpty");
+  }
+
+  function mergeCounts(into, data) {
+    const merged = { ...(into || {}), ...data };
+    merged.comment_recommendations = { ...((into && into.comment_recommendations) || {}), ...(data.comment_recommendations || {}) };
+    return merged;
+  }
+
+  // --- live handlers ---
+  function onEvent(frame) {
+    if (!state.thread) return;
+    if (state.paused) {
+      state.pending.push(frame);
+      renderPause();
+      return;
+    }
+    applyEvent(frame);
+  }
+
+  function onCounts(frame) {
+    if (!state.thread) return;
+    const data = frame.data || {};
+    // Watchers are presence, not content: shown even while paused.
+    if (typeof data.watchers === "number") {
+      state.thread.counts.watchers = data.watchers;
+    }
+    state.countsSeen = true;
+    if (state.paused) {
+      state.pendingCounts = mergeCounts(state.pendingCounts, data);
+      renderCounts();
+      return;
+    }
+    applyCounts(data);
+  }
+
+  async function onResync() {
+    try {
+      const loaded = await load();
+      if (!alive) return;
+      show(loaded, { keep: true });
+      sub.resubscribe(loaded.since);
+    } catch (err) {
+      if (!alive) return;
+      // Try again on the next reconnect; keep showing what we have.
+      console.warn("resync failed", err);
+      setTimeout(() => alive && sub.resyncing && onResync(), 3_000);
+    }
+  }
+
+  function onError(frame) {
+    if (frame.code === "not_found") showError(t("thread.notFound"));
+  }
+
+  // --- loading ---
+  async function loadComments() {
+    const items = [];
+    let after = null;
+    for (;;) {
+      const page = await api.get(`/api/threads/${threadId}/comments?limit=${COMMENT_PAGE}${after !== null ? `&after_seq=${after}` : ""}`);
+      items.push(...page.items);
+      if (!page.has_more || !page.items.length) return items;
+      after = page.items[page.items.length - 1].seq;
+    }
+  }
+
+  async function load() {
+    const thread = await api.get(`/api/threads/${threadId}`);
+    let comments = [];
+    let since = thread.seq;
+    try {
+      comments = await loadComments();
+    } catch (err) {
+      if (!(err instanceof ApiError) || err.status < 500) throw err;
+      // The comments endpoint failed: rebuild the list from the channel's replay instead.
+      console.warn("comments could not be loaded through REST; replaying them from the live channel", err);
+      since = 0;
+    }
+    return { thread, comments, since };
+  }
+
+  function show(loaded, { keep = false } = {}) {
+    const { thread, comments, since } = loaded;
+    const firstTime = !state.thread;
+    state.thread = thread;
+    state.answers = new Map(thread.answers.map((a) => [a.id, a]));
+    state.comments = new Map(comments.map((c) => [c.id, c]));
+    state.pending = [];
+    state.pendingCounts = null;
+    state.countsSeen = false;
+    state.quietUntil = since === 0 ? thread.seq : 0;
+    const render = () => {
+      renderHead();
+      renderAnswers();
+      renderStaff();
+      renderComments();
+      renderCounts();
+      renderPause();
+      if (firstTime) renderComposer();
+    };
+    if (keep) keepingScroll(render);
+    else render();
+  }
+
+  function showError(message, retry) {
+    replace(
+      els.status,
+      h(
+        "div",
+        { class: "notice notice-error", role: "alert" },
+        h("p", null, message),
+        retry ? h("button", { type: "button", class: "btn btn-outline", onclick: retry }, t("thread.retry")) : null,
+      ),
+    );
+  }
+
+  async function start() {
+    els.status.replaceChildren();
+    try {
+      const loaded = await load();
+      if (!alive) return;
+      show(loaded);
+      sub = ctx.live.subscribe(`thread:${threadId}`, { since: loaded.since, onEvent, onCounts, onResync, onError });
+      if (location.hash.startsWith("#comment-")) document.getElementById(location.hash.slice(1))?.scrollIntoView();
+    } catch (err) {
+      if (!alive) return;
+      if (err instanceof ApiError && err.status === 404) {
+        replace(els.head, h("h1", { class: "thread-title" }, t("thread.notFound")));
+      } else {
+        replace(els.head, h("h1", { class: "thread-title" }, t("thread.loadError")));
+        showError(errorMessage(err, "error.generic"), () => start());
+      }
+    }
+  }
+
+  const ready = start();
+  return {
+    ready,
+    unmount() {
+      alive = false;
+      clearTimeout(announceTimer);
+      observer.disconnect();
+      if (sub) sub.close();
+    },
+    get state() {
+      return state;
+    },
+  };
+
+  // --- recommend buttons ---
+  function recommendButton({ count, on, mine, label, text, path, small = false, onResult }) {
+    const countEl = h("span", { class: "rec-count" });
+    const button = h(
+      "button",
+      { type: "button", class: `rec${small ? " rec-small" : ""}`, "aria-pressed": String(on) },
+      h("span", { class: "rec-icon", "aria-hidden": "true" }, "▲"),
+      h("span", { class: "rec-text" }, text),
+      countEl,
+    );
+    let current = { count, on };
+    button.update = (n, pressed) => {
+      current = { count: n, on: pressed };
+      countEl.textContent = String(n);
+      button.setAttribute("aria-pressed", String(pressed));
+      button.setAttribute("aria-label", label(n));
+    };
+    button.update(count, on);
+    if (mine) {
+      button.disabled = true;
+      button.title = t("error.ownPost");
+    }
+    button.addEventListener("click", async () => {
+      if (!currentUser()) {
+        ctx.toast(t("thread.loginToRecommend"));
+        return;
+      }
+      button.disabled = true;
+      try {
+        const result = current.on ? await api.del(path) : await api.put(path);
+        onResult(result);
+        button.update(result.count, result.recommended);
+      } catch (err) {
+        ctx.toast(errorMessage(err, "error.generic"), "error");
+      } finally {
+        button.disabled = false;
+      }
+    });
+    return button;
+  }
+}

@@ -1,0 +1,114 @@
+// The staff dashboard: log in as staff, then tabs fed by REST and the live `staff` channel.
+
+import { api } from "./api.js";
+import { AnswerClock } from "./answers.js";
+import { $, toast } from "./dom.js";
+import { StaffLive } from "./live.js";
+import { Moderation } from "./moderation.js";
+import { Monitor } from "./monitor.js";
+import { Review } from "./review.js";
+
+const TABS = ["monitor", "answers", "moderation", "review"];
+const CONNECTION = {
+  connecting: "연결 중…",
+  live: "실시간",
+  reconnecting: "다시 연결 중…",
+  denied: "권한 없음",
+  off: "연결 전",
+};
+
+function showTab() {
+  const wanted = location.hash.slice(1);
+  const tab = TABS.includes(wanted) ? wanted : "monitor";
+  for (const name of TABS) $(`#tab-${name}`).hidden = name !== tab;
+  for (const link of document.querySelectorAll("#tabs a")) {
+    if (link.dataset.tab === tab) link.setAttribute("aria-current", "page");
+    else link.removeAttribute("aria-current");
+  }
+}
+
+function showLogin(message) {
+  $("#loading").hidden = true;
+  $("#login").hidden = false;
+  if (message) $("#login-hint").textContent = message;
+  const form = $("#login-form");
+  form.onsubmit = async (e) => {
+    e.preventDefault();
+    const data = new FormData(form);
+    try {
+      await api.post("/api/session", { login: data.get("login"), password: data.get("password") });
+      location.reload();
+    } catch (error) {
+      $("#login-error").textContent = error.status === 401 ? "아이디 또는 비밀번호가 맞지 않습니다." : error.message;
+    }
+  };
+}
+
+async function boot() {
+  let me;
+  try {
+    me = (await api.get("/api/me"));
+  } catch (error) {
+    if (error.status === 401) return showLogin();
+    throw error;
+  }
+  if (me.kind !== "staff") {
+    return showLogin(`지금 로그인한 계정(${me.login})은 조달청 직원 계정이 아닙니다. 직원 계정으로 로그인해 주세요.`);
+  }
+  $("#loading").hidden = true;
+  $("#tabs").hidden = false;
+  $("#who").textContent = `${me.department || "조달청"} · ${me.login}`;
+  const logout = $("#logout");
+  logout.hidden = false;
+  logout.addEventListener("click", async () => {
+    await api.del("/api/session");
+    location.reload();
+  });
+  window.addEventListener("hashchange", showTab);
+  showTab();
+
+  const monitor = new Monitor();
+  const clock = new AnswerClock();
+  const moderation = new Moderation(me, {
+    onCounts({ reports, held }) {
+      $("#tab-count-moderation").textContent = reports + held ? String(reports + held) : "";
+      monitor.setHeldCount(held);
+    },
+  });
+  const review = new Review();
+  let lastId = 0;
+  const deliver = (event) => {
+    lastId = Math.max(lastId, event.id);
+    monitor.onEvent(event);
+    clock.onEvent(event);
+    moderation.onEvent(event);
+  };
+  const live = new StaffLive({
+    onEvent: deliver,
+    onStats: (stats) => monitor.onStats(stats),
+    onState(state) {
+      const conn = $("#conn");
+      conn.dataset.state = state;
+      conn.textContent = CONNECTION[state] || state;
+    },
+    // Rows committed while the socket was down: page them from the last id seen.
+    async onReconnect() {
+      let after = lastId;
+      for (;;) {
+        const page = await api.get(`/api/staff/events?after_id=${after}&limit=1000`);
+        page.items.forEach(deliver);
+        if (!page.next_after_id) break;
+        after = page.next_after_id;
+      }
+    },
+  });
+  live.start();
+  window.__tongStaff = { live, monitor };
+  const results = await Promise.allSettled([monitor.start(), clock.start(), moderation.start(), review.start()]);
+  for (const r of results) if (r.status === "rejected") toast(r.reason.message || String(r.reason), "error");
+  document.body.dataset.ready = "true";
+}
+
+boot().catch((error) => {
+  $("#loading").textContent = `불러오지 못했습니다: ${error.message}`;
+});

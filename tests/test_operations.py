@@ -1,0 +1,160 @@
+"""Operations: health, readiness, metrics, shutdown, the CLI's guards, schema.sql and the compose file."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from websockets.exceptions import ConnectionClosed
+
+from server.schema import postgresql_ddl
+from tests.clients import Http, Socket
+from tests.servers import InProcessServer
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_cli(
+    *args: str, env: dict[str, str] | None = None, stdin: str = ""
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "server", *args],
+        env={**os.environ, **(env or {})},
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+    )
+
+
+async def test_health_and_metrics(server: InProcessServer, anonymous: Http, company: Http) -> None:
+    """/healthz is alive, /readyz checks both dependencies, /metrics speaks Prometheus text."""
+    assert (await anonymous.get("/healthz")).json() == {"status": "ok"}
+    ready = (await anonymous.get("/readyz")).json()
+    assert ready == {"status": "ok", "checks": {"database": "ok", "broker": "ok"}}
+    thread = await company.thread()
+    socket = await Socket.open(server.ws_url)
+    await socket.subscribe(f"thread:{thread['id']}")
+    await company.comment(thread["id"], "지표")
+    await socket.events(1)
+    text = (await anonymous.get("/metrics")).text
+    for name in (
+        "tong_ws_connections",
+        "tong_ws_subscriptions",
+        "tong_events_published_total",
+        "tong_frames_delivered_total",
+        "tong_delivery_lag_seconds_bucket",
+        "process_resident_memory_bytes",
+    ):
+        assert name in text, name
+    await socket.close()
+
+
+async def test_shutdown_closes_sockets_with_1012(make_server) -> None:  # type: ignore[no-untyped-def]
+    """A server that stops closes its sockets with 1012 (service restart)."""
+    server = await make_server()
+    socket = await Socket.open(server.ws_url)
+    await socket.subscribe("board")
+    await server.stop()
+    with pytest.raises(ConnectionClosed) as closed:
+        await socket.recv(5)
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 1012
+
+
+async def test_cross_origin_handshake_is_refused(server: InProcessServer) -> None:
+    """A WebSocket handshake whose Origin names another site is refused with 403."""
+    from websockets.exceptions import InvalidStatus
+
+    with pytest.raises(InvalidStatus) as refused:
+        await Socket.open(server.ws_url, origin="https://evil.example")
+    assert refused.value.response.status_code == 403
+    same = await Socket.open(server.ws_url, origin=server.base_url)
+    assert (await same.subscribe("board"))["type"] == "subscribed"
+    await same.close()
+
+
+def test_workers_without_redis_are_refused(tmp_path: Path) -> None:
+    """`tong serve --workers 2` without REDIS_URL exits with a message saying why."""
+    result = run_cli("serve", "--workers", "2", env={"REDIS_URL": "", "TONG_DATA_DIR": str(tmp_path)})
+    assert result.returncode == 2
+    assert "REDIS_URL" in result.stderr
+
+
+def test_production_refuses_placeholder_secret(tmp_path: Path) -> None:
+    """A production start refuses a missing or placeholder TONG_SECRET_KEY."""
+    for secret in ("", "changeme"):
+        result = run_cli(
+            "serve", env={"TONG_ENV": "production", "TONG_SECRET_KEY": secret, "TONG_DATA_DIR": str(tmp_path)}
+        )
+        assert result.returncode != 0 and "TONG_SECRET_KEY" in result.stderr + result.stdout
+
+
+def test_accounts_create_reads_the_password_from_stdin(tmp_path: Path) -> None:
+    """`tong accounts create` takes the password on stdin, refuses a short one and a taken login."""
+    env = {"TONG_DATA_DIR": str(tmp_path), "DATABASE_URL": "", "TONG_ARGON2_MEMORY_COST": "1024"}
+    created = run_cli(
+        "accounts",
+        "create",
+        "jeon",
+        "--kind",
+        "staff",
+        "--role",
+        "admin",
+        "--password-stdin",
+        env=env,
+        stdin="a long enough password\n",
+    )
+    assert created.returncode == 0, created.stderr
+    again = run_cli(
+        "accounts",
+        "create",
+        "jeon",
+        "--kind",
+        "staff",
+        "--password-stdin",
+        env=env,
+        stdin="a long enough password\n",
+    )
+    assert again.returncode == 1 and "taken" in again.stderr
+    short = run_cli(
+        "accounts", "create", "kim", "--kind", "company", "--password-stdin", env=env, stdin="short\n"
+    )
+    assert short.returncode == 1 and "password" in short.stderr
+
+
+def test_schema_sql_is_current() -> None:
+    """schema.sql is exactly what `tong db schema` prints from the models."""
+    assert (ROOT / "schema.sql").read_text() == postgresql_ddl(), "run: tong db schema > schema.sql"
+    result = run_cli("db", "schema")
+    assert result.returncode == 0 and result.stdout == postgresql_ddl()
+
+
+def test_compose_wires_two_replicas_behind_a_websocket_proxy() -> None:
+    """docker-compose.yml: PostgreSQL, Redis, two Tong replicas and a load balancer, with health
+    checks, required secrets, and a proxy that passes WebSocket upgrades to both replicas."""
+    text = (ROOT / "docker-compose.yml").read_text()
+    compose = yaml.safe_load(text)
+    services = compose["services"]
+    assert {"postgres", "redis", "tong1", "tong2", "lb"} <= set(services)
+    for name in ("postgres", "redis", "tong1", "tong2", "lb"):
+        assert "healthcheck" in services[name], name
+    for name in ("tong1", "tong2"):
+        env = services[name]["environment"]
+        assert (
+            env["DATABASE_URL"].startswith("postgresql+asyncpg://")
+            and "@postgres:5432/" in env["DATABASE_URL"]
+        )
+        assert env["REDIS_URL"].startswith("redis://redis:")
+        assert env["TONG_SECRET_KEY"].startswith("${TONG_SECRET_KEY:?")
+        assert services[name]["depends_on"]["postgres"]["condition"] == "service_healthy"
+    assert "${POSTGRES_PASSWORD:?" in services["postgres"]["environment"]["POSTGRES_PASSWORD"]
+    assert {"tong1", "tong2"} <= set(services["lb"]["depends_on"])
+    volume = next(v for v in services["lb"]["volumes"] if "nginx" in v)
+    nginx = (ROOT / volume.split(":")[0]).read_text()
+    assert "server tong1:8000" in nginx and "server tong2:8000" in nginx
+    assert "proxy_set_header Upgrade $http_upgrade" in nginx and "Connection $connection_upgrade" in nginx

@@ -1,0 +1,215 @@
+"""Several server processes sharing PostgreSQL and Redis: fan-out across processes, gap-free seqs
+under concurrent writers, and a Redis outage that loses nothing."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import shutil
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+import pytest_asyncio
+
+from tests.clients import PASSWORD, Http, Socket, unique
+from tests.servers import IN_CI, ProcessServer, Stack, _free_port, services_available
+
+
+@pytest_asyncio.fixture(scope="module")
+async def pg(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack]:
+    missing = await services_available()
+    if missing is not None:
+        if IN_CI:
+            pytest.fail(f"CI needs PostgreSQL and Redis: {missing}")
+        pytest.skip(missing)
+    stack = Stack("postgres", tmp_path_factory.mktemp("processes"), postgres=True)
+    yield stack
+    await stack.drop_databases()
+
+
+async def create_accounts(server: ProcessServer, kind: str, count: int) -> list[str]:
+    """Accounts made the way an operator makes them: `tong accounts create --count`."""
+    prefix = unique(kind)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "server",
+        "accounts",
+        "create",
+        prefix,
+        "--kind",
+        kind,
+        "--count",
+        str(count),
+        "--password-stdin",
+        env=server.environment(),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    _, err = await process.communicate(PASSWORD.encode() + b"\n")
+    assert process.returncode == 0, err.decode()
+    return [f"{prefix}-{n}" for n in range(1, count + 1)]
+
+
+async def logged_in(server: ProcessServer, login: str) -> Http:
+    client = Http(server.base_url)
+    await client.login(login)
+    return client
+
+
+@contextlib.asynccontextmanager
+async def two_servers(
+    settings_source: Stack, **overrides: object
+) -> AsyncIterator[tuple[ProcessServer, ProcessServer]]:
+    settings = await settings_source.fresh_settings(**overrides)
+    first, second = ProcessServer(settings), ProcessServer(settings)
+    try:
+        await first.start()
+        await second.start()
+        yield first, second
+    finally:
+        await first.stop()
+        await second.stop()
+
+
+async def test_comment_crosses_processes(pg: Stack) -> None:
+    """A comment posted through one process reaches a watcher connected to the other."""
+    async with two_servers(pg) as (a, b):
+        (login,) = await create_accounts(a, "company", 1)
+        author = await logged_in(a, login)
+        thread = await author.thread()
+        watcher = await Socket.open(b.ws_url)
+        await watcher.subscribe(f"thread:{thread['id']}", since=0)
+        posted = await author.comment(thread["id"], "다른 프로세스로")
+        (event,) = await watcher.events(1)
+        assert event["seq"] == posted["seq"] and event["data"]["comment"]["body"] == "다른 프로세스로"
+        await watcher.close()
+        await author.aclose()
+
+
+async def test_concurrent_posts_are_gap_free_and_delivered_once(pg: Stack) -> None:
+    """200 concurrent posts over two processes into one thread: seq 1..200, no gap, each delivered
+    exactly once and in order to a watcher on each process."""
+    async with two_servers(pg) as (a, b):
+        logins = await create_accounts(a, "agency", 20)
+        writers = [await logged_in(a if n % 2 else b, login) for n, login in enumerate(logins)]
+        thread = await writers[0].thread()
+        watchers = [await Socket.open(s.ws_url) for s in (a, b)]
+        for watcher in watchers:
+            await watcher.subscribe(f"thread:{thread['id']}", since=0)
+        readers = [asyncio.create_task(w.events(200, timeout=30)) for w in watchers]
+
+        async def post(writer: Http, n: int) -> int:
+            return (await writer.comment(thread["id"], f"동시 {n}"))["seq"]
+
+        seqs = await asyncio.gather(*(post(writers[n % 20], n) for n in range(200)))
+        assert sorted(seqs) == list(range(1, 201))
+        for reader in readers:
+            events = await reader
+            assert [e["seq"] for e in events] == list(range(1, 201))
+        for watcher in watchers:
+            assert await watcher.quiet(0.5) == []
+            await watcher.close()
+        for writer in writers:
+            await writer.aclose()
+
+
+async def test_workers_option_serves_with_redis(pg: Stack) -> None:
+    """`tong serve --workers 2` with REDIS_URL starts worker processes that share the broker."""
+    server = ProcessServer(await pg.fresh_settings(), workers=2)
+    await server.start()
+    try:
+        (login,) = await create_accounts(server, "company", 1)
+        author = await logged_in(server, login)
+        thread = await author.thread()
+        watchers = [await Socket.open(server.ws_url) for _ in range(4)]
+        for watcher in watchers:
+            await watcher.subscribe(f"thread:{thread['id']}", since=0)
+        await author.comment(thread["id"], "워커")
+        for watcher in watchers:
+            assert [e["seq"] for e in await watcher.events(1)] == [1]
+            await watcher.close()
+        await author.aclose()
+    finally:
+        await server.stop()
+
+
+class PrivateRedis:
+    """A redis-server of this test's own, so it can be stopped and started again."""
+
+    def __init__(self, directory: Path) -> None:
+        self.port = _free_port()
+        self.directory = directory
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    async def start(self) -> None:
+        binary = shutil.which("redis-server")
+        assert binary is not None, "redis-server is needed for the outage test"
+        self.process = subprocess.Popen(
+            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            cwd=self.directory,
+            stdout=subprocess.DEVNULL,
+        )
+        for _ in range(100):
+            with contextlib.suppress(OSError):
+                _, writer = await asyncio.open_connection("127.0.0.1", self.port)
+                writer.close()
+                return
+            await asyncio.sleep(0.05)
+        raise RuntimeError("redis-server did not start")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait()
+
+
+async def test_redis_outage_loses_nothing(pg: Stack, tmp_path: Path) -> None:
+    """While Redis is down, writes succeed and watchers on another process still get every event
+    (late, from SQL); /readyz says degraded; when Redis is back, fan-out resumes."""
+    redis = PrivateRedis(tmp_path)
+    await redis.start()
+    try:
+        async with two_servers(pg, redis_url=redis.url, degraded_poll_interval=0.5) as (a, b):
+            (login,) = await create_accounts(a, "company", 1)
+            author = await logged_in(a, login)
+            thread = await author.thread()
+            watcher = await Socket.open(b.ws_url)
+            await watcher.subscribe(f"thread:{thread['id']}", since=0)
+            await author.comment(thread["id"], "before")
+            assert [e["seq"] for e in await watcher.events(1)] == [1]
+
+            redis.stop()
+            await asyncio.sleep(1.5)
+            async with httpx.AsyncClient() as probe:
+                ready = await probe.get(b.base_url + "/readyz")
+            assert ready.status_code == 503 and ready.json()["status"] == "degraded"
+            during = [await author.comment(thread["id"], f"during {n}") for n in range(3)]
+            events = await watcher.events(3, timeout=10)
+            assert [e["seq"] for e in events] == [p["seq"] for p in during] == [2, 3, 4]
+
+            await redis.start()
+            async with httpx.AsyncClient() as probe:
+                for _ in range(100):
+                    if (await probe.get(b.base_url + "/readyz")).status_code == 200:
+                        break
+                    await asyncio.sleep(0.1)
+                else:
+                    pytest.fail("the servers did not report ready after Redis came back")
+            after = await author.comment(thread["id"], "after")
+            (event,) = await watcher.events(1, timeout=10)
+            assert event["seq"] == after["seq"] == 5
+            assert await watcher.quiet(1.0) == []
+            await watcher.close()
+            await author.aclose()
+    finally:
+        redis.stop()

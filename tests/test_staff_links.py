@@ -1,0 +1,86 @@
+"""Quarterly change threads link the proposals they answer; recommenders get a notice."""
+
+from __future__ import annotations
+
+from tests.clients import Http
+from tests.servers import InProcessServer
+
+
+async def _change(staff: Http, links: list[int]) -> dict:
+    response = await staff.post(
+        "/api/threads",
+        json={
+            "kind": "change",
+            "title": "2026년 3분기, 이렇게 바꾸었습니다",
+            "body": "바뀐 점",
+            "links": links,
+        },
+    )
+    assert response.status_code == 201, response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
+async def test_change_thread_links_proposals(company: Http, staff: Http, anonymous: Http) -> None:
+    """A change thread posted with links lists them, and each proposal shows `changed_in`."""
+    first, second = await company.thread("첫 제안"), await company.thread("둘째 제안")
+    change = await _change(staff, [first["id"], second["id"]])
+    assert change["links"] == [
+        {"id": first["id"], "title": "첫 제안"},
+        {"id": second["id"], "title": "둘째 제안"},
+    ]
+    shown = (await anonymous.get(f"/api/threads/{first['id']}")).json()
+    assert shown["changed_in"] == [{"id": change["id"], "title": change["title"]}]
+    assert (await anonymous.get(f"/api/threads/{change['id']}")).json()["links"][1]["id"] == second["id"]
+
+
+async def test_put_links_replaces_and_logs(company: Http, staff: Http, anonymous: Http) -> None:
+    """PUT /api/threads/{id}/links replaces the set and writes thread.links_changed."""
+    first, second = await company.thread(), await company.thread()
+    change = await _change(staff, [first["id"]])
+    response = await staff.put(f"/api/threads/{change['id']}/links", json={"links": [second["id"]]})
+    assert response.status_code == 200, response.text
+    assert [link["id"] for link in response.json()["links"]] == [second["id"]]
+    assert (await anonymous.get(f"/api/threads/{first['id']}")).json()["changed_in"] == []
+    events = (await staff.get("/api/staff/events", params={"type": "thread.links_changed"})).json()["items"]
+    mine = [e for e in events if e["thread_id"] == change["id"]]
+    assert mine[-1]["payload"] == {"links": [second["id"]], "added": [second["id"]], "removed": [first["id"]]}
+
+
+async def test_links_are_validated(company: Http, staff: Http) -> None:
+    """Links must be existing proposals, on a change thread; otherwise 422/409 and nothing changes."""
+    proposal = await company.thread()
+    change = await _change(staff, [])
+    assert (
+        await staff.put(f"/api/threads/{change['id']}/links", json={"links": [999_999]})
+    ).status_code == 422
+    assert (await staff.put(f"/api/threads/{change['id']}/links", json={"links": "1"})).status_code == 422
+    assert (
+        await staff.put(f"/api/threads/{change['id']}/links", json={"links": [change["id"]]})
+    ).status_code == 422
+    assert (await staff.put(f"/api/threads/{proposal['id']}/links", json={"links": []})).status_code == 409
+    response = await company.post(
+        "/api/threads", json={"kind": "proposal", "title": "t", "body": "b", "links": [proposal["id"]]}
+    )
+    assert response.status_code == 422
+
+
+async def test_recommender_sees_notice_until_seen(
+    server: InProcessServer, clients: list[Http], company: Http, agency: Http, staff: Http
+) -> None:
+    """Recommenders and the author of a linked proposal get a notice until they mark it seen."""
+    clients.append(bystander := await server.user("company"))
+    proposal = await company.thread("납품 검사 개선")
+    assert (await agency.put(f"/api/threads/{proposal['id']}/recommendation")).status_code == 200
+    change = await _change(staff, [proposal["id"]])
+    for reader in (agency, company):
+        items = (await reader.get("/api/me/notices")).json()["items"]
+        assert items == [
+            {
+                "change": {"id": change["id"], "title": change["title"], "created_at": change["created_at"]},
+                "proposals": [{"id": proposal["id"], "title": "납품 검사 개선"}],
+            }
+        ]
+    assert (await bystander.get("/api/me/notices")).json()["items"] == []
+    assert (await agency.post("/api/me/notices/seen", json={"ids": [change["id"]]})).status_code == 200
+    assert (await agency.get("/api/me/notices")).json()["items"] == []
+    assert len((await company.get("/api/me/notices")).json()["items"]) == 1
