@@ -109,7 +109,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await services.db.dispose()
 
     app = Starlette(
-        routes=[*api.routes, *staff.routes, *desk.routes, *ws.routes, *ops.routes, *pages.routes()],
+        routes=[*api.routes, *staff.routes, *desk.routes, *ops.routes, *pages.routes()],
         lifespan=lifespan,
         exception_handlers={
             DomainError: domain_error,
@@ -121,7 +121,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
         },
     )
     app.state.services = services
-    app.add_middleware(SameOriginMiddleware, allowed_origins=settings.allowed_origins)
+    app.add_middleware(
+        SameOriginMiddleware, sockets=ws.LiveSockets(services), allowed_origins=settings.allowed_origins
+    )
     return app
 
 

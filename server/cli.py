@@ -34,9 +34,7 @@ async def _with_services(settings: Settings, work: Callable[..., object]) -> obj
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
-    from server.serving import uvicorn_config
+    from server.serving import serve
 
     settings = _settings()
     if args.workers > 1 and not settings.redis_url:
@@ -57,7 +55,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         f"broker: {'redis' if settings.redis_url else 'in-process'})",
         flush=True,
     )
-    uvicorn.Server(uvicorn_config(settings, args.host, args.port, args.workers)).run()
+    serve(settings, args.host, args.port, args.workers)
     return 0
 
 

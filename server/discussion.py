@@ -9,10 +9,12 @@ Counts are incremented in SQL too, never read-modify-written in Python.
 from __future__ import annotations
 
 import asyncio
+import functools
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -42,6 +44,12 @@ from server.settings import Settings
 
 if TYPE_CHECKING:
     from server.holds import Holds
+
+# Statements built once; executing them with parameters skips building a statement per request.
+INSERT_EVENT = insert(Event).returning(Event.id)  # type: ignore[arg-type]
+INSERT_COMMENT = insert(Comment).returning(Comment.id)  # type: ignore[arg-type]
+# (thread, account) -> author object; bounded so a long-running process does not grow forever.
+PSEUDONYM_CACHE = 100_000
 
 LOGIN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-@")
 PASSWORD_MIN = 8
@@ -80,6 +88,7 @@ class Discussion:
         self.secret = secret
         self.passwords = passwords
         self.limiter = RateLimiter(settings.rate_limit_per_minute)
+        self._pseudonyms: dict[tuple[int, int], dict[str, Any]] = {}
         # Pre-moderation (holds.py), set by the app when built; None holds nothing.
         self.holds: Holds | None = None
 
@@ -291,15 +300,18 @@ class Discussion:
         now = utcnow()
         seq = await self._next_seq(s, thread_id, comments=1, now=now)
         author = await self._pseudonym(s, thread_id, actor)
-        row = Comment(
-            thread_id=thread_id,
-            parent_id=parent_id,
-            seq=seq,
-            author_id=actor.id,  # type: ignore[arg-type]
-            body=body,
-            created_at=now,
-        )
-        row.id = (await s.execute(insert(Comment).values(**_columns(row)).returning(Comment.id))).scalar_one()
+        values = {
+            "thread_id": thread_id,
+            "parent_id": parent_id,
+            "seq": seq,
+            "author_id": actor.id,
+            "body": body,
+            "created_at": now,
+            "hidden": False,
+            "recommendation_count": 0,
+        }
+        comment_id = (await s.execute(INSERT_COMMENT, values)).scalar_one()
+        row = SimpleNamespace(id=comment_id, hidden_reason=None, **values)
         shown = public.comment(row, author)
         messages = await self._sequenced(s, thread_id, seq, "comment.created", actor, {"comment": shown})
         name = ch.thread_channel(thread_id)
@@ -493,14 +505,9 @@ class Discussion:
         **changes: Any,
     ) -> int:
         """Take the thread's next seq; this UPDATE holds the thread's lock until commit."""
-        values: dict[str, Any] = {"seq": Thread.seq + 1, "last_activity_at": now or utcnow(), **changes}
-        if comments:
-            values["comment_count"] = Thread.comment_count + comments
-        seq = (
-            await s.execute(
-                update(Thread).where(Thread.id == thread_id).values(**values).returning(Thread.seq)
-            )  # type: ignore[arg-type]
-        ).scalar()
+        statement = _seq_statement(tuple(sorted(changes)), bool(comments))
+        params = {"thread": thread_id, "now": now or utcnow(), **{f"new_{k}": v for k, v in changes.items()}}
+        seq = (await s.execute(statement, params)).scalar()
         if seq is None:
             raise NotFound(f"thread {thread_id} does not exist")
         return int(seq)
@@ -509,6 +516,9 @@ class Discussion:
         self, s: AsyncSession, thread_id: int, account: Account, is_op: bool = False
     ) -> dict[str, Any]:
         assert account.id is not None
+        known = self._pseudonyms.get((thread_id, account.id))
+        if known is not None:
+            return known
         row = (
             await s.execute(
                 select(ThreadAuthor.kind, ThreadAuthor.number, ThreadAuthor.is_op).where(
@@ -517,7 +527,12 @@ class Discussion:
             )
         ).first()
         if row is not None:
-            return public.author(row.kind, row.number, row.is_op, account.department)
+            shown = public.author(row.kind, row.number, row.is_op, account.department)
+            # Only committed pseudonyms are cached (a new one could still roll back); they never change.
+            if len(self._pseudonyms) >= PSEUDONYM_CACHE:
+                self._pseudonyms.clear()
+            self._pseudonyms[(thread_id, account.id)] = shown
+            return shown
         number = 0
         if account.kind in ("company", "agency"):
             column = Thread.company_authors if account.kind == "company" else Thread.agency_authors
@@ -548,8 +563,16 @@ class Discussion:
         actor_kind: str | None = None,
     ) -> Message:
         """Append the event-log row; returns the staff-channel message to publish after commit."""
-        row = Event(type=type_, thread_id=thread_id, seq=seq, actor_account_id=actor_id, payload=payload)
-        row.id = (await s.execute(insert(Event).values(**_columns(row)).returning(Event.id))).scalar_one()  # type: ignore[arg-type]
+        values = {
+            "type": type_,
+            "thread_id": thread_id,
+            "seq": seq,
+            "actor_account_id": actor_id,
+            "payload": payload,
+            "created_at": utcnow(),
+        }
+        event_id = (await s.execute(INSERT_EVENT, values)).scalar_one()
+        row = SimpleNamespace(id=event_id, **values)
         if actor_id is not None and actor_kind is None:
             actor_kind = (await s.execute(select(Account.kind).where(Account.id == actor_id))).scalar()
         shown = public.log_row(row, actor_kind, self.secret)
@@ -567,6 +590,16 @@ class Discussion:
     def _insert_ignore(self, table: Any) -> Any:
         dialect = postgresql if self.db.dialect == "postgresql" else sqlite
         return dialect.insert(table).on_conflict_do_nothing()
+
+
+@functools.cache
+def _seq_statement(changed: tuple[str, ...], comment: bool) -> Any:
+    """UPDATE thread SET seq = seq + 1, … RETURNING seq, built once per shape of change."""
+    values: dict[str, Any] = {"seq": Thread.seq + 1, "last_activity_at": bindparam("now")}
+    values.update({name: bindparam(f"new_{name}") for name in changed})
+    if comment:
+        values["comment_count"] = Thread.comment_count + 1
+    return update(Thread).where(Thread.id == bindparam("thread")).values(**values).returning(Thread.seq)  # type: ignore[arg-type]
 
 
 def _columns(row: Any) -> dict[str, Any]:

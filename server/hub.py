@@ -32,6 +32,10 @@ CHANNEL_GRACE_S = 30.0
 # Board summaries change with every comment and recommendation; people need them far less often.
 SUMMARY_INTERVAL_S = 1.0
 STATS_INTERVAL_S = 5.0
+# Watcher counts alone change with every connect and disconnect: a reconnect storm of 10,000
+# sockets would otherwise send each of them four counts frames a second. Once a second is plenty
+# for "N명 보는 중"; recommendation and comment counts still go out up to four times a second.
+WATCHERS_INTERVAL_S = 1.0
 PRESENCE_HEARTBEAT_S = 10.0
 # How many recent log ids are remembered to drop duplicates while polling in degraded mode.
 SEEN_LOG_IDS = 4096
@@ -77,6 +81,8 @@ class ThreadChannel:
     filling: bool = False
     counts_dirty: bool = False
     dirty_comments: set[int] = field(default_factory=set)
+    watchers_dirty: bool = False
+    watchers_sent_at: float = 0.0
     empty_since: float | None = None
 
 
@@ -215,7 +221,7 @@ class Hub:
         peer.channels.add(name)
         self.metrics.subscriptions.inc()
         self._presence_dirty.add(name)
-        channel.counts_dirty = True
+        channel.watchers_dirty = True
 
     def unsubscribe(self, peer: Peer, name: str) -> None:
         if name not in peer.channels:
@@ -231,7 +237,7 @@ class Hub:
             if channel is not None:
                 channel.peers.discard(peer)
                 self._presence_dirty.add(name)
-                channel.counts_dirty = True
+                channel.watchers_dirty = True
                 if not channel.peers:
                     channel.empty_since = time.monotonic()
 
@@ -307,7 +313,7 @@ class Hub:
         elif envelope.kind == "P":
             channel = self.threads.get(name)
             if channel is not None:
-                channel.counts_dirty = True
+                channel.watchers_dirty = True
         elif envelope.kind == "U":
             self._summary_dirty.add(envelope.meta)
 
@@ -467,7 +473,7 @@ class Hub:
         for name in names:
             channel = self.threads.get(name)
             if channel is not None:
-                channel.counts_dirty = True
+                channel.watchers_dirty = True
             if name == CONNECTIONS:
                 continue
             # Other processes' thread and board watchers learn that the watcher count moved.
@@ -479,7 +485,14 @@ class Hub:
                 await self.broker.publish_many(messages)
 
     async def _flush_counts(self) -> None:
-        dirty = [c for c in self.threads.values() if c.counts_dirty and c.peers and c.ready]
+        now = time.monotonic()
+        dirty = [
+            c
+            for c in self.threads.values()
+            if c.peers
+            and c.ready
+            and (c.counts_dirty or (c.watchers_dirty and now - c.watchers_sent_at >= WATCHERS_INTERVAL_S))
+        ]
         if not dirty:
             return
         try:
@@ -488,7 +501,8 @@ class Hub:
             watchers = {c.name: len(c.peers) for c in dirty}
         for channel in dirty:
             comment_ids = sorted(channel.dirty_comments)
-            channel.counts_dirty = False
+            channel.counts_dirty = channel.watchers_dirty = False
+            channel.watchers_sent_at = now
             channel.dirty_comments.clear()
             data = await self.store.thread_counts(channel.thread_id, comment_ids)
             # Never report fewer watchers than this process alone holds (presence lags a tick).

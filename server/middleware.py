@@ -1,4 +1,4 @@
-"""Outermost ASGI layer: same-origin checks, security headers, and the raw send for WebSockets."""
+"""Outermost ASGI layer: same-origin checks, security headers, and the way to `/ws`."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-RAW_SEND_KEY = "tong.raw_send"
+WEBSOCKET_PATH = "/ws"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 # The app loads scripts, styles and images from itself only, and talks to itself only (fetch and
@@ -33,8 +33,9 @@ class SameOriginMiddleware:
     cross-site unsafe requests and on WebSocket handshakes, which is what this check is for.
     """
 
-    def __init__(self, app: ASGIApp, allowed_origins: tuple[str, ...] = ()) -> None:
+    def __init__(self, app: ASGIApp, sockets: ASGIApp, allowed_origins: tuple[str, ...] = ()) -> None:
         self.app = app
+        self.sockets = sockets
         self.allowed = frozenset(o.rstrip("/") for o in allowed_origins)
 
     def _foreign(self, scope: Scope) -> bool:
@@ -49,12 +50,11 @@ class SameOriginMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":
-            if self._foreign(scope):
+            if self._foreign(scope) or scope["path"] != WEBSOCKET_PATH:
                 await receive()  # websocket.connect
-                await send({"type": "websocket.close", "code": 1008})
+                await send({"type": "websocket.close", "code": 1008})  # refused: HTTP 403
                 return
-            scope[RAW_SEND_KEY] = send
-            await self.app(scope, receive, send)
+            await self.sockets(scope, receive, send)
             return
         if scope["type"] != "http":
             await self.app(scope, receive, send)

@@ -11,7 +11,7 @@ import hashlib
 import hmac
 import json
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from server.models import Account, Answer, Comment, Event, Thread
 
@@ -66,7 +66,7 @@ def thread_detail(
     return shown
 
 
-def comment(row: Comment, shown_author: dict[str, Any]) -> dict[str, Any]:
+def comment(row: CommentRow | Comment, shown_author: dict[str, Any]) -> dict[str, Any]:
     shown = {
         "id": row.id,
         "thread_id": row.thread_id,
@@ -113,7 +113,29 @@ def actor_key(secret: bytes, account_id: int) -> str:
     return base64.b32encode(digest[:10]).decode().lower()
 
 
-def log_row(row: Event, actor_kind: str | None, secret: bytes) -> dict[str, Any]:
+class LogRow(Protocol):
+    id: int | None
+    type: str
+    thread_id: int | None
+    seq: int | None
+    actor_account_id: int | None
+    payload: dict[str, Any]
+    created_at: datetime
+
+
+class CommentRow(Protocol):
+    id: int | None
+    thread_id: int
+    parent_id: int | None
+    seq: int
+    body: str
+    created_at: datetime
+    hidden: bool
+    hidden_reason: str | None
+    recommendation_count: int
+
+
+def log_row(row: LogRow | Event, actor_kind: str | None, secret: bytes) -> dict[str, Any]:
     """An event-log row as staff see it: the account id replaced by `{"kind", "key"}`."""
     actor = None
     if row.actor_account_id is not None:

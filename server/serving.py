@@ -12,7 +12,7 @@ GRACEFUL_SHUTDOWN_S = 10
 
 
 def uvicorn_config(
-    settings: Settings, host: str, port: int, workers: int = 1, log_level: str = "info"
+    settings: Settings, host: str, port: int, workers: int = 1, log_level: str | None = None
 ) -> uvicorn.Config:
     options = {
         "host": host,
@@ -23,7 +23,7 @@ def uvicorn_config(
         "ws_max_size": settings.ws_frame_max,
         "ws_per_message_deflate": settings.ws_deflate,
         "lifespan": "on",
-        "log_level": log_level,
+        "log_level": log_level or settings.log_level,
         "access_log": False,
         "timeout_graceful_shutdown": GRACEFUL_SHUTDOWN_S,
         "proxy_headers": True,
@@ -32,3 +32,15 @@ def uvicorn_config(
         # Each worker builds its own app (and engine, broker connection, hub) from the environment.
         return uvicorn.Config("server.app:create_app_from_env", factory=True, workers=workers, **options)  # type: ignore[arg-type]
     return uvicorn.Config(create_app(settings), **options)  # type: ignore[arg-type]
+
+
+def serve(settings: Settings, host: str, port: int, workers: int = 1) -> None:
+    """Run until stopped. With workers > 1 a supervisor forks worker processes sharing one socket
+    (uvicorn.Server.run alone would ignore `workers` and run a single process)."""
+    config = uvicorn_config(settings, host, port, workers)
+    if workers > 1:
+        from uvicorn.supervisors import Multiprocess
+
+        Multiprocess(config, sockets=[config.bind_socket()]).run()
+    else:
+        uvicorn.Server(config).run()

@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     redis_prefix: str = "tong:"
     secret_key: str = ""
     data_dir: Path = DEFAULT_DATA_DIR
+    # uvicorn logs every WebSocket open at "info": too much at 10,000 connections.
+    log_level: Literal["debug", "info", "warning", "error"] = "warning"
 
     # Origins allowed besides the request's own host (e.g. "https://tong.example.kr").
     allowed_origins: tuple[str, ...] = ()

@@ -194,28 +194,22 @@ class ProcessServer:
         return env
 
     async def start(self) -> ProcessServer:
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "server",
-                "serve",
-                "--port",
-                str(self.port),
-                "--workers",
-                str(self.workers),
-            ],
-            env=self.environment(),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )
+        # The log goes to a file: an unread pipe would fill up and stall the server.
+        self.log_path = Path(self.settings.data_dir) / f"server-{self.port}.log"
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        command = ["serve", "--port", str(self.port), "--workers", str(self.workers)]
+        with self.log_path.open("wb") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "server", *command],
+                env=self.environment(),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
         deadline = time.monotonic() + 30
         async with httpx.AsyncClient() as client:
             while time.monotonic() < deadline:
                 if self.process.poll() is not None:
-                    raise RuntimeError(
-                        self.process.stderr.read().decode() if self.process.stderr else "exited"
-                    )
+                    raise RuntimeError(self.log_path.read_text())
                 with contextlib.suppress(httpx.HTTPError):
                     if (await client.get(self.base_url + "/readyz")).status_code == 200:
                         return self
@@ -226,8 +220,6 @@ class ProcessServer:
         if self.process is not None and self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
             await asyncio.to_thread(self.process.wait, 20)
-        if self.process is not None and self.process.stderr is not None:
-            self.process.stderr.close()
 
 
 def _free_port() -> int:

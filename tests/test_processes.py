@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
+import psutil
 import pytest
 import pytest_asyncio
 
@@ -124,6 +125,10 @@ async def test_workers_option_serves_with_redis(pg: Stack) -> None:
     server = ProcessServer(await pg.fresh_settings(), workers=2)
     await server.start()
     try:
+        assert server.process is not None
+        children = psutil.Process(server.process.pid).children()
+        workers = [p for p in children if "resource_tracker" not in " ".join(p.cmdline())]
+        assert len(workers) == 2, [p.cmdline() for p in children]
         (login,) = await create_accounts(server, "company", 1)
         author = await logged_in(server, login)
         thread = await author.thread()

@@ -7,16 +7,18 @@ import contextlib
 import json
 import logging
 from collections import deque
+from typing import TYPE_CHECKING
 
-from starlette.routing import WebSocketRoute
-from starlette.types import Send
-from starlette.websockets import WebSocket
+from starlette.requests import cookie_parser
+from starlette.types import Receive, Scope, Send
 
 from server import channels as ch
 from server.hub import Hub
-from server.middleware import RAW_SEND_KEY
 from server.models import Account
-from server.routes.context import caller, services
+from server.routes.context import SESSION_COOKIE
+
+if TYPE_CHECKING:
+    from server.app import Services
 
 log = logging.getLogger("tong.ws")
 
@@ -53,7 +55,8 @@ class SocketPeer:
         self._buffer_max = buffer_max
         # A client told 1013 that still does not read is cut off after this many seconds.
         self._abort_after = abort_after
-        self._queue: deque[str] = deque()
+        # Created on first use: most sockets never fall behind, and an empty deque costs 760 bytes.
+        self._queue: deque[str] | None = None
         self._queued = 0
         self._writer: asyncio.Task[None] | None = None
         self.closed = False
@@ -77,6 +80,8 @@ class SocketPeer:
                 return
             # Paused after all: nothing was sent before the first await; queue it instead.
             coro.close()  # type: ignore[attr-defined]
+        if self._queue is None:
+            self._queue = deque()
         self._queue.append(frame)
         self._queued += len(frame)
         if self._queued > self._buffer_max:
@@ -101,7 +106,7 @@ class SocketPeer:
             return
         self.closed = True
         self._hub.metrics.slow_closes.inc()
-        self._queue.clear()
+        self._queue = None
         if self._writer is not None:
             self._writer.cancel()
         protocol = self._protocol
@@ -130,29 +135,48 @@ class SocketPeer:
             self._writer.cancel()
 
 
-async def websocket_endpoint(websocket: WebSocket) -> None:
-    svc = services(websocket)
-    hub = svc.hub
-    account = await caller(websocket)
-    # The server's own send, captured outside Starlette's wrappers (see middleware.py), so the
-    # peer can tell when it completes synchronously.
-    send = websocket.scope.get(RAW_SEND_KEY) or websocket._send
-    peer = SocketPeer(send, hub, svc.settings.ws_send_buffer_max, svc.settings.ws_stalled_abort_s)
-    hub.connected()
-    try:
-        await websocket.accept()
-        while True:
-            message = await websocket.receive()
-            if message["type"] == "websocket.disconnect":
-                break
-            text = message.get("text")
-            if text is None:
-                peer.push(ch.error_frame("bad_frame", "binary frames are not accepted: send JSON text"))
-                continue
-            await _handle(text, peer, hub, account)
-    finally:
-        peer.stop()
-        hub.disconnected(peer)
+class LiveSockets:
+    """The raw ASGI app behind `/ws`.
+
+    It is called straight from the outermost layer (see middleware.py), not through Starlette's
+    router and middleware stack: with tens of thousands of idle sockets, every suspended coroutine
+    frame and scope copy per socket shows up in memory, and every layer in the handshake in CPU.
+    """
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        message = await receive()
+        if message["type"] != "websocket.connect":
+            return
+        svc = self.services
+        hub = svc.hub
+        account = await self._caller(scope)
+        peer = SocketPeer(send, hub, svc.settings.ws_send_buffer_max, svc.settings.ws_stalled_abort_s)
+        hub.connected()
+        try:
+            await send({"type": "websocket.accept"})
+            while True:
+                message = await receive()
+                if message["type"] == "websocket.disconnect":
+                    break
+                text = message.get("text")
+                if text is None:
+                    peer.push(ch.error_frame("bad_frame", "binary frames are not accepted: send JSON text"))
+                    continue
+                await _handle(text, peer, hub, account)
+        finally:
+            peer.stop()
+            hub.disconnected(peer)
+
+    async def _caller(self, scope: Scope) -> Account | None:
+        for name, value in scope["headers"]:
+            if name == b"cookie":
+                token = cookie_parser(value.decode("latin-1")).get(SESSION_COOKIE)
+                if token:
+                    return await self.services.discussion.account_for_token(token)
+        return None
 
 
 async def _handle(text: str, peer: SocketPeer, hub: Hub, account: Account | None) -> None:
@@ -199,6 +223,3 @@ async def _handle(text: str, peer: SocketPeer, hub: Hub, account: Account | None
             peer.push(ch.error_frame("unknown_channel", f"no such channel {channel!r}", channel))
             return
         await hub.subscribe_thread(peer, thread_id, since)
-
-
-routes = [WebSocketRoute("/ws", websocket_endpoint)]
