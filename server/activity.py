@@ -7,8 +7,6 @@ of result, not millions. Connections are not events: a sampler reads the presenc
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable
@@ -21,6 +19,7 @@ from server import public
 from server.database import Database
 from server.errors import Invalid
 from server.models import Event, utcnow
+from server.periodic import Periodic
 
 log = logging.getLogger("tong.activity")
 
@@ -50,29 +49,11 @@ class Activity:
         self.db = db
         self._presence = presence
         self.samples: deque[tuple[datetime, int]] = deque(maxlen=int(KEEP_HOURS * 3600 / SAMPLE_S))
-        self._task: asyncio.Task[None] | None = None
+        self.sampler = Periodic("activity-sampler", self._sample, SAMPLE_S)
 
-    def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._sample_forever(), name="activity-sampler")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-
-    async def _sample_forever(self) -> None:
-        while True:
-            try:
-                totals = await self._presence([CONNECTIONS])
-                self.samples.append((utcnow(), totals.get(CONNECTIONS, 0)))
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("sampling connections failed")
-            await asyncio.sleep(SAMPLE_S)
+    async def _sample(self) -> None:
+        totals = await self._presence([CONNECTIONS])
+        self.samples.append((utcnow(), totals.get(CONNECTIONS, 0)))
 
     def _bucket_expr(self, seconds: int) -> Any:
         if self.db.dialect == "postgresql":

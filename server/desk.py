@@ -47,9 +47,9 @@ class Desk:
 
     def start(self) -> None:
         """Start the background tasks; the app's lifespan owns them and awaits `stop`."""
-        self.sealer.start()
-        self.activity.start()
+        self.sealer.loop.start()
+        self.activity.sampler.start()
 
     async def stop(self) -> None:
-        await self.activity.stop()
-        await self.sealer.stop()
+        await self.activity.sampler.stop()
+        await self.sealer.loop.stop()

@@ -15,8 +15,6 @@ when another process holds it; SQLite has a single writer anyway.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import hashlib
 import json
 import logging
@@ -30,6 +28,7 @@ from sqlalchemy import func, insert, select, text
 from server import public
 from server.database import Database
 from server.models import Event, EventSeal, utcnow
+from server.periodic import Periodic
 
 log = logging.getLogger("tong.sealing")
 
@@ -86,31 +85,11 @@ class Sealer:
         self.delay = timedelta(seconds=delay_s)
         self.interval = interval_s
         self.batch = batch
-        self._task: asyncio.Task[None] | None = None
+        self.loop = Periodic("event-sealer", self._seal_step, interval_s)
 
-    def start(self) -> None:
-        if self.interval > 0 and self._task is None:
-            self._task = asyncio.create_task(self._run(), name="event-sealer")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                sealed = await self.seal_once()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("sealing failed; retrying")
-                sealed = 0
-            # A full batch means more is waiting: go on at once instead of sleeping.
-            if sealed < self.batch:
-                await asyncio.sleep(self.interval)
+    async def _seal_step(self) -> float | None:
+        # A full batch means more is waiting: go on at once instead of sleeping.
+        return 0 if await self.seal_once() >= self.batch else None
 
     async def seal_once(self, *, now: datetime | None = None) -> int:
         """Seal the next batch of rows older than the delay; returns how many were sealed."""

@@ -4,15 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
-import shutil
-import signal
-import socket
 import subprocess
-import sys
-import tempfile
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,34 +15,7 @@ import httpx
 import pytest
 import pytest_asyncio
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
-DEMO_PASSWORD = "tong-demo-2026"
-ROOT = Path(__file__).resolve().parents[2]
-# Seeding the demo hashes eleven passwords with argon2; a slow machine needs a while.
-READY_TIMEOUT_S = 60.0
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def require_chromium() -> None:
-    if os.path.exists(CHROMIUM):
-        return
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{CHROMIUM} is missing (CI=true: browser tests must run)")
-    pytest.skip(f"{CHROMIUM} is not installed")
+from tests.demo_server import CHROMIUM, CHROMIUM_ARGS, DEMO_PASSWORD, demo_server, require_chromium
 
 
 @dataclass
@@ -68,48 +35,10 @@ class Tong:
 
 
 @pytest.fixture(scope="session")
-def tong() -> Any:
-    """Start `python -m server serve --demo` on a free port; stop it with SIGTERM at the end."""
-    data_dir = tempfile.mkdtemp(prefix="tong-browser-")
-    port = _free_port()
-    log_path = Path(data_dir) / "server.log"
-    env = {
-        **os.environ,
-        "TONG_DATA_DIR": data_dir,
-        "TONG_RATE_LIMIT_PER_MINUTE": "0",
-        "PYTHONUNBUFFERED": "1",
-    }
-    env.pop("DATABASE_URL", None)
-    env.pop("REDIS_URL", None)
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "server", "serve", "--demo", "--port", str(port)],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + READY_TIMEOUT_S
-    try:
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"Tong exited with {process.returncode}:\n{log_path.read_text()[-4000:]}")
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                    break
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"Tong not ready in {READY_TIMEOUT_S}s:\n{log_path.read_text()[-4000:]}")
-            time.sleep(0.2)
-        yield Tong(base, process, log_path)
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        shutil.rmtree(data_dir, ignore_errors=True)
+def tong() -> Iterator[Tong]:
+    """A real Tong with demo data, for the whole session."""
+    with demo_server() as running:
+        yield Tong(running.base, running.process, running.log_path)
 
 
 @pytest_asyncio.fixture(scope="session", loop_scope="session")

@@ -10,14 +10,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import os
-import shutil
-import signal
-import socket
-import subprocess
 import sys
-import tempfile
-import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Literal
 
@@ -25,17 +19,12 @@ import httpx
 from playwright.async_api import ViewportSize, async_playwright
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
-PASSWORD = "tong-demo-2026"
+# Run as a script: make the repository importable for the shared demo-server helper.
+sys.path.insert(0, str(ROOT))
+from tests.demo_server import CHROMIUM, CHROMIUM_ARGS, demo_server  # noqa: E402
+from tests.demo_server import DEMO_PASSWORD as PASSWORD  # noqa: E402
+
+ARGS = CHROMIUM_ARGS
 DESKTOP: ViewportSize = {"width": 1280, "height": 800}
 PHONE: ViewportSize = {"width": 390, "height": 844}
 BUSY_THREAD = 3
@@ -61,40 +50,10 @@ CONVERSATION = [
 ]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @contextlib.contextmanager
-def running_tong():
-    data_dir = tempfile.mkdtemp(prefix="tong-shots-")
-    port = free_port()
-    env = {**os.environ, "TONG_DATA_DIR": data_dir, "TONG_RATE_LIMIT_PER_MINUTE": "0"}
-    with open(Path(data_dir) / "server.log", "wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "server", "serve", "--demo", "--port", str(port)],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(base + "/readyz", timeout=2).status_code == 200:
-                    break
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("Tong did not start")
-            time.sleep(0.2)
-        yield base
-    finally:
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=15)
-        shutil.rmtree(data_dir, ignore_errors=True)
+def running_tong() -> Iterator[str]:
+    with demo_server() as running:
+        yield running.base
 
 
 async def make_busy(base: str) -> int:

@@ -3,45 +3,19 @@ port with a temporary data directory, and Debian's chromium driven by Playwright
 
 from __future__ import annotations
 
-import contextlib
-import os
-import signal
-import socket
 import subprocess
-import sys
-import tempfile
-import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 import pytest_asyncio
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
-DEMO_PASSWORD = "tong-demo-2026"
-ROOT = Path(__file__).resolve().parents[2]
-# Seeding the demo hashes eleven passwords; a slow machine needs a while.
-READY_TIMEOUT_S = 60.0
+from tests.demo_server import CHROMIUM, CHROMIUM_ARGS, DEMO_PASSWORD, demo_server, require_chromium
+
 # Pre-moderation on, with no office days: every comment with the word waits for a moderator.
 HOLD_ENV = {"TONG_HOLD_ENABLED": "true", "TONG_HOLD_WORDS": "사기", "TONG_OFFICE_DAYS": ""}
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
@@ -63,49 +37,9 @@ class Tong:
 @pytest.fixture(scope="session")
 def staff_tong() -> Iterator[Tong]:
     """Tong with demo data, pre-moderation on and the sealer running; SIGTERM at the end."""
-    if not os.path.exists(CHROMIUM):
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{CHROMIUM} is missing and CI=true: the dashboard tests must run")
-        pytest.skip(f"{CHROMIUM} is not installed")
-    data_dir = tempfile.mkdtemp(prefix="tong-staff-browser-")
-    port = _free_port()
-    env = {
-        **os.environ,
-        **HOLD_ENV,
-        "TONG_DATA_DIR": data_dir,
-        "TONG_RATE_LIMIT_PER_MINUTE": "0",
-        "TONG_SEAL_DELAY_S": "1",
-        "PYTHONUNBUFFERED": "1",
-    }
-    env.pop("DATABASE_URL", None)
-    env.pop("REDIS_URL", None)
-    log = open(Path(data_dir) / "server.log", "wb")  # noqa: SIM115 (closed below)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "server", "serve", "--demo", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + READY_TIMEOUT_S
-    while True:
-        if process.poll() is not None:
-            raise RuntimeError((Path(data_dir) / "server.log").read_text())
-        with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                break
-        if time.monotonic() > deadline:
-            process.kill()
-            raise RuntimeError("Tong did not become ready")
-        time.sleep(0.2)
-    yield Tong(base, process)
-    process.send_signal(signal.SIGTERM)
-    try:
-        process.wait(20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-    log.close()
+    require_chromium()
+    with demo_server({**HOLD_ENV, "TONG_SEAL_DELAY_S": "1"}) as running:
+        yield Tong(running.base, running.process)
 
 
 @pytest_asyncio.fixture(scope="session")

@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 from playwright.async_api import expect
 
-from tests.browser_staff.conftest import ROOT, Tong, open_dashboard
+from tests.browser_staff.conftest import Tong, open_dashboard
+from tests.demo_server import ROOT
 
 pytestmark = pytest.mark.browser
 SHOTS = ROOT / "docs" / "screenshots"
