@@ -7,6 +7,7 @@ import asyncio
 import os
 import sys
 from collections.abc import Callable, Sequence
+from typing import cast
 
 from pydantic import ValidationError
 
@@ -80,14 +81,14 @@ def cmd_accounts_create(args: argparse.Namespace) -> int:
         )
 
     try:
-        created = asyncio.run(_with_services(_settings(), create))
+        created = cast(list[object], asyncio.run(_with_services(_settings(), create)))
     except DomainError as exc:
         print(f"tong: {exc.message}", file=sys.stderr)
         return 1
     print(
         f"created {len(created)} {args.kind} account(s): {logins[0]}"
         + (f" … {logins[-1]}" if len(logins) > 1 else "")
-    )  # type: ignore[arg-type]
+    )
     return 0
 
 

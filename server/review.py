@@ -137,7 +137,7 @@ class Review:
         hour_ago = now - timedelta(hours=1)
         today = now.replace(hour=0, minute=0, second=0, microsecond=0)
         async with self.db.read() as s:
-            by_type = dict(
+            by_type: dict[str, int] = dict(
                 (
                     await s.execute(
                         select(Event.type, func.count())

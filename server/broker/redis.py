@@ -114,11 +114,11 @@ class RedisBroker(Broker):
         try:
             async with self._client.pipeline(transaction=False) as pipe:
                 gone = [channel for channel, count in counts.items() if not count]
-                kept = {channel: count for channel, count in counts.items() if count}
+                kept: dict[str | bytes, int | str] = {c: n for c, n in counts.items() if n}
                 if gone:
                     pipe.hdel(key, *gone)
                 if kept:
-                    pipe.hset(key, mapping=kept)
+                    pipe.hset(key, mapping=kept)  # type: ignore[arg-type]
                 pipe.expire(key, PRESENCE_TTL_S)
                 pipe.zadd(self._processes_key, {self._process_id: time.time()})
                 pipe.zremrangebyscore(self._processes_key, "-inf", time.time() - PRESENCE_TTL_S)
@@ -136,7 +136,8 @@ class RedisBroker(Broker):
                 return totals
             async with self._client.pipeline(transaction=False) as pipe:
                 for process in alive:
-                    pipe.hmget(self._presence_key(process.decode()), channels)
+                    name = process.decode() if isinstance(process, bytes) else str(process)
+                    pipe.hmget(self._presence_key(name), channels)
                 rows = await pipe.execute()
         except (RedisError, OSError) as exc:
             raise BrokerUnavailable(str(exc)) from exc
