@@ -36,6 +36,9 @@ STATS_INTERVAL_S = 5.0
 # sockets would otherwise send each of them four counts frames a second. Once a second is plenty
 # for "N명 보는 중"; recommendation and comment counts still go out up to four times a second.
 WATCHERS_INTERVAL_S = 1.0
+# The ticker aims at 4 Hz, but a late tick followed by an on-time one can land five frames in one
+# wall-clock second; a channel's counts frames are kept at least this far apart instead.
+COUNTS_SPACING_S = 0.26
 PRESENCE_HEARTBEAT_S = 10.0
 # How many recent log ids are remembered to drop duplicates while polling in degraded mode.
 SEEN_LOG_IDS = 4096
@@ -49,7 +52,8 @@ class Peer(Protocol):
     closed: bool
     channels: set[str]
 
-    def push(self, frame: str) -> None: ...
+    def push(self, frame: str, encoded: bytes | None = None) -> None:
+        """Send `frame`; `encoded` is its UTF-8 bytes when the caller encoded it once for many."""
 
 
 class FrameStore(Protocol):
@@ -83,6 +87,7 @@ class ThreadChannel:
     dirty_comments: set[int] = field(default_factory=set)
     watchers_dirty: bool = False
     watchers_sent_at: float = 0.0
+    counts_sent_at: float = 0.0
     empty_since: float | None = None
 
 
@@ -379,8 +384,9 @@ class Hub:
             _redact_recent(channel.recent, frame)
 
     def _fan_out(self, peers: set[Peer], frame: str, kind: str) -> None:
+        encoded = frame.encode()
         for peer in peers:
-            peer.push(frame)
+            peer.push(frame, encoded)
         self.metrics.frames_delivered.labels(kind).inc(len(peers))
 
     def _drain_pending(self, channel: ThreadChannel) -> None:
@@ -491,6 +497,7 @@ class Hub:
             for c in self.threads.values()
             if c.peers
             and c.ready
+            and now - c.counts_sent_at >= COUNTS_SPACING_S
             and (c.counts_dirty or (c.watchers_dirty and now - c.watchers_sent_at >= WATCHERS_INTERVAL_S))
         ]
         if not dirty:
@@ -502,7 +509,7 @@ class Hub:
         for channel in dirty:
             comment_ids = sorted(channel.dirty_comments)
             channel.counts_dirty = channel.watchers_dirty = False
-            channel.watchers_sent_at = now
+            channel.watchers_sent_at = channel.counts_sent_at = now
             channel.dirty_comments.clear()
             data = await self.store.thread_counts(channel.thread_id, comment_ids)
             # Never report fewer watchers than this process alone holds (presence lags a tick).

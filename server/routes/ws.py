@@ -30,10 +30,10 @@ MAX_CHANNELS_PER_SOCKET = 100
 class SocketPeer:
     """A socket as the hub sees it: frames go out without awaiting, one client never slows another.
 
-    With uvicorn's websockets-sansio protocol, `send` only suspends while the transport is paused
-    for flow control; while it is writable the frame is written synchronously. So the fan-out loop
-    drives `send` directly when the transport is writable (no task, no queue), and otherwise
-    queues the frame for a writer task. Past `buffer_max` queued bytes the peer is closed with 1013.
+    With uvicorn's websockets-sansio protocol, a frame is written synchronously while the
+    transport is writable (no task, no queue); while it is paused for flow control, frames queue
+    for a writer task that awaits the ASGI send. Past `buffer_max` queued bytes the peer is
+    closed with 1013. Other ASGI servers get the queue and writer task for every frame.
     """
 
     __slots__ = (
@@ -62,24 +62,28 @@ class SocketPeer:
         self.closed = False
         self.channels: set[str] = set()
         protocol = getattr(send, "__self__", None)
-        # Only the sansio protocol is known to finish `send` synchronously when writable.
-        self._protocol = protocol if hasattr(protocol, "writable") and hasattr(protocol, "conn") else None
+        # uvicorn's websockets-sansio protocol exposes its websockets connection (`conn`), its
+        # transport, and `writable` (cleared while the transport is paused for flow control).
+        sansio = all(hasattr(protocol, name) for name in ("writable", "conn", "transport", "close_sent"))
+        self._protocol = protocol if sansio else None
 
-    def push(self, frame: str) -> None:
+    def push(self, frame: str, encoded: bytes | None = None) -> None:
         if self.closed:
             return
         protocol = self._protocol
         if protocol is not None and self._writer is None and protocol.writable.is_set():
-            coro = self._send({"type": "websocket.send", "text": frame})
-            try:
-                coro.send(None)  # type: ignore[attr-defined]
-            except StopIteration:
-                return
-            except Exception:
+            # Write the frame straight through the connection's websockets protocol, as
+            # websockets' own broadcast() does: no ASGI message, no coroutine, and the UTF-8
+            # bytes encoded once per fan-out rather than once per socket.
+            if protocol.close_sent or protocol.transport.is_closing():
                 self.closed = True
                 return
-            # Paused after all: nothing was sent before the first await; queue it instead.
-            coro.close()  # type: ignore[attr-defined]
+            try:
+                protocol.conn.send_text(encoded if encoded is not None else frame.encode())
+                protocol.transport.write(b"".join(protocol.conn.data_to_send()))
+            except Exception:
+                self.closed = True
+            return
         if self._queue is None:
             self._queue = deque()
         self._queue.append(frame)
