@@ -89,6 +89,7 @@ class Discussion:
         self.passwords = passwords
         self.limiter = RateLimiter(settings.rate_limit_per_minute)
         self._pseudonyms: dict[tuple[int, int], dict[str, Any]] = {}
+        self._actor_kinds: dict[int, str] = {}
         # Pre-moderation (holds.py), set by the app when built; None holds nothing.
         self.holds: Holds | None = None
 
@@ -574,7 +575,12 @@ class Discussion:
         event_id = (await s.execute(INSERT_EVENT, values)).scalar_one()
         row = SimpleNamespace(id=event_id, **values)
         if actor_id is not None and actor_kind is None:
-            actor_kind = (await s.execute(select(Account.kind).where(Account.id == actor_id))).scalar()
+            actor_kind = self._actor_kinds.get(actor_id)
+            if actor_kind is None:
+                actor_kind = (await s.execute(select(Account.kind).where(Account.id == actor_id))).scalar()
+                # An account's kind never changes, so one look-up per account and process is enough.
+                if actor_kind is not None and len(self._actor_kinds) < PSEUDONYM_CACHE:
+                    self._actor_kinds[actor_id] = actor_kind
         shown = public.log_row(row, actor_kind, self.secret)
         return ch.STAFF, ch.encode_frame(ch.event_frame(ch.STAFF, type_, {"event": shown}))
 
