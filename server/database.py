@@ -37,8 +37,11 @@ class Database:
             self.engine = _sqlite_engine(url, immediate=False, pool_size=4, echo=echo)
             self.write_engine = _sqlite_engine(url, immediate=True, pool_size=1, echo=echo)
         else:
+            # No pre-ping: it costs a round trip on every checkout, i.e. on every request. After a
+            # database restart the stale connections fail once (503), are discarded by the pool,
+            # and the next request gets a fresh one.
             self.engine = create_async_engine(
-                url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, echo=echo
+                url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800, echo=echo
             )
             self.write_engine = self.engine
         self._read = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
