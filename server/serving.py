@@ -6,6 +6,7 @@ import uvicorn
 
 from server.app import create_app
 from server.settings import Settings
+from server.wsprotocol import TongWebSocketProtocol
 
 # Seconds that open requests get to finish on shutdown; sockets are closed with 1012 at once.
 GRACEFUL_SHUTDOWN_S = 10
@@ -17,9 +18,9 @@ def uvicorn_config(
     options = {
         "host": host,
         "port": port,
-        # websockets-sansio: the best latency and memory here; it also lets the hub write frames
-        # synchronously while a socket is writable (see routes/ws.py).
-        "ws": "websockets-sansio",
+        # websockets-sansio (the best latency and memory here; it also lets the hub write frames
+        # synchronously while a socket is writable, see routes/ws.py), with deflate tuned.
+        "ws": TongWebSocketProtocol,
         "ws_max_size": settings.ws_frame_max,
         "ws_per_message_deflate": settings.ws_deflate,
         "lifespan": "on",

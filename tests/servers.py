@@ -191,6 +191,7 @@ class ProcessServer:
         env["REDIS_URL"] = self.settings.redis_url
         env["TONG_REDIS_PREFIX"] = self.settings.redis_prefix
         env["TONG_DATA_DIR"] = str(self.settings.data_dir)
+        env["TONG_WS_DEFLATE"] = "true" if self.settings.ws_deflate else "false"
         return env
 
     async def start(self) -> ProcessServer:

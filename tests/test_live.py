@@ -329,3 +329,18 @@ async def test_stalled_client_is_closed_with_1013(make_server, clients: list[Htt
             await stalled.recv(10)
     assert closed.value.rcvd is not None and closed.value.rcvd.code == 1013
     await healthy.close()
+
+
+async def test_deflate_is_negotiated_with_a_small_window(make_server, clients: list[Http]) -> None:  # type: ignore[no-untyped-def]
+    """With TONG_WS_DEFLATE on, permessage-deflate is negotiated with a small window, and frames flow."""
+    server = await make_server(ws_deflate=True)
+    clients.append(author := await server.user("company"))
+    thread = await author.thread()
+    socket = await Socket.open(server.ws_url, compression="deflate")
+    offered = socket.connection.response.headers["Sec-WebSocket-Extensions"]
+    assert "permessage-deflate" in offered and "server_max_window_bits=9" in offered
+    await socket.subscribe(f"thread:{thread['id']}", since=0)
+    await author.comment(thread["id"], "압축" * 500)
+    (event,) = await socket.events(1)
+    assert event["data"]["comment"]["body"] == "압축" * 500
+    await socket.close()

@@ -157,6 +157,8 @@ class LiveSockets:
         svc = self.services
         hub = svc.hub
         account = await self._caller(scope)
+        # Nothing reads the handshake headers again; an idle socket need not keep them.
+        scope["headers"] = []
         peer = SocketPeer(send, hub, svc.settings.ws_send_buffer_max, svc.settings.ws_stalled_abort_s)
         hub.connected()
         try:
