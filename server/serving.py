@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import resource
+
 import uvicorn
 
 from server.app import create_app
 from server.settings import Settings
 from server.wsprotocol import TongWebSocketProtocol
 
+# Each WebSocket holds a file descriptor; the usual default soft limit (1,024, or 20,000 here)
+# would cap a process far below the 50,000 watchers one machine should hold.
+OPEN_FILES_WANTED = 262_144
 # Seconds that open requests get to finish on shutdown; sockets are closed with 1012 at once.
 GRACEFUL_SHUTDOWN_S = 10
 
@@ -35,9 +40,24 @@ def uvicorn_config(
     return uvicorn.Config(create_app(settings), **options)  # type: ignore[arg-type]
 
 
+def raise_open_file_limit(wanted: int = OPEN_FILES_WANTED) -> int:
+    """Lift the soft limit on open files (one per socket) to the hard limit, and the hard limit
+    too where the process may (root); returns the soft limit now in force."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = wanted if hard == resource.RLIM_INFINITY else max(hard, wanted)
+    for limits in ((target, target), (hard, hard)):
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, limits)
+            return limits[0]
+        except (ValueError, OSError):
+            continue
+    return soft
+
+
 def serve(settings: Settings, host: str, port: int, workers: int = 1) -> None:
     """Run until stopped. With workers > 1 a supervisor forks worker processes sharing one socket
     (uvicorn.Server.run alone would ignore `workers` and run a single process)."""
+    raise_open_file_limit()
     config = uvicorn_config(settings, host, port, workers)
     if workers > 1:
         from uvicorn.supervisors import Multiprocess

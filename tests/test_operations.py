@@ -158,3 +158,20 @@ def test_compose_wires_two_replicas_behind_a_websocket_proxy() -> None:
     nginx = (ROOT / volume.split(":")[0]).read_text()
     assert "server tong1:8000" in nginx and "server tong2:8000" in nginx
     assert "proxy_set_header Upgrade $http_upgrade" in nginx and "Connection $connection_upgrade" in nginx
+
+
+def test_open_file_limit_is_lifted() -> None:
+    """`tong serve` lifts its soft limit on open files (one per socket) to the hard limit or above."""
+    import resource
+
+    from server.serving import raise_open_file_limit
+
+    before_soft, before_hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    try:
+        soft = raise_open_file_limit()
+        assert soft >= before_hard or before_hard == resource.RLIM_INFINITY
+        assert resource.getrlimit(resource.RLIMIT_NOFILE)[0] == soft
+    finally:
+        resource.setrlimit(
+            resource.RLIMIT_NOFILE, (before_soft, resource.getrlimit(resource.RLIMIT_NOFILE)[1])
+        )
