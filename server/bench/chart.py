@@ -48,6 +48,7 @@ def draw(points: list[dict[str, Any]], output: Path, title: str) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter, NullFormatter
 
     fig, ax = plt.subplots(figsize=(8, 5), dpi=120)
     styles = {
@@ -67,13 +68,23 @@ def draw(points: list[dict[str, Any]], output: Path, title: str) -> None:
     ax.set_yscale("log")
     sizes = sorted({p["watchers"] for p in points})
     ax.set_xticks(sizes)
-    ax.set_xticklabels([f"{s // 1000}k" for s in sizes])
+    ax.set_xticklabels([f"{s / 1000:g}k" for s in sizes])
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    # Plain millisecond labels: matplotlib's log axis would otherwise print "6×10²".
+    ax.set_yticks([t for t in (10, 20, 50, 100, 200, 500, 1000, 2000, 5000) if t <= 2 * max_ms(points)])
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
+    ax.yaxis.set_minor_formatter(NullFormatter())
     ax.set_xlabel("watchers of one thread")
-    ax.set_ylabel("post-to-delivery latency (ms)")
-    ax.set_title(title)
+    ax.set_ylabel("post-to-delivery latency (ms, log scale)")
+    ax.set_title(title, fontsize=10)
     ax.grid(True, which="both", alpha=0.3)
-    ax.legend()
+    ax.legend(fontsize=8, loc="upper left")
     fig.tight_layout()
     output.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(output)
     plt.close(fig)
+
+
+def max_ms(points: list[dict[str, Any]]) -> float:
+    values = [p[k] for p in points for k in ("time_to_last_watcher", "p99") if p.get(k) is not None]
+    return max(values, default=1.0) * 1000

@@ -211,7 +211,11 @@ async def _chart(args: argparse.Namespace, target: TargetOptions, progress: Prog
     sizes = [int(s) for s in args.sizes.split(",")]
     plan = _plan(args, chart.default_plan())
     points = await chart.collect(sizes, plan, target, progress)
-    title = f"Fan-out of one comment: {target.label()} vs bare websockets (load tool on the same machine)"
+    # Two lines: one does not fit the figure's width.
+    title = (
+        f"Fan-out of one comment: {target.label()}\n"
+        "vs bare websockets + broadcast(); load tool on the same machine"
+    )
     chart.draw(points, args.chart_output, title)
     progress.note(f"wrote {args.chart_output}")
     result = {"scenario": "chart", "points": points}
