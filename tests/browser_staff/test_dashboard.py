@@ -3,6 +3,7 @@ it looks on a desktop and a phone."""
 
 from __future__ import annotations
 
+import os
 import re
 import uuid
 from pathlib import Path
@@ -15,7 +16,9 @@ from tests.browser_staff.conftest import Tong, open_dashboard
 from tests.demo_server import ROOT
 
 pytestmark = pytest.mark.browser
-SHOTS = ROOT / "docs" / "screenshots"
+# The committed screenshots are rewritten only when asked (TONG_UPDATE_SCREENSHOTS=1); a plain
+# test run photographs into its temporary directory and leaves the work tree alone.
+DOC_SHOTS = ROOT / "docs" / "screenshots"
 
 
 async def _figure(page: Any, key: str) -> int:
@@ -109,15 +112,18 @@ async def test_company_account_is_refused(open_page: Any) -> None:
 @pytest.mark.parametrize(
     ("name", "viewport"), [("desktop", (1280, 800)), ("phone", (390, 844))], ids=["desktop", "phone"]
 )
-async def test_screenshots(open_page: Any, tong: Tong, name: str, viewport: tuple[int, int]) -> None:
-    """Every tab renders without horizontal overflow or CSP errors; screenshots go to docs/screenshots."""
+async def test_screenshots(
+    open_page: Any, tong: Tong, name: str, viewport: tuple[int, int], tmp_path: Path
+) -> None:
+    """Every tab renders without horizontal overflow or CSP errors, and is photographed."""
+    shots = DOC_SHOTS if os.environ.get("TONG_UPDATE_SCREENSHOTS") == "1" else tmp_path
     reporter, author = await tong.client("agency3"), await tong.client("company1")
     comment = (
         await author.post("/api/threads/5/comments", json={"body": "검사 결과 문자 안내는 꼭 필요합니다"})
     ).json()
     await reporter.post(f"/api/comments/{comment['id']}/reports", json={"reason": "중복 게시로 보입니다"})
     await author.post("/api/threads/6/comments", json={"body": "담합이나 사기 사례를 막을 방법도 필요합니다"})
-    SHOTS.mkdir(parents=True, exist_ok=True)
+    shots.mkdir(parents=True, exist_ok=True)
     dashboard = await open_dashboard(open_page, "monitor", viewport=viewport)
     page = dashboard.page
     for tab in ("monitor", "answers", "moderation", "review"):
@@ -126,6 +132,6 @@ async def test_screenshots(open_page: Any, tong: Tong, name: str, viewport: tupl
         await page.wait_for_timeout(600)
         overflow = await page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, f"{tab} overflows by {overflow}px on {name}"
-        path: Path = SHOTS / f"staff-{tab}-{name}.png"
+        path: Path = shots / f"staff-{tab}-{name}.png"
         await page.screenshot(path=str(path), full_page=tab != "review")
     assert dashboard.problems == []
