@@ -606,8 +606,3 @@ def _seq_statement(changed: tuple[str, ...], comment: bool) -> Any:
     if comment:
         values["comment_count"] = Thread.comment_count + 1
     return update(Thread).where(Thread.id == bindparam("thread")).values(**values).returning(Thread.seq)  # type: ignore[arg-type]
-
-
-def _columns(row: Any) -> dict[str, Any]:
-    """A new row's column values, for a Core INSERT (cheaper than the ORM's unit of work)."""
-    return {c.name: getattr(row, c.name) for c in row.__table__.columns if getattr(row, c.name) is not None}

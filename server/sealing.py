@@ -83,7 +83,6 @@ class Sealer:
     def __init__(self, db: Database, delay_s: float, interval_s: float, batch: int) -> None:
         self.db = db
         self.delay = timedelta(seconds=delay_s)
-        self.interval = interval_s
         self.batch = batch
         self.loop = Periodic("event-sealer", self._seal_step, interval_s)
 
