@@ -9,11 +9,18 @@ from server.broker.memory import MemoryBroker
 def broker_from_url(url: str, process_id: str, prefix: str = "tong:") -> Broker:
     if not url or url.startswith("memory:"):
         return MemoryBroker()
+    if url.startswith("redis+cluster://"):
+        from server.broker.cluster import ClusterBroker
+
+        return ClusterBroker(url, process_id, prefix)
     if url.startswith(("redis://", "rediss://", "unix://")):
         from server.broker.redis import RedisBroker
 
         return RedisBroker(url, process_id, prefix)
-    raise ValueError(f"unsupported broker URL {url!r}: use redis://host:port/db or leave REDIS_URL unset")
+    raise ValueError(
+        f"unsupported broker URL {url!r}: use redis://host:port/db, "
+        "redis+cluster://host:port[,host:port...] or leave REDIS_URL unset"
+    )
 
 
 __all__ = ["Broker", "BrokerUnavailable", "MemoryBroker", "broker_from_url"]

@@ -25,6 +25,9 @@ RECONNECT_MAX_S = 5.0
 
 
 class RedisBroker(Broker):
+    # Classic pub/sub; the cluster broker sends SPUBLISH, which stays within one shard.
+    publish_command = "PUBLISH"
+
     def __init__(self, url: str, process_id: str, prefix: str = "tong:") -> None:
         super().__init__()
         self._prefix = prefix
@@ -33,17 +36,26 @@ class RedisBroker(Broker):
         self._processes_key = prefix + "processes"
         self._url = url
         self._process_id = process_id
-        # redis-py 8 raises MaxConnectionsError at a plain pool's cap; a blocking pool waits.
-        self._pool = BlockingConnectionPool.from_url(
-            url, max_connections=32, timeout=2, socket_timeout=2, socket_connect_timeout=2
-        )
-        self._client = Redis(connection_pool=self._pool)
-        self._sub_client = Redis.from_url(url, socket_connect_timeout=2, health_check_interval=5)
+        self._client = self._connect(url)
         self._channels: set[str] = set()
         self._pubsub: object | None = None
         self._healthy = False
         self._task: asyncio.Task[None] | None = None
         self._connected = asyncio.Event()
+
+    def _connect(self, url: str) -> Redis:
+        """The client for commands (publish, presence); pub/sub has a connection of its own."""
+        # redis-py 8 raises MaxConnectionsError at a plain pool's cap; a blocking pool waits.
+        self._pool = BlockingConnectionPool.from_url(
+            url, max_connections=32, timeout=2, socket_timeout=2, socket_connect_timeout=2
+        )
+        self._sub_client = Redis.from_url(url, socket_connect_timeout=2, health_check_interval=5)
+        return Redis(connection_pool=self._pool)
+
+    async def _disconnect(self) -> None:
+        await self._client.aclose()
+        await self._sub_client.aclose()
+        await self._pool.aclose()
 
     def _presence_key(self, process_id: str) -> str:
         return f"{self._prefix}presence:{process_id}"
@@ -69,9 +81,7 @@ class RedisBroker(Broker):
                 pipe.delete(self._presence_key(self._process_id))
                 pipe.zrem(self._processes_key, self._process_id)
                 await pipe.execute()
-        await self._client.aclose()
-        await self._sub_client.aclose()
-        await self._pool.aclose()
+        await self._disconnect()
 
     async def ping(self) -> None:
         await self._client.ping()
@@ -80,7 +90,7 @@ class RedisBroker(Broker):
 
     async def publish(self, channel: str, message: bytes) -> None:
         try:
-            await self._client.publish(self._prefix + channel, message)
+            await self._client.execute_command(self.publish_command, self._prefix + channel, message)
         except (RedisError, OSError) as exc:
             raise BrokerUnavailable(str(exc)) from exc
 
@@ -88,7 +98,7 @@ class RedisBroker(Broker):
         try:
             async with self._client.pipeline(transaction=False) as pipe:
                 for channel, message in messages:
-                    pipe.publish(self._prefix + channel, message)
+                    pipe.execute_command(self.publish_command, self._prefix + channel, message)
                 await pipe.execute()
         except (RedisError, OSError) as exc:
             raise BrokerUnavailable(str(exc)) from exc
