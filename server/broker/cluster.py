@@ -28,14 +28,15 @@ from redis.asyncio.cluster import ClusterNode, RedisCluster
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff, NoBackoff
 
-from server.broker.redis import RedisBroker
+from server.breaker import Breaker
+from server.broker.redis import PROBE_TIMEOUT_S, SUBSCRIBE_TIMEOUT_S, RedisBroker
 
 log = logging.getLogger("tong.broker")
 
 SCHEME = "redis+cluster://"
-# A failover on a cluster with cluster-node-timeout 1-5 s takes a few seconds; commands retry
-# through about two of them and then fail, and the change is delivered from SQL instead.
-COMMAND_RETRY = Retry(ExponentialBackoff(cap=0.5, base=0.05), retries=6)
+# A command meeting a dead master retries briefly (the breaker's deadline bounds it anyway); a
+# failover takes seconds, and meanwhile the change is delivered from SQL.
+COMMAND_RETRY = Retry(ExponentialBackoff(cap=0.2, base=0.05), retries=3)
 # Resubscribing waits for a replica to be promoted: retried often, since every watched thread of
 # this process polls SQL until it succeeds.
 RESUBSCRIBE_MAX_S = 1.0
@@ -81,8 +82,10 @@ class _Shard:
 class ClusterBroker(RedisBroker):
     publish_command = "SPUBLISH"
 
-    def __init__(self, url: str, process_id: str, prefix: str = "tong:") -> None:
-        super().__init__(url, process_id, prefix)
+    def __init__(
+        self, url: str, process_id: str, prefix: str = "tong:", breaker: Breaker | None = None
+    ) -> None:
+        super().__init__(url, process_id, prefix, breaker)
         # Every presence key shares one hash tag: a process's update (its hash, the list of live
         # processes) is one single-slot pipeline, and reading everyone's counts is one round trip.
         self._processes_key = self._presence_tag + ":processes"
@@ -117,9 +120,10 @@ class ClusterBroker(RedisBroker):
 
     async def subscribe(self, channel: str) -> None:
         self._channels.add(channel)
-        if self._healthy:
+        if self._pubsub is not None:
             try:
-                await self._ssubscribe(self._prefix + channel)
+                async with asyncio.timeout(SUBSCRIBE_TIMEOUT_S):
+                    await self._ssubscribe(self._prefix + channel)
             except Exception as exc:
                 log.warning("ssubscribe to %s failed (%s); subscribing everything again", channel, exc)
                 self._trouble.set()
@@ -131,7 +135,8 @@ class ClusterBroker(RedisBroker):
             if name in shard.channels:
                 shard.channels.discard(name)
                 with contextlib.suppress(Exception):
-                    await shard.pubsub.sunsubscribe(name)
+                    async with asyncio.timeout(SUBSCRIBE_TIMEOUT_S):
+                        await shard.pubsub.sunsubscribe(name)
 
     async def _ssubscribe(self, name: str) -> None:
         node = self._cluster.get_node_from_key(name)
@@ -164,8 +169,8 @@ class ClusterBroker(RedisBroker):
                 if message is None:
                     continue
                 kind = message["type"]
-                if kind == "smessage" and self._on_message is not None:
-                    self._on_message(message["channel"].decode()[len(self._prefix) :], message["data"])
+                if kind == "smessage":
+                    self._on_pubsub_message(message["channel"].decode(), message["data"])
                 elif kind == "sunsubscribe" and message["channel"] in shard.pubsub.shard_channels:
                     # Not asked for (redis-py forgets channels we unsubscribed): the node gave up
                     # the slot, to a reshard or a failover.
@@ -184,29 +189,46 @@ class ClusterBroker(RedisBroker):
         while True:
             self._trouble.clear()
             try:
-                # The first round initialises the client; later ones re-read the slot map.
-                await self._cluster.initialize()
-                if refresh:
-                    await self._cluster.nodes_manager.initialize()
-                refresh = True
-                # Channels subscribed while this runs are picked up before the broker says healthy.
-                done: set[str] = set()
-                while missing := self._channels - done:
-                    for channel in missing:
-                        await self._ssubscribe(self._prefix + channel)
-                    done |= missing
-                self._set_healthy(True)
-                delay = 0.1
-                await self._trouble.wait()
+                async with asyncio.timeout(PROBE_TIMEOUT_S + 2):
+                    # The first round initialises the client; later ones re-read the slot map.
+                    await self._cluster.initialize()
+                    if refresh:
+                        await self._cluster.nodes_manager.initialize()
+                    refresh = True
+                    await self._ssubscribe(self._probe_channel)
+                    # Channels subscribed meanwhile are picked up before the probe goes out.
+                    done: set[str] = set()
+                    while missing := self._channels - done:
+                        for channel in missing:
+                            await self._ssubscribe(self._prefix + channel)
+                        done |= missing
+                # The probe travels through the shard that owns its channel; healthy once it is back.
+                self._pubsub = self._shards[self._owner(self._probe_channel)].pubsub
+                self._awaited = None
+                self._probe_now.set()
+                while not self._trouble.is_set():
+                    with contextlib.suppress(TimeoutError):
+                        async with asyncio.timeout(0.5):
+                            await self._trouble.wait()
+                    self._check_probe()
+                if self._healthy:
+                    delay = 0.1
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                log.warning("sharded pub/sub could not subscribe (%s); again in %.1fs", exc, delay)
+                log.warning("sharded pub/sub lost (%s); subscribing again in %.1fs", exc, delay)
             finally:
+                self._pubsub = None
                 await self._close_shards()
             self._set_healthy(False)
             await asyncio.sleep(delay)
             delay = min(delay * 2, RESUBSCRIBE_MAX_S)
+
+    def _owner(self, name: str) -> str:
+        node = self._cluster.get_node_from_key(name)
+        if node is None:
+            raise ConnectionError(f"no node holds the slot of {name}")
+        return node.name
 
     async def _close_shards(self) -> None:
         shards, self._shards = list(self._shards.values()), {}

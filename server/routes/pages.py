@@ -9,23 +9,34 @@ from starlette.responses import FileResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-STATIC_DIR = Path(__file__).resolve().parent.parent.parent / "static"
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
 
 
-async def app_page(request: Request) -> Response:
-    return FileResponse(STATIC_DIR / "index.html", headers={"cache-control": "no-cache"})
+def find_static_dir() -> Path:
+    """Where the app's files are: server/static/ inside an installed wheel (pyproject.toml maps the
+    top-level static/ there), else the source tree's static/ (editable installs, a checkout)."""
+    candidates = (PACKAGE_DIR / "static", PACKAGE_DIR.parent / "static")
+    for candidate in candidates:
+        if (candidate / "index.html").is_file():
+            return candidate
+    looked = ", ".join(str(c) for c in candidates)
+    raise RuntimeError(f"the browser app's files are missing (looked in {looked}); reinstall Tong")
 
 
-async def staff_page(request: Request) -> Response:
-    return FileResponse(STATIC_DIR / "staff" / "index.html", headers={"cache-control": "no-cache"})
+def routes(static_dir: Path | None = None) -> list[Route | Mount]:
+    directory = static_dir or find_static_dir()
 
+    async def app_page(request: Request) -> Response:
+        return FileResponse(directory / "index.html", headers={"cache-control": "no-cache"})
 
-def routes(static_dir: Path = STATIC_DIR) -> list[Route | Mount]:
+    async def staff_page(request: Request) -> Response:
+        return FileResponse(directory / "staff" / "index.html", headers={"cache-control": "no-cache"})
+
     return [
         Route("/", app_page, methods=["GET"]),
         Route("/threads/{thread_id:int}", app_page, methods=["GET"]),
         Route("/staff", staff_page, methods=["GET"]),
         Route("/staff/{rest:path}", staff_page, methods=["GET"]),
         Route("/login", app_page, methods=["GET"]),
-        Mount("/static", StaticFiles(directory=static_dir, check_dir=False), name="static"),
+        Mount("/static", StaticFiles(directory=directory, check_dir=False), name="static"),
     ]
