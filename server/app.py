@@ -84,6 +84,8 @@ HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 400: "bad_request", 4
 
 async def http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
+    if exc.status_code == 404 and pages.wants_html(request):
+        return pages.not_found_page()
     code = HTTP_CODES.get(exc.status_code, "http_error")
     return JSONResponse(error_body(code, str(exc.detail)), exc.status_code, headers=exc.headers)
 
