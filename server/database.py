@@ -10,7 +10,8 @@ from typing import Any
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlmodel import SQLModel
 
@@ -18,6 +19,28 @@ from server import models  # noqa: F401  (registers the tables on SQLModel.metad
 
 # A writer waits this long for another process's write lock before SQLite gives up.
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+# A new PostgreSQL connection that is not up within this long fails the request with 503 instead
+# of holding it (asyncpg waits 60 s by default, e.g. for a host that drops packets).
+CONNECT_TIMEOUT_S = 2.0
+
+
+def is_unreachable(exc: BaseException) -> bool:
+    """Whether `exc` means the database cannot be reached right now (down, restarting, its
+    connections cut), as opposed to a bad statement or a conflict: the request gets 503."""
+    if isinstance(exc, IntegrityError):
+        return False
+    if isinstance(exc, DBAPIError | PoolTimeout | OSError | TimeoutError):
+        return True
+    # asyncpg errors that escape SQLAlchemy's wrapping while connecting.
+    module = type(exc).__module__
+    return module.startswith("asyncpg") and type(exc).__name__ in {
+        "CannotConnectNowError",
+        "ConnectionDoesNotExistError",
+        "InterfaceError",
+        "ConnectionFailureError",
+        "AdminShutdownError",
+        "TooManyConnectionsError",
+    }
 
 
 class Database:
@@ -41,7 +64,12 @@ class Database:
             # database restart the stale connections fail once (503), are discarded by the pool,
             # and the next request gets a fresh one.
             self.engine = create_async_engine(
-                url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800, echo=echo
+                url,
+                pool_size=pool_size,
+                max_overflow=pool_size,
+                pool_recycle=1800,
+                echo=echo,
+                connect_args={"timeout": CONNECT_TIMEOUT_S},
             )
             self.write_engine = self.engine
         self._read = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
