@@ -11,7 +11,8 @@ from typing import Any
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlmodel import SQLModel
 
@@ -22,6 +23,28 @@ SQLITE_BUSY_TIMEOUT_MS = 10_000
 # `postgresql+asyncpg://…?pgbouncer=true`: the server behind the URL is PgBouncer in transaction
 # pooling mode, whose consecutive transactions may run on different PostgreSQL connections.
 PGBOUNCER_PARAMETER = "pgbouncer"
+# A new PostgreSQL connection that is not up within this long fails the request with 503 instead
+# of holding it (asyncpg waits 60 s by default, e.g. for a host that drops packets).
+CONNECT_TIMEOUT_S = 2.0
+
+
+def is_unreachable(exc: BaseException) -> bool:
+    """Whether `exc` means the database cannot be reached right now (down, restarting, its
+    connections cut), as opposed to a bad statement or a conflict: the request gets 503."""
+    if isinstance(exc, IntegrityError):
+        return False
+    if isinstance(exc, DBAPIError | PoolTimeout | OSError | TimeoutError):
+        return True
+    # asyncpg errors that escape SQLAlchemy's wrapping while connecting.
+    module = type(exc).__module__
+    return module.startswith("asyncpg") and type(exc).__name__ in {
+        "CannotConnectNowError",
+        "ConnectionDoesNotExistError",
+        "InterfaceError",
+        "ConnectionFailureError",
+        "AdminShutdownError",
+        "TooManyConnectionsError",
+    }
 
 
 class Database:
@@ -51,7 +74,10 @@ class Database:
                 max_overflow=pool_size,
                 pool_recycle=1800,
                 echo=echo,
-                connect_args=_pgbouncer_connect_args() if self.pgbouncer else {},
+                connect_args={
+                    "timeout": CONNECT_TIMEOUT_S,
+                    **(_pgbouncer_connect_args() if self.pgbouncer else {}),
+                },
             )
             self.write_engine = self.engine
         self._read = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
