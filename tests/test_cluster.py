@@ -173,3 +173,15 @@ async def test_master_killed_under_watchers(
             f"\nfailover: every watcher whole again {whole:.2f} s after the kill; "
             f"worst event delay {worst:.2f} s"
         )
+
+
+async def test_bench_counts_publishes_on_every_master(cluster: RedisClusterNodes) -> None:
+    """`tong bench` reads publishes from every master of a cluster URL, sharded ones included."""
+    from tong_bench import redisstats
+
+    before = await redisstats.counters(cluster.url)
+    assert before["masters"] == 3
+    for n in range(10):
+        cluster.cli(cluster.alive()[0], "-c", "spublish", f"bench:{n}", "x")
+    after = await redisstats.counters(cluster.url)
+    assert redisstats.difference(before, after, 5)["publishes_per_comment"] == 2.0
