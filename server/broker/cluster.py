@@ -12,6 +12,10 @@ master failed is gone. So each owning master gets one plain pub/sub connection w
 and any disruption (a lost connection, or the SUNSUBSCRIBE a node sends when a slot it owned has
 moved) is handled one way: refresh the slot map, subscribe everything again, and tell the hub,
 which catches up from SQL, where every event already is.
+
+Health is RedisBroker's: the process's probe, sent with SPUBLISH, must come back through the
+shard that owns the probe channel. A master that dies is noticed at once on any shard (its
+connection fails); one that stalls with its connections open is noticed only on the probe's shard.
 """
 
 from __future__ import annotations
