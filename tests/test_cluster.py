@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 import pytest
 import pytest_asyncio
 
-from server.broker.cluster import parse_cluster_url
+from server.broker.cluster import ClusterBroker, parse_cluster_url
 from tests.clients import Socket
 from tests.live_core import Watcher, live_core
 from tests.redis_cluster import RedisClusterNodes, missing_binaries
@@ -185,3 +185,32 @@ async def test_bench_counts_publishes_on_every_master(cluster: RedisClusterNodes
         cluster.cli(cluster.alive()[0], "-c", "spublish", f"bench:{n}", "x")
     after = await redisstats.counters(cluster.url)
     assert redisstats.difference(before, after, 5)["publishes_per_comment"] == 2.0
+
+
+async def test_concurrent_first_subscriptions_all_receive(cluster: RedisClusterNodes) -> None:
+    """Many channels subscribed at once on a fresh broker (new connections to every master) all
+    receive what is published to them."""
+    received: dict[str, list[bytes]] = {}
+    channels = [f"thread:{n}" for n in range(60)]
+    everything = asyncio.Event()
+
+    def on_message(channel: str, data: bytes) -> None:
+        received.setdefault(channel, []).append(data)
+        if len(received) == len(channels):
+            everything.set()
+
+    broker = ClusterBroker(cluster.url, "subscriber", prefix="racetest:")
+    broker.bind(on_message, lambda _healthy: None)
+    publisher = ClusterBroker(cluster.url, "publisher", prefix="racetest:")
+    publisher.bind(lambda _c, _d: None, lambda _h: None)
+    await broker.start()
+    await publisher.start()
+    try:
+        await asyncio.gather(*(broker.subscribe(c) for c in channels))
+        await publisher.publish_many([(c, b"hello") for c in channels])
+        async with asyncio.timeout(10):
+            await everything.wait()
+        assert all(received[c] == [b"hello"] for c in channels)
+    finally:
+        await broker.stop()
+        await publisher.stop()

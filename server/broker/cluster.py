@@ -81,6 +81,10 @@ class _Shard:
     pubsub: PubSub
     task: asyncio.Task[None] | None = None
     channels: set[str] = field(default_factory=set)
+    # Commands on the connection one at a time: redis-py's PubSub opens its connection on first
+    # use, and two first uses at once would open two, leaving one subscription on a connection
+    # nobody reads (messages lost while the broker looks healthy).
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
 class ClusterBroker(RedisBroker):
@@ -139,7 +143,7 @@ class ClusterBroker(RedisBroker):
             if name in shard.channels:
                 shard.channels.discard(name)
                 with contextlib.suppress(Exception):
-                    async with asyncio.timeout(SUBSCRIBE_TIMEOUT_S):
+                    async with asyncio.timeout(SUBSCRIBE_TIMEOUT_S), shard.lock:
                         await shard.pubsub.sunsubscribe(name)
 
     async def _ssubscribe(self, name: str) -> None:
@@ -162,7 +166,8 @@ class ClusterBroker(RedisBroker):
             shard = _Shard(client, client.pubsub())
             self._shards[node.name] = shard
         shard.channels.add(name)
-        await shard.pubsub.ssubscribe(name)
+        async with shard.lock:
+            await shard.pubsub.ssubscribe(name)
         if shard.task is None:
             shard.task = asyncio.create_task(self._read(node.name, shard), name=f"redis-shard-{node.name}")
 
