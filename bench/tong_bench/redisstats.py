@@ -15,16 +15,24 @@ PUBLISH_COMMANDS = ("publish", "spublish")
 
 async def _masters(url: str) -> list[tuple[str, int]]:
     from redis.asyncio import Redis
+    from redis.exceptions import RedisError
 
     if not url.startswith(CLUSTER_SCHEME):
         parts = urlsplit(url)
         return [(parts.hostname or "127.0.0.1", parts.port or 6379)]
-    seed = urlsplit("//" + url[len(CLUSTER_SCHEME) :].split(",")[0].split("@")[-1])
-    client = Redis(host=seed.hostname or "127.0.0.1", port=seed.port or 6379, socket_timeout=5)
-    try:
-        nodes = (await client.execute_command("CLUSTER", "NODES")).decode()
-    finally:
-        await client.aclose()
+    nodes = ""
+    for part in url[len(CLUSTER_SCHEME) :].split("/")[0].split("@")[-1].split(","):
+        seed = urlsplit("//" + part)
+        client = Redis(host=seed.hostname or "127.0.0.1", port=seed.port or 6379, socket_timeout=5)
+        try:
+            nodes = (await client.execute_command("CLUSTER", "NODES")).decode()
+            break
+        except (OSError, RedisError):
+            continue  # the next seed; any live node knows the whole cluster
+        finally:
+            await client.aclose()
+    if not nodes:
+        raise ConnectionError(f"no node of {url} answers")
     masters = []
     for line in nodes.splitlines():
         fields = line.split()
