@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 from starlette.applications import Starlette
@@ -14,51 +12,13 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from server.accounts import Passwords
-from server.broker import Broker, broker_from_url
-from server.database import Database
-from server.desk import Desk
-from server.discussion import Discussion
 from server.errors import DomainError, RateLimited
-from server.hub import Hub
-from server.metrics import Metrics
 from server.middleware import SameOriginMiddleware
-from server.publisher import Publisher
-from server.reading import Reader
-from server.review import Review
 from server.routes import api, desk, ops, pages, staff, ws
+from server.services import build_services
 from server.settings import Settings
 
 log = logging.getLogger("tong")
-
-
-@dataclass
-class Services:
-    settings: Settings
-    db: Database
-    broker: Broker
-    metrics: Metrics
-    hub: Hub
-    reader: Reader
-    discussion: Discussion
-    review: Review
-    desk: Desk
-
-
-def build_services(settings: Settings) -> Services:
-    secret = settings.resolved_secret().encode()
-    db = Database(settings.effective_database_url)
-    metrics = Metrics()
-    broker = broker_from_url(settings.redis_url, uuid.uuid4().hex, settings.redis_prefix)
-    publisher = Publisher(broker, metrics)
-    reader = Reader(db, secret, settings.page_limit_max)
-    passwords = Passwords(settings.argon2_time_cost, settings.argon2_memory_cost)
-    discussion = Discussion(db, publisher, settings, secret, passwords)
-    hub = Hub(broker, reader, settings, metrics)
-    review = Review(db, reader, publisher, hub.presence)
-    hub.set_stats_source(review.stats)
-    desk_services = Desk.build(settings, db, discussion, hub.presence)
-    return Services(settings, db, broker, metrics, hub, reader, discussion, review, desk_services)
 
 
 def error_body(code: str, message: str, fields: dict[str, str] | None = None) -> dict[str, object]:

@@ -14,18 +14,6 @@ BOARD: Final = "board"
 STAFF: Final = "staff"
 THREAD_PREFIX: Final = "thread:"
 
-# Event types that take the next seq of their thread channel.
-SEQUENCED_EVENTS: Final = frozenset(
-    {
-        "comment.created",
-        "comment.hidden",
-        "comment.restored",
-        "answer.posted",
-        "thread.status_changed",
-        "thread.updated",
-    }
-)
-
 
 def thread_channel(thread_id: int) -> str:
     return f"{THREAD_PREFIX}{thread_id}"

@@ -8,8 +8,8 @@ from datetime import timedelta
 
 from sqlalchemy import func, select, update
 
-from server.app import Services
 from server.models import Account, Thread, utcnow
+from server.services import Services
 
 DEMO_PASSWORD = "tong-demo-2026"
 

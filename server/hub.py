@@ -22,6 +22,7 @@ from typing import Any, Protocol
 from server import channels as ch
 from server.broker import Broker, BrokerUnavailable
 from server.metrics import Metrics
+from server.redaction import Audience, CommentState, carried_comment_id, shown_to
 from server.settings import Settings
 
 log = logging.getLogger("tong.hub")
@@ -44,6 +45,10 @@ PRESENCE_HEARTBEAT_S = 10.0
 SEEN_LOG_IDS = 4096
 # The presence entry that counts open sockets, summed over processes like a channel's watchers.
 CONNECTIONS = "_connections"
+
+
+# Watchers per channel name, summed over every process.
+Presence = Callable[[list[str]], Awaitable[dict[str, int]]]
 
 
 class Peer(Protocol):
@@ -98,7 +103,7 @@ class Hub:
         store: FrameStore,
         settings: Settings,
         metrics: Metrics,
-        stats: Callable[[], Awaitable[dict[str, Any]]] | None = None,
+        stats: Callable[[Presence], Awaitable[dict[str, Any]]] | None = None,
     ) -> None:
         self.broker = broker
         self.store = store
@@ -171,9 +176,6 @@ class Hub:
             return self.connections
         channel = self.threads.get(name)
         return len(channel.peers) if channel else 0
-
-    def set_stats_source(self, stats: Callable[[], Awaitable[dict[str, Any]]]) -> None:
-        self._stats = stats
 
     async def presence(self, names: list[str]) -> dict[str, int]:
         """Watchers per channel over every process (this process's own count at least)."""
@@ -381,7 +383,7 @@ class Hub:
         channel.recent.append((seq, frame))
         self._fan_out(channel.peers, frame, "event")
         if HIDDEN_MARKER in frame:
-            _redact_recent(channel.recent, frame)
+            _conceal_in_recent(channel.recent, frame)
 
     def _fan_out(self, peers: set[Peer], frame: str, kind: str) -> None:
         encoded = frame.encode()
@@ -449,7 +451,7 @@ class Hub:
                     await self._flush_summaries()
                 if started - last_stats >= STATS_INTERVAL_S and self.staff and self._stats is not None:
                     last_stats = started
-                    self._fan_out(self.staff, ch.stats_frame(await self._stats()), "stats")
+                    self._fan_out(self.staff, ch.stats_frame(await self._stats(self.presence)), "stats")
                 degraded = not self.broker.healthy
                 if self._catch_up_all or (
                     degraded and started - last_poll >= self.settings.degraded_poll_interval
@@ -559,22 +561,20 @@ class Hub:
 
 
 HIDDEN_MARKER = '"event":"comment.hidden"'
-CREATED_MARKER = '"event":"comment.created"'
 
 
-def _redact_recent(recent: deque[tuple[int, str]], hidden_frame: str) -> None:
-    """Blank the body of a comment in the frames kept for replay once a moderator hides it:
-    a client resuming later must not receive the hidden text."""
-    comment_id = json.loads(hidden_frame)["data"]["comment"]["id"]
+def _conceal_in_recent(recent: deque[tuple[int, str]], hidden_frame: str) -> None:
+    """Once a moderator hides a comment, every frame kept for replay that carries it (created,
+    restored, whatever the type) is shown as the redaction rule shows it now, so a client resuming
+    later never receives the hidden text. Hides are rare: parsing the ring then is cheap enough."""
+    comment = json.loads(hidden_frame)["data"]["comment"]
+    states = {comment["id"]: CommentState(hidden=True, hidden_reason=comment.get("hidden_reason"))}
     for index, (seq, frame) in enumerate(recent):
-        if CREATED_MARKER not in frame:
-            continue
         parsed = json.loads(frame)
-        comment = parsed["data"]["comment"]
-        if comment["id"] == comment_id:
-            comment["body"] = None
-            comment["hidden"] = True
-            recent[index] = (seq, ch.dumps(parsed))
+        if carried_comment_id(parsed["data"]) != comment["id"]:
+            continue
+        parsed["data"] = shown_to(Audience.PUBLIC, parsed["data"], states)
+        recent[index] = (seq, ch.dumps(parsed))
 
 
 def _log_id_of(frame: str) -> int | None:

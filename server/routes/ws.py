@@ -13,12 +13,13 @@ from starlette.requests import cookie_parser
 from starlette.types import Receive, Scope, Send
 
 from server import channels as ch
+from server import policy
 from server.hub import Hub
 from server.models import Account
 from server.routes.context import SESSION_COOKIE
 
 if TYPE_CHECKING:
-    from server.app import Services
+    from server.services import Services
 
 log = logging.getLogger("tong.ws")
 
@@ -219,7 +220,7 @@ async def _handle(text: str, peer: SocketPeer, hub: Hub, account: Account | None
     if channel == ch.BOARD:
         await hub.subscribe_board(peer)
     elif channel == ch.STAFF:
-        if account is None or account.kind != "staff":
+        if not policy.is_staff(account):
             peer.push(ch.error_frame("forbidden", "the staff channel is for staff only", channel))
             return
         await hub.subscribe_staff(peer)
