@@ -60,11 +60,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await services.db.create_all()
         await services.hub.start()
+        services.publisher.start()
         services.desk.start()
         try:
             yield
         finally:
             await services.desk.stop()
+            await services.publisher.stop()
             await services.hub.stop()
             await services.db.dispose()
 

@@ -228,6 +228,8 @@ class Discussion:
     async def answer(self, actor: Account, thread_id: int, body: Any, outcome: Any = None) -> dict[str, Any]:
         policy.require_staff(actor, "post official answers")
         body = text(body, "body", self.settings.thread_body_max)
+        if self.settings.refuse_identifiers:
+            refuse_identifiers({"body": body})
         if outcome is not None and outcome not in OUTCOMES:
             raise Invalid(f"outcome must be one of {', '.join(OUTCOMES)}", {"outcome": "unknown"})
         status = ANSWERED if outcome else REVIEWING

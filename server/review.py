@@ -129,6 +129,45 @@ class Review:
                 buffer.truncate()
         yield buffer.getvalue()
 
+    async def reveal(self, admin: Account, kind: str, post_id: int, reason: str | None) -> dict[str, Any]:
+        """Which account wrote a post: admins only, with a reason, and itself written to the log."""
+        if kind not in ("thread", "comment"):
+            raise NotFound("kind must be thread or comment")
+        if not reason or not reason.strip():
+            raise Invalid("a reason is required to reveal an author", {"reason": "required"})
+        model: type[Thread] | type[Comment] = Thread if kind == "thread" else Comment
+        thread_column = Thread.id if kind == "thread" else Comment.thread_id
+        async with self.events.change() as change:
+            s = change.session
+            row = (
+                await s.execute(
+                    select(Account, thread_column)
+                    .join(model, model.author_id == Account.id)  # type: ignore[arg-type]
+                    .where(model.id == post_id)  # type: ignore[arg-type]
+                )
+            ).first()
+            if row is None:
+                raise NotFound(f"{kind} {post_id} does not exist")
+            account, thread_id = row
+            payload = {"post": {"kind": kind, "id": post_id}, "reason": reason.strip()}
+            await change.append(EventType.AUTHOR_REVEALED, admin, payload, thread_id=thread_id)
+        return {
+            "post": {"kind": kind, "id": post_id},
+            "account": {
+                "id": account.id,
+                "login": account.login,
+                "kind": account.kind,
+                "department": account.department,
+            },
+        }
+
+
+class Figures:
+    """Live figures for the staff dashboard (`GET /api/staff/stats` and the hub's `stats` frames)."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
     async def stats(self, presence: Presence) -> dict[str, Any]:
         """Dashboard figures; `presence` counts watchers per channel (the hub's, over every process)."""
         now = datetime.now(KST)
@@ -182,36 +221,4 @@ class Review:
                 {"id": t.id, "title": t.title, "comments": t.comment_count, "watchers": watchers.get(n, 0)}
                 for t, n in zip(hot, names, strict=True)
             ],
-        }
-
-    async def reveal(self, admin: Account, kind: str, post_id: int, reason: str | None) -> dict[str, Any]:
-        """Which account wrote a post: admins only, with a reason, and itself written to the log."""
-        if kind not in ("thread", "comment"):
-            raise NotFound("kind must be thread or comment")
-        if not reason or not reason.strip():
-            raise Invalid("a reason is required to reveal an author", {"reason": "required"})
-        model: type[Thread] | type[Comment] = Thread if kind == "thread" else Comment
-        thread_column = Thread.id if kind == "thread" else Comment.thread_id
-        async with self.events.change() as change:
-            s = change.session
-            row = (
-                await s.execute(
-                    select(Account, thread_column)
-                    .join(model, model.author_id == Account.id)  # type: ignore[arg-type]
-                    .where(model.id == post_id)  # type: ignore[arg-type]
-                )
-            ).first()
-            if row is None:
-                raise NotFound(f"{kind} {post_id} does not exist")
-            account, thread_id = row
-            payload = {"post": {"kind": kind, "id": post_id}, "reason": reason.strip()}
-            await change.append(EventType.AUTHOR_REVEALED, admin, payload, thread_id=thread_id)
-        return {
-            "post": {"kind": kind, "id": post_id},
-            "account": {
-                "id": account.id,
-                "login": account.login,
-                "kind": account.kind,
-                "department": account.department,
-            },
         }

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from server.accounts import Passwords
 from server.activity import Activity
 from server.answers import AnswerClock
+from server.breaker import Breaker
 from server.broker import Broker, broker_from_url
 from server.database import Database
 from server.desk import Desk
@@ -22,7 +23,7 @@ from server.posting import Posting
 from server.publisher import Publisher
 from server.reading import Reader
 from server.reports import Reports
-from server.review import Review
+from server.review import Figures, Review
 from server.sealing import Sealer
 from server.settings import Settings
 
@@ -31,13 +32,18 @@ from server.settings import Settings
 class Services:
     settings: Settings
     db: Database
+    # The one circuit breaker for this process's Redis: every Redis call goes through it, so
+    # one failure signal (a refused connection, a missed probe) protects every caller at once.
+    breaker: Breaker
     broker: Broker
+    publisher: Publisher
     metrics: Metrics
     events: EventLog
     hub: Hub
     reader: Reader
     discussion: Discussion
     review: Review
+    figures: Figures
     desk: Desk
 
 
@@ -45,16 +51,19 @@ def build_services(settings: Settings) -> Services:
     secret = settings.resolved_secret().encode()
     db = Database(settings.effective_database_url)
     metrics = Metrics()
-    broker = broker_from_url(settings.redis_url, uuid.uuid4().hex, settings.redis_prefix)
-    events = EventLog(db, Publisher(broker, metrics), secret)
+    breaker = Breaker("redis")
+    broker = broker_from_url(settings.redis_url, uuid.uuid4().hex, settings.redis_prefix, breaker)
     reader = Reader(db, secret, settings.page_limit_max)
+    figures = Figures(db)
+    hub = Hub(broker, reader, settings, metrics, figures.stats)
+    # A publish lost on the way to the broker is caught up from SQL by this process's hub.
+    publisher = Publisher(broker, metrics, on_lost=hub.publish_lost)
+    events = EventLog(db, publisher, secret)
     posting = Posting()
     holds = Holds(db, events, posting, HoldPolicy.from_settings(settings), settings)
     passwords = Passwords(settings.argon2_time_cost, settings.argon2_memory_cost)
     discussion = Discussion(db, events, posting, holds, settings, passwords)
-    # The hub sends the review's dashboard figures and hands it its presence counts when it asks.
     review = Review(db, events)
-    hub = Hub(broker, reader, settings, metrics, review.stats)
     desk = Desk(
         holds=holds,
         links=Links(db, events),
@@ -63,4 +72,18 @@ def build_services(settings: Settings) -> Services:
         activity=Activity(db, hub.presence),
         sealer=Sealer(db, settings.seal_delay_s, settings.seal_interval_s, settings.seal_batch),
     )
-    return Services(settings, db, broker, metrics, events, hub, reader, discussion, review, desk)
+    return Services(
+        settings=settings,
+        db=db,
+        breaker=breaker,
+        broker=broker,
+        publisher=publisher,
+        metrics=metrics,
+        events=events,
+        hub=hub,
+        reader=reader,
+        discussion=discussion,
+        review=review,
+        figures=figures,
+        desk=desk,
+    )

@@ -5,14 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from server.errors import Invalid
+from server.plaintext import is_blank, neutralise_bidi
 
 
 def text(value: Any, name: str, maximum: int) -> str:
     """Trimmed text of 1..maximum code points, or a 422 that names the field."""
     if not isinstance(value, str):
         raise Invalid(f"{name} must be a string", {name: "expected a string"})
-    trimmed = value.strip()
-    if not trimmed:
+    # Bidi controls go (text that lies about its direction); text that shows nothing (zero-width
+    # characters, Hangul fillers) is empty.
+    trimmed = neutralise_bidi(value).strip()
+    if is_blank(trimmed):
         raise Invalid(f"{name} must not be empty", {name: "empty"})
     if len(trimmed) > maximum:
         raise Invalid(

@@ -58,7 +58,7 @@ async def events(request: Request) -> Response:
 async def stats(request: Request) -> Response:
     await require_staff(request)
     svc = services(request)
-    return ok(await svc.review.stats(svc.hub.presence))
+    return ok(await svc.figures.stats(svc.hub.presence))
 
 
 async def reveal_author(request: Request) -> Response:
