@@ -118,9 +118,7 @@ class AnswerClock:
             waiting = (
                 (
                     await s.execute(
-                        select(Thread.created_at).where(
-                            Thread.kind == PROPOSAL, Thread.status != ANSWERED
-                        )
+                        select(Thread.created_at).where(Thread.kind == PROPOSAL, Thread.status != ANSWERED)
                     )
                 )
                 .scalars()

@@ -6,12 +6,13 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 
-from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, ProgrammingError
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from server.database import is_unreachable
 from server.errors import DomainError, RateLimited
 from server.middleware import SameOriginMiddleware
 from server.routes import api, desk, ops, pages, staff, ws
@@ -36,18 +37,37 @@ HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 400: "bad_request", 4
 
 async def http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
+    if exc.status_code == 404 and pages.wants_html(request):
+        return pages.not_found_page()
     code = HTTP_CODES.get(exc.status_code, "http_error")
     return JSONResponse(error_body(code, str(exc.detail)), exc.status_code, headers=exc.headers)
+
+
+# A PostgreSQL restart takes a few seconds; clients are told to come back after about that long.
+DATABASE_RETRY_AFTER_S = 3
+
+
+def database_unavailable() -> Response:
+    return JSONResponse(
+        error_body("unavailable", "the database is unavailable; try again"),
+        503,
+        headers={"retry-after": str(DATABASE_RETRY_AFTER_S)},
+    )
 
 
 async def database_error(request: Request, exc: Exception) -> Response:
     log.error("database error on %s %s: %s", request.method, request.url.path, exc)
     if isinstance(exc, IntegrityError):
         return JSONResponse(error_body("conflict", "the change conflicts with stored data"), 409)
-    return JSONResponse(error_body("unavailable", "the database is unavailable; try again"), 503)
+    return database_unavailable()
 
 
 async def server_error(request: Request, exc: Exception) -> Response:
+    if is_unreachable(exc):
+        # Raised outside the routes' handlers (a middleware's session lookup, a connect error
+        # that is not a DBAPIError): still the database being down, not a bug.
+        log.error("database unreachable on %s %s: %r", request.method, request.url.path, exc)
+        return database_unavailable()
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return JSONResponse(error_body("internal_error", "something went wrong on our side"), 500)
 
@@ -79,6 +99,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
             IntegrityError: database_error,
             OperationalError: database_error,
             ProgrammingError: database_error,
+            DBAPIError: database_error,
+            OSError: server_error,
             Exception: server_error,
         },
     )

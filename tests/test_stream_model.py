@@ -88,11 +88,11 @@ async def world(stack: Stack) -> AsyncIterator[World]:
     }
     if stack.postgres:
         servers = [
-            ProcessServer(settings_, extra_env=hold_env),
-            ProcessServer(settings_, extra_env=hold_env | {"TONG_RECENT_FRAMES": SMALL_RING}),
+            ProcessServer(settings_, env=hold_env),
+            ProcessServer(settings_, env=hold_env | {"TONG_RECENT_FRAMES": SMALL_RING}),
         ]
     else:
-        servers = [ProcessServer(settings_, extra_env=hold_env | {"TONG_RECENT_FRAMES": SMALL_RING})]
+        servers = [ProcessServer(settings_, env=hold_env | {"TONG_RECENT_FRAMES": SMALL_RING})]
     try:
         for server in servers:
             await server.start()

@@ -31,7 +31,8 @@ log = logging.getLogger("tong.broker")
 
 # A process that has not refreshed its presence for this long is taken to be gone (crashed).
 PRESENCE_TTL_S = 30
-RECONNECT_MAX_S = 5.0
+# Reconnecting to a refused port costs nothing; 2 s puts Tong back on Redis soon after it returns.
+RECONNECT_MAX_S = 2.0
 # The probe: sent every PROBE_INTERVAL_S, it must be back within PROBE_TIMEOUT_S. A stall is then
 # noticed within about 1.5 s, which leaves SQL polling time to deliver every event within 3 s of
 # its commit. A loopback round trip takes well under a millisecond; 1 s only trips on a stall (or
@@ -59,6 +60,9 @@ class StalePubSub(Exception):
 
 
 class RedisBroker(Broker):
+    # Classic pub/sub; the cluster broker sends SPUBLISH, which stays within one shard.
+    publish_command = "PUBLISH"
+
     def __init__(
         self, url: str, process_id: str, prefix: str = "tong:", breaker: Breaker | None = None
     ) -> None:
@@ -71,13 +75,7 @@ class RedisBroker(Broker):
         self._processes_key = prefix + "processes"
         self._url = url
         self._process_id = process_id
-        # redis-py 8 raises MaxConnectionsError at a plain pool's cap; a blocking pool waits
-        # (and the breaker's deadline bounds the wait).
-        self._pool = BlockingConnectionPool.from_url(
-            url, max_connections=32, timeout=2, socket_timeout=2, socket_connect_timeout=2
-        )
-        self._client = Redis(connection_pool=self._pool)
-        self._sub_client = Redis.from_url(url, socket_connect_timeout=2, health_check_interval=5)
+        self._client = self._connect(url)
         self._channels: set[str] = set()
         self._pubsub: object | None = None
         self._healthy = False
@@ -89,6 +87,21 @@ class RedisBroker(Broker):
         # last one came back.
         self._awaited: tuple[int, float] | None = None
         self._echoed_at = 0.0
+
+    def _connect(self, url: str) -> Redis:
+        """The client for commands (publish, presence); pub/sub has a connection of its own."""
+        # redis-py 8 raises MaxConnectionsError at a plain pool's cap; a blocking pool waits
+        # (and the breaker's deadline bounds the wait).
+        self._pool = BlockingConnectionPool.from_url(
+            url, max_connections=32, timeout=2, socket_timeout=2, socket_connect_timeout=2
+        )
+        self._sub_client = Redis.from_url(url, socket_connect_timeout=2, health_check_interval=5)
+        return Redis(connection_pool=self._pool)
+
+    async def _disconnect(self) -> None:
+        await self._client.aclose()
+        await self._sub_client.aclose()
+        await self._pool.aclose()
 
     def _presence_key(self, process_id: str) -> str:
         return f"{self._prefix}presence:{process_id}"
@@ -122,9 +135,7 @@ class RedisBroker(Broker):
 
         with contextlib.suppress(Unavailable):
             await self.breaker.call(forget_this_process, deadline_ms=PRESENCE_WRITE_DEADLINE_MS)
-        await self._client.aclose()
-        await self._sub_client.aclose()
-        await self._pool.aclose()
+        await self._disconnect()
 
     async def _guarded(self, fn: Callable[[], Awaitable[T]], deadline_ms: float | None = None) -> T:
         try:
@@ -144,7 +155,7 @@ class RedisBroker(Broker):
         async def send() -> None:
             async with self._client.pipeline(transaction=False) as pipe:
                 for channel, message in messages:
-                    pipe.publish(self._prefix + channel, message)
+                    pipe.execute_command(self.publish_command, self._prefix + channel, message)
                 await pipe.execute()
 
         await self._guarded(send, PUBLISH_DEADLINE_MS)
@@ -278,7 +289,7 @@ class RedisBroker(Broker):
                 self._awaited = (number, time.monotonic())
 
             async def send(number: int = number) -> None:
-                await self._client.publish(self._probe_channel, str(number))
+                await self._client.execute_command(self.publish_command, self._probe_channel, str(number))
 
             with contextlib.suppress(BrokerUnavailable):
                 await self._guarded(send, PUBLISH_DEADLINE_MS)
