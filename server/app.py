@@ -79,15 +79,20 @@ def create_app(settings: Settings | None = None) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await services.db.create_all()
+        # The epoch is read (or rotated, after a restore) before anything is served.
+        await services.epochs.watch()
         await services.hub.start()
         services.publisher.start()
         services.desk.start()
+        services.history_watch.loop.start()
         try:
             yield
         finally:
+            await services.history_watch.loop.stop()
             await services.desk.stop()
             await services.publisher.stop()
             await services.hub.stop()
+            await services.epochs.mark.close()
             await services.db.dispose()
 
     app = Starlette(

@@ -42,10 +42,12 @@ def event_frame(channel: str, event: str, data: dict[str, Any], seq: int | None 
     return dumps(frame)
 
 
-def subscribed_frame(channel: str, seq: int | None) -> str:
+def subscribed_frame(channel: str, seq: int | None, epoch: str = "") -> str:
     frame: dict[str, Any] = {"type": "subscribed", "channel": channel}
     if seq is not None:
         frame["seq"] = seq
+    if epoch:
+        frame["epoch"] = epoch
     return dumps(frame)
 
 

@@ -104,8 +104,11 @@ class Hub:
         settings: Settings,
         metrics: Metrics,
         stats: Callable[[Presence], Awaitable[dict[str, Any]]] | None = None,
+        epoch: Callable[[], str] = lambda: "",
     ) -> None:
         self.broker = broker
+        # The database history's id (epoch.py): `subscribed` carries it; a resume from another is refused.
+        self._epoch = epoch
         self.store = store
         self.settings = settings
         self.metrics = metrics
@@ -196,14 +199,17 @@ class Hub:
         self._add_simple(peer, ch.STAFF, self.staff)
 
     def _add_simple(self, peer: Peer, name: str, members: set[Peer]) -> None:
-        peer.push(ch.subscribed_frame(name, None))
+        peer.push(ch.subscribed_frame(name, None, self._epoch()))
         if name not in peer.channels:
             members.add(peer)
             peer.channels.add(name)
             self.metrics.subscriptions.inc()
 
-    async def subscribe_thread(self, peer: Peer, thread_id: int, since: int | None) -> None:
-        """Subscribe with resume: `subscribed` (latest seq), then (since, latest], then live frames."""
+    async def subscribe_thread(
+        self, peer: Peer, thread_id: int, since: int | None, epoch: str | None = None
+    ) -> None:
+        """Subscribe with resume: `subscribed` (latest seq), then (since, latest], then live frames.
+        A `since` read in another history (`epoch` differs) gets `resync`, never a replay."""
         name = ch.thread_channel(thread_id)
         if name in peer.channels:
             self.unsubscribe(peer, name)
@@ -214,10 +220,11 @@ class Hub:
         if since is not None and since > channel.last_seq:
             # The client read a seq through REST that this process has not delivered yet.
             await self._catch_up(channel, await self._latest(thread_id))
-        frames = await self._replay(channel, since)
+        other_history = epoch is not None and epoch != self._epoch()
+        frames = None if other_history else await self._replay(channel, since)
         if peer.closed:
             return
-        peer.push(ch.subscribed_frame(name, channel.last_seq))
+        peer.push(ch.subscribed_frame(name, channel.last_seq, self._epoch()))
         if frames is None:
             peer.push(ch.resync_frame(name))
         else:
@@ -229,6 +236,23 @@ class Hub:
         self.metrics.subscriptions.inc()
         self._presence_dirty.add(name)
         channel.watchers_dirty = True
+
+    async def history_changed(self) -> None:
+        """The database's history changed under us (a restored dump): what memory holds belongs to
+        the old one. Every channel starts again from SQL and every watcher is told `resync`."""
+        for channel in list(self.threads.values()):
+            async with channel.lock:
+                channel.recent.clear()
+                channel.pending.clear()
+                channel.last_seq = await self._latest(channel.thread_id) or 0
+            for peer in list(channel.peers):
+                peer.push(ch.resync_frame(channel.name))
+        for name, members in ((ch.BOARD, self.board), (ch.STAFF, self.staff)):
+            for peer in list(members):
+                peer.push(ch.resync_frame(name))
+        self._seen_log_ids.clear()
+        self._seen_log_set.clear()
+        self._last_log_id = await self.store.max_log_id()
 
     def unsubscribe(self, peer: Peer, name: str) -> None:
         if name not in peer.channels:

@@ -14,6 +14,7 @@ from server.broker import Broker, broker_from_url
 from server.database import Database
 from server.desk import Desk
 from server.discussion import Discussion
+from server.epoch import Epochs, HistoryWatch, mark_for
 from server.events import EventLog
 from server.holds import HoldPolicy, Holds
 from server.hub import Hub
@@ -39,6 +40,8 @@ class Services:
     publisher: Publisher
     metrics: Metrics
     events: EventLog
+    epochs: Epochs
+    history_watch: HistoryWatch
     hub: Hub
     reader: Reader
     discussion: Discussion
@@ -55,7 +58,9 @@ def build_services(settings: Settings) -> Services:
     broker = broker_from_url(settings.redis_url, uuid.uuid4().hex, settings.redis_prefix, breaker)
     reader = Reader(db, secret, settings.page_limit_max)
     figures = Figures(db)
-    hub = Hub(broker, reader, settings, metrics, figures.stats)
+    epochs = Epochs(db, mark_for(settings.redis_url, settings.redis_prefix, settings.data_dir))
+    hub = Hub(broker, reader, settings, metrics, figures.stats, epochs.id)
+    history_watch = HistoryWatch(epochs, hub.history_changed, settings.history_watch_interval)
     # A publish lost on the way to the broker is caught up from SQL by this process's hub.
     publisher = Publisher(broker, metrics, on_lost=hub.publish_lost)
     events = EventLog(db, publisher, secret)
@@ -80,6 +85,8 @@ def build_services(settings: Settings) -> Services:
         publisher=publisher,
         metrics=metrics,
         events=events,
+        epochs=epochs,
+        history_watch=history_watch,
         hub=hub,
         reader=reader,
         discussion=discussion,

@@ -230,6 +230,10 @@ async def _handle(text: str, peer: SocketPeer, hub: Hub, account: Account | None
     if since is not None and (not isinstance(since, int) or isinstance(since, bool) or since < 0):
         peer.push(ch.error_frame("bad_frame", "since must be a non-negative integer", channel))
         return
+    epoch = frame.get("epoch")
+    if epoch is not None and not isinstance(epoch, str):
+        peer.push(ch.error_frame("bad_frame", "epoch must be a string", channel))
+        return
     if channel not in peer.channels and len(peer.channels) >= MAX_CHANNELS_PER_SOCKET:
         peer.push(ch.error_frame("too_many_channels", f"at most {MAX_CHANNELS_PER_SOCKET} channels", channel))
         return
@@ -245,4 +249,4 @@ async def _handle(text: str, peer: SocketPeer, hub: Hub, account: Account | None
         if thread_id is None:
             peer.push(ch.error_frame("unknown_channel", f"no such channel {channel!r}", channel))
             return
-        await hub.subscribe_thread(peer, thread_id, since)
+        await hub.subscribe_thread(peer, thread_id, since, epoch)
