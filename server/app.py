@@ -28,6 +28,7 @@ from server.publisher import Publisher
 from server.reading import Reader
 from server.review import Review
 from server.routes import api, desk, ops, pages, staff, ws
+from server.sessions import Sessions
 from server.settings import Settings
 
 log = logging.getLogger("tong")
@@ -42,6 +43,7 @@ class Services:
     breaker: Breaker
     broker: Broker
     publisher: Publisher
+    sessions: Sessions
     metrics: Metrics
     hub: Hub
     reader: Reader
@@ -57,7 +59,8 @@ def build_services(settings: Settings) -> Services:
     breaker = Breaker("redis")
     broker = broker_from_url(settings.redis_url, uuid.uuid4().hex, settings.redis_prefix, breaker)
     reader = Reader(db, secret, settings.page_limit_max)
-    hub = Hub(broker, reader, settings, metrics)
+    sessions = Sessions(db)
+    hub = Hub(broker, reader, settings, metrics, sessions=sessions)
     publisher = Publisher(broker, metrics, on_lost=hub.publish_lost)
     passwords = Passwords(settings.argon2_time_cost, settings.argon2_memory_cost)
     discussion = Discussion(db, publisher, settings, secret, passwords)
@@ -65,7 +68,18 @@ def build_services(settings: Settings) -> Services:
     hub.set_stats_source(review.stats)
     desk_services = Desk.build(settings, db, discussion, hub.presence)
     return Services(
-        settings, db, breaker, broker, publisher, metrics, hub, reader, discussion, review, desk_services
+        settings,
+        db,
+        breaker,
+        broker,
+        publisher,
+        sessions,
+        metrics,
+        hub,
+        reader,
+        discussion,
+        review,
+        desk_services,
     )
 
 
