@@ -8,7 +8,7 @@ import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
-from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, ProgrammingError
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -17,7 +17,7 @@ from starlette.responses import JSONResponse, Response
 from server.accounts import Passwords
 from server.breaker import Breaker
 from server.broker import Broker, broker_from_url
-from server.database import Database
+from server.database import Database, is_unreachable
 from server.desk import Desk
 from server.discussion import Discussion
 from server.errors import DomainError, RateLimited
@@ -90,14 +90,31 @@ async def http_error(request: Request, exc: Exception) -> Response:
     return JSONResponse(error_body(code, str(exc.detail)), exc.status_code, headers=exc.headers)
 
 
+# A PostgreSQL restart takes a few seconds; clients are told to come back after about that long.
+DATABASE_RETRY_AFTER_S = 3
+
+
+def database_unavailable() -> Response:
+    return JSONResponse(
+        error_body("unavailable", "the database is unavailable; try again"),
+        503,
+        headers={"retry-after": str(DATABASE_RETRY_AFTER_S)},
+    )
+
+
 async def database_error(request: Request, exc: Exception) -> Response:
     log.error("database error on %s %s: %s", request.method, request.url.path, exc)
     if isinstance(exc, IntegrityError):
         return JSONResponse(error_body("conflict", "the change conflicts with stored data"), 409)
-    return JSONResponse(error_body("unavailable", "the database is unavailable; try again"), 503)
+    return database_unavailable()
 
 
 async def server_error(request: Request, exc: Exception) -> Response:
+    if is_unreachable(exc):
+        # Raised outside the routes' handlers (a middleware's session lookup, a connect error
+        # that is not a DBAPIError): still the database being down, not a bug.
+        log.error("database unreachable on %s %s: %r", request.method, request.url.path, exc)
+        return database_unavailable()
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return JSONResponse(error_body("internal_error", "something went wrong on our side"), 500)
 
@@ -129,6 +146,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
             IntegrityError: database_error,
             OperationalError: database_error,
             ProgrammingError: database_error,
+            DBAPIError: database_error,
+            OSError: server_error,
             Exception: server_error,
         },
     )

@@ -31,7 +31,8 @@ log = logging.getLogger("tong.broker")
 
 # A process that has not refreshed its presence for this long is taken to be gone (crashed).
 PRESENCE_TTL_S = 30
-RECONNECT_MAX_S = 5.0
+# Reconnecting to a refused port costs nothing; 2 s puts Tong back on Redis soon after it returns.
+RECONNECT_MAX_S = 2.0
 # The probe: sent every PROBE_INTERVAL_S, it must be back within PROBE_TIMEOUT_S. A stall is then
 # noticed within about 1.5 s, which leaves SQL polling time to deliver every event within 3 s of
 # its commit. A loopback round trip takes well under a millisecond; 1 s only trips on a stall (or

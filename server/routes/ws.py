@@ -13,6 +13,7 @@ from starlette.requests import cookie_parser
 from starlette.types import Receive, Scope, Send
 
 from server import channels as ch
+from server.database import is_unreachable
 from server.hub import Hub
 from server.models import Account
 from server.routes.context import SESSION_COOKIE
@@ -156,7 +157,15 @@ class LiveSockets:
             return
         svc = self.services
         hub = svc.hub
-        account = await self._caller(scope)
+        try:
+            account = await self._caller(scope)
+        except Exception as exc:
+            if not is_unreachable(exc):
+                raise
+            # The session cannot be checked now: the client reconnects (with backoff) later.
+            await send({"type": "websocket.accept"})
+            await send({"type": "websocket.close", "code": CLOSE_TRY_AGAIN_LATER, "reason": "database down"})
+            return
         # Nothing reads the handshake headers again; an idle socket need not keep them.
         scope["headers"] = []
         peer = SocketPeer(send, hub, svc.settings.ws_send_buffer_max, svc.settings.ws_stalled_abort_s)
@@ -171,7 +180,14 @@ class LiveSockets:
                 if text is None:
                     peer.push(ch.error_frame("bad_frame", "binary frames are not accepted: send JSON text"))
                     continue
-                await _handle(text, peer, hub, account)
+                try:
+                    await _handle(text, peer, hub, account)
+                except Exception as exc:
+                    if not is_unreachable(exc):
+                        raise
+                    # The database is down: refuse this frame, keep the socket.
+                    log.warning("socket frame refused, database unreachable: %r", exc)
+                    peer.push(ch.error_frame("unavailable", "the database is unavailable; try again"))
         finally:
             peer.stop()
             hub.disconnected(peer)
