@@ -15,6 +15,7 @@ from starlette.responses import JSONResponse, Response
 from server.database import is_unreachable
 from server.errors import DomainError, RateLimited
 from server.middleware import SameOriginMiddleware
+from server.migrations import ensure_current
 from server.routes import api, desk, ops, pages, staff, ws
 from server.services import build_services
 from server.settings import Settings
@@ -78,7 +79,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        await services.db.create_all()
+        await ensure_current(services.db, upgrade_if_behind=settings.migrate_on_start)
         # The epoch is read (or rotated, after a restore) before anything is served.
         await services.epochs.watch()
         await services.hub.start()

@@ -26,6 +26,7 @@ from server.reading import Reader
 from server.reports import Reports
 from server.review import Figures, Review
 from server.sealing import Sealer
+from server.sessions import Sessions
 from server.settings import Settings
 
 
@@ -38,6 +39,7 @@ class Services:
     breaker: Breaker
     broker: Broker
     publisher: Publisher
+    sessions: Sessions
     metrics: Metrics
     events: EventLog
     epochs: Epochs
@@ -59,7 +61,8 @@ def build_services(settings: Settings) -> Services:
     reader = Reader(db, secret, settings.page_limit_max)
     figures = Figures(db)
     epochs = Epochs(db, mark_for(settings.redis_url, settings.redis_prefix, settings.data_dir))
-    hub = Hub(broker, reader, settings, metrics, figures.stats, epochs.id)
+    sessions = Sessions(db)
+    hub = Hub(broker, reader, settings, metrics, figures.stats, sessions, epochs.id)
     history_watch = HistoryWatch(epochs, hub.history_changed, settings.history_watch_interval)
     # A publish lost on the way to the broker is caught up from SQL by this process's hub.
     publisher = Publisher(broker, metrics, on_lost=hub.publish_lost)
@@ -83,6 +86,7 @@ def build_services(settings: Settings) -> Services:
         breaker=breaker,
         broker=broker,
         publisher=publisher,
+        sessions=sessions,
         metrics=metrics,
         events=events,
         epochs=epochs,
