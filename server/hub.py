@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
 import time
@@ -532,12 +533,12 @@ class Hub:
         last_summary = last_stats = last_heartbeat = last_poll = last_sessions = 0.0
         while True:
             started = time.monotonic()
-            for step in (
-                self._flush_presence(started - last_heartbeat >= PRESENCE_HEARTBEAT_S),
-                self._flush_counts(),
-            ):
+            heartbeat = started - last_heartbeat >= PRESENCE_HEARTBEAT_S
+            # Each step's coroutine is made only when it runs: one made ahead and never awaited
+            # (the ticker cancelled during the step before) would warn at shutdown.
+            for step in (functools.partial(self._flush_presence, heartbeat), self._flush_counts):
                 try:
-                    await step
+                    await step()
                 except Exception:
                     log.exception("hub tick step failed")
             if started - last_heartbeat >= PRESENCE_HEARTBEAT_S:
