@@ -61,7 +61,8 @@ async def audit(page: Any, report: Report, label: str) -> None:
     """Run axe on the page as it is now and record what it found."""
     result = await page.evaluate(
         """async (tags) => {
-            const r = await axe.run(document, { runOnly: { type: "tag", values: tags }, resultTypes: ["violations"] });
+            const options = { runOnly: { type: "tag", values: tags }, resultTypes: ["violations"] };
+            const r = await axe.run(document, options);
             const ids = (list) => list.map((rule) => rule.id);
             return {
               version: axe.version,
