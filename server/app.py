@@ -24,10 +24,12 @@ from server.errors import DomainError, RateLimited
 from server.hub import Hub
 from server.metrics import Metrics
 from server.middleware import SameOriginMiddleware
+from server.migrations import ensure_current
 from server.publisher import Publisher
 from server.reading import Reader
 from server.review import Review
 from server.routes import api, desk, ops, pages, staff, ws
+from server.sessions import Sessions
 from server.settings import Settings
 
 log = logging.getLogger("tong")
@@ -42,6 +44,7 @@ class Services:
     breaker: Breaker
     broker: Broker
     publisher: Publisher
+    sessions: Sessions
     metrics: Metrics
     hub: Hub
     reader: Reader
@@ -57,7 +60,8 @@ def build_services(settings: Settings) -> Services:
     breaker = Breaker("redis")
     broker = broker_from_url(settings.redis_url, uuid.uuid4().hex, settings.redis_prefix, breaker)
     reader = Reader(db, secret, settings.page_limit_max)
-    hub = Hub(broker, reader, settings, metrics)
+    sessions = Sessions(db)
+    hub = Hub(broker, reader, settings, metrics, sessions=sessions)
     publisher = Publisher(broker, metrics, on_lost=hub.publish_lost)
     passwords = Passwords(settings.argon2_time_cost, settings.argon2_memory_cost)
     discussion = Discussion(db, publisher, settings, secret, passwords)
@@ -65,7 +69,18 @@ def build_services(settings: Settings) -> Services:
     hub.set_stats_source(review.stats)
     desk_services = Desk.build(settings, db, discussion, hub.presence)
     return Services(
-        settings, db, breaker, broker, publisher, metrics, hub, reader, discussion, review, desk_services
+        settings,
+        db,
+        breaker,
+        broker,
+        publisher,
+        sessions,
+        metrics,
+        hub,
+        reader,
+        discussion,
+        review,
+        desk_services,
     )
 
 
@@ -125,7 +140,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        await services.db.create_all()
+        await ensure_current(services.db, upgrade_if_behind=settings.migrate_on_start)
         await services.hub.start()
         services.publisher.start()
         services.desk.start()
