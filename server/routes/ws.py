@@ -13,13 +13,15 @@ from starlette.requests import cookie_parser
 from starlette.types import Receive, Scope, Send
 
 from server import channels as ch
+from server import policy
+from server.accounts import token_hash
 from server.database import is_unreachable
 from server.hub import Hub
 from server.models import Account
 from server.routes.context import SESSION_COOKIE
 
 if TYPE_CHECKING:
-    from server.app import Services
+    from server.services import Services
 
 log = logging.getLogger("tong.ws")
 
@@ -46,8 +48,10 @@ class SocketPeer:
         "_queued",
         "_send",
         "_writer",
+        "account",
         "channels",
         "closed",
+        "session",
     )
 
     def __init__(self, send: Send, hub: Hub, buffer_max: int, abort_after: float) -> None:
@@ -62,6 +66,9 @@ class SocketPeer:
         self._writer: asyncio.Task[None] | None = None
         self.closed = False
         self.channels: set[str] = set()
+        # Who opened the socket (and the hash of their session token); cleared when it ends.
+        self.account: Account | None = None
+        self.session: str | None = None
         protocol = getattr(send, "__self__", None)
         # uvicorn's websockets-sansio protocol exposes its websockets connection (`conn`), its
         # transport, and `writable` (cleared while the transport is paused for flow control).
@@ -104,6 +111,14 @@ class SocketPeer:
             self.closed = True
         finally:
             self._writer = None
+
+    @property
+    def account_id(self) -> int | None:
+        return self.account.id if self.account is not None else None
+
+    def sign_out(self) -> None:
+        self.account = None
+        self.session = None
 
     def overloaded(self) -> None:
         """Close with 1013: the client resumes with `since` once it can keep up."""
@@ -158,7 +173,7 @@ class LiveSockets:
         svc = self.services
         hub = svc.hub
         try:
-            account = await self._caller(scope)
+            account, token = await self._caller(scope)
         except Exception as exc:
             if not is_unreachable(exc):
                 raise
@@ -169,6 +184,9 @@ class LiveSockets:
         # Nothing reads the handshake headers again; an idle socket need not keep them.
         scope["headers"] = []
         peer = SocketPeer(send, hub, svc.settings.ws_send_buffer_max, svc.settings.ws_stalled_abort_s)
+        if account is not None and account.kind == "staff" and token is not None:
+            peer.account, peer.session = account, token_hash(token)
+            hub.signed_in(peer)
         hub.connected()
         try:
             await send({"type": "websocket.accept"})
@@ -181,7 +199,8 @@ class LiveSockets:
                     peer.push(ch.error_frame("bad_frame", "binary frames are not accepted: send JSON text"))
                     continue
                 try:
-                    await _handle(text, peer, hub, account)
+                    # The account as it is now: it is gone once the session ended.
+                    await _handle(text, peer, hub, peer.account)
                 except Exception as exc:
                     if not is_unreachable(exc):
                         raise
@@ -192,13 +211,13 @@ class LiveSockets:
             peer.stop()
             hub.disconnected(peer)
 
-    async def _caller(self, scope: Scope) -> Account | None:
+    async def _caller(self, scope: Scope) -> tuple[Account | None, str | None]:
         for name, value in scope["headers"]:
             if name == b"cookie":
                 token = cookie_parser(value.decode("latin-1")).get(SESSION_COOKIE)
                 if token:
-                    return await self.services.discussion.account_for_token(token)
-        return None
+                    return await self.services.discussion.account_for_token(token), token
+        return None, None
 
 
 async def _handle(text: str, peer: SocketPeer, hub: Hub, account: Account | None) -> None:
@@ -229,13 +248,17 @@ async def _handle(text: str, peer: SocketPeer, hub: Hub, account: Account | None
     if since is not None and (not isinstance(since, int) or isinstance(since, bool) or since < 0):
         peer.push(ch.error_frame("bad_frame", "since must be a non-negative integer", channel))
         return
+    epoch = frame.get("epoch")
+    if epoch is not None and not isinstance(epoch, str):
+        peer.push(ch.error_frame("bad_frame", "epoch must be a string", channel))
+        return
     if channel not in peer.channels and len(peer.channels) >= MAX_CHANNELS_PER_SOCKET:
         peer.push(ch.error_frame("too_many_channels", f"at most {MAX_CHANNELS_PER_SOCKET} channels", channel))
         return
     if channel == ch.BOARD:
         await hub.subscribe_board(peer)
     elif channel == ch.STAFF:
-        if account is None or account.kind != "staff":
+        if not policy.is_staff(account):
             peer.push(ch.error_frame("forbidden", "the staff channel is for staff only", channel))
             return
         await hub.subscribe_staff(peer)
@@ -244,4 +267,4 @@ async def _handle(text: str, peer: SocketPeer, hub: Hub, account: Account | None
         if thread_id is None:
             peer.push(ch.error_frame("unknown_channel", f"no such channel {channel!r}", channel))
             return
-        await hub.subscribe_thread(peer, thread_id, since)
+        await hub.subscribe_thread(peer, thread_id, since, epoch)
