@@ -18,7 +18,6 @@ from typing import Any
 from sqlalchemy import func, select, update
 
 from server import public
-from server.app import Services
 from server.models import (
     Account,
     Answer,
@@ -31,6 +30,7 @@ from server.models import (
     ThreadLink,
     utcnow,
 )
+from server.services import Services
 
 DEMO_PASSWORD = "tong-demo-2026"
 
