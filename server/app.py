@@ -21,12 +21,15 @@ from server.desk import Desk
 from server.discussion import Discussion
 from server.errors import DomainError, RateLimited
 from server.hub import Hub
+from server.logins import LoginGuard
 from server.metrics import Metrics
 from server.middleware import SameOriginMiddleware
 from server.publisher import Publisher
+from server.ratelimit import Counter, RateLimiter
 from server.reading import Reader
 from server.review import Review
 from server.routes import api, desk, ops, pages, staff, ws
+from server.sessions import SessionPurge
 from server.settings import Settings
 
 log = logging.getLogger("tong")
@@ -43,6 +46,8 @@ class Services:
     discussion: Discussion
     review: Review
     desk: Desk
+    logins: LoginGuard
+    sessions: SessionPurge
 
 
 def build_services(settings: Settings) -> Services:
@@ -52,13 +57,20 @@ def build_services(settings: Settings) -> Services:
     broker = broker_from_url(settings.redis_url, uuid.uuid4().hex, settings.redis_prefix)
     publisher = Publisher(broker, metrics)
     reader = Reader(db, secret, settings.page_limit_max)
-    passwords = Passwords(settings.argon2_time_cost, settings.argon2_memory_cost)
-    discussion = Discussion(db, publisher, settings, secret, passwords)
+    passwords = Passwords(settings.argon2_time_cost, settings.argon2_memory_cost, settings.argon2_concurrency)
+    # One counter (Redis when configured) for every limit: writes per account, logins.
+    counter = Counter(settings.redis_url, settings.redis_prefix)
+    limiter = RateLimiter(settings.rate_limit_per_minute, counter)
+    discussion = Discussion(db, publisher, settings, secret, passwords, limiter)
     hub = Hub(broker, reader, settings, metrics)
     review = Review(db, reader, publisher, hub.presence)
     hub.set_stats_source(review.stats)
     desk_services = Desk.build(settings, db, discussion, hub.presence)
-    return Services(settings, db, broker, metrics, hub, reader, discussion, review, desk_services)
+    logins = LoginGuard.from_settings(settings, counter)
+    sessions = SessionPurge(db, settings.session_purge_interval_s)
+    return Services(
+        settings, db, broker, metrics, hub, reader, discussion, review, desk_services, logins, sessions
+    )
 
 
 def error_body(code: str, message: str, fields: dict[str, str] | None = None) -> dict[str, object]:
@@ -101,9 +113,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
         await services.db.create_all()
         await services.hub.start()
         services.desk.start()
+        services.sessions.loop.start()
         try:
             yield
         finally:
+            await services.sessions.loop.stop()
             await services.desk.stop()
             await services.hub.stop()
             await services.db.dispose()

@@ -8,7 +8,6 @@ Counts are incremented in SQL too, never read-modify-written in Python.
 
 from __future__ import annotations
 
-import asyncio
 import functools
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
@@ -20,7 +19,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server import channels as ch
 from server import public
-from server.accounts import ACCOUNT_KINDS, STAFF_ROLES, Passwords, new_session_token, token_hash
+from server.accounts import (
+    ACCOUNT_KINDS,
+    STAFF_ROLES,
+    Passwords,
+    check_strength,
+    new_session_token,
+    token_hash,
+)
 from server.database import Database
 from server.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from server.identifiers import refuse_identifiers
@@ -53,7 +59,6 @@ INSERT_COMMENT = insert(Comment).returning(Comment.id)  # type: ignore[arg-type]
 PSEUDONYM_CACHE = 100_000
 
 LOGIN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-@")
-PASSWORD_MIN = 8
 CATEGORY_MAX = 50
 
 
@@ -84,13 +89,14 @@ class Discussion:
         settings: Settings,
         secret: bytes,
         passwords: Passwords,
+        limiter: RateLimiter | None = None,
     ) -> None:
         self.db = db
         self.publisher = publisher
         self.settings = settings
         self.secret = secret
         self.passwords = passwords
-        self.limiter = RateLimiter(settings.rate_limit_per_minute)
+        self.limiter = limiter or RateLimiter(settings.rate_limit_per_minute)
         self._pseudonyms: dict[tuple[int, int], dict[str, Any]] = {}
         self._actor_kinds: dict[int, str] = {}
         # Pre-moderation (holds.py), set by the app when built; None holds nothing.
@@ -118,9 +124,9 @@ class Discussion:
         for login in logins:
             if not 3 <= len(login) <= 64 or not set(login) <= LOGIN_CHARS:
                 raise Invalid("login must be 3-64 letters, digits or . _ - @", {"login": "invalid"})
-        if len(password) < PASSWORD_MIN:
-            raise Invalid(f"password must have at least {PASSWORD_MIN} characters", {"password": "too short"})
-        hashed = await asyncio.to_thread(self.passwords.hash, password)
+        # Numbered logins share a prefix: a few of them tell zxcvbn all it needs.
+        check_strength(password, [*logins[:10], kind], self.settings.password_min_score)
+        hashed = await self.passwords.hash_bounded(password)
         created = []
         messages: list[Message] = []
         async with self.db.transaction() as s:
@@ -152,7 +158,7 @@ class Discussion:
         async with self.db.read() as s:
             account = (await s.execute(select(Account).where(Account.login == login))).scalars().first()
         stored = account.password_hash if account is not None and not account.disabled else None
-        if not await asyncio.to_thread(self.passwords.verify, stored, password) or account is None:
+        if not await self.passwords.verify_bounded(stored, password) or account is None:
             raise Unauthorized("login or password is wrong")
         token = new_session_token()
         async with self.db.transaction() as s:
@@ -207,7 +213,7 @@ class Discussion:
         if links is not None and kind != "change":
             raise Invalid("only change threads link proposals", {"links": "change threads only"})
         link_ids = parse_links(links) if links is not None else []
-        self.limiter.check(actor)
+        await self.limiter.check(actor)
         now = utcnow()
         async with self.db.transaction() as s:
             thread = Thread(
@@ -289,7 +295,7 @@ class Discussion:
             raise Invalid("parent_id must be a comment id", {"parent_id": "expected an integer"})
         if self.settings.refuse_identifiers:
             refuse_identifiers({"body": body})
-        self.limiter.check(actor)
+        await self.limiter.check(actor)
         if self.holds is not None and (words := self.holds.matches(body)):
             return await self.holds.hold(actor, thread_id, body, parent_id, words)
         async with self.db.transaction() as s:
@@ -382,7 +388,7 @@ class Discussion:
 
     async def report(self, actor: Account, comment_id: int, reason: Any) -> dict[str, Any]:
         reason = text(reason, "reason", self.settings.report_reason_max)
-        self.limiter.check(actor)
+        await self.limiter.check(actor)
         async with self.db.transaction() as s:
             thread_id = (await s.execute(select(Comment.thread_id).where(Comment.id == comment_id))).scalar()
             if thread_id is None:
@@ -443,7 +449,7 @@ class Discussion:
                 raise Conflict("you cannot recommend your own post", {"target": "own post"})
             if on and hidden:
                 raise Conflict("a hidden comment cannot be recommended")
-            self.limiter.check(actor)
+            await self.limiter.check(actor)
             key = {"target": target, "target_id": target_id, "account_id": actor.id}
             if on:
                 changed = (

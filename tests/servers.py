@@ -35,6 +35,7 @@ TEST_ENV = {
     "TONG_ARGON2_TIME_COST": "1",
     "TONG_ARGON2_MEMORY_COST": "1024",
     "TONG_RATE_LIMIT_PER_MINUTE": "0",
+    "TONG_LOGIN_LIMIT_PER_MINUTE": "0",
     "TONG_SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
 }
 
@@ -171,9 +172,10 @@ class InProcessServer:
 class ProcessServer:
     """`python -m server serve` in its own process (several of them share PostgreSQL and Redis)."""
 
-    def __init__(self, settings: Settings, workers: int = 1) -> None:
+    def __init__(self, settings: Settings, workers: int = 1, extra_env: dict[str, str] | None = None) -> None:
         self.settings = settings
         self.workers = workers
+        self.extra_env = extra_env or {}
         self.port = _free_port()
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -192,6 +194,7 @@ class ProcessServer:
         env["TONG_REDIS_PREFIX"] = self.settings.redis_prefix
         env["TONG_DATA_DIR"] = str(self.settings.data_dir)
         env["TONG_WS_DEFLATE"] = "true" if self.settings.ws_deflate else "false"
+        env.update(self.extra_env)
         return env
 
     async def start(self) -> ProcessServer:

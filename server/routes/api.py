@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from starlette.requests import Request
@@ -9,7 +10,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from server import public
-from server.errors import Invalid
+from server.errors import Invalid, Unauthorized
 from server.routes.context import (
     SESSION_COOKIE,
     caller,
@@ -23,9 +24,21 @@ from server.routes.context import (
 
 
 async def start_session(request: Request) -> Response:
-    body = await json_body(request)
     svc = services(request)
-    token, account = await svc.discussion.login(body.get("login"), body.get("password"))
+    await svc.logins.admit(request.client.host if request.client else None)
+    body = await json_body(request)
+    login = body.get("login")
+    if isinstance(login, str):
+        # Wait out the delay earned by this login's recent failures (the same for a login that
+        # does not exist), then check the password.
+        await asyncio.sleep(await svc.logins.delay(login))
+    try:
+        token, account = await svc.discussion.login(login, body.get("password"))
+    except Unauthorized:
+        if isinstance(login, str):
+            await svc.logins.failed(login)
+        raise
+    await svc.logins.succeeded(account.login)
     response = ok({"account": public.me(account)})
     response.set_cookie(
         SESSION_COOKIE,
