@@ -112,10 +112,12 @@ class Breaker:
     def _set(self, state: State) -> None:
         if state is self._state:
             return
-        self._state = state
+        previous, self._state = self._state, state
         if state is State.OPEN:
             self.opened_count += 1
-            log.warning("%s breaker open: calls refused for %.1fs", self.name, self.cooldown_s)
+            # One warning per outage; each failed half-open trial after it is routine.
+            report = log.warning if previous is State.CLOSED else log.debug
+            report("%s breaker open: calls refused for %.1fs", self.name, self.cooldown_s)
         elif state is State.CLOSED:
             log.warning("%s breaker closed: %s answers again", self.name, self.name)
         for listener in self._listeners:

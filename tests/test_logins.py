@@ -210,7 +210,7 @@ async def costly_server(stack: Stack) -> AsyncIterator[ProcessServer]:
     settings = await stack.fresh_settings()
     server = ProcessServer(
         settings,
-        extra_env={
+        env={
             "TONG_ARGON2_TIME_COST": "3",
             "TONG_ARGON2_MEMORY_COST": "65536",
             "TONG_LOGIN_LIMIT_PER_MINUTE": "0",

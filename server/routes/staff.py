@@ -6,6 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
+from server import logcsv
 from server.errors import Invalid
 from server.review import LogFilter, parse_time
 from server.routes.context import int_param, ok, require_staff, services
@@ -41,8 +42,11 @@ async def events(request: Request) -> Response:
             raise Invalid(f"limit must be at most {PAGE_MAX}", {"limit": "out of range"})
         return ok(await svc.review.page(log_filter, limit))
     if fmt == "csv":
+        lang = request.query_params.get("lang") or "en"
+        if lang not in logcsv.LANGUAGES:
+            raise Invalid(f"lang must be one of {', '.join(logcsv.LANGUAGES)}", {"lang": "unknown"})
         return StreamingResponse(
-            svc.review.export_csv(log_filter),
+            svc.review.export_csv(log_filter, lang),
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": 'attachment; filename="tong-events.csv"'},
         )
