@@ -90,8 +90,9 @@ class LoginGuard:
             return 0.0
         return min(self.delay_max_s, self.delay_base_s * 2.0**extra)
 
-    async def delay(self, login: str) -> float:
-        return self.delay_after(await self.counter.count(self._failures, "login-failed", _login_key(login)))
+    async def failures(self, login: str) -> int:
+        """Failed logins for `login` within the window (whether or not such an account exists)."""
+        return await self.counter.count(self._failures, "login-failed", _login_key(login))
 
     async def failed(self, login: str) -> None:
         await self.counter.hit(self._failures, "login-failed", _login_key(login))

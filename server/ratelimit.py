@@ -27,9 +27,12 @@ log = logging.getLogger("tong.ratelimit")
 
 T = TypeVar("T")
 
-# Redis answers in well under a millisecond on a LAN; a count is not worth making a request wait
-# longer than this for (the breaker's default deadline).
-REDIS_DEADLINE_MS = 50.0
+# Redis answers a count in well under a millisecond on a LAN, but the first one on a connection
+# takes a few round trips (connect, load the Lua script) and a busy host can stall any of them for
+# tens of ms: 200 ms keeps such a start from counting as an outage (which would open the breaker
+# the broker shares) while a stalled Redis still costs a request at most this, once the breaker is
+# open nothing.
+REDIS_DEADLINE_MS = 200.0
 
 
 def _redis_storage(url: str, prefix: str) -> Storage | None:
@@ -67,7 +70,7 @@ class Counter:
         shared = self._shared
         if shared is not None:
             try:
-                return await self.breaker.call(lambda: call(shared))
+                return await self.breaker.call(lambda: call(shared), deadline_ms=REDIS_DEADLINE_MS)
             except Unavailable:
                 pass  # counted here instead: a limit per process beats a request kept waiting
         return await call(self._local)

@@ -70,11 +70,12 @@ async def test_address_limit_answers_429_with_retry_after(
 async def test_failures_slow_a_login_down_but_never_lock_it_out(make_server: MakeServer) -> None:
     """40 wrong passwords for one login at ~10/s, then the right one: the wrong ones past the free
     few are delayed, and the right password still logs in (delay, never a lock-out)."""
-    server = await make_server(login_free_failures=3, login_delay_base_s=0.4, login_delay_max_s=0.8)
+    base, cap = 1.0, 2.0
+    server = await make_server(login_free_failures=3, login_delay_base_s=base, login_delay_max_s=cap)
     (login,) = await server.accounts("staff", roles=("admin",))  # type: ignore[attr-defined]
     async with httpx.AsyncClient(base_url=server.base_url, timeout=30) as client:  # type: ignore[attr-defined]
         first = [await _timed_login(client, login, WRONG) for _ in range(3)]
-        assert all(status == 401 and took < 0.4 for status, took in first), first
+        assert all(status == 401 and took < base for status, took in first), first
 
         async def paced(n: int) -> tuple[int, float]:
             await asyncio.sleep(n * 0.1)
@@ -82,18 +83,19 @@ async def test_failures_slow_a_login_down_but_never_lock_it_out(make_server: Mak
 
         flood = await asyncio.gather(*(paced(n) for n in range(37)))
         assert {status for status, _ in flood} == {401}
-        assert min(took for _, took in flood) >= 0.4
-        assert max(took for _, took in flood) < 0.8 + 1.0
+        assert min(took for _, took in flood) >= base
+        # The delay is capped (the margin is for a busy machine, not for the delay).
+        assert max(took for _, took in flood) < cap + 3.0
         status, took = await _timed_login(client, login, PASSWORD)
-        assert status == 200 and took >= 0.8
+        assert status == 200 and took >= cap
         # A success clears the count: the next mistake is not delayed.
         status, took = await _timed_login(client, login, WRONG)
-        assert status == 401 and took < 0.4
+        assert status == 401 and took < base
 
 
 async def test_unknown_login_gets_the_same_answer_and_delay(make_server: MakeServer) -> None:
     """An unknown login and a wrong password get the same 401 body, and the same delay after failures."""
-    server = await make_server(login_free_failures=1, login_delay_base_s=0.3, login_delay_max_s=0.3)
+    server = await make_server(login_free_failures=1, login_delay_base_s=1.0, login_delay_max_s=1.0)
     (login,) = await server.accounts("company")  # type: ignore[attr-defined]
     nobody = unique("nobody")
     async with httpx.AsyncClient(base_url=server.base_url, timeout=30) as client:  # type: ignore[attr-defined]
@@ -104,7 +106,7 @@ async def test_unknown_login_gets_the_same_answer_and_delay(make_server: MakeSer
             bodies.append(response.json())
         assert bodies[0] == bodies[1]
         delayed = [await _timed_login(client, name, WRONG) for name in (login, nobody)]
-        assert all(status == 401 and took >= 0.3 for status, took in delayed), delayed
+        assert all(status == 401 and took >= 1.0 for status, took in delayed), delayed
 
 
 @pytest.mark.parametrize(

@@ -42,7 +42,7 @@ async def limited_servers(
     """Two server processes on one database and one Redis, with the write limit on."""
     settings = await stack.fresh_settings(**overrides)
     env = {"TONG_RATE_LIMIT_PER_MINUTE": str(LIMIT)}
-    first, second = ProcessServer(settings, env=env), ProcessServer(settings, extra_env=env)
+    first, second = ProcessServer(settings, env=env), ProcessServer(settings, env=env)
     try:
         await first.start()
         await second.start()

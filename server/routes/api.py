@@ -28,17 +28,20 @@ async def start_session(request: Request) -> Response:
     await svc.logins.admit(request.client.host if request.client else None)
     body = await json_body(request)
     login = body.get("login")
+    failures = 0
     if isinstance(login, str):
         # Wait out the delay earned by this login's recent failures (the same for a login that
         # does not exist), then check the password.
-        await asyncio.sleep(await svc.logins.delay(login))
+        failures = await svc.logins.failures(login)
+        await asyncio.sleep(svc.logins.delay_after(failures))
     try:
         token, account = await svc.discussion.login(login, body.get("password"))
     except Unauthorized:
         if isinstance(login, str):
             await svc.logins.failed(login)
         raise
-    await svc.logins.succeeded(account.login)
+    if failures:
+        await svc.logins.succeeded(account.login)
     response = ok({"account": public.me(account)})
     response.set_cookie(
         SESSION_COOKIE,
