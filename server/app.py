@@ -8,7 +8,7 @@ import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
-from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, ProgrammingError
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -17,7 +17,7 @@ from starlette.responses import JSONResponse, Response
 from server.accounts import Passwords
 from server.breaker import Breaker
 from server.broker import Broker, broker_from_url
-from server.database import Database
+from server.database import Database, is_unreachable
 from server.desk import Desk
 from server.discussion import Discussion
 from server.errors import DomainError, RateLimited
@@ -25,12 +25,13 @@ from server.hub import Hub
 from server.logins import LoginGuard
 from server.metrics import Metrics
 from server.middleware import SameOriginMiddleware
+from server.migrations import ensure_current
 from server.publisher import Publisher
 from server.ratelimit import Counter, RateLimiter
 from server.reading import Reader
 from server.review import Review
 from server.routes import api, desk, ops, pages, staff, ws
-from server.sessions import SessionPurge
+from server.sessions import SessionPurge, Sessions
 from server.settings import Settings
 
 log = logging.getLogger("tong")
@@ -45,6 +46,7 @@ class Services:
     breaker: Breaker
     broker: Broker
     publisher: Publisher
+    sessions: Sessions
     metrics: Metrics
     hub: Hub
     reader: Reader
@@ -52,7 +54,7 @@ class Services:
     review: Review
     desk: Desk
     logins: LoginGuard
-    sessions: SessionPurge
+    session_purge: SessionPurge
 
 
 def build_services(settings: Settings) -> Services:
@@ -62,7 +64,8 @@ def build_services(settings: Settings) -> Services:
     breaker = Breaker("redis")
     broker = broker_from_url(settings.redis_url, uuid.uuid4().hex, settings.redis_prefix, breaker)
     reader = Reader(db, secret, settings.page_limit_max)
-    hub = Hub(broker, reader, settings, metrics)
+    sessions = Sessions(db)
+    hub = Hub(broker, reader, settings, metrics, sessions=sessions)
     publisher = Publisher(broker, metrics, on_lost=hub.publish_lost)
     passwords = Passwords(settings.argon2_time_cost, settings.argon2_memory_cost, settings.argon2_concurrency)
     # One counter for every limit (writes per account, logins): Redis through the same breaker.
@@ -73,13 +76,14 @@ def build_services(settings: Settings) -> Services:
     hub.set_stats_source(review.stats)
     desk_services = Desk.build(settings, db, discussion, hub.presence)
     logins = LoginGuard.from_settings(settings, counter)
-    sessions = SessionPurge(db, settings.session_purge_interval_s)
+    session_purge = SessionPurge(db, settings.session_purge_interval_s)
     return Services(
         settings,
         db,
         breaker,
         broker,
         publisher,
+        sessions,
         metrics,
         hub,
         reader,
@@ -87,7 +91,7 @@ def build_services(settings: Settings) -> Services:
         review,
         desk_services,
         logins,
-        sessions,
+        session_purge,
     )
 
 
@@ -112,14 +116,31 @@ async def http_error(request: Request, exc: Exception) -> Response:
     return JSONResponse(error_body(code, str(exc.detail)), exc.status_code, headers=exc.headers)
 
 
+# A PostgreSQL restart takes a few seconds; clients are told to come back after about that long.
+DATABASE_RETRY_AFTER_S = 3
+
+
+def database_unavailable() -> Response:
+    return JSONResponse(
+        error_body("unavailable", "the database is unavailable; try again"),
+        503,
+        headers={"retry-after": str(DATABASE_RETRY_AFTER_S)},
+    )
+
+
 async def database_error(request: Request, exc: Exception) -> Response:
     log.error("database error on %s %s: %s", request.method, request.url.path, exc)
     if isinstance(exc, IntegrityError):
         return JSONResponse(error_body("conflict", "the change conflicts with stored data"), 409)
-    return JSONResponse(error_body("unavailable", "the database is unavailable; try again"), 503)
+    return database_unavailable()
 
 
 async def server_error(request: Request, exc: Exception) -> Response:
+    if is_unreachable(exc):
+        # Raised outside the routes' handlers (a middleware's session lookup, a connect error
+        # that is not a DBAPIError): still the database being down, not a bug.
+        log.error("database unreachable on %s %s: %r", request.method, request.url.path, exc)
+        return database_unavailable()
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return JSONResponse(error_body("internal_error", "something went wrong on our side"), 500)
 
@@ -130,15 +151,15 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        await services.db.create_all()
+        await ensure_current(services.db, upgrade_if_behind=settings.migrate_on_start)
         await services.hub.start()
         services.publisher.start()
         services.desk.start()
-        services.sessions.loop.start()
+        services.session_purge.loop.start()
         try:
             yield
         finally:
-            await services.sessions.loop.stop()
+            await services.session_purge.loop.stop()
             await services.desk.stop()
             await services.publisher.stop()
             await services.hub.stop()
@@ -153,6 +174,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
             IntegrityError: database_error,
             OperationalError: database_error,
             ProgrammingError: database_error,
+            DBAPIError: database_error,
+            OSError: server_error,
             Exception: server_error,
         },
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -10,14 +10,49 @@ from typing import Any
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
-from sqlmodel import SQLModel
-
-from server import models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
 # A writer waits this long for another process's write lock before SQLite gives up.
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+# A process waiting to migrate SQLite waits this long for another process's migration to finish:
+# copying a large table in batch mode takes minutes, and giving up halfway helps no one.
+SQLITE_SCHEMA_WAIT_MS = 30 * 60 * 1000
+# The PostgreSQL advisory lock that serialises schema changes: any fixed 64-bit number no other
+# lock of Tong's uses ("Tong/sch" in ASCII).
+SCHEMA_LOCK_KEY = 0x546F6E672F736368
+# `postgresql+asyncpg://…?pgbouncer=true`: the server behind the URL is PgBouncer in transaction
+# pooling mode, whose consecutive transactions may run on different PostgreSQL connections.
+PGBOUNCER_PARAMETER = "pgbouncer"
+# A new PostgreSQL connection that is not up within this long fails the request with 503 instead
+# of holding it (asyncpg waits 60 s by default, e.g. for a host that drops packets).
+CONNECT_TIMEOUT_S = 2.0
+
+
+def is_unreachable(exc: BaseException) -> bool:
+    """Whether `exc` means the database cannot be reached right now (down, restarting, its
+    connections cut), as opposed to a bad statement or a conflict: the request gets 503."""
+    if isinstance(exc, IntegrityError):
+        return False
+    if isinstance(exc, DBAPIError | PoolTimeout | OSError | TimeoutError):
+        return True
+    # asyncpg errors that escape SQLAlchemy's wrapping while connecting.
+    module = type(exc).__module__
+    return module.startswith("asyncpg") and type(exc).__name__ in {
+        "CannotConnectNowError",
+        "ConnectionDoesNotExistError",
+        "InterfaceError",
+        "ConnectionFailureError",
+        "AdminShutdownError",
+        "TooManyConnectionsError",
+    }
 
 
 class Database:
@@ -32,6 +67,7 @@ class Database:
     def __init__(self, url: str, *, pool_size: int = 20, echo: bool = False) -> None:
         self.url = url
         self.dialect = make_url(url).get_backend_name()
+        url, self.pgbouncer = _pgbouncer_mode(url)
         if self.dialect == "sqlite":
             _ensure_sqlite_dir(url)
             self.engine = _sqlite_engine(url, immediate=False, pool_size=4, echo=echo)
@@ -41,7 +77,15 @@ class Database:
             # database restart the stale connections fail once (503), are discarded by the pool,
             # and the next request gets a fresh one.
             self.engine = create_async_engine(
-                url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800, echo=echo
+                url,
+                pool_size=pool_size,
+                max_overflow=pool_size,
+                pool_recycle=1800,
+                echo=echo,
+                connect_args={
+                    "timeout": CONNECT_TIMEOUT_S,
+                    **(_pgbouncer_connect_args() if self.pgbouncer else {}),
+                },
             )
             self.write_engine = self.engine
         self._read = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
@@ -62,17 +106,35 @@ class Database:
         async with self._write() as session, session.begin():
             yield session
 
-    async def create_all(self) -> None:
-        """Create missing tables. Several workers may race here on PostgreSQL: the loser retries."""
-        for attempt in range(3):
-            try:
-                async with self.write_engine.begin() as conn:
-                    await conn.run_sync(SQLModel.metadata.create_all)
-                return
-            except DBAPIError:
-                if attempt == 2:
-                    raise
-                await asyncio.sleep(0.5)
+    @asynccontextmanager
+    async def schema_transaction(self) -> AsyncIterator[AsyncConnection]:
+        """A transaction that holds the schema lock: one process at a time changes the schema, and
+        the others, once they get the lock, find the work done. Committed when the block ends.
+
+        PostgreSQL: a transaction-level advisory lock, released by COMMIT or ROLLBACK. It lives
+        exactly as long as the transaction, which is also as long as a transaction-pooling PgBouncer
+        keeps us on one server connection (a session-level lock would leak to other clients).
+        SQLite: BEGIN IMMEDIATE takes the database's write lock at once; waiters queue on it.
+        """
+        if not self.is_sqlite:
+            async with self.engine.begin() as conn:
+                await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK_KEY})
+                yield conn
+            return
+        # A connection of its own, with foreign keys off: batch mode rebuilds a table by copying it,
+        # and dropping the old copy would trip (or cascade through) the keys that point at it.
+        # SQLite's own procedure for schema changes; the check below runs them all at the end.
+        engine = _sqlite_engine(
+            self.url, immediate=True, pool_size=1, foreign_keys=False, busy_timeout_ms=SQLITE_SCHEMA_WAIT_MS
+        )
+        try:
+            async with engine.begin() as conn:
+                yield conn
+                broken = (await conn.exec_driver_sql("PRAGMA foreign_key_check")).all()
+                if broken:
+                    raise RuntimeError(f"the schema change breaks foreign keys: {broken[:5]}")
+        finally:
+            await engine.dispose()
 
     async def ping(self) -> None:
         async with self.engine.connect() as conn:
@@ -84,13 +146,49 @@ class Database:
             await self.write_engine.dispose()
 
 
+def _pgbouncer_mode(url: str) -> tuple[str, bool]:
+    """The URL without the `pgbouncer` parameter (asyncpg would refuse it), and its value."""
+    parsed = make_url(url)
+    value = parsed.query.get(PGBOUNCER_PARAMETER)
+    if value is None:
+        return url, False
+    flag = value if isinstance(value, str) else value[-1]
+    if flag.lower() not in ("true", "1", "yes", "false", "0", "no"):
+        raise ValueError(f"DATABASE_URL: pgbouncer={flag!r}; use pgbouncer=true")
+    stripped = parsed.difference_update_query([PGBOUNCER_PARAMETER])
+    return stripped.render_as_string(hide_password=False), flag.lower() in ("true", "1", "yes")
+
+
+def _pgbouncer_connect_args() -> dict[str, Any]:
+    """asyncpg settings for PgBouncer's transaction pooling (1.18 keeps no prepared statements).
+
+    SQLAlchemy runs every statement inside a transaction, so a statement is prepared and executed
+    on the same server connection. What must not happen is reuse across transactions: asyncpg's
+    statement cache and SQLAlchemy's are off, and each statement gets a name no other client can
+    have taken, since a name prepared by one client lingers on a server connection another gets.
+    """
+    return {
+        "statement_cache_size": 0,
+        "prepared_statement_cache_size": 0,
+        "prepared_statement_name_func": lambda: f"__tong_{uuid.uuid4().hex}__",
+    }
+
+
 def _ensure_sqlite_dir(url: str) -> None:
     database = make_url(url).database
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
 
 
-def _sqlite_engine(url: str, *, immediate: bool, pool_size: int, echo: bool) -> AsyncEngine:
+def _sqlite_engine(
+    url: str,
+    *,
+    immediate: bool,
+    pool_size: int,
+    echo: bool = False,
+    foreign_keys: bool = True,
+    busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS,
+) -> AsyncEngine:
     # Readers run in autocommit: each aiosqlite call is a hop to its thread, and a BEGIN plus a
     # ROLLBACK per read session cost two hops for nothing (reads cut at a seq, not at a snapshot).
     engine = create_async_engine(
@@ -108,8 +206,8 @@ def _sqlite_engine(url: str, *, immediate: bool, pool_size: int, echo: bool) -> 
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
+        cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
         # WAL with synchronous=NORMAL is durable across application crashes; only an OS crash
         # can lose the last transactions, the trade SQLite documents for WAL mode.
         cursor.execute("PRAGMA synchronous=NORMAL")

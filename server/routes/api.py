@@ -10,6 +10,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from server import public
+from server.accounts import token_hash
 from server.errors import Invalid, Unauthorized
 from server.routes.context import (
     SESSION_COOKIE,
@@ -21,6 +22,7 @@ from server.routes.context import (
     require_staff,
     services,
 )
+from server.sessions import revoked_message
 
 
 async def start_session(request: Request) -> Response:
@@ -58,7 +60,14 @@ async def start_session(request: Request) -> Response:
 async def end_session(request: Request) -> Response:
     token = request.cookies.get(SESSION_COOKIE)
     if token:
-        await services(request).discussion.logout(token)
+        svc = services(request)
+        account = await caller(request)
+        await svc.discussion.logout(token)
+        if account is not None and account.id is not None:
+            # The account's sockets opened with this session, here at once and on every other
+            # process through the broker, lose what they may no longer read.
+            svc.hub.revoke(account.id, token_hash(token))
+            await svc.publisher.send([revoked_message(account.id, token)])
     response = Response(status_code=204)
     response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax")
     return response

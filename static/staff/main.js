@@ -1,21 +1,19 @@
-// The staff dashboard: log in as staff, then tabs fed by REST and the live `staff` channel.
+// The staff dashboard: log in as staff, then tabs fed by REST and the live `staff` channel. It uses
+// the public app's dom, api, live and i18n modules.
 
-import { api } from "./api.js";
+import { api } from "../js/api.js";
+import { $, toast } from "../js/dom.js";
+import { addStrings, lang, setLang, t, translateStatic } from "../js/i18n.js";
+import { Live } from "../js/live.js";
 import { AnswerClock } from "./answers.js";
-import { $, toast } from "./dom.js";
-import { StaffLive } from "./live.js";
 import { Moderation } from "./moderation.js";
 import { Monitor } from "./monitor.js";
 import { Review } from "./review.js";
+import { en, ko } from "./strings.js";
+
+addStrings({ ko, en });
 
 const TABS = ["monitor", "answers", "moderation", "review"];
-const CONNECTION = {
-  connecting: "연결 중…",
-  live: "실시간",
-  reconnecting: "다시 연결 중…",
-  denied: "권한 없음",
-  off: "연결 전",
-};
 
 function showTab() {
   const wanted = location.hash.slice(1);
@@ -39,25 +37,33 @@ function showLogin(message) {
       await api.post("/api/session", { login: data.get("login"), password: data.get("password") });
       location.reload();
     } catch (error) {
-      $("#login-error").textContent = error.status === 401 ? "아이디 또는 비밀번호가 맞지 않습니다." : error.message;
+      $("#login-error").textContent = error.status === 401 ? t("login.wrong") : error.message;
     }
   };
 }
 
+function setUpPage() {
+  translateStatic();
+  document.title = `${t("app.name")} · ${t("staff.title")}`;
+  const toggle = $("#lang");
+  toggle.lang = lang() === "ko" ? "en" : "ko";
+  // Everything on the dashboard comes from the server again in a moment: a reload redraws it all
+  // in the other language without every module having to re-render itself.
+  toggle.addEventListener("click", () => {
+    setLang(lang() === "ko" ? "en" : "ko");
+    location.reload();
+  });
+}
+
 async function boot() {
-  let me;
-  try {
-    me = (await api.get("/api/me"));
-  } catch (error) {
-    if (error.status === 401) return showLogin();
-    throw error;
-  }
-  if (me.kind !== "staff") {
-    return showLogin(`지금 로그인한 계정(${me.login})은 조달청 직원 계정이 아닙니다. 직원 계정으로 로그인해 주세요.`);
-  }
+  setUpPage();
+  // /api/session answers an anonymous visitor without a 401 in the console.
+  const me = (await api.get("/api/session")).account;
+  if (!me) return showLogin();
+  if (me.kind !== "staff") return showLogin(t("staff.login.notStaff", { login: me.login }));
   $("#loading").hidden = true;
   $("#tabs").hidden = false;
-  $("#who").textContent = `${me.department || "조달청"} · ${me.login}`;
+  $("#who").textContent = `${me.department || t("staff.kind.staff")} · ${me.login}`;
   const logout = $("#logout");
   logout.hidden = false;
   logout.addEventListener("click", async () => {
@@ -83,13 +89,31 @@ async function boot() {
     clock.onEvent(event);
     moderation.onEvent(event);
   };
-  const live = new StaffLive({
-    onEvent: deliver,
-    onStats: (stats) => monitor.onStats(stats),
-    onState(state) {
-      const conn = $("#conn");
-      conn.dataset.state = state;
-      conn.textContent = CONNECTION[state] || state;
+  // The public app's connection: back-off with jitter, heartbeat, offline/online, 1012/1013.
+  const live = new Live();
+  let denied = false;
+  // "live" once the staff channel answered, not merely when the socket opened.
+  let subscribed = false;
+  const showConn = () => {
+    const conn = $("#conn");
+    const state = denied ? "denied" : live.state === "live" && !subscribed ? "connecting" : live.state;
+    conn.dataset.state = state;
+    conn.textContent = t(`staff.conn.${state}`);
+  };
+  live.addEventListener("state", () => {
+    if (live.state !== "live") subscribed = false;
+    showConn();
+  });
+  live.start();
+  showConn();
+  live.subscribe("staff", {
+    onSubscribed() {
+      subscribed = true;
+      showConn();
+    },
+    onEvent: (frame) => deliver(frame.data.event),
+    onFrame(frame) {
+      if (frame.type === "stats") monitor.onStats(frame.data);
     },
     // Rows committed while the socket was down: page them from the last id seen.
     async onReconnect() {
@@ -101,8 +125,13 @@ async function boot() {
         after = page.next_after_id;
       }
     },
+    onError() {
+      // The staff channel refused this account: retrying would be refused again.
+      denied = true;
+      live.stop();
+      showConn();
+    },
   });
-  live.start();
   window.__tongStaff = { live, monitor };
   const results = await Promise.allSettled([monitor.start(), clock.start(), moderation.start(), review.start()]);
   for (const r of results) if (r.status === "rejected") toast(r.reason.message || String(r.reason), "error");
@@ -110,5 +139,5 @@ async function boot() {
 }
 
 boot().catch((error) => {
-  $("#loading").textContent = `불러오지 못했습니다: ${error.message}`;
+  $("#loading").textContent = t("staff.loadFailed", { message: error.message });
 });
