@@ -15,6 +15,7 @@ import pytest
 import pytest_asyncio
 from limits import RateLimitItemPerMinute
 
+from server.logins import LoginGuard
 from server.ratelimit import Counter
 from tests.clients import Http
 from tests.servers import IN_CI, ProcessServer, Stack, services_available
@@ -176,3 +177,35 @@ async def test_counter_returns_to_redis_when_it_is_back(private_redis: PrivateRe
         await asyncio.sleep(0.1)
     assert await counter.hit(item, "write", "1")
     assert counter.shared
+
+
+async def test_login_failures_are_seen_by_every_process(private_redis: PrivateRedis) -> None:
+    """Failed logins counted by one process delay the same login on another (shared through Redis)."""
+    prefix = f"t{uuid.uuid4().hex[:8]}:"
+    first = LoginGuard(Counter(private_redis.url, prefix), per_minute=0, free_failures=2)
+    second = LoginGuard(Counter(private_redis.url, prefix), per_minute=0, free_failures=2)
+    for _ in range(3):
+        await first.failed("admin")
+    assert await second.failures("ADMIN ") == 3
+    assert second.delay_after(await second.failures("admin")) == 2.0
+    await second.succeeded("admin")
+    assert await first.failures("admin") == 0
+
+
+async def test_address_limit_is_shared_by_every_process(private_redis: PrivateRedis) -> None:
+    """Login attempts from one address count once across processes; an allow-listed one is free."""
+    from server.errors import RateLimited
+    from server.logins import parse_networks
+
+    prefix = f"t{uuid.uuid4().hex[:8]}:"
+    guards = [
+        LoginGuard(Counter(private_redis.url, prefix), per_minute=4, allow=parse_networks(["10.0.0.0/8"]))
+        for _ in range(2)
+    ]
+    for n in range(4):
+        await guards[n % 2].admit("192.0.2.1")
+    with pytest.raises(RateLimited) as refused:
+        await guards[0].admit("192.0.2.1")
+    assert 1 <= refused.value.retry_after <= 60
+    for n in range(10):
+        await guards[n % 2].admit("10.1.2.3")
