@@ -42,8 +42,14 @@ class Settings(BaseSettings):
     # Addresses (or CIDR ranges, comma-separated) of the reverse proxy: only requests from there may
     # set the client address and scheme with X-Forwarded-For / X-Forwarded-Proto. "*" trusts anyone.
     forwarded_allow_ips: str = "127.0.0.1"
-    # One uvicorn access-log line per request, with the client address (at log level info).
-    access_log: bool = False
+    # One access-log line per request and per socket (method, path, status, duration, client
+    # address, request id), at level info whatever `log_level` says.
+    access_log: bool = True
+    # "json": one JSON object per line; "console": readable lines; "auto": json in production.
+    log_format: Literal["auto", "json", "console"] = "auto"
+    # A warning or error repeated from the same place is written once per this many seconds, the
+    # next one saying how many were held back (server/logs.py).
+    log_repeat_interval_s: float = 60.0
     session_days: int = 14
 
     # Limits of the contract (defaults from PROTOCOL.md).
