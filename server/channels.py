@@ -36,7 +36,8 @@ def parse_thread_channel(channel: str) -> int | None:
     if not channel.startswith(THREAD_PREFIX):
         return None
     digits = channel[len(THREAD_PREFIX) :]
-    if not digits.isdigit() or len(digits) > 18 or digits.startswith("0"):
+    # ASCII digits only: str.isdigit() also takes "¹" (int() then raises) and "١" (int() reads 1).
+    if not (digits.isascii() and digits.isdigit()) or len(digits) > 18 or digits.startswith("0"):
         return None
     return int(digits)
 
