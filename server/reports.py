@@ -99,7 +99,7 @@ class Reports:
     async def dismiss(self, moderator: Account, comment_id: int, reason: Any) -> dict[str, Any]:
         """Close the comment's open reports without touching the comment."""
         if moderator.kind != "staff" or "moderator" not in moderator.role_set:
-            raise Forbidden("only moderators dismiss reports")
+            raise Forbidden("only moderators dismiss reports", code="moderator_only")
         reason = text(reason, "reason", self.discussion.settings.report_reason_max)
         async with self.db.transaction() as s:
             thread_id = (await s.execute(select(Comment.thread_id).where(Comment.id == comment_id))).scalar()
@@ -114,7 +114,7 @@ class Reports:
                 )
             ).all()
             if not closed:
-                raise Conflict("the comment has no open reports")
+                raise Conflict("the comment has no open reports", code="no_open_reports")
             report_ids = sorted(r[0] for r in closed)
             message = await self.discussion._log(
                 s,

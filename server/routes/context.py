@@ -1,14 +1,13 @@
-"""What a handler needs from a request: the services, the caller, a JSON body, query values."""
+"""What a handler needs from a request: the services, the caller, the raw body."""
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import JSONResponse
 
-from server.errors import Forbidden, Invalid, TooLarge, Unauthorized
+from server.errors import Forbidden, TooLarge, Unauthorized
 from server.models import Account
 
 if TYPE_CHECKING:
@@ -35,24 +34,25 @@ async def caller(conn: HTTPConnection) -> Account | None:
 async def require_account(conn: HTTPConnection) -> Account:
     account = await caller(conn)
     if account is None:
-        raise Unauthorized("log in first")
+        raise Unauthorized("log in first", code="login_required")
     return account
 
 
 async def require_staff(conn: HTTPConnection, role: str | None = None) -> Account:
     account = await require_account(conn)
     if account.kind != "staff":
-        raise Forbidden("only staff (조달청) may do this")
+        raise Forbidden("only staff may do this", code="staff_only")
     if role is not None and role not in account.role_set:
-        raise Forbidden(f"only staff with the {role} role may do this")
+        raise Forbidden(f"only staff with the {role} role may do this", code=f"{role}_only")
     return account
 
 
-async def json_body(request: Request) -> dict[str, Any]:
-    """The request's JSON object; 413 past the size limit (counted while reading), 400/422 if not JSON."""
+async def read_body(request: Request) -> bytes:
+    """The request's body; 413 past the size limit, counted while reading (a declared length
+    over the limit is refused before reading anything)."""
     limit = services(request).settings.request_body_max
     declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
+    if declared is not None and declared.isdigit() and len(declared) < 20 and int(declared) > limit:
         raise TooLarge(f"request body is over {limit} bytes")
     chunks = []
     size = 0
@@ -61,32 +61,7 @@ async def json_body(request: Request) -> dict[str, Any]:
         if size > limit:
             raise TooLarge(f"request body is over {limit} bytes")
         chunks.append(chunk)
-    raw = b"".join(chunks)
-    try:
-        value = json.loads(raw) if raw else None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InvalidJson(f"request body is not valid JSON: {exc}") from exc
-    if not isinstance(value, dict):
-        raise Invalid("request body must be a JSON object")
-    return value
-
-
-class InvalidJson(Invalid):
-    status = 400
-    code = "invalid_json"
-
-
-def int_param(request: Request, name: str, *, minimum: int = 0) -> int | None:
-    raw = request.query_params.get(name)
-    if raw is None or raw == "":
-        return None
-    try:
-        value = int(raw)
-    except ValueError:
-        raise Invalid(f"{name} must be an integer", {name: "expected an integer"}) from None
-    if value < minimum:
-        raise Invalid(f"{name} must be at least {minimum}", {name: "out of range"})
-    return value
+    return b"".join(chunks)
 
 
 def ok(data: Any, status: int = 200) -> JSONResponse:

@@ -1,0 +1,95 @@
+"""One REST operation: its path, who may call it, the shapes it reads and answers.
+
+Routes and the OpenAPI document are both built from these declarations, so the document cannot
+drift from what the handlers validate. A handler receives what its operation declares, already
+checked: `account` (unless anyone may call it), `query` and `body` (pydantic models).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel
+from starlette.convertors import Convertor, register_url_convertor
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from server.errors import NotFound
+from server.routes.context import read_body, require_account, require_staff, services
+from server.shapes import ID_MAX, Body, Query, limits, validate_json, validate_query
+
+Handler = Callable[..., Awaitable[Response]]
+
+# Who may call an operation, from the widest to the narrowest; the document's `x-roles`.
+WHO = ("anyone", "account", "staff", "moderator", "admin")
+
+
+class IdConvertor(Convertor[int]):
+    """`{name:id}`: a positive decimal of at most 19 digits. Starlette's `int` takes any number of
+    digits, and turning 5,000 of them into an int raises (a 500); longer ones here match no route
+    (404), and the few 19-digit values past 2**63-1 are refused by the operation (404 too)."""
+
+    regex = "[0-9]{1,19}"
+
+    def convert(self, value: str) -> int:
+        return int(value)
+
+    def to_string(self, value: int) -> str:
+        return str(value)
+
+
+register_url_convertor("id", IdConvertor())
+
+
+@dataclass(frozen=True)
+class Operation:
+    method: str
+    path: str
+    handler: Handler
+    summary: str
+    tag: str
+    who: str = "anyone"
+    body: type[Body] | None = None
+    # True where the contract shows no body: none, an empty one and `{}` are all accepted.
+    body_optional: bool = False
+    query: type[Query] | None = None
+    status: int = 200
+    answer: type[BaseModel] | None = None
+    # Other media types of the success response (CSV and JSON Lines exports).
+    media: tuple[str, ...] = ("application/json",)
+    # Statuses besides the ones every operation of its kind may answer (see openapi.py).
+    also: tuple[int, ...] = ()
+    # Other success statuses with their own shape (a held comment: 202).
+    also_answers: tuple[tuple[int, type[BaseModel]], ...] = ()
+    path_enums: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    def __post_init__(self) -> None:
+        assert self.who in WHO, self.who
+
+    @property
+    def operation_id(self) -> str:
+        return self.handler.__name__
+
+    def route(self) -> Route:
+        async def endpoint(request: Request) -> Response:
+            kwargs: dict[str, Any] = {}
+            for name, value in request.path_params.items():
+                if isinstance(value, int) and value > ID_MAX:
+                    raise NotFound(f"{name} {value} does not exist")
+            if self.who == "account":
+                kwargs["account"] = await require_account(request)
+            elif self.who != "anyone":
+                role = None if self.who == "staff" else self.who
+                kwargs["account"] = await require_staff(request, role)
+            if self.query is not None:
+                kwargs["query"] = validate_query(self.query, request.query_params)
+            if self.body is not None:
+                raw = await read_body(request)
+                kwargs["body"] = validate_json(self.body, raw, limits(services(request).settings))
+            return await self.handler(request, **kwargs)
+
+        endpoint.__name__ = self.operation_id
+        return Route(self.path, endpoint, methods=[self.method])
