@@ -15,6 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from server.accounts import Passwords
+from server.breaker import Breaker
 from server.broker import Broker, broker_from_url
 from server.database import Database
 from server.desk import Desk
@@ -36,7 +37,11 @@ log = logging.getLogger("tong")
 class Services:
     settings: Settings
     db: Database
+    # The one circuit breaker for this process's Redis: every Redis call goes through it, so
+    # one failure signal (a refused connection, a missed probe) protects every caller at once.
+    breaker: Breaker
     broker: Broker
+    publisher: Publisher
     metrics: Metrics
     hub: Hub
     reader: Reader
@@ -49,16 +54,19 @@ def build_services(settings: Settings) -> Services:
     secret = settings.resolved_secret().encode()
     db = Database(settings.effective_database_url)
     metrics = Metrics()
-    broker = broker_from_url(settings.redis_url, uuid.uuid4().hex, settings.redis_prefix)
-    publisher = Publisher(broker, metrics)
+    breaker = Breaker("redis")
+    broker = broker_from_url(settings.redis_url, uuid.uuid4().hex, settings.redis_prefix, breaker)
     reader = Reader(db, secret, settings.page_limit_max)
+    hub = Hub(broker, reader, settings, metrics)
+    publisher = Publisher(broker, metrics, on_lost=hub.publish_lost)
     passwords = Passwords(settings.argon2_time_cost, settings.argon2_memory_cost)
     discussion = Discussion(db, publisher, settings, secret, passwords)
-    hub = Hub(broker, reader, settings, metrics)
     review = Review(db, reader, publisher, hub.presence)
     hub.set_stats_source(review.stats)
     desk_services = Desk.build(settings, db, discussion, hub.presence)
-    return Services(settings, db, broker, metrics, hub, reader, discussion, review, desk_services)
+    return Services(
+        settings, db, breaker, broker, publisher, metrics, hub, reader, discussion, review, desk_services
+    )
 
 
 def error_body(code: str, message: str, fields: dict[str, str] | None = None) -> dict[str, object]:
@@ -76,6 +84,8 @@ HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 400: "bad_request", 4
 
 async def http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
+    if exc.status_code == 404 and pages.wants_html(request):
+        return pages.not_found_page()
     code = HTTP_CODES.get(exc.status_code, "http_error")
     return JSONResponse(error_body(code, str(exc.detail)), exc.status_code, headers=exc.headers)
 
@@ -100,11 +110,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await services.db.create_all()
         await services.hub.start()
+        services.publisher.start()
         services.desk.start()
         try:
             yield
         finally:
             await services.desk.stop()
+            await services.publisher.stop()
             await services.hub.stop()
             await services.db.dispose()
 

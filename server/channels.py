@@ -92,6 +92,7 @@ def error_frame(code: str, message: str, channel: str | None = None) -> str:
 #   C <json>\n            counts changed: {"thread": true, "comments": [ids]}
 #   P\n                   watcher presence changed on the channel
 #   U <thread_id>\n       a thread summary changed (board)
+#   K\n                   catch up from SQL: a publish was lost (sent on board, which every hub hears)
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +124,10 @@ def encode_summary(thread_id: int) -> bytes:
     return f"U {thread_id}\n".encode()
 
 
+def encode_catch_up() -> bytes:
+    return b"K\n"
+
+
 def decode(message: bytes) -> Envelope:
     text = message.decode()
     header, _, body = text.partition("\n")
@@ -138,4 +143,6 @@ def decode(message: bytes) -> Envelope:
         return Envelope("P")
     if kind == "U":
         return Envelope("U", meta=int(arg))
+    if kind == "K":
+        return Envelope("K")
     raise ValueError(f"unknown envelope kind {kind!r}")

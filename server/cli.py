@@ -160,12 +160,34 @@ def _register_optional(commands: argparse._SubParsersAction) -> None:  # type: i
     """Commands that live in their own modules register themselves here."""
     import importlib
 
-    for module in ("server.bench.command", "server.export", "server.audit"):
+    for module in ("tong_bench.command", "server.export", "server.audit"):
         try:
             importlib.import_module(module).register(commands)
         except ModuleNotFoundError as exc:
             if exc.name is None or not module.startswith(exc.name):
                 raise
+            if module.startswith("tong_bench"):
+                _register_bench_hint(commands)
+
+
+# The load tool is a distribution of its own (bench/ in the source tree) so the server's wheel
+# does not ship it; without it, `tong bench` says how to get it instead of "invalid choice".
+BENCH_MISSING = (
+    "tong bench: the load tool is not installed in this environment. It is a separate distribution "
+    "in the bench/ directory of Tong's source tree: run `scripts/install bench` there, or "
+    "`pip install ./bench` into the environment that has Tong."
+)
+
+
+def _register_bench_hint(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    bench = commands.add_parser("bench", help="load tool (not installed)", add_help=False)
+    bench.add_argument("rest", nargs=argparse.REMAINDER)
+    bench.set_defaults(func=_bench_missing)
+
+
+def _bench_missing(args: argparse.Namespace) -> int:
+    print(BENCH_MISSING, file=sys.stderr)
+    return 2
 
 
 def main(argv: Sequence[str] | None = None) -> int:

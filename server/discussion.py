@@ -37,6 +37,7 @@ from server.models import (
     ThreadAuthor,
     utcnow,
 )
+from server.plaintext import is_blank, neutralise_bidi
 from server.publisher import Message, Publisher
 from server.ratelimit import RateLimiter
 from server.reading import OUTCOMES, THREAD_KINDS, thread_authors
@@ -58,8 +59,10 @@ CATEGORY_MAX = 50
 
 def text(value: str, name: str, maximum: int) -> str:
     """Trimmed text of 1..maximum code points, or a 422 that names the field."""
-    trimmed = value.strip()
-    if not trimmed:
+    # Bidi controls go (text that lies about its direction); text that shows nothing (zero-width
+    # characters, Hangul fillers) is empty.
+    trimmed = neutralise_bidi(value).strip()
+    if is_blank(trimmed):
         raise Invalid(f"{name} must not be empty", {name: "empty"})
     if len(trimmed) > maximum:
         raise Invalid(
@@ -248,6 +251,8 @@ class Discussion:
     async def answer(self, actor: Account, thread_id: int, body: Any, outcome: Any = None) -> dict[str, Any]:
         self._require_staff(actor)
         body = text(body, "body", self.settings.thread_body_max)
+        if self.settings.refuse_identifiers:
+            refuse_identifiers({"body": body})
         if outcome is not None and outcome not in OUTCOMES:
             raise Invalid(f"outcome must be one of {', '.join(OUTCOMES)}", {"outcome": "unknown"})
         status = "answered" if outcome else "reviewing"
@@ -335,6 +340,9 @@ class Discussion:
         if actor.kind != "staff" or "moderator" not in actor.role_set:
             raise Forbidden("only moderators hide or restore comments", code="moderator_only")
         reason = text(reason, "reason", self.settings.report_reason_max) if hide or reason else None
+        if self.settings.refuse_identifiers and hide:
+            # The reason is shown in the hidden comment's place, to everyone.
+            refuse_identifiers({"reason": reason})
         async with self.db.transaction() as s:
             row = (await s.execute(select(Comment).where(Comment.id == comment_id))).scalars().first()
             if row is None:

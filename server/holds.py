@@ -18,6 +18,7 @@ from server import public
 from server.discussion import text
 from server.errors import Conflict, Forbidden, Invalid, NotFound
 from server.models import Account, HeldComment, Thread, utcnow
+from server.plaintext import fold
 from server.settings import Settings
 
 if TYPE_CHECKING:
@@ -54,7 +55,7 @@ class HoldPolicy:
         if unknown:
             raise ValueError(f"TONG_OFFICE_DAYS: unknown day(s) {', '.join(unknown)}; use mon..sun")
         days = frozenset(WEEKDAYS.index(d.lower()[:3]) for d in settings.office_days)
-        words = tuple(w.strip().casefold() for w in settings.hold_words if w.strip())
+        words = tuple(fold(w).strip().casefold() for w in settings.hold_words if fold(w).strip())
         return cls(settings.hold_enabled, words, opens, closes, days)
 
     def in_office_hours(self, moment: datetime) -> bool:
@@ -65,8 +66,9 @@ class HoldPolicy:
         """The configured words in `body` when the comment must wait; empty when it goes live."""
         if not self.enabled or not self.words or self.in_office_hours(moment or utcnow()):
             return []
-        folded = body.casefold()
-        # Spaces inside a word ("사 기") should not get it past the hold.
+        # Folded as the identifier guard folds: a zero-width space or a full-width letter inside
+        # a word does not get it past the hold; nor do spaces ("사 기").
+        folded = fold(body).casefold()
         squeezed = "".join(folded.split())
         return [w for w in self.words if w in folded or "".join(w.split()) in squeezed]
 

@@ -254,7 +254,7 @@ class Hub:
             channel.empty_since = time.monotonic()
             # Subscribe before reading the latest seq: whatever commits after the read arrives.
             await self.broker.subscribe(name)
-        if channel.ready and self.broker.healthy:
+        if channel.ready and self.live:
             return channel
         latest = await self._latest(thread_id)
         if latest is None:
@@ -321,6 +321,8 @@ class Hub:
                 channel.watchers_dirty = True
         elif envelope.kind == "U":
             self._summary_dirty.add(envelope.meta)
+        elif envelope.kind == "K":
+            self._catch_up_all = True
 
     def _on_thread_event(self, name: str, envelope: ch.Envelope) -> None:
         channel = self.threads.get(name)
@@ -365,6 +367,17 @@ class Hub:
         self._seen_log_set.add(log_id)
         self._last_log_id = max(self._last_log_id, log_id)
 
+    @property
+    def live(self) -> bool:
+        """Whether what this process holds in memory is current: the broker delivers (its probe
+        comes back) and no lost publish is waiting to be caught up from SQL."""
+        return self.broker.healthy and not self._catch_up_all
+
+    def publish_lost(self, channels: set[str]) -> None:
+        """A publish from this process failed: its watchers (and the channels' latest seqs) are
+        caught up from SQL on the next tick instead of waiting for the broker."""
+        self._catch_up_all = True
+
     def _on_broker_state(self, healthy: bool) -> None:
         self.metrics.broker_up.set(1 if healthy else 0)
         if healthy:
@@ -373,6 +386,8 @@ class Hub:
             self._presence_dirty.update(self.threads)
         else:
             log.warning("broker unreachable: polling SQL every %.1fs", self.settings.degraded_poll_interval)
+            # Poll at once: what was committed since the broker went quiet is already late.
+            self._catch_up_all = True
 
     # --- ordered delivery -------------------------------------------------------------------
 

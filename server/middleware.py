@@ -26,6 +26,34 @@ SECURITY_HEADERS = [
 ]
 
 
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def same_site(origin: str, host: str) -> bool:
+    """Whether the browser's Origin names the host and port the request was sent to.
+
+    Host is what the browser put in the request (the proxy passes it on unchanged: deploy/nginx.conf
+    forwards `$http_host`, port included). Browsers leave a default port out of both, but a proxy or
+    client may write `:443` into Host, so ports are compared with the Origin scheme's default filled
+    in. The scheme itself is not compared: behind a proxy that ends TLS, Tong sees plain HTTP while
+    the page is https, and a page on another scheme and the same port cannot exist for one host.
+    """
+    if origin == "null":
+        return False
+    try:
+        page = urlsplit(origin)
+        target = urlsplit(f"//{host}")
+        page_port, target_port = page.port, target.port
+    except ValueError:  # a malformed port or bracket
+        return False
+    default = DEFAULT_PORTS.get(page.scheme)
+    if default is None or not page.hostname or not target.hostname:
+        return False
+    if "@" in origin or "@" in host or page.path not in ("", "/") or target.path or target.query:
+        return False  # nothing a browser sends: no user part, no path
+    return (page.hostname, page_port or default) == (target.hostname, target_port or default)
+
+
 class SameOriginMiddleware:
     """Refuse unsafe requests and WebSocket handshakes whose Origin names another site.
 
@@ -46,7 +74,7 @@ class SameOriginMiddleware:
         if origin.rstrip("/") in self.allowed:
             return False
         host = headers.get("host")
-        return origin == "null" or host is None or urlsplit(origin).netloc.lower() != host.lower()
+        return host is None or not same_site(origin, host)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":

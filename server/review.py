@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from server import channels as ch
-from server import public
+from server import logcsv, public
 from server.database import Database
 from server.errors import Invalid, NotFound
 from server.models import Account, Comment, Event, Report, Thread
@@ -22,7 +22,6 @@ from server.reading import Reader
 
 KST = timezone(timedelta(hours=9), "KST")
 EXPORT_BATCH = 1000
-CSV_COLUMNS = ("id", "type", "thread_id", "seq", "actor_kind", "actor_key", "created_at", "payload")
 
 
 @dataclass(frozen=True)
@@ -104,27 +103,17 @@ class Review:
         async for row in self.rows(f):
             yield ch.dumps(row) + "\n"
 
-    async def export_csv(self, f: LogFilter) -> AsyncIterator[str]:
+    async def export_csv(self, f: LogFilter, lang: str = "en") -> AsyncIterator[str]:
+        """CSV of the log; `lang="ko"`: Korean headers and KST times (see logcsv)."""
         # The byte-order mark makes Excel read the file as UTF-8, so Korean text opens correctly.
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         buffer.write("\ufeff")
-        writer.writerow(CSV_COLUMNS)
+        writer.writerow(logcsv.header(lang))
         count = 0
         async for row in self.rows(f):
-            actor = row["actor"] or {}
-            writer.writerow(
-                [
-                    row["id"],
-                    row["type"],
-                    row["thread_id"] if row["thread_id"] is not None else "",
-                    row["seq"] if row["seq"] is not None else "",
-                    actor.get("kind", ""),
-                    actor.get("key", ""),
-                    row["created_at"],
-                    json.dumps(row["payload"], ensure_ascii=False, separators=(",", ":")),
-                ]
-            )
+            payload = json.dumps(row["payload"], ensure_ascii=False, separators=(",", ":"))
+            writer.writerow(logcsv.row(row, lang, payload))
             count += 1
             if count % 200 == 0:
                 yield buffer.getvalue()

@@ -30,9 +30,12 @@ def uvicorn_config(
         "ws_per_message_deflate": settings.ws_deflate,
         "lifespan": "on",
         "log_level": log_level or settings.log_level,
-        "access_log": False,
+        "access_log": settings.access_log,
         "timeout_graceful_shutdown": GRACEFUL_SHUTDOWN_S,
+        # The client address and scheme come from X-Forwarded-For/-Proto only when the request
+        # comes from the proxy (deploy/nginx.conf), never from a client that sets them itself.
         "proxy_headers": True,
+        "forwarded_allow_ips": settings.forwarded_allow_ips,
     }
     if workers > 1:
         # Each worker builds its own app (and engine, broker connection, hub) from the environment.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import secrets
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -33,7 +33,14 @@ class Settings(BaseSettings):
 
     # Origins allowed besides the request's own host (e.g. "https://tong.example.kr").
     allowed_origins: tuple[str, ...] = ()
+    # The session cookie only travels over HTTPS. Unset, it follows `env`: on in production, where
+    # TLS ends at the proxy in front of Tong (README, "Production shape"); off in development.
     cookie_secure: bool = False
+    # Addresses (or CIDR ranges, comma-separated) of the reverse proxy: only requests from there may
+    # set the client address and scheme with X-Forwarded-For / X-Forwarded-Proto. "*" trusts anyone.
+    forwarded_allow_ips: str = "127.0.0.1"
+    # One uvicorn access-log line per request, with the client address (at log level info).
+    access_log: bool = False
     session_days: int = 14
 
     # Limits of the contract (defaults from PROTOCOL.md).
@@ -96,6 +103,13 @@ class Settings(BaseSettings):
                 return tuple(json.loads(text))
             return tuple(part.strip() for part in text.split(",") if part.strip())
         return value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _secure_cookie_in_production(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "cookie_secure" not in data:
+            data = {**data, "cookie_secure": str(data.get("env", "")).strip() == "production"}
+        return data
 
     @model_validator(mode="after")
     def _check_production_secret(self) -> Settings:

@@ -22,6 +22,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from server.errors import Invalid, InvalidJson
+from server.plaintext import is_blank, neutralise_bidi
 from server.settings import Settings
 
 # Ids and sequence numbers are 64-bit signed integers in both databases; past this SQLite
@@ -55,8 +56,9 @@ def _trimmed(limit: str, optional: bool = False) -> Any:
     def check(value: str | None, info: ValidationInfo) -> str | None:
         if value is None:
             return None
-        trimmed = value.strip()
-        if not trimmed:
+        # The domain's own rules: bidi controls go, text that shows nothing is empty.
+        trimmed = neutralise_bidi(value).strip()
+        if is_blank(trimmed):
             if optional:
                 return None
             raise PydanticCustomError("empty", "must not be empty")
@@ -202,6 +204,7 @@ class EventsQuery(Query):
     from_: QueryText | None = Field(None, alias="from")
     to: QueryText | None = None
     format: Literal["json", "csv", "jsonl"] = "json"
+    lang: Literal["en", "ko"] = Field("en", description="CSV headers and labels (logcsv.LANGUAGES)")
     limit: Limit | None = None
     actor_kind: AccountKind | None = None
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -171,9 +172,10 @@ class InProcessServer:
 class ProcessServer:
     """`python -m server serve` in its own process (several of them share PostgreSQL and Redis)."""
 
-    def __init__(self, settings: Settings, workers: int = 1) -> None:
+    def __init__(self, settings: Settings, workers: int = 1, env: dict[str, str] | None = None) -> None:
         self.settings = settings
         self.workers = workers
+        self.extra_env = env or {}
         self.port = _free_port()
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -192,6 +194,8 @@ class ProcessServer:
         env["TONG_REDIS_PREFIX"] = self.settings.redis_prefix
         env["TONG_DATA_DIR"] = str(self.settings.data_dir)
         env["TONG_WS_DEFLATE"] = "true" if self.settings.ws_deflate else "false"
+        env["TONG_DEGRADED_POLL_INTERVAL"] = str(self.settings.degraded_poll_interval)
+        env.update(self.extra_env)
         return env
 
     async def start(self) -> ProcessServer:
@@ -221,6 +225,50 @@ class ProcessServer:
         if self.process is not None and self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
             await asyncio.to_thread(self.process.wait, 20)
+
+
+class PrivateRedis:
+    """A redis-server of the test's own on a free port, so it can be killed, paused and restarted."""
+
+    def __init__(self, directory: Path) -> None:
+        self.port = _free_port()
+        self.directory = directory
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    async def start(self) -> None:
+        binary = shutil.which("redis-server")
+        assert binary is not None, "redis-server is needed for the outage tests"
+        self.process = subprocess.Popen(
+            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            cwd=self.directory,
+            stdout=subprocess.DEVNULL,
+        )
+        for _ in range(100):
+            with contextlib.suppress(OSError):
+                _, writer = await asyncio.open_connection("127.0.0.1", self.port)
+                writer.close()
+                return
+            await asyncio.sleep(0.05)
+        raise RuntimeError("redis-server did not start")
+
+    def pause(self) -> None:
+        """SIGSTOP: connections stay open and silent, as with a hung host."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGCONT)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.resume()
+            self.process.kill()
+            self.process.wait()
 
 
 def _free_port() -> int:

@@ -9,15 +9,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from server.bench.chart import draw
-from server.bench.clients import Watcher
-from server.bench.frames import comment_body, find_mark, frame_recommendations, frame_seq, frame_type
-from server.bench.plan import Phase, Plan
-from server.bench.report import Progress, run_table
-from server.bench.runner import Run, max_per_second
-from server.bench.spawn import SpawnedServer, SpawnOptions
-from server.bench.stats import Histogram
+from tong_bench.chart import draw
+from tong_bench.clients import Watcher
+from tong_bench.frames import comment_body, find_mark, frame_recommendations, frame_seq, frame_type
+from tong_bench.plan import Phase, Plan
+from tong_bench.report import Progress, run_table
+from tong_bench.runner import Run, max_per_second
+from tong_bench.spawn import SpawnedServer, SpawnOptions
+from tong_bench.stats import Histogram
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -160,7 +159,7 @@ def test_cli_prints_json_with_the_figures() -> None:
         [
             sys.executable,
             "-m",
-            "server.bench",
+            "tong_bench",
             "run",
             "--target",
             "bare",
@@ -209,3 +208,15 @@ async def test_spawned_tong_on_sqlite_delivers_every_comment_in_order() -> None:
     report = await run_against("tong", plan)
     assert_nothing_lost(report)
     assert report["counts"]["last_exact"], report["counts"]
+
+
+def test_tong_bench_without_the_load_tool_says_how_to_install_it(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`tong bench …` where the load tool is not installed exits 2 and says how to install it."""
+    from server.cli import main
+
+    monkeypatch.setitem(sys.modules, "tong_bench", None)  # import tong_bench now fails
+    assert main(["bench", "fanout", "--watchers", "10"]) == 2
+    err = capsys.readouterr().err
+    assert "not installed" in err and "scripts/install bench" in err and "pip install ./bench" in err

@@ -83,6 +83,8 @@ async def test_ids_and_positions_past_64_bits(company: Http) -> None:
     base = f"/api/threads/{thread['id']}"
     assert_error(await company.get(f"/api/threads/{2**63}"), 404, "not_found")
     assert_error(await company.get(f"/api/threads/{PAST_64_BITS}"), 404, "not_found")
+    assert (await company.get(f"/threads/{2**63}")).status_code == 404
+    assert (await company.get(f"/threads/{'9' * 5_000}")).status_code == 404
     assert_error(await company.put(f"/api/comments/{2**63}/recommendation"), 404, "not_found")
     error = assert_error(await company.get(f"{base}/comments?after_seq={PAST_64_BITS}"), 422)
     assert error["fields"] == {"after_seq": "out_of_range"}

@@ -160,6 +160,64 @@ def test_compose_wires_two_replicas_behind_a_websocket_proxy() -> None:
     assert "proxy_set_header Upgrade $http_upgrade" in nginx and "Connection $connection_upgrade" in nginx
 
 
+def test_compose_runs_the_shape_the_proxy_test_runs() -> None:
+    """docker-compose.yml mounts the nginx config tests/test_proxy.py runs, checks replicas by
+    liveness (/healthz), makes cookies Secure by default and trusts forwarded headers from the
+    load balancer's fixed address only."""
+    from tests.test_proxy import NGINX_CONF
+
+    services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    lb = services["lb"]
+    mounts = [v.split(":") for v in lb["volumes"]]
+    assert [m[1] for m in mounts if (ROOT / m[0]).resolve() == NGINX_CONF] == [
+        "/etc/nginx/conf.d/default.conf"
+    ]
+    lb_address = lb["networks"]["tong"]["ipv4_address"]
+    for name in ("tong1", "tong2"):
+        replica = services[name]
+        check = " ".join(replica["healthcheck"]["test"])
+        assert "/healthz" in check and "/readyz" not in check, check
+        env = replica["environment"]
+        assert env["TONG_ENV"] == "production"
+        assert env["TONG_COOKIE_SECURE"] in ("${TONG_COOKIE_SECURE:-true}", "true")
+        assert env["TONG_FORWARDED_ALLOW_IPS"] == lb_address
+        assert "tong" in replica["networks"] and "ports" not in replica
+    assert "/metrics" in NGINX_CONF.read_text()
+
+
+def test_cookie_secure_follows_the_environment() -> None:
+    """TONG_COOKIE_SECURE defaults to true in production and false in development; set, it wins."""
+    from server.settings import Settings
+
+    secret = "s" * 40
+    assert Settings(env="production", secret_key=secret).cookie_secure is True
+    assert Settings(env="production", secret_key=secret, cookie_secure=False).cookie_secure is False
+    assert Settings(env="development").cookie_secure is False
+    assert Settings(env="development", cookie_secure=True).cookie_secure is True
+
+
+async def test_same_origin_check_compares_host_and_port(anonymous: Http) -> None:
+    """An unsafe request passes when its Origin names the Host it was sent to, port included (a
+    scheme's default port may be written or left out); another port or host is refused."""
+    body = {"login": "nobody-here", "password": "not the password"}
+    for origin, host, allowed in (
+        ("http://tong.example:8080", "tong.example:8080", True),
+        ("https://tong.example", "tong.example", True),
+        ("https://tong.example", "tong.example:443", True),
+        ("http://TONG.example", "tong.EXAMPLE", True),
+        ("http://[::1]:8080", "[::1]:8080", True),
+        ("http://tong.example:8080", "tong.example", False),
+        ("https://tong.example", "tong.example:8443", False),
+        ("http://tong.example", "tong.example:443", False),
+        ("http://evil.example", "tong.example", False),
+        ("null", "tong.example", False),
+        ("http://tong.example:99999", "tong.example", False),
+    ):
+        r = await anonymous.post("/api/session", json=body, headers={"origin": origin, "host": host})
+        refused = r.status_code == 403 and r.json()["error"]["code"] == "cross_origin"
+        assert refused is not allowed, (origin, host, r.status_code)
+
+
 def test_open_file_limit_is_lifted() -> None:
     """`tong serve` lifts its soft limit on open files (one per socket) to the hard limit or above."""
     import resource

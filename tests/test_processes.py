@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import shutil
 import subprocess
 import sys
 from collections.abc import AsyncIterator
@@ -17,7 +16,7 @@ import pytest
 import pytest_asyncio
 
 from tests.clients import PASSWORD, Http, Socket, unique
-from tests.servers import IN_CI, ProcessServer, Stack, _free_port, services_available
+from tests.servers import IN_CI, PrivateRedis, ProcessServer, Stack, services_available
 
 
 @pytest_asyncio.fixture(scope="module")
@@ -65,10 +64,11 @@ async def logged_in(server: ProcessServer, login: str) -> Http:
 
 @contextlib.asynccontextmanager
 async def two_servers(
-    settings_source: Stack, **overrides: object
+    settings_source: Stack, env: dict[str, str] | None = None, **overrides: object
 ) -> AsyncIterator[tuple[ProcessServer, ProcessServer]]:
+    """Two `tong serve` processes on one database and broker; `env` adds environment variables."""
     settings = await settings_source.fresh_settings(**overrides)
-    first, second = ProcessServer(settings), ProcessServer(settings)
+    first, second = ProcessServer(settings, env=env), ProcessServer(settings, env=env)
     try:
         await first.start()
         await second.start()
@@ -142,40 +142,6 @@ async def test_workers_option_serves_with_redis(pg: Stack) -> None:
         await author.aclose()
     finally:
         await server.stop()
-
-
-class PrivateRedis:
-    """A redis-server of this test's own, so it can be stopped and started again."""
-
-    def __init__(self, directory: Path) -> None:
-        self.port = _free_port()
-        self.directory = directory
-        self.process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    async def start(self) -> None:
-        binary = shutil.which("redis-server")
-        assert binary is not None, "redis-server is needed for the outage test"
-        self.process = subprocess.Popen(
-            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-            cwd=self.directory,
-            stdout=subprocess.DEVNULL,
-        )
-        for _ in range(100):
-            with contextlib.suppress(OSError):
-                _, writer = await asyncio.open_connection("127.0.0.1", self.port)
-                writer.close()
-                return
-            await asyncio.sleep(0.05)
-        raise RuntimeError("redis-server did not start")
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.kill()
-            self.process.wait()
 
 
 async def test_redis_outage_loses_nothing(pg: Stack, tmp_path: Path) -> None:

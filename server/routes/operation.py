@@ -12,36 +12,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from pydantic import BaseModel
-from starlette.convertors import Convertor, register_url_convertor
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from server.errors import NotFound
 from server.routes.context import read_body, require_account, require_staff, services
-from server.shapes import ID_MAX, Body, Query, limits, validate_json, validate_query
+from server.shapes import Body, Query, limits, validate_json, validate_query
 
 Handler = Callable[..., Awaitable[Response]]
 
 # Who may call an operation, from the widest to the narrowest; the document's `x-roles`.
 WHO = ("anyone", "account", "staff", "moderator", "admin")
-
-
-class IdConvertor(Convertor[int]):
-    """`{name:id}`: a positive decimal of at most 19 digits. Starlette's `int` takes any number of
-    digits, and turning 5,000 of them into an int raises (a 500); longer ones here match no route
-    (404), and the few 19-digit values past 2**63-1 are refused by the operation (404 too)."""
-
-    regex = "[0-9]{1,19}"
-
-    def convert(self, value: str) -> int:
-        return int(value)
-
-    def to_string(self, value: int) -> str:
-        return str(value)
-
-
-register_url_convertor("id", IdConvertor())
 
 
 @dataclass(frozen=True)
@@ -76,9 +57,6 @@ class Operation:
     def route(self) -> Route:
         async def endpoint(request: Request) -> Response:
             kwargs: dict[str, Any] = {}
-            for name, value in request.path_params.items():
-                if isinstance(value, int) and value > ID_MAX:
-                    raise NotFound(f"{name} {value} does not exist")
             if self.who == "account":
                 kwargs["account"] = await require_account(request)
             elif self.who != "anyone":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from starlette.requests import Request
@@ -9,23 +10,60 @@ from starlette.responses import FileResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-STATIC_DIR = Path(__file__).resolve().parent.parent.parent / "static"
+from server.errors import NotFound
+from server.routes.context import services
+
+PACKAGE_DIR = Path(__file__).resolve().parent.parent
 
 
-async def app_page(request: Request) -> Response:
-    return FileResponse(STATIC_DIR / "index.html", headers={"cache-control": "no-cache"})
+@functools.cache
+def find_static_dir() -> Path:
+    """Where the app's files are: server/static/ inside an installed wheel (pyproject.toml maps the
+    top-level static/ there), else the source tree's static/ (editable installs, a checkout)."""
+    candidates = (PACKAGE_DIR / "static", PACKAGE_DIR.parent / "static")
+    for candidate in candidates:
+        if (candidate / "index.html").is_file():
+            return candidate
+    looked = ", ".join(str(c) for c in candidates)
+    raise RuntimeError(f"the browser app's files are missing (looked in {looked}); reinstall Tong")
 
 
-async def staff_page(request: Request) -> Response:
-    return FileResponse(STATIC_DIR / "staff" / "index.html", headers={"cache-control": "no-cache"})
+def wants_html(request: Request) -> bool:
+    """A browser navigating (Accept names text/html), not an API client or a script's fetch."""
+    return not request.url.path.startswith("/api/") and "text/html" in request.headers.get("accept", "")
 
 
-def routes(static_dir: Path = STATIC_DIR) -> list[Route | Mount]:
+def not_found_page(directory: Path | None = None) -> Response:
+    """The app itself with status 404: it draws its "not found" page for whatever path it is on."""
+    index = (directory or find_static_dir()) / "index.html"
+    return FileResponse(index, status_code=404, headers={"cache-control": "no-cache"})
+
+
+def routes(static_dir: Path | None = None) -> list[Route | Mount]:
+    directory = static_dir or find_static_dir()
+
+    async def app_page(request: Request) -> Response:
+        return FileResponse(directory / "index.html", headers={"cache-control": "no-cache"})
+
+    async def thread_page(request: Request) -> Response:
+        # A missing thread is a 404 for the browser too (crawlers, link checkers), with the app's
+        # page; anything else that asks gets the same JSON error body as the API.
+        try:
+            await services(request).reader.thread(request.path_params["thread_id"], None)
+        except NotFound:
+            if wants_html(request):
+                return not_found_page(directory)
+            raise
+        return await app_page(request)
+
+    async def staff_page(request: Request) -> Response:
+        return FileResponse(directory / "staff" / "index.html", headers={"cache-control": "no-cache"})
+
     return [
         Route("/", app_page, methods=["GET"]),
-        Route("/threads/{thread_id:int}", app_page, methods=["GET"]),
+        Route("/threads/{thread_id:id}", thread_page, methods=["GET"]),
         Route("/staff", staff_page, methods=["GET"]),
         Route("/staff/{rest:path}", staff_page, methods=["GET"]),
         Route("/login", app_page, methods=["GET"]),
-        Mount("/static", StaticFiles(directory=static_dir, check_dir=False), name="static"),
+        Mount("/static", StaticFiles(directory=directory, check_dir=False), name="static"),
     ]

@@ -37,7 +37,7 @@ async def events(request: Request, account: Account, query: shapes.EventsQuery) 
         return ok(await svc.review.page(log_filter, limit))
     if query.format == "csv":
         return StreamingResponse(
-            svc.review.export_csv(log_filter),
+            svc.review.export_csv(log_filter, query.lang),
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": 'attachment; filename="tong-events.csv"'},
         )

@@ -8,6 +8,7 @@ import { refreshTimes, startClock } from "./time.js";
 import { mountBoard } from "./board.js";
 import { mountThread } from "./thread.js";
 import { mountLogin } from "./login.js";
+import { mountNotFound } from "./notfound.js";
 
 const live = new Live();
 const main = document.getElementById("main");
@@ -84,7 +85,7 @@ async function render({ scrollY = null, focus = true } = {}) {
       break;
     }
   }
-  if (!mounted) mounted = mountBoard(main, context());
+  if (!mounted) mounted = mountNotFound(main);
   view = mounted;
   renderHeader();
   const current = view;

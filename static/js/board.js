@@ -36,6 +36,21 @@ function stat(role, text, extra = "") {
   return h("span", { class: `stat ${extra}`, "data-role": role }, text);
 }
 
+/**
+ * Who proposed it, as the board says it: the proposer is always the thread's first company (or
+ * agency) label, so "기업 1" on every card would read as one company writing everything.
+ */
+function proposer(thread) {
+  const kind = thread.author.kind;
+  if (kind === "staff") return authorEl(thread.author, { mine: thread.mine, showOp: false });
+  return h(
+    "span",
+    { class: "author" },
+    h("span", { class: "author-label" }, t(`board.by.${kind}`)),
+    thread.mine ? h("span", { class: "badge badge-mine" }, t("author.mine")) : null,
+  );
+}
+
 export function fillCard(card, thread) {
   const hadFocus = card.contains(document.activeElement);
   card.dataset.threadId = thread.id;
@@ -54,7 +69,7 @@ export function fillCard(card, thread) {
     h(
       "div",
       { class: "card-meta" },
-      h("span", { class: "meta-author" }, authorEl(thread.author, { mine: thread.mine, showOp: false })),
+      h("span", { class: "meta-author" }, proposer(thread)),
       h("span", { class: "meta-sep", "aria-hidden": "true" }, "·"),
       timeEl(thread.created_at),
       h(

@@ -50,6 +50,8 @@ const ko = {
   "board.propose": "제안하기",
   "board.results": "검색 결과 {n}건 이상",
   "board.listLabel": "글 목록",
+  "board.by.company": "기업 제안",
+  "board.by.agency": "기관 제안",
   "author.op": "작성자",
   "author.mine": "내 글",
   "author.staff": "조달청",
@@ -60,6 +62,8 @@ const ko = {
   "thread.recommend": "추천",
   "thread.recommendLabel": "이 제안 추천하기 (현재 {n})",
   "thread.answers": "공식 답변",
+  "thread.links": "이 글에서 다룬 제안",
+  "thread.changedIn": "이 제안을 반영한 변경 안내",
   "thread.answerInterim": "중간 답변",
   "thread.answerFinal": "최종 답변",
   "thread.noAnswer": "아직 공식 답변이 없습니다. 접수된 제안은 담당 부서가 검토합니다.",
@@ -67,6 +71,10 @@ const ko = {
   "thread.commentsCount": "댓글 {n}개",
   "thread.noComments": "첫 댓글을 남겨 주세요.",
   "thread.notFound": "글을 찾을 수 없습니다.",
+  "notFound.title": "페이지를 찾을 수 없습니다.",
+  "notFound.help": "주소가 바뀌었거나 없는 페이지입니다. 제안 목록에서 찾아 보세요.",
+  "notFound.threadHelp": "삭제되었거나 없는 글 번호입니다. 제안 목록에서 찾아 보세요.",
+  "notFound.back": "제안 목록으로",
   "thread.loadError": "글을 불러오지 못했습니다.",
   "thread.retry": "다시 시도",
   "thread.newBelow": "새 댓글 {n}개 ↓",
@@ -95,6 +103,10 @@ const ko = {
   "comment.restore": "복원",
   "comment.recommendLabel": "이 댓글 추천하기 (현재 {n})",
   "comment.new": "새 댓글",
+  "comment.copyLink": "링크 복사",
+  "comment.linkCopied": "링크를 복사했습니다.",
+  "comment.linkInAddressBar": "주소창에 이 글의 링크가 있습니다.",
+  "thread.answerNew": "새 답변",
   "composer.comment": "댓글 쓰기",
   "composer.reply": "답글 쓰기",
   "composer.placeholder": "의견을 남겨 주세요. 작성자는 ‘기업 n’, ‘기관 n’으로만 표시됩니다.",
@@ -180,39 +192,47 @@ const en = {
   "board.title": "Improvement proposals",
   "board.intro": "Suppliers and public agencies propose improvements to procurement rules; the Public Procurement Service answers officially and reports each quarter what it changed.",
   "board.new": "{n} new",
-  "board.newShow": "Show {n} new",
+  "board.newShow": { one: "Show {n} new thread", other: "Show {n} new threads" },
   "board.empty": "Nothing matches.",
   "board.more": "Load more",
   "board.loading": "Loading…",
   "board.propose": "Propose",
-  "board.results": "{n}+ results",
+  "board.results": { one: "{n}+ result", other: "{n}+ results" },
   "board.listLabel": "Threads",
+  "board.by.company": "Proposed by a company",
+  "board.by.agency": "Proposed by an agency",
   "author.op": "Author",
   "author.mine": "Mine",
   "author.staff": "PPS",
-  "count.recommend": "{n} recommend",
-  "count.comments": "{n} comments",
+  "count.recommend": { one: "{n} recommendation", other: "{n} recommendations" },
+  "count.comments": { one: "{n} comment", other: "{n} comments" },
   "count.watchers": "{n} watching",
   "thread.back": "Back to list",
   "thread.recommend": "Recommend",
   "thread.recommendLabel": "Recommend this proposal (now {n})",
   "thread.answers": "Official answers",
+  "thread.links": "Proposals this change answers",
+  "thread.changedIn": "Changes made from this proposal",
   "thread.answerInterim": "Interim answer",
   "thread.answerFinal": "Final answer",
   "thread.noAnswer": "No official answer yet. The responsible department reviews every proposal.",
   "thread.comments": "Comments",
-  "thread.commentsCount": "{n} comments",
+  "thread.commentsCount": { one: "{n} comment", other: "{n} comments" },
   "thread.noComments": "Be the first to comment.",
   "thread.notFound": "This thread does not exist.",
+  "notFound.title": "Page not found.",
+  "notFound.help": "The address has changed or never existed. Try the list of proposals.",
+  "notFound.threadHelp": "There is no thread with this number. Try the list of proposals.",
+  "notFound.back": "Back to proposals",
   "thread.loadError": "Could not load this thread.",
   "thread.retry": "Try again",
   "thread.newBelow": "{n} new below ↓",
   "thread.pause": "Pause live updates",
   "thread.resume": "Resume live updates",
-  "thread.pausedNote": "Live updates paused. {n} waiting",
+  "thread.pausedNote": { one: "Live updates paused. {n} update waiting", other: "Live updates paused. {n} updates waiting" },
   "thread.pausedNoteEmpty": "Live updates paused.",
   "thread.announceComment": "New comment: {author}, {text}",
-  "thread.announceComments": "{n} new comments arrived.",
+  "thread.announceComments": { one: "{n} new comment arrived.", other: "{n} new comments arrived." },
   "thread.announceAnswer": "An official answer was posted. Status: {status}",
   "thread.announceStatus": "Status changed to {status}.",
   "thread.loginToComment": "Log in to comment.",
@@ -232,6 +252,10 @@ const en = {
   "comment.restore": "Restore",
   "comment.recommendLabel": "Recommend this comment (now {n})",
   "comment.new": "New",
+  "comment.copyLink": "Copy link",
+  "comment.linkCopied": "Link copied.",
+  "comment.linkInAddressBar": "The link is in the address bar now.",
+  "thread.answerNew": "New answer",
   "composer.comment": "Write a comment",
   "composer.reply": "Write a reply",
   "composer.placeholder": "Share your view. You appear only as ‘Company n’ or ‘Agency n’.",
@@ -318,9 +342,21 @@ export function formatNumber(n) {
   return numberFormats[current].format(n);
 }
 
-/** t("count.comments", {n: 3}) → "댓글 3"; numbers are formatted for the language. */
+/**
+ * t("count.comments", {n: 3}) → "댓글 3"; numbers are formatted for the language. An entry may be an
+ * object of plural forms ({one, other}): English has "1 comment" / "2 comments", Korean has one form.
+ */
+const pluralRules = {};
+/** The form of a plural entry ({one, other, …}) that Intl.PluralRules picks for n. */
+function pluralForm(entry, n) {
+  pluralRules[current] ??= new Intl.PluralRules(current === "ko" ? "ko-KR" : "en-US");
+  const category = typeof n === "number" ? pluralRules[current].select(n) : "other";
+  return entry[category] ?? entry.other;
+}
+
 export function t(key, vars) {
   let text = dictionaries[current][key] ?? ko[key] ?? key;
+  if (typeof text === "object") text = pluralForm(text, vars && vars.n);
   if (vars) {
     text = text.replace(/\{(\w+)\}/g, (whole, name) => {
       const value = vars[name];

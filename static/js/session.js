@@ -1,6 +1,6 @@
 // Who is reading: null when logged out, else {id, login, kind, roles, department}.
 
-import { api, ApiError } from "./api.js";
+import { api } from "./api.js";
 
 let me = null;
 const listeners = new Set();
@@ -28,10 +28,12 @@ function set(next) {
 }
 
 export async function loadSession() {
+  // GET /api/session answers anonymous readers with {account: null}; /api/me would answer 401,
+  // which the browser logs as an error on every anonymous page load.
   try {
-    set(await api.get("/api/me"));
+    set((await api.get("/api/session")).account || null);
   } catch (err) {
-    if (!(err instanceof ApiError) || err.status !== 401) console.warn("could not load the session", err);
+    console.warn("could not load the session", err);
     set(null);
   }
   return me;

@@ -11,6 +11,7 @@ import { composer, countedField, errorMessage, LIMITS } from "./composer.js";
 import { h, replace, uid } from "./dom.js";
 import { authorLabel, t } from "./i18n.js";
 import { authorEl, kindBadge, outcomeBadge, statusBadge, statusBadges } from "./labels.js";
+import { renderNotFound } from "./notfound.js";
 import { currentUser, isModerator, isStaff } from "./session.js";
 import { timeEl } from "./time.js";
 
@@ -34,7 +35,10 @@ export function mountThread(root, threadId, ctx) {
     pending: [],
     pendingCounts: null,
     quietUntil: 0,
-    sending: new Set(), // bodies of my comments in flight
+    // Ids the server returned for this tab's own POSTs: "mine" is decided by id, never by text
+    // (two readers posting the same "동의합니다." at once must not be confused).
+    ownIds: new Set(),
+    freshAnswers: new Set(), // answers that arrived live, marked for a while
   };
   let alive = true;
   let sub = null;
@@ -192,9 +196,23 @@ export function mountThread(root, threadId, ctx) {
         h("span", { class: "watchers", "data-role": "watchers" }, h("span", { class: "live-dot", "aria-hidden": "true" }), t("count.watchers", { n: th.counts.watchers })),
       ),
       h("div", { class: "thread-body", "data-anchor": "body" }, paragraphs(th.body)),
+      linkedThreads(th),
       h("div", { class: "thread-actions" }, recommend, h("span", { class: "stat", "data-role": "comment-count" }, t("count.comments", { n: th.counts.comments }))),
     );
     document.title = `${th.title} · ${t("app.name")}`;
+  }
+
+  /** A change thread lists the proposals it answers; a proposal names the change threads about it. */
+  function linkedThreads(th) {
+    const items = th.kind === "change" ? th.links : th.changed_in;
+    if (!items || !items.length) return null;
+    const key = th.kind === "change" ? "thread.links" : "thread.changedIn";
+    return h(
+      "nav",
+      { class: "linked-threads", "aria-label": t(key) },
+      h("h2", { class: "linked-title" }, t(key)),
+      h("ul", null, items.map((item) => h("li", null, h("a", { href: `/threads/${item.id}` }, item.title)))),
+    );
   }
 
   function renderCounts() {
@@ -216,19 +234,65 @@ export function mountThread(root, threadId, ctx) {
   // --- rendering: answers ---
   function answerCard(a) {
     const final = a.status === "answered";
+    const fresh = state.freshAnswers.has(a.id);
     return h(
       "article",
-      { class: `answer-card${final ? " answer-final" : ""}`, "data-anchor": "answer", "data-answer-id": a.id },
+      {
+        class: `answer-card${final ? " answer-final" : ""}${fresh ? " is-new" : ""}`,
+        id: `answer-${a.id}`,
+        tabindex: "-1",
+        "data-anchor": "answer",
+        "data-answer-id": a.id,
+      },
       h(
         "header",
         { class: "answer-head" },
         authorEl(a.author),
         h("span", { class: "answer-kind" }, final ? t("thread.answerFinal") : t("thread.answerInterim")),
         h("span", { class: "badges" }, statusBadge(a.status), outcomeBadge(a.outcome)),
+        fresh ? h("span", { class: "badge badge-new" }, t("thread.answerNew")) : null,
         timeEl(a.created_at),
       ),
       h("div", { class: "answer-body" }, paragraphs(a.body)),
+      h("div", { class: "answer-actions" }, copyLinkButton(`answer-${a.id}`)),
     );
+  }
+
+  // --- permalinks ---
+  function copyLinkButton(anchor) {
+    return h(
+      "button",
+      { type: "button", class: "btn btn-small btn-ghost", "data-role": "copy-link", onclick: () => copyLink(anchor) },
+      t("comment.copyLink"),
+    );
+  }
+
+  async function copyLink(anchor) {
+    const url = `${location.origin}${location.pathname}#${anchor}`;
+    history.replaceState(history.state, "", `#${anchor}`);
+    highlightTarget(false);
+    try {
+      await navigator.clipboard.writeText(url);
+      ctx.toast(t("comment.linkCopied"));
+    } catch {
+      // No clipboard (an insecure origin, a refused permission): the address bar has the link now.
+      ctx.toast(t("comment.linkInAddressBar"));
+    }
+  }
+
+  /** Mark the comment or answer the address points at (#comment-N, #answer-N), and bring it into view. */
+  function highlightTarget(scroll = true) {
+    for (const el of root.querySelectorAll(".is-target")) el.classList.remove("is-target");
+    const id = decodeURIComponent(location.hash.slice(1));
+    if (!/^(comment|answer)-\d+$/.test(id)) return;
+    const target = document.getElementById(id);
+    if (!target) return;
+    const card = target.matches(".comment") ? target.querySelector(":scope > .comment-card") : target;
+    card.classList.add("is-target");
+    if (scroll) {
+      card.scrollIntoView({ block: "center" });
+      card.focus({ preventScroll: true });
+    }
   }
 
   function renderAnswers() {
@@ -386,8 +450,10 @@ export function mountThread(root, threadId, ctx) {
             t("comment.reply"),
           ),
         );
-        if (!c.mine) actions.append(inlineFormButton(forms, t("comment.report"), reportForm(c)));
+        // Moderators act on comments directly (hide below); reporting to themselves makes no sense.
+        if (!c.mine && !isModerator()) actions.append(inlineFormButton(forms, t("comment.report"), reportForm(c)));
       }
+      actions.append(copyLinkButton(`comment-${c.id}`));
     }
     if (isModerator()) {
       if (c.hidden) {
@@ -414,7 +480,7 @@ export function mountThread(root, threadId, ctx) {
         actions.append(inlineFormButton(forms, t("comment.hide"), hideForm(c), "btn-danger-ghost"));
       }
     }
-    card.className = `comment-card${c.hidden ? " is-hidden" : ""}${c.mine ? " is-mine" : ""}${card.classList.contains("is-new") ? " is-new" : ""}`;
+    card.className = `comment-card${c.hidden ? " is-hidden" : ""}${c.mine ? " is-mine" : ""}${card.classList.contains("is-new") ? " is-new" : ""}${card.classList.contains("is-target") ? " is-target" : ""}`;
     replace(
       card,
       h(
@@ -490,22 +556,26 @@ export function mountThread(root, threadId, ctx) {
 
   // --- comment actions ---
   async function postComment(text, parentId) {
-    state.sending.add(text);
-    try {
-      const body = { body: text };
-      if (parentId) body.parent_id = parentId;
-      const posted = await api.post(`/api/threads/${threadId}/comments`, body);
-      const existing = state.comments.get(posted.id);
-      if (existing) {
-        Object.assign(existing, { mine: true, recommended: posted.recommended ?? existing.recommended });
-        rerenderComment(existing);
-      } else {
-        addComment(posted, { own: true });
-      }
-      return posted;
-    } finally {
-      state.sending.delete(text);
+    const body = { body: text };
+    if (parentId) body.parent_id = parentId;
+    const posted = await api.post(`/api/threads/${threadId}/comments`, body);
+    state.ownIds.add(posted.id);
+    const existing = state.comments.get(posted.id);
+    if (existing) {
+      // Its frame came before the POST's answer: it was shown as someone else's new comment.
+      // Take back the "new" mark and the announcement, and mark it as mine.
+      Object.assign(existing, { mine: true, recommended: posted.recommended ?? existing.recommended });
+      announceQueue = announceQueue.filter((c) => c.id !== posted.id);
+      const card = els.list.querySelector(`[data-comment-id="${posted.id}"] > .comment-card`);
+      if (card) card.classList.remove("is-new");
+      const li = card && card.parentElement;
+      if (li) unseen.delete(li);
+      rerenderComment(existing);
+      renderNewBelow();
+    } else {
+      addComment(posted, { own: true });
     }
+    return posted;
   }
 
   function openReply(c) {
@@ -684,7 +754,7 @@ export function mountThread(root, threadId, ctx) {
     switch (frame.event) {
       case "comment.created": {
         const c = data.comment;
-        const own = state.sending.has((c.body || "").trim());
+        const own = state.ownIds.has(c.id);
         if (addComment(c, { own, quiet }) && !state.countsSeen) {
           state.thread.counts.comments += 1;
           renderCounts();
@@ -696,6 +766,7 @@ export function mountThread(root, threadId, ctx) {
         applyModeration(data.comment, data.reason);
         break;
       case "answer.posted":
+        if (!quiet && !state.answers.has(data.answer.id)) markFreshAnswer(data.answer.id);
         if (applyAnswer(data.answer, data.status, data.outcome) && !quiet) {
           ctx.announce(t("thread.announceAnswer", { status: t(`status.${data.status}`) }));
         }
@@ -718,6 +789,18 @@ export function mountThread(root, threadId, ctx) {
       default:
         break;
     }
+  }
+
+  /** A live answer is marked for sighted readers too, as new comments are (the announcement is for screen readers). */
+  function markFreshAnswer(id) {
+    state.freshAnswers.add(id);
+    setTimeout(() => {
+      state.freshAnswers.delete(id);
+      const card = els.answers.querySelector(`[data-answer-id="${id}"]`);
+      if (!card) return;
+      card.classList.remove("is-new");
+      card.querySelector(".badge-new")?.remove();
+    }, 15_000);
   }
 
   // --- pause ---
@@ -863,11 +946,12 @@ export function mountThread(root, threadId, ctx) {
       if (!alive) return;
       show(loaded);
       sub = ctx.live.subscribe(`thread:${threadId}`, { since: loaded.since, onEvent, onCounts, onResync, onError });
-      if (location.hash.startsWith("#comment-")) document.getElementById(location.hash.slice(1))?.scrollIntoView();
+      highlightTarget();
     } catch (err) {
       if (!alive) return;
       if (err instanceof ApiError && err.status === 404) {
-        replace(els.head, h("h1", { class: "thread-title" }, t("thread.notFound")));
+        // No comments card, no composer: the whole page says the thread is not there.
+        renderNotFound(root, { thread: true });
       } else {
         replace(els.head, h("h1", { class: "thread-title" }, t("thread.loadError")));
         showError(errorMessage(err, "error.generic"), () => start());
@@ -875,11 +959,14 @@ export function mountThread(root, threadId, ctx) {
     }
   }
 
+  const onHash = () => highlightTarget();
+  window.addEventListener("hashchange", onHash);
   const ready = start();
   return {
     ready,
     unmount() {
       alive = false;
+      window.removeEventListener("hashchange", onHash);
       clearTimeout(announceTimer);
       observer.disconnect();
       if (sub) sub.close();

@@ -34,7 +34,8 @@ export class Review {
 
   _exportLinks() {
     const f = this.filters();
-    $("#export-csv").href = `/api/staff/events${query({ ...f, format: "csv" })}`;
+    // Korean headers and KST times: the file staff open in Excel reads like the screen.
+    $("#export-csv").href = `/api/staff/events${query({ ...f, format: "csv", lang: "ko" })}`;
     $("#export-jsonl").href = `/api/staff/events${query({ ...f, format: "jsonl" })}`;
   }
 

@@ -24,8 +24,6 @@ import httpx
 
 from .limits import raise_open_files_limit
 
-# The directory holding the `server` package: the spawned server runs from there.
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 READY_TIMEOUT = 90.0
 STOP_TIMEOUT = 20.0
 
@@ -109,7 +107,8 @@ class SpawnedServer:
         self._log = log
         return subprocess.Popen(
             argv,
-            cwd=PROJECT_ROOT,
+            # Tong is installed in this interpreter's environment; run it outside any checkout.
+            cwd=self.tmp,
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -120,7 +119,7 @@ class SpawnedServer:
 
     async def _start_floor(self) -> Endpoint:
         port, ws_port = free_port(), free_port()
-        argv = [sys.executable, "-m", "server.bench.floor", "--port", str(port), "--ws-port", str(ws_port)]
+        argv = [sys.executable, "-m", "tong_bench.floor", "--port", str(port), "--ws-port", str(ws_port)]
         if self.options.deflate:
             argv.append("--deflate")
         self.process = self._popen(argv, dict(os.environ))
@@ -167,7 +166,7 @@ class SpawnedServer:
     async def _run(self, argv: list[str], env: dict[str, str], stdin: bytes | None = None) -> None:
         process = await asyncio.create_subprocess_exec(
             *argv,
-            cwd=PROJECT_ROOT,
+            cwd=self.tmp,
             env=env,
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,

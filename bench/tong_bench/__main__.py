@@ -1,4 +1,4 @@
-"""`python -m server.bench …`: the same as `tong bench …`, without the server's CLI."""
+"""`python -m tong_bench …`: the same as `tong bench …`, without the server's CLI."""
 
 import argparse
 import sys
@@ -7,7 +7,7 @@ from .command import register
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(prog="python -m server.bench")
+    parser = argparse.ArgumentParser(prog="python -m tong_bench")
     register(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(["bench", *sys.argv[1:]])
     code: int = args.func(args)

@@ -6,7 +6,7 @@ paths, bodies and frames as Tong (PROTOCOL.md). No database, no broker, no authe
 left is the cost of the WebSocket fan-out itself. WebSocket and HTTP listen on separate ports
 because `websockets` answers only GET requests.
 
-Run it by hand with `python -m server.bench.floor --port 9000 --ws-port 9001`.
+Run it by hand with `python -m tong_bench.floor --port 9000 --ws-port 9001`.
 """
 
 from __future__ import annotations
@@ -275,7 +275,7 @@ async def run_floor(host: str, port: int, ws_port: int, deflate: bool, stop: asy
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m server.bench.floor", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m tong_bench.floor", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=9000, help="HTTP port (REST feed, /readyz)")
     parser.add_argument("--ws-port", type=int, default=9001, help="WebSocket port (path /ws)")
