@@ -8,7 +8,7 @@ import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
-from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, ProgrammingError
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -17,7 +17,7 @@ from starlette.responses import JSONResponse, Response
 from server.accounts import Passwords
 from server.breaker import Breaker
 from server.broker import Broker, broker_from_url
-from server.database import Database
+from server.database import Database, is_unreachable
 from server.desk import Desk
 from server.discussion import Discussion
 from server.errors import DomainError, RateLimited
@@ -28,6 +28,7 @@ from server.publisher import Publisher
 from server.reading import Reader
 from server.review import Review
 from server.routes import api, desk, ops, pages, staff, ws
+from server.sessions import Sessions
 from server.settings import Settings
 
 log = logging.getLogger("tong")
@@ -42,6 +43,7 @@ class Services:
     breaker: Breaker
     broker: Broker
     publisher: Publisher
+    sessions: Sessions
     metrics: Metrics
     hub: Hub
     reader: Reader
@@ -57,7 +59,8 @@ def build_services(settings: Settings) -> Services:
     breaker = Breaker("redis")
     broker = broker_from_url(settings.redis_url, uuid.uuid4().hex, settings.redis_prefix, breaker)
     reader = Reader(db, secret, settings.page_limit_max)
-    hub = Hub(broker, reader, settings, metrics)
+    sessions = Sessions(db)
+    hub = Hub(broker, reader, settings, metrics, sessions=sessions)
     publisher = Publisher(broker, metrics, on_lost=hub.publish_lost)
     passwords = Passwords(settings.argon2_time_cost, settings.argon2_memory_cost)
     discussion = Discussion(db, publisher, settings, secret, passwords)
@@ -65,7 +68,18 @@ def build_services(settings: Settings) -> Services:
     hub.set_stats_source(review.stats)
     desk_services = Desk.build(settings, db, discussion, hub.presence)
     return Services(
-        settings, db, breaker, broker, publisher, metrics, hub, reader, discussion, review, desk_services
+        settings,
+        db,
+        breaker,
+        broker,
+        publisher,
+        sessions,
+        metrics,
+        hub,
+        reader,
+        discussion,
+        review,
+        desk_services,
     )
 
 
@@ -90,14 +104,31 @@ async def http_error(request: Request, exc: Exception) -> Response:
     return JSONResponse(error_body(code, str(exc.detail)), exc.status_code, headers=exc.headers)
 
 
+# A PostgreSQL restart takes a few seconds; clients are told to come back after about that long.
+DATABASE_RETRY_AFTER_S = 3
+
+
+def database_unavailable() -> Response:
+    return JSONResponse(
+        error_body("unavailable", "the database is unavailable; try again"),
+        503,
+        headers={"retry-after": str(DATABASE_RETRY_AFTER_S)},
+    )
+
+
 async def database_error(request: Request, exc: Exception) -> Response:
     log.error("database error on %s %s: %s", request.method, request.url.path, exc)
     if isinstance(exc, IntegrityError):
         return JSONResponse(error_body("conflict", "the change conflicts with stored data"), 409)
-    return JSONResponse(error_body("unavailable", "the database is unavailable; try again"), 503)
+    return database_unavailable()
 
 
 async def server_error(request: Request, exc: Exception) -> Response:
+    if is_unreachable(exc):
+        # Raised outside the routes' handlers (a middleware's session lookup, a connect error
+        # that is not a DBAPIError): still the database being down, not a bug.
+        log.error("database unreachable on %s %s: %r", request.method, request.url.path, exc)
+        return database_unavailable()
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return JSONResponse(error_body("internal_error", "something went wrong on our side"), 500)
 
@@ -129,6 +160,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
             IntegrityError: database_error,
             OperationalError: database_error,
             ProgrammingError: database_error,
+            DBAPIError: database_error,
+            OSError: server_error,
             Exception: server_error,
         },
     )

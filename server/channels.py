@@ -13,6 +13,8 @@ from typing import Any, Final
 BOARD: Final = "board"
 STAFF: Final = "staff"
 THREAD_PREFIX: Final = "thread:"
+# Not a client channel: every hub listens here for sessions that ended (sessions.py).
+SESSIONS: Final = "_sessions"
 
 # Event types that take the next seq of their thread channel.
 SEQUENCED_EVENTS: Final = frozenset(
@@ -92,6 +94,7 @@ def error_frame(code: str, message: str, channel: str | None = None) -> str:
 #   C <json>\n            counts changed: {"thread": true, "comments": [ids]}
 #   P\n                   watcher presence changed on the channel
 #   U <thread_id>\n       a thread summary changed (board)
+#   R <json>\n            sessions ended: {"account": id, "session": token hash, or null for all}
 #   K\n                   catch up from SQL: a publish was lost (sent on board, which every hub hears)
 
 
@@ -124,6 +127,10 @@ def encode_summary(thread_id: int) -> bytes:
     return f"U {thread_id}\n".encode()
 
 
+def encode_revoked(account_id: int, session: str | None) -> bytes:
+    return f"R {dumps({'account': account_id, 'session': session})}\n".encode()
+
+
 def encode_catch_up() -> bytes:
     return b"K\n"
 
@@ -145,4 +152,6 @@ def decode(message: bytes) -> Envelope:
         return Envelope("U", meta=int(arg))
     if kind == "K":
         return Envelope("K")
+    if kind == "R":
+        return Envelope("R", meta=json.loads(arg))
     raise ValueError(f"unknown envelope kind {kind!r}")

@@ -92,6 +92,24 @@ def cmd_accounts_create(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_accounts_disable(args: argparse.Namespace) -> int:
+    """Disable an account: its sessions end, and its open sockets on every process lose the
+    staff channel (through the broker, or within seconds from SQL)."""
+    from server.sessions import revoked_message
+
+    async def disable(services: object) -> object:
+        account_id = await services.sessions.disable(args.login)  # type: ignore[attr-defined]
+        if account_id is not None:
+            await services.publisher.send([revoked_message(account_id)])  # type: ignore[attr-defined]
+        return account_id
+
+    if asyncio.run(_with_services(_settings(), disable)) is None:
+        print(f"tong: no account {args.login!r}", file=sys.stderr)
+        return 1
+    print(f"disabled {args.login}; its sessions are ended")
+    return 0
+
+
 def cmd_db_init(args: argparse.Namespace) -> int:
     from server.database import Database
 
@@ -145,6 +163,9 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("--count", type=int, help="create LOGIN-1 … LOGIN-N sharing the password")
     create.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     create.set_defaults(func=cmd_accounts_create)
+    disable = accounts.add_parser("disable", help="disable an account and end its sessions")
+    disable.add_argument("login")
+    disable.set_defaults(func=cmd_accounts_disable)
 
     db = commands.add_parser("db", help="database").add_subparsers(dest="action", required=True)
     db.add_parser("init", help="create the tables").set_defaults(func=cmd_db_init)

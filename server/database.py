@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -10,7 +11,8 @@ from typing import Any
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlmodel import SQLModel
 
@@ -18,6 +20,31 @@ from server import models  # noqa: F401  (registers the tables on SQLModel.metad
 
 # A writer waits this long for another process's write lock before SQLite gives up.
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+# `postgresql+asyncpg://…?pgbouncer=true`: the server behind the URL is PgBouncer in transaction
+# pooling mode, whose consecutive transactions may run on different PostgreSQL connections.
+PGBOUNCER_PARAMETER = "pgbouncer"
+# A new PostgreSQL connection that is not up within this long fails the request with 503 instead
+# of holding it (asyncpg waits 60 s by default, e.g. for a host that drops packets).
+CONNECT_TIMEOUT_S = 2.0
+
+
+def is_unreachable(exc: BaseException) -> bool:
+    """Whether `exc` means the database cannot be reached right now (down, restarting, its
+    connections cut), as opposed to a bad statement or a conflict: the request gets 503."""
+    if isinstance(exc, IntegrityError):
+        return False
+    if isinstance(exc, DBAPIError | PoolTimeout | OSError | TimeoutError):
+        return True
+    # asyncpg errors that escape SQLAlchemy's wrapping while connecting.
+    module = type(exc).__module__
+    return module.startswith("asyncpg") and type(exc).__name__ in {
+        "CannotConnectNowError",
+        "ConnectionDoesNotExistError",
+        "InterfaceError",
+        "ConnectionFailureError",
+        "AdminShutdownError",
+        "TooManyConnectionsError",
+    }
 
 
 class Database:
@@ -32,6 +59,7 @@ class Database:
     def __init__(self, url: str, *, pool_size: int = 20, echo: bool = False) -> None:
         self.url = url
         self.dialect = make_url(url).get_backend_name()
+        url, self.pgbouncer = _pgbouncer_mode(url)
         if self.dialect == "sqlite":
             _ensure_sqlite_dir(url)
             self.engine = _sqlite_engine(url, immediate=False, pool_size=4, echo=echo)
@@ -41,7 +69,15 @@ class Database:
             # database restart the stale connections fail once (503), are discarded by the pool,
             # and the next request gets a fresh one.
             self.engine = create_async_engine(
-                url, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800, echo=echo
+                url,
+                pool_size=pool_size,
+                max_overflow=pool_size,
+                pool_recycle=1800,
+                echo=echo,
+                connect_args={
+                    "timeout": CONNECT_TIMEOUT_S,
+                    **(_pgbouncer_connect_args() if self.pgbouncer else {}),
+                },
             )
             self.write_engine = self.engine
         self._read = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
@@ -82,6 +118,34 @@ class Database:
         await self.engine.dispose()
         if self.write_engine is not self.engine:
             await self.write_engine.dispose()
+
+
+def _pgbouncer_mode(url: str) -> tuple[str, bool]:
+    """The URL without the `pgbouncer` parameter (asyncpg would refuse it), and its value."""
+    parsed = make_url(url)
+    value = parsed.query.get(PGBOUNCER_PARAMETER)
+    if value is None:
+        return url, False
+    flag = value if isinstance(value, str) else value[-1]
+    if flag.lower() not in ("true", "1", "yes", "false", "0", "no"):
+        raise ValueError(f"DATABASE_URL: pgbouncer={flag!r}; use pgbouncer=true")
+    stripped = parsed.difference_update_query([PGBOUNCER_PARAMETER])
+    return stripped.render_as_string(hide_password=False), flag.lower() in ("true", "1", "yes")
+
+
+def _pgbouncer_connect_args() -> dict[str, Any]:
+    """asyncpg settings for PgBouncer's transaction pooling (1.18 keeps no prepared statements).
+
+    SQLAlchemy runs every statement inside a transaction, so a statement is prepared and executed
+    on the same server connection. What must not happen is reuse across transactions: asyncpg's
+    statement cache and SQLAlchemy's are off, and each statement gets a name no other client can
+    have taken, since a name prepared by one client lingers on a server connection another gets.
+    """
+    return {
+        "statement_cache_size": 0,
+        "prepared_statement_cache_size": 0,
+        "prepared_statement_name_func": lambda: f"__tong_{uuid.uuid4().hex}__",
+    }
 
 
 def _ensure_sqlite_dir(url: str) -> None:

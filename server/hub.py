@@ -44,6 +44,10 @@ PRESENCE_HEARTBEAT_S = 10.0
 SEEN_LOG_IDS = 4096
 # The presence entry that counts open sockets, summed over processes like a channel's watchers.
 CONNECTIONS = "_connections"
+# Sockets of staff accounts: their sessions are re-checked against SQL this often (a backstop for
+# a lost `revoked` message, an expiry or a purge); expiry times known from the last check are
+# applied on every tick.
+SESSION_RECHECK_S = 10.0
 
 
 class Peer(Protocol):
@@ -51,9 +55,22 @@ class Peer(Protocol):
 
     closed: bool
     channels: set[str]
+    # The session (token hash) the socket was opened with; None when anonymous.
+    session: str | None
+
+    @property
+    def account_id(self) -> int | None:
+        """The account the socket was opened with; None when anonymous or signed out."""
 
     def push(self, frame: str, encoded: bytes | None = None) -> None:
         """Send `frame`; `encoded` is its UTF-8 bytes when the caller encoded it once for many."""
+
+    def sign_out(self) -> None:
+        """Forget the account: the socket reads on as anonymous."""
+
+
+class SessionSource(Protocol):
+    async def live(self, hashes: list[str]) -> dict[str, float]: ...
 
 
 class FrameStore(Protocol):
@@ -99,8 +116,12 @@ class Hub:
         settings: Settings,
         metrics: Metrics,
         stats: Callable[[], Awaitable[dict[str, Any]]] | None = None,
+        sessions: SessionSource | None = None,
     ) -> None:
         self.broker = broker
+        self._sessions = sessions
+        # Sockets opened by staff accounts -> when their session expires (inf until checked).
+        self._signed_in: dict[Peer, float] = {}
         self.store = store
         self.settings = settings
         self.metrics = metrics
@@ -126,6 +147,7 @@ class Hub:
         await self.broker.start()
         await self.broker.subscribe(ch.BOARD)
         await self.broker.subscribe(ch.STAFF)
+        await self.broker.subscribe(ch.SESSIONS)
         self.metrics.broker_up.set(1 if self.broker.healthy else 0)
         self._last_log_id = await self.store.max_log_id()
         self._ticker = asyncio.create_task(self._tick_forever(), name="hub-ticker")
@@ -159,7 +181,41 @@ class Hub:
         self.metrics.connections.inc()
         self._presence_dirty.add(CONNECTIONS)
 
+    def signed_in(self, peer: Peer) -> None:
+        """A socket opened by a staff account: it loses the staff channel when its session ends."""
+        self._signed_in[peer] = float("inf")
+
+    def revoke(self, account_id: int, session: str | None) -> None:
+        """The session (None: every session) of the account ended: its sockets here lose the
+        staff channel, with an error frame, and read on as anonymous."""
+        for peer in [p for p in self._signed_in if p.account_id == account_id]:
+            if session is None or peer.session == session:
+                self._end_session(peer)
+
+    def _end_session(self, peer: Peer) -> None:
+        self._signed_in.pop(peer, None)
+        peer.sign_out()
+        if ch.STAFF in peer.channels:
+            self.unsubscribe(peer, ch.STAFF)
+            peer.push(ch.error_frame("session_ended", "the session ended: log in again", ch.STAFF))
+
+    async def _check_sessions(self, now: float, recheck: bool) -> None:
+        for peer, expires in list(self._signed_in.items()):
+            if expires <= now:
+                self._end_session(peer)
+        if not recheck or self._sessions is None or not self._signed_in:
+            return
+        held = {p.session for p in self._signed_in if p.session is not None}
+        live = await self._sessions.live(sorted(held))
+        for peer in list(self._signed_in):
+            until = live.get(peer.session) if peer.session is not None else None
+            if until is None:
+                self._end_session(peer)
+            else:
+                self._signed_in[peer] = until
+
     def disconnected(self, peer: Peer) -> None:
+        self._signed_in.pop(peer, None)
         self.connections -= 1
         self.metrics.connections.dec()
         self._presence_dirty.add(CONNECTIONS)
@@ -323,6 +379,8 @@ class Hub:
             self._summary_dirty.add(envelope.meta)
         elif envelope.kind == "K":
             self._catch_up_all = True
+        elif envelope.kind == "R":
+            self.revoke(int(envelope.meta["account"]), envelope.meta.get("session"))
 
     def _on_thread_event(self, name: str, envelope: ch.Envelope) -> None:
         channel = self.threads.get(name)
@@ -445,7 +503,7 @@ class Hub:
 
     async def _tick_forever(self) -> None:
         interval = self.settings.counts_interval
-        last_summary = last_stats = last_heartbeat = last_poll = 0.0
+        last_summary = last_stats = last_heartbeat = last_poll = last_sessions = 0.0
         while True:
             started = time.monotonic()
             for step in (
@@ -473,6 +531,10 @@ class Hub:
                     self._catch_up_all = False
                     await self._poll_sql()
                 self._collect_empty_channels(started)
+                recheck = started - last_sessions >= SESSION_RECHECK_S
+                if recheck:
+                    last_sessions = started
+                await self._check_sessions(time.time(), recheck)
             except Exception:
                 log.exception("hub tick failed")
             await asyncio.sleep(max(0.0, interval - (time.monotonic() - started)))

@@ -275,3 +275,83 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+class PrivatePostgres:
+    """A PostgreSQL cluster of the test's own (Debian's initdb/pg_ctl, run as `postgres`) on a free
+    port in a temporary directory, so it can be shut down and restarted without touching the
+    machine's own."""
+
+    def __init__(self, directory: Path) -> None:
+        self.port = _free_port()
+        self.directory = directory
+        self.data = directory / "pgdata"
+
+    @staticmethod
+    def binaries() -> Path | None:
+        found = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"))
+        return found[-1].parent if found else None
+
+    @staticmethod
+    def missing() -> str | None:
+        """None when a private cluster can be made here; else why not."""
+        if PrivatePostgres.binaries() is None:
+            return "Debian's PostgreSQL server binaries are not installed"
+        if os.geteuid() != 0 or shutil.which("runuser") is None:
+            return "a private PostgreSQL cluster needs root (to run initdb as the postgres user)"
+        return None
+
+    @property
+    def url(self) -> str:
+        return f"postgresql+asyncpg://postgres@127.0.0.1:{self.port}/postgres"
+
+    def _run(self, *command: str) -> None:
+        subprocess.run(["runuser", "-u", "postgres", "--", *command], check=True, capture_output=True)
+
+    async def start(self) -> None:
+        bin_dir = self.binaries()
+        assert bin_dir is not None
+        if not self.data.exists():
+            self.directory.mkdir(parents=True, exist_ok=True)
+            shutil.chown(self.directory, "postgres", "postgres")
+            await asyncio.to_thread(
+                self._run, str(bin_dir / "initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres"
+            )
+        options = f"-p {self.port} -k {self.directory} -c listen_addresses=127.0.0.1 -c fsync=off"
+        await asyncio.to_thread(
+            self._run,
+            str(bin_dir / "pg_ctl"),
+            "-D",
+            str(self.data),
+            "-o",
+            options,
+            "-l",
+            str(self.directory / "postgres.log"),
+            "-w",
+            "start",
+        )
+
+    @property
+    def pid(self) -> int | None:
+        pid_file = self.data / "postmaster.pid"
+        with contextlib.suppress(OSError, ValueError):
+            return int(pid_file.read_text().split()[0])
+        return None
+
+    async def stop_immediately(self) -> None:
+        """Immediate shutdown (SIGQUIT to the postmaster): sessions are cut, nothing is flushed."""
+        pid = self.pid
+        if pid is None:
+            return
+        os.kill(pid, signal.SIGQUIT)
+        for _ in range(200):
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                return
+            await asyncio.sleep(0.05)
+        os.kill(pid, signal.SIGKILL)
+
+    async def destroy(self) -> None:
+        await self.stop_immediately()
+        shutil.rmtree(self.directory, ignore_errors=True)

@@ -24,7 +24,7 @@ from websockets.exceptions import InvalidStatus
 
 from tests.clients import PASSWORD, Socket, unique
 from tests.demo_server import CHROMIUM, CHROMIUM_ARGS, require_chromium
-from tests.servers import IN_CI, ProcessServer, Stack, _free_port, services_available
+from tests.servers import IN_CI, PrivateRedis, ProcessServer, Stack, _free_port, services_available
 
 ROOT = Path(__file__).resolve().parent.parent
 # The file docker-compose.yml mounts into its nginx (test_operations checks that it is this one).
@@ -91,6 +91,7 @@ class Proxied:
     url: str
     replicas: list[Replica]
     logins: list[str]
+    redis: PrivateRedis
 
     @property
     def ws_url(self) -> str:
@@ -128,10 +129,13 @@ async def proxied(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Pro
         pytest.skip(missing)
     tmp = tmp_path_factory.mktemp("proxy")
     stack = Stack("postgres", tmp, postgres=True)
-    settings = await stack.fresh_settings()
+    # A Redis of its own, so one test can take it away.
+    redis = PrivateRedis(tmp)
+    settings = await stack.fresh_settings(redis_url=redis.url)
     replicas = [Replica(settings), Replica(settings)]
     process: subprocess.Popen[bytes] | None = None
     try:
+        await redis.start()
         for replica in replicas:
             await replica.start()
         port = _free_port()
@@ -156,7 +160,7 @@ async def proxied(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Pro
                     pass
                 assert time.monotonic() < deadline, (tmp / "error.log").read_text()
                 await asyncio.sleep(0.05)
-        yield Proxied(url, replicas, await create_accounts(replicas[0], 4))
+        yield Proxied(url, replicas, await create_accounts(replicas[0], 5), redis)
     finally:
         if process is not None:
             process.send_signal(signal.SIGQUIT)  # graceful: workers finish, then the master exits
@@ -167,6 +171,7 @@ async def proxied(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Pro
                 process.wait()
         for replica in replicas:
             await replica.stop()
+        redis.stop()
         await stack.drop_databases()
 
 
@@ -297,3 +302,33 @@ async def test_browsers_log_in_post_and_see_each_other_live_through_the_proxy(pr
                 await expect(reader.locator(".comment-body", has_text=text)).to_be_visible(timeout=3000)
         finally:
             await browser.close()
+
+
+async def test_with_redis_down_replicas_stay_live_and_writes_pass_the_proxy(proxied: Proxied) -> None:
+    """With Redis down, both replicas stay live (/healthz, what compose checks them by) while
+    /readyz says degraded, and a comment posted through the proxy is stored and read back."""
+    async with httpx.AsyncClient(base_url=proxied.url) as client:
+        session = await client.post("/api/session", json={"login": proxied.logins[4], "password": PASSWORD})
+        headers = {"cookie": session.headers["set-cookie"].split(";", 1)[0]}
+        thread = {"kind": "proposal", "title": "Redis 없이", "body": "본문"}
+        made = await client.post("/api/threads", json=thread, headers=headers)
+        assert made.status_code == 201, made.text
+        comments = f"/api/threads/{made.json()['id']}/comments"
+        proxied.redis.stop()
+        try:
+            for replica in proxied.replicas:
+                deadline = time.monotonic() + 10
+                while (ready := await client.get(replica.base_url + "/readyz")).status_code != 503:
+                    assert time.monotonic() < deadline, ready.text
+                    await asyncio.sleep(0.1)
+                assert ready.json()["status"] == "degraded", ready.text
+                assert (await client.get(replica.base_url + "/healthz")).status_code == 200
+            posted = [
+                await client.post(comments, json={"body": f"장애 중 {n}"}, headers=headers) for n in range(4)
+            ]
+            assert [r.status_code for r in posted] == [201] * 4, [r.text for r in posted]
+            read = await client.get(comments)
+            assert read.status_code == 200, read.text
+            assert all(f"장애 중 {n}" in read.text for n in range(4))
+        finally:
+            await proxied.redis.start()

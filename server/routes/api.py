@@ -6,9 +6,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from server import public, shapes
+from server.accounts import token_hash
 from server.models import Account
 from server.routes.context import SESSION_COOKIE, caller, ok, services
 from server.routes.operation import Operation
+from server.sessions import revoked_message
 
 
 async def start_session(request: Request, body: shapes.Login) -> Response:
@@ -30,7 +32,14 @@ async def start_session(request: Request, body: shapes.Login) -> Response:
 async def end_session(request: Request, body: shapes.Empty) -> Response:
     token = request.cookies.get(SESSION_COOKIE)
     if token:
-        await services(request).discussion.logout(token)
+        svc = services(request)
+        account = await caller(request)
+        await svc.discussion.logout(token)
+        if account is not None and account.id is not None:
+            # The account's sockets opened with this session, here at once and on every other
+            # process through the broker, lose what they may no longer read.
+            svc.hub.revoke(account.id, token_hash(token))
+            await svc.publisher.send([revoked_message(account.id, token)])
     response = Response(status_code=204)
     response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax")
     return response

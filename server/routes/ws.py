@@ -13,6 +13,8 @@ from starlette.types import Receive, Scope, Send
 
 from server import channels as ch
 from server import frames
+from server.accounts import token_hash
+from server.database import is_unreachable
 from server.hub import Hub
 from server.models import Account
 from server.routes.context import SESSION_COOKIE
@@ -45,8 +47,10 @@ class SocketPeer:
         "_queued",
         "_send",
         "_writer",
+        "account",
         "channels",
         "closed",
+        "session",
     )
 
     def __init__(self, send: Send, hub: Hub, buffer_max: int, abort_after: float) -> None:
@@ -61,6 +65,9 @@ class SocketPeer:
         self._writer: asyncio.Task[None] | None = None
         self.closed = False
         self.channels: set[str] = set()
+        # Who opened the socket (and the hash of their session token); cleared when it ends.
+        self.account: Account | None = None
+        self.session: str | None = None
         protocol = getattr(send, "__self__", None)
         # uvicorn's websockets-sansio protocol exposes its websockets connection (`conn`), its
         # transport, and `writable` (cleared while the transport is paused for flow control).
@@ -103,6 +110,14 @@ class SocketPeer:
             self.closed = True
         finally:
             self._writer = None
+
+    @property
+    def account_id(self) -> int | None:
+        return self.account.id if self.account is not None else None
+
+    def sign_out(self) -> None:
+        self.account = None
+        self.session = None
 
     def overloaded(self) -> None:
         """Close with 1013: the client resumes with `since` once it can keep up."""
@@ -156,10 +171,21 @@ class LiveSockets:
             return
         svc = self.services
         hub = svc.hub
-        account = await self._caller(scope)
+        try:
+            account, token = await self._caller(scope)
+        except Exception as exc:
+            if not is_unreachable(exc):
+                raise
+            # The session cannot be checked now: the client reconnects (with backoff) later.
+            await send({"type": "websocket.accept"})
+            await send({"type": "websocket.close", "code": CLOSE_TRY_AGAIN_LATER, "reason": "database down"})
+            return
         # Nothing reads the handshake headers again; an idle socket need not keep them.
         scope["headers"] = []
         peer = SocketPeer(send, hub, svc.settings.ws_send_buffer_max, svc.settings.ws_stalled_abort_s)
+        if account is not None and account.kind == "staff" and token is not None:
+            peer.account, peer.session = account, token_hash(token)
+            hub.signed_in(peer)
         hub.connected()
         try:
             await send({"type": "websocket.accept"})
@@ -171,18 +197,26 @@ class LiveSockets:
                 if text is None:
                     peer.push(ch.error_frame("bad_frame", "binary frames are not accepted: send JSON text"))
                     continue
-                await _handle(text, peer, hub, account)
+                try:
+                    # The account as it is now: it is gone once the session ended.
+                    await _handle(text, peer, hub, peer.account)
+                except Exception as exc:
+                    if not is_unreachable(exc):
+                        raise
+                    # The database is down: refuse this frame, keep the socket.
+                    log.warning("socket frame refused, database unreachable: %r", exc)
+                    peer.push(ch.error_frame("unavailable", "the database is unavailable; try again"))
         finally:
             peer.stop()
             hub.disconnected(peer)
 
-    async def _caller(self, scope: Scope) -> Account | None:
+    async def _caller(self, scope: Scope) -> tuple[Account | None, str | None]:
         for name, value in scope["headers"]:
             if name == b"cookie":
                 token = cookie_parser(value.decode("latin-1")).get(SESSION_COOKIE)
                 if token:
-                    return await self.services.discussion.account_for_token(token)
-        return None
+                    return await self.services.discussion.account_for_token(token), token
+        return None, None
 
 
 async def _handle(text: str, peer: SocketPeer, hub: Hub, account: Account | None) -> None:

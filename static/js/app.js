@@ -1,6 +1,6 @@
 // The browser app: shell (header, footer, announcer), history-API router, one live connection.
 
-import { h, replace } from "./dom.js";
+import { h, replace, toast } from "./dom.js";
 import { lang, onLangChange, setLang, t } from "./i18n.js";
 import { Live } from "./live.js";
 import { currentUser, isStaff, loadSession, logOut, onSessionChange } from "./session.js";
@@ -15,7 +15,6 @@ const main = document.getElementById("main");
 const header = document.getElementById("site-header");
 const footer = document.getElementById("site-footer");
 const announcer = document.getElementById("announcer");
-const toasts = document.getElementById("toasts");
 
 let view = null;
 let firstRender = true;
@@ -31,12 +30,7 @@ export function announce(text) {
   announceTimer = setTimeout(() => (announcer.textContent = text), 60);
 }
 
-export function toast(text, kind = "info") {
-  const el = h("div", { class: `toast toast-${kind}` }, text);
-  toasts.append(el);
-  setTimeout(() => el.classList.add("leaving"), 4_500);
-  setTimeout(() => el.remove(), 5_000);
-}
+export { toast };
 
 // --- routing -------------------------------------------------------------------------------
 

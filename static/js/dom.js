@@ -1,22 +1,27 @@
-// Building DOM without innerHTML: user text only ever becomes a text node.
+// Building DOM without innerHTML: user text only ever becomes a text node. Shared by the public
+// app and the staff dashboard.
+
+const SVG_NS = "http://www.w3.org/2000/svg";
 
 /**
  * h("button", {class: "btn", onclick: fn, "aria-pressed": "true"}, "text", child)
  * Attribute values are set with setAttribute (or as listeners / properties); children that are
- * strings become text nodes. Null, undefined and false children are skipped.
+ * strings become text nodes. Null, undefined and false children are skipped. A tag "svg:name"
+ * makes an SVG element (charts).
  */
 export function h(tag, attrs, ...children) {
-  const el = document.createElement(tag);
+  const svg = tag.startsWith("svg:");
+  const el = svg ? document.createElementNS(SVG_NS, tag.slice(4)) : document.createElement(tag);
   if (attrs) {
     for (const [key, value] of Object.entries(attrs)) {
       if (value === null || value === undefined || value === false) continue;
       if (key.startsWith("on") && typeof value === "function") {
         el.addEventListener(key.slice(2), value);
       } else if (key === "class") {
-        el.className = value;
+        el.setAttribute("class", value);
       } else if (key === "dataset") {
         Object.assign(el.dataset, value);
-      } else if (key === "value" || key === "checked" || key === "selected" || key === "disabled") {
+      } else if (!svg && (key === "value" || key === "checked" || key === "selected" || key === "disabled")) {
         el[key] = value;
       } else {
         el.setAttribute(key, value === true ? "" : String(value));
@@ -50,6 +55,16 @@ export function codePoints(text) {
   let n = 0;
   for (const _ of text.trim()) n += 1;
   return n;
+}
+
+/** A short message in the page's #toasts region (role=status): it fades after a few seconds. */
+export function toast(text, kind = "info") {
+  const box = document.getElementById("toasts");
+  if (!box) return;
+  const el = h("div", { class: `toast toast-${kind}` }, text);
+  box.append(el);
+  setTimeout(() => el.classList.add("leaving"), 4_500);
+  setTimeout(() => el.remove(), 5_000);
 }
 
 let idCounter = 0;

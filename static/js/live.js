@@ -106,6 +106,18 @@ export class Live extends EventTarget {
     });
   }
 
+  /** For good: a page that may not read its channels (the staff channel refused) stops retrying. */
+  stop() {
+    this._stopped = true;
+    clearTimeout(this._retryTimer);
+    this._retryTimer = null;
+    if (this.ws) {
+      const ws = this.ws;
+      this._detach(ws);
+      ws.close(1000, "stopped");
+    }
+  }
+
   start() {
     this._stopped = false;
     if (!this.ws) this._connect();

@@ -12,6 +12,7 @@ import { h, replace, uid } from "./dom.js";
 import { authorLabel, t } from "./i18n.js";
 import { authorEl, kindBadge, outcomeBadge, statusBadge, statusBadges } from "./labels.js";
 import { renderNotFound } from "./notfound.js";
+import { apply, initial, patchComment, patchThread } from "./thread-state.js";
 import { currentUser, isModerator, isStaff } from "./session.js";
 import { timeEl } from "./time.js";
 
@@ -172,8 +173,7 @@ export function mountThread(root, threadId, ctx) {
       text: t("thread.recommend"),
       path: `/api/threads/${th.id}/recommendation`,
       onResult: (result) => {
-        th.recommended = result.recommended;
-        th.counts.recommendations = result.count;
+        commit(patchThread(model(), { recommended: result.recommended, counts: { recommendations: result.count } }));
       },
     });
     recommend.dataset.role = "thread-recommend";
@@ -355,7 +355,7 @@ export function mountThread(root, threadId, ctx) {
       if (outcome.value) payload.outcome = outcome.value;
       try {
         const answer = await api.post(`/api/threads/${th.id}/answers`, payload);
-        applyAnswer(answer, answer.status, answer.outcome);
+        applyAnswer(answer);
         body.input.value = "";
         outcome.value = "";
         body.update();
@@ -436,8 +436,7 @@ export function mountThread(root, threadId, ctx) {
         path: `/api/comments/${c.id}/recommendation`,
         small: true,
         onResult: (result) => {
-          c.recommended = result.recommended;
-          c.counts.recommendations = result.count;
+          commit(patchComment(model(), c.id, { recommended: result.recommended, counts: { recommendations: result.count } }));
         },
       });
       rec.dataset.role = "comment-recommend";
@@ -564,16 +563,18 @@ export function mountThread(root, threadId, ctx) {
     if (existing) {
       // Its frame came before the POST's answer: it was shown as someone else's new comment.
       // Take back the "new" mark and the announcement, and mark it as mine.
-      Object.assign(existing, { mine: true, recommended: posted.recommended ?? existing.recommended });
+      commit(patchComment(model(), posted.id, { mine: true, recommended: posted.recommended ?? existing.recommended }));
       announceQueue = announceQueue.filter((c) => c.id !== posted.id);
       const card = els.list.querySelector(`[data-comment-id="${posted.id}"] > .comment-card`);
       if (card) card.classList.remove("is-new");
       const li = card && card.parentElement;
       if (li) unseen.delete(li);
-      rerenderComment(existing);
+      rerenderComment(state.comments.get(posted.id));
       renderNewBelow();
     } else {
-      addComment(posted, { own: true });
+      // The same path as its frame (which live.js will then drop as already seen, and the reducer
+      // would ignore anyway): counted once, drawn once, not announced.
+      applyFrame({ type: "event", event: "comment.created", data: { comment: posted } });
     }
     return posted;
   }
@@ -675,10 +676,17 @@ export function mountThread(root, threadId, ctx) {
     });
   }
 
-  // --- applying changes (REST results and live events alike) ---
-  function addComment(c, { own = false, quiet = false } = {}) {
-    if (state.comments.has(c.id)) return false;
-    state.comments.set(c.id, c);
+  // --- applying changes: the reducer decides the state, the functions below only draw it ---
+  function model() {
+    return { thread: state.thread, answers: state.answers, comments: state.comments, reasons: state.reasons, seq: state.seq, epoch: state.epoch };
+  }
+
+  function commit(next) {
+    Object.assign(state, next);
+  }
+
+  /** Draw a comment the state just gained: inserted in place, marked and announced unless quiet. */
+  function showComment(c, { own = false, quiet = false } = {}) {
     let li;
     keepingScroll(() => {
       li = insertComment(c);
@@ -695,100 +703,90 @@ export function mountThread(root, threadId, ctx) {
       markUnseen(li);
       queueAnnouncement(c);
     }
-    return true;
   }
 
+  /** A moderation result from REST goes through the reducer like the frame that reports it. */
   function applyModeration(comment, reason) {
-    const c = state.comments.get(comment.id);
-    if (!c) {
-      addComment(comment, { quiet: true });
-      return;
-    }
-    if (comment.hidden && reason) state.reasons.set(c.id, reason);
-    if (!comment.hidden) state.reasons.delete(c.id);
-    c.hidden = comment.hidden;
-    c.body = comment.body;
-    if (comment.counts) c.counts = { ...c.counts, recommendations: comment.counts.recommendations };
-    rerenderComment(c);
+    applyFrame({ type: "event", event: comment.hidden ? "comment.hidden" : "comment.restored", data: { comment, reason } }, { quiet: true });
   }
 
-  function applyAnswer(answer, status, outcome) {
-    const isNew = !state.answers.has(answer.id);
-    state.answers.set(answer.id, answer);
-    if (status !== undefined) {
-      state.thread.status = status;
-      state.thread.outcome = outcome ?? null;
-    }
-    keepingScroll(() => {
-      renderAnswers();
-      renderBadges();
-      renderStaff();
-    });
-    return isNew;
+  function applyAnswer(answer) {
+    applyFrame({ type: "event", event: "answer.posted", data: { answer, status: answer.status, outcome: answer.outcome } }, { quiet: true });
   }
 
   function applyStatus(status, outcome) {
-    state.thread.status = status;
-    state.thread.outcome = outcome ?? null;
-    renderBadges();
-    renderStaff();
+    applyFrame({ type: "event", event: "thread.status_changed", data: { status, outcome } }, { quiet: true });
   }
 
   function applyCounts(data) {
-    const th = state.thread;
-    if (typeof data.recommendations === "number") th.counts.recommendations = data.recommendations;
-    if (typeof data.comments === "number") th.counts.comments = data.comments;
-    for (const [id, count] of Object.entries(data.comment_recommendations || {})) {
-      const c = state.comments.get(Number(id));
-      if (!c) continue;
-      c.counts.recommendations = count;
-      const button = els.list.querySelector(`[data-comment-id="${id}"] > .comment-card [data-role="comment-recommend"]`);
-      if (button) button.update(count, !!c.recommended);
-    }
-    renderCounts();
+    applyFrame({ type: "counts", data });
   }
 
-  function applyEvent(frame) {
+  /** One frame through the reducer, then the parts of the page that changed are drawn again. */
+  function applyFrame(frame, { quiet: forceQuiet = false } = {}) {
+    const before = model();
+    const after = apply(before, frame);
+    if (after === before) return;
+    commit(after);
+    const quiet = forceQuiet || (typeof frame.seq === "number" && frame.seq <= state.quietUntil);
     const data = frame.data || {};
-    const quiet = frame.seq <= state.quietUntil;
+    if (frame.type === "counts") {
+      for (const id of Object.keys(data.comment_recommendations || {})) {
+        const c = after.comments.get(Number(id));
+        const button = els.list.querySelector(`[data-comment-id="${id}"] > .comment-card [data-role="comment-recommend"]`);
+        if (c && button) button.update(c.counts.recommendations, !!c.recommended);
+      }
+      renderCounts();
+      return;
+    }
     switch (frame.event) {
       case "comment.created": {
-        const c = data.comment;
-        const own = state.ownIds.has(c.id);
-        if (addComment(c, { own, quiet }) && !state.countsSeen) {
-          state.thread.counts.comments += 1;
-          renderCounts();
-        }
+        // Already shown (its POST answered first, or a replay overlapped): only the seq moved.
+        if (before.comments.has(data.comment.id)) break;
+        const c = after.comments.get(data.comment.id);
+        showComment(c, { own: state.ownIds.has(c.id), quiet });
+        renderCounts();
         break;
       }
       case "comment.hidden":
       case "comment.restored":
-        applyModeration(data.comment, data.reason);
+      case "comment.edited":
+      case "comment.withdrawn": {
+        const c = after.comments.get(data.comment.id);
+        if (before.comments.has(c.id)) rerenderComment(c);
+        else showComment(c, { quiet: true });
         break;
+      }
       case "answer.posted":
-        if (!quiet && !state.answers.has(data.answer.id)) markFreshAnswer(data.answer.id);
-        if (applyAnswer(data.answer, data.status, data.outcome) && !quiet) {
-          ctx.announce(t("thread.announceAnswer", { status: t(`status.${data.status}`) }));
-        }
+      case "answer.edited": {
+        const isNew = !before.answers.has(data.answer.id);
+        if (isNew && !quiet) markFreshAnswer(data.answer.id);
+        keepingScroll(() => {
+          renderAnswers();
+          renderBadges();
+          renderStaff();
+        });
+        if (isNew && !quiet) ctx.announce(t("thread.announceAnswer", { status: t(`status.${data.status}`) }));
         break;
+      }
       case "thread.status_changed":
-        applyStatus(data.status, data.outcome);
+        renderBadges();
+        renderStaff();
         if (!quiet) ctx.announce(t("thread.announceStatus", { status: t(`status.${data.status}`) }));
         break;
-      case "thread.updated": {
-        const changed = data.thread || data;
-        for (const key of ["title", "body", "category", "status", "outcome"]) {
-          if (key in changed) state.thread[key] = changed[key];
-        }
+      case "thread.updated":
         keepingScroll(() => {
           renderHead();
           renderCounts();
         });
         break;
-      }
       default:
         break;
     }
+  }
+
+  function applyEvent(frame) {
+    applyFrame(frame);
   }
 
   /** A live answer is marked for sighted readers too, as new comments are (the announcement is for screen readers). */
@@ -847,10 +845,7 @@ export function mountThread(root, threadId, ctx) {
     if (!state.thread) return;
     const data = frame.data || {};
     // Watchers are presence, not content: shown even while paused.
-    if (typeof data.watchers === "number") {
-      state.thread.counts.watchers = data.watchers;
-    }
-    state.countsSeen = true;
+    if (typeof data.watchers === "number") commit(apply(model(), { type: "counts", data: { watchers: data.watchers } }));
     if (state.paused) {
       state.pendingCounts = mergeCounts(state.pendingCounts, data);
       renderCounts();
@@ -907,12 +902,9 @@ export function mountThread(root, threadId, ctx) {
   function show(loaded, { keep = false } = {}) {
     const { thread, comments, since } = loaded;
     const firstTime = !state.thread;
-    state.thread = thread;
-    state.answers = new Map(thread.answers.map((a) => [a.id, a]));
-    state.comments = new Map(comments.map((c) => [c.id, c]));
+    commit(initial({ thread, comments, since }));
     state.pending = [];
     state.pendingCounts = null;
-    state.countsSeen = false;
     state.quietUntil = since === 0 ? thread.seq : 0;
     const render = () => {
       renderHead();

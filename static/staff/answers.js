@@ -1,7 +1,7 @@
 // 답변 시계: proposals waiting for an official answer, oldest first, against the target.
 
-import { api } from "./api.js";
-import { $, h, replace } from "./dom.js";
+import { api } from "../js/api.js";
+import { $, h, replace } from "../js/dom.js";
 import { day, statusLabel, truncate } from "./format.js";
 
 const REFRESH_MS = 60_000;

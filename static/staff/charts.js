@@ -1,6 +1,6 @@
 // Small SVG charts drawn by hand: a filled line over time buckets, with the peak labelled.
 
-import { h } from "./dom.js";
+import { h } from "../js/dom.js";
 
 const W = 320;
 const H = 84;

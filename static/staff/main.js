@@ -1,9 +1,9 @@
 // The staff dashboard: log in as staff, then tabs fed by REST and the live `staff` channel.
 
-import { api } from "./api.js";
+import { api } from "../js/api.js";
 import { AnswerClock } from "./answers.js";
-import { $, toast } from "./dom.js";
-import { StaffLive } from "./live.js";
+import { $, toast } from "../js/dom.js";
+import { Live } from "../js/live.js";
 import { Moderation } from "./moderation.js";
 import { Monitor } from "./monitor.js";
 import { Review } from "./review.js";
@@ -13,6 +13,7 @@ const CONNECTION = {
   connecting: "연결 중…",
   live: "실시간",
   reconnecting: "다시 연결 중…",
+  offline: "오프라인",
   denied: "권한 없음",
   off: "연결 전",
 };
@@ -45,13 +46,9 @@ function showLogin(message) {
 }
 
 async function boot() {
-  let me;
-  try {
-    me = (await api.get("/api/me"));
-  } catch (error) {
-    if (error.status === 401) return showLogin();
-    throw error;
-  }
+  // /api/session answers an anonymous visitor without a 401 in the console.
+  const me = (await api.get("/api/session")).account;
+  if (!me) return showLogin();
   if (me.kind !== "staff") {
     return showLogin(`지금 로그인한 계정(${me.login})은 조달청 직원 계정이 아닙니다. 직원 계정으로 로그인해 주세요.`);
   }
@@ -83,13 +80,31 @@ async function boot() {
     clock.onEvent(event);
     moderation.onEvent(event);
   };
-  const live = new StaffLive({
-    onEvent: deliver,
-    onStats: (stats) => monitor.onStats(stats),
-    onState(state) {
-      const conn = $("#conn");
-      conn.dataset.state = state;
-      conn.textContent = CONNECTION[state] || state;
+  // The public app's connection: back-off with jitter, heartbeat, offline/online, 1012/1013.
+  const live = new Live();
+  let denied = false;
+  // "live" once the staff channel answered, not merely when the socket opened.
+  let subscribed = false;
+  const showConn = () => {
+    const conn = $("#conn");
+    const state = denied ? "denied" : live.state === "live" && !subscribed ? "connecting" : live.state;
+    conn.dataset.state = state;
+    conn.textContent = CONNECTION[state] || state;
+  };
+  live.addEventListener("state", () => {
+    if (live.state !== "live") subscribed = false;
+    showConn();
+  });
+  live.start();
+  showConn();
+  live.subscribe("staff", {
+    onSubscribed() {
+      subscribed = true;
+      showConn();
+    },
+    onEvent: (frame) => deliver(frame.data.event),
+    onFrame(frame) {
+      if (frame.type === "stats") monitor.onStats(frame.data);
     },
     // Rows committed while the socket was down: page them from the last id seen.
     async onReconnect() {
@@ -101,8 +116,13 @@ async function boot() {
         after = page.next_after_id;
       }
     },
+    onError() {
+      // The staff channel refused this account: retrying would be refused again.
+      denied = true;
+      live.stop();
+      showConn();
+    },
   });
-  live.start();
   window.__tongStaff = { live, monitor };
   const results = await Promise.allSettled([monitor.start(), clock.start(), moderation.start(), review.start()]);
   for (const r of results) if (r.status === "rejected") toast(r.reason.message || String(r.reason), "error");

@@ -1,8 +1,8 @@
 // 신고·보류: the reports queue (hide / restore / dismiss, each with a reason), held comments
 // (release / reject) and author reveals (admins only, with a reason, always in the log).
 
-import { api, query } from "./api.js";
-import { $, h, replace, toast } from "./dom.js";
+import { api, query } from "../js/api.js";
+import { $, h, replace, toast } from "../js/dom.js";
 import { actorText, dateTime, kindLabel, summary, truncate } from "./format.js";
 
 const RELOAD_ON = new Set([

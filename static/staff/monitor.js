@@ -1,8 +1,8 @@
 // 현황: live figures, activity charts, hot threads and the live event stream.
 
-import { api, query } from "./api.js";
+import { api, query } from "../js/api.js";
 import { lineChart } from "./charts.js";
-import { $, h, replace } from "./dom.js";
+import { $, h, replace } from "../js/dom.js";
 import { ATTENTION, EVENT_LABELS, actorText, clock, eventLabel, summary, truncate } from "./format.js";
 
 const STREAM_MAX = 300;

@@ -1,8 +1,8 @@
 // 기록 검토: the event log filtered by time, thread, type and actor kind; paged by keyset
 // (`after_id`), never by offset; exported as CSV (opens in Excel) or JSON Lines.
 
-import { api, query } from "./api.js";
-import { $, h, replace, toast } from "./dom.js";
+import { api, query } from "../js/api.js";
+import { $, h, replace, toast } from "../js/dom.js";
 import { EVENT_LABELS, actorText, dateTime, eventLabel, summary, truncate } from "./format.js";
 
 const PAGE = 100;

@@ -1,0 +1,152 @@
+// What a thread page knows, and how each live frame changes it: a pure reducer,
+// apply(state, frame) -> state, as Zulip's web app applies server events. No DOM, no I/O, so Node's
+// test runner checks it on the frames a server test recorded (tests/js/thread-state.test.mjs).
+//
+// The input state is never modified: changed parts are copied, unchanged parts are shared, so the
+// page can compare before and after (`before.comments !== after.comments`) to decide what to draw.
+// Applying a frame twice is harmless: a comment already known is not counted again.
+
+/** The state a REST load gives: GET /api/threads/{id} and every page of its comments. */
+export function initial({ thread, comments = [], since = null }) {
+  const { answers = [], ...rest } = thread;
+  return {
+    thread: { ...rest, counts: { ...rest.counts } },
+    answers: new Map(answers.map((a) => [a.id, a])),
+    comments: new Map(comments.map((c) => [c.id, c])),
+    reasons: new Map(), // comment id -> hide reason seen live
+    seq: since ?? thread.seq ?? 0,
+    epoch: null,
+  };
+}
+
+function withComment(state, comment) {
+  const comments = new Map(state.comments);
+  comments.set(comment.id, comment);
+  return { ...state, comments };
+}
+
+function withThread(state, changes) {
+  return { ...state, thread: { ...state.thread, ...changes } };
+}
+
+function withCounts(state, changes) {
+  return withThread(state, { counts: { ...state.thread.counts, ...changes } });
+}
+
+function commentCreated(state, comment) {
+  if (!comment || state.comments.has(comment.id)) return state;
+  // v1.1: a comment alone sends no counts frame; the client counts the comments it applies.
+  const next = withComment(state, comment);
+  return withCounts(next, { comments: (state.thread.counts.comments || 0) + 1 });
+}
+
+/** hidden, restored, edited, withdrawn: the comment's current public form replaces what we had. */
+function commentChanged(state, comment, reason, event) {
+  if (!comment) return state;
+  const known = state.comments.get(comment.id);
+  const merged = known
+    ? {
+        ...known,
+        ...comment,
+        counts: { ...known.counts, ...(comment.counts || {}) },
+      }
+    : comment;
+  let next = withComment(state, merged);
+  if (event === "comment.hidden" || event === "comment.restored") {
+    const reasons = new Map(next.reasons);
+    if (merged.hidden && reason) reasons.set(merged.id, reason);
+    if (!merged.hidden) reasons.delete(merged.id);
+    next = { ...next, reasons };
+  }
+  return next;
+}
+
+function answerChanged(state, answer, data) {
+  if (!answer) return state;
+  const answers = new Map(state.answers);
+  answers.set(answer.id, { ...(state.answers.get(answer.id) || {}), ...answer });
+  let next = { ...state, answers };
+  if (data.status !== undefined) next = withThread(next, { status: data.status, outcome: data.outcome ?? null });
+  return next;
+}
+
+const THREAD_FIELDS = ["title", "body", "category", "status", "outcome", "edited_at", "revision"];
+
+function eventFrame(state, frame) {
+  const data = frame.data || {};
+  let next;
+  switch (frame.event) {
+    case "comment.created":
+      next = commentCreated(state, data.comment);
+      break;
+    case "comment.hidden":
+    case "comment.restored":
+    case "comment.edited":
+    case "comment.withdrawn":
+      next = commentChanged(state, data.comment, data.reason, frame.event);
+      break;
+    case "answer.posted":
+    case "answer.edited":
+      next = answerChanged(state, data.answer, data);
+      break;
+    case "thread.status_changed":
+      next = withThread(state, { status: data.status, outcome: data.outcome ?? null });
+      break;
+    case "thread.updated": {
+      const changed = data.thread || data;
+      const picked = {};
+      for (const key of THREAD_FIELDS) if (key in changed) picked[key] = changed[key];
+      next = withThread(state, picked);
+      break;
+    }
+    default:
+      next = state;
+  }
+  if (typeof frame.seq === "number" && frame.seq > next.seq) next = { ...next, seq: frame.seq };
+  return next;
+}
+
+function countsFrame(state, data) {
+  const counts = {};
+  for (const key of ["recommendations", "comments", "watchers"]) {
+    if (typeof data[key] === "number") counts[key] = data[key];
+  }
+  let next = Object.keys(counts).length ? withCounts(state, counts) : state;
+  const changed = Object.entries(data.comment_recommendations || {});
+  if (changed.length) {
+    const comments = new Map(next.comments);
+    for (const [id, count] of changed) {
+      const c = comments.get(Number(id));
+      if (c) comments.set(c.id, { ...c, counts: { ...c.counts, recommendations: count } });
+    }
+    next = { ...next, comments };
+  }
+  return next;
+}
+
+/** state + frame -> state. Frames of other types (subscribed, resync, error) change nothing here
+ *  except the epoch a `subscribed` frame carries. */
+export function apply(state, frame) {
+  switch (frame.type) {
+    case "event":
+      return eventFrame(state, frame);
+    case "counts":
+      return countsFrame(state, frame.data || {});
+    case "subscribed":
+      return frame.epoch && frame.epoch !== state.epoch ? { ...state, epoch: frame.epoch } : state;
+    default:
+      return state;
+  }
+}
+
+/** A comment's own fields as this reader's REST calls left them (mine, recommended, counts). */
+export function patchComment(state, id, changes) {
+  const c = state.comments.get(id);
+  if (!c) return state;
+  return withComment(state, { ...c, ...changes, counts: { ...c.counts, ...(changes.counts || {}) } });
+}
+
+/** The thread's own fields after this reader's REST call (recommended, counts, status). */
+export function patchThread(state, changes) {
+  return withThread(state, { ...changes, counts: { ...state.thread.counts, ...(changes.counts || {}) } });
+}
