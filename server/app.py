@@ -8,7 +8,7 @@ import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, ProgrammingError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError, ProgrammingError
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -27,7 +27,7 @@ from server.middleware import SameOriginMiddleware
 from server.publisher import Publisher
 from server.reading import Reader
 from server.review import Review
-from server.routes import api, desk, ops, pages, staff, ws
+from server.routes import docs, operation, pages, ws
 from server.sessions import Sessions
 from server.settings import Settings
 
@@ -117,6 +117,10 @@ def database_unavailable() -> Response:
 
 
 async def database_error(request: Request, exc: Exception) -> Response:
+    if isinstance(exc, DataError):
+        # A value the validation let through but a column cannot hold: the request's fault.
+        log.warning("database refused a value on %s %s: %s", request.method, request.url.path, exc)
+        return JSONResponse(error_body("validation_error", "a value is out of range for the database"), 422)
     log.error("database error on %s %s: %s", request.method, request.url.path, exc)
     if isinstance(exc, IntegrityError):
         return JSONResponse(error_body("conflict", "the change conflicts with stored data"), 409)
@@ -152,7 +156,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await services.db.dispose()
 
     app = Starlette(
-        routes=[*api.routes, *staff.routes, *desk.routes, *ops.routes, *pages.routes()],
+        routes=[*operation.routes(docs.all_operations()), *pages.routes()],
         lifespan=lifespan,
         exception_handlers={
             DomainError: domain_error,

@@ -78,9 +78,14 @@ async def test_lone_surrogate(company: Http) -> None:
 
 
 async def test_ids_and_positions_past_64_bits(company: Http) -> None:
-    """Ids, after_seq and parent_id past 64 bits answer 4xx (never a database overflow)."""
+    """Ids, after_seq and parent_id past 64 bits (and past PostgreSQL's 32-bit id columns) answer
+    4xx: never a database overflow, never a 503."""
     thread = await company.thread()
     base = f"/api/threads/{thread['id']}"
+    assert_error(await company.get(f"/api/threads/{2**31}"), 404, "not_found")
+    assert_error(await company.get(f"/api/threads/{2**31}/comments"), 404, "not_found")
+    error = assert_error(await company.get(f"{base}/comments?after_seq={2**31}"), 422)
+    assert error["fields"] == {"after_seq": "out_of_range"}
     assert_error(await company.get(f"/api/threads/{2**63}"), 404, "not_found")
     assert_error(await company.get(f"/api/threads/{PAST_64_BITS}"), 404, "not_found")
     assert (await company.get(f"/threads/{2**63}")).status_code == 404
