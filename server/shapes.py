@@ -22,12 +22,10 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from server.errors import Invalid, InvalidJson
+from server.models import LOG_ID_MAX, ROW_ID_MAX
 from server.plaintext import is_blank, neutralise_bidi
 from server.settings import Settings
 
-# Ids and sequence numbers are 64-bit signed integers in both databases; past this SQLite
-# overflows and PostgreSQL refuses the parameter, so a larger value is a validation error.
-ID_MAX = 2**63 - 1
 # Bounds a page size or a span before it reaches the domain, which checks its configured maximum.
 LIMIT_MAX = 10_000
 QUERY_TEXT_MAX = 500
@@ -44,6 +42,7 @@ def limits(settings: Settings) -> dict[str, int]:
         "comment_body_max": settings.comment_body_max,
         "report_reason_max": settings.report_reason_max,
         "category_max": CATEGORY_MAX,
+        "page_limit_max": settings.page_limit_max,
     }
 
 
@@ -96,9 +95,17 @@ OptionalReason = Annotated[
 ]
 Category = Annotated[str | None, _trimmed("category_max", optional=True), _limited("category_max", False)]
 QueryText = Annotated[str, AfterValidator(_no_nul), Field(max_length=QUERY_TEXT_MAX)]
-Id = Annotated[int, Field(ge=1, le=ID_MAX, strict=True)]
-QueryId = Annotated[int, Field(ge=0, le=ID_MAX)]
+Id = Annotated[int, Field(ge=1, le=ROW_ID_MAX, strict=True)]
+QueryId = Annotated[int, Field(ge=0, le=ROW_ID_MAX)]
+LogId = Annotated[int, Field(ge=0, le=LOG_ID_MAX)]
 Limit = Annotated[int, Field(ge=1, le=LIMIT_MAX)]
+# A page of threads or comments: at most `page_limit_max` (the reader checks the running value).
+PageLimit = Annotated[int, Field(ge=1, le=LIMIT_MAX, json_schema_extra={"x-limit": "page_limit_max"})]
+# The staff desk's lists and the event log have fixed maximums (routes/desk.py, routes/staff.py).
+DESK_LIST_MAX = 500
+LOG_PAGE_MAX = 1000
+DeskLimit = Annotated[int, Field(ge=1, le=DESK_LIST_MAX)]
+LogLimit = Annotated[int, Field(ge=1, le=LOG_PAGE_MAX)]
 
 ThreadKind = Literal["proposal", "change"]
 Status = Literal["received", "reviewing", "answered"]
@@ -142,16 +149,12 @@ class NewComment(Body):
     parent_id: Id | None = None
 
 
-class ReportBody(Body):
-    reason: Reason
-
-
 class NewAnswer(Body):
     body: ThreadBody
     outcome: Outcome | None = None
 
 
-class HideBody(Body):
+class ReasonBody(Body):
     reason: Reason
 
 
@@ -179,17 +182,19 @@ class ThreadsQuery(Query):
     status: Status | None = None
     sort: Literal["latest", "recommended", "active", "commented"] = "latest"
     q: QueryText | None = None
-    cursor: Annotated[str, Field(max_length=QUERY_TEXT_MAX)] | None = None
-    limit: Limit | None = None
+    cursor: Annotated[str, Field(max_length=QUERY_TEXT_MAX)] | None = Field(
+        None, description="next_cursor of the previous page, as it came"
+    )
+    limit: PageLimit | None = None
 
 
 class CommentsQuery(Query):
     after_seq: QueryId | None = None
-    limit: Limit | None = None
+    limit: PageLimit | None = None
 
 
 class PageQuery(Query):
-    limit: Limit | None = None
+    limit: DeskLimit | None = None
 
 
 class ActivityQuery(Query):
@@ -197,15 +202,20 @@ class ActivityQuery(Query):
     bucket_minutes: Annotated[int, Field(ge=1, le=LIMIT_MAX)] | None = None
 
 
+WHEN = "ISO 8601 date or time (KST without a zone)"
+
+
 class EventsQuery(Query):
-    after_id: QueryId | None = None
+    after_id: LogId | None = None
     thread_id: QueryId | None = None
     type: QueryText | None = None
-    from_: QueryText | None = Field(None, alias="from")
-    to: QueryText | None = None
+    from_: QueryText | None = Field(
+        None, alias="from", description="ISO 8601 date or time (KST without a zone)"
+    )
+    to: QueryText | None = Field(None, description="ISO 8601 date or time (KST without a zone)")
     format: Literal["json", "csv", "jsonl"] = "json"
     lang: Literal["en", "ko"] = Field("en", description="CSV headers and labels (logcsv.LANGUAGES)")
-    limit: Limit | None = None
+    limit: LogLimit | None = None
     actor_kind: AccountKind | None = None
 
 

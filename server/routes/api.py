@@ -132,7 +132,7 @@ async def withdraw_comment_recommendation(request: Request, account: Account, bo
     return await _recommend(request, account, "comment", False)
 
 
-async def report_comment(request: Request, account: Account, body: shapes.ReportBody) -> Response:
+async def report_comment(request: Request, account: Account, body: shapes.ReasonBody) -> Response:
     report = await services(request).discussion.report(account, request.path_params["id"], body.reason)
     return ok(report, 201)
 
@@ -144,7 +144,7 @@ async def post_answer(request: Request, account: Account, body: shapes.NewAnswer
     return ok(answer, 201)
 
 
-async def hide_comment(request: Request, account: Account, body: shapes.HideBody) -> Response:
+async def hide_comment(request: Request, account: Account, body: shapes.ReasonBody) -> Response:
     comment_id = request.path_params["id"]
     return ok(await services(request).discussion.moderate(account, comment_id, True, body.reason))
 
@@ -191,16 +191,14 @@ operations = [
               "Withdraw a comment recommendation", "recommendations", who="account", body=shapes.Empty,
               answer=shapes.Recommendation, body_optional=True),
     Operation("POST", "/api/comments/{id:id}/reports", report_comment, "Report a comment for moderation",
-              "moderation", who="account", body=shapes.ReportBody, status=201, answer=shapes.ReportOut,
+              "moderation", who="account", body=shapes.ReasonBody, status=201, answer=shapes.ReportOut,
               also=(409,)),
     Operation("POST", THREAD + "/answers", post_answer, "Official answer (final with an outcome)",
               "threads", who="staff", body=shapes.NewAnswer, status=201, answer=shapes.AnswerOut,
               also=(409,)),
     Operation("POST", "/api/comments/{id:id}/hide", hide_comment, "Hide a comment (never deleted)",
-              "moderation", who="moderator", body=shapes.HideBody, answer=shapes.CommentOut, also=(409,)),
+              "moderation", who="moderator", body=shapes.ReasonBody, answer=shapes.CommentOut, also=(409,)),
     Operation("POST", "/api/comments/{id:id}/restore", restore_comment, "Restore a hidden comment",
               "moderation", who="moderator", body=shapes.OptionalReasonBody, answer=shapes.CommentOut,
               also=(409,), body_optional=True),
 ]  # fmt: skip
-
-routes = [operation.route() for operation in operations]

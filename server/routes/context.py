@@ -9,8 +9,7 @@ from starlette.requests import HTTPConnection, Request
 from starlette.responses import JSONResponse
 
 from server.errors import Forbidden, TooLarge, Unauthorized
-from server.models import Account
-from server.shapes import ID_MAX
+from server.models import ROW_ID_MAX, Account
 
 if TYPE_CHECKING:
     from server.app import Services
@@ -20,14 +19,14 @@ SESSION_COOKIE = "tong_session"
 
 class IdConvertor(Convertor[int]):
     """`{name:id}`: a row id. Starlette's `int` takes any number of digits, and turning 5,000 of
-    them into an int raises (a 500); here more than 19 digits match no route (404), and the few
-    19-digit values past 2**63-1 read as 0, which no row has (404 again, never a database overflow)."""
+    them into an int raises (a 500); here more than 10 digits match no route (404), and values
+    past the id columns' range read as 0, which no row has (404 again, never a database error)."""
 
-    regex = "[0-9]{1,19}"
+    regex = "[0-9]{1,10}"
 
     def convert(self, value: str) -> int:
         number = int(value)
-        return number if number <= ID_MAX else 0
+        return number if number <= ROW_ID_MAX else 0
 
     def to_string(self, value: int) -> str:
         return str(value)

@@ -8,24 +8,14 @@ from starlette.responses import Response
 
 from server import shapes
 from server.desk import Desk
-from server.errors import Invalid
 from server.models import Account, utcnow
 from server.routes.context import ok, services
 from server.routes.operation import Operation
 from server.sealing import seal_status
 
-LIST_MAX = 500
-
 
 def desk(request: Request) -> Desk:
     return services(request).desk
-
-
-def _limit(query: shapes.PageQuery, default: int) -> int:
-    limit = query.limit or default
-    if limit > LIST_MAX:
-        raise Invalid(f"limit must be at most {LIST_MAX}", {"limit": "out_of_range"})
-    return limit
 
 
 async def activity(request: Request, account: Account, query: shapes.ActivityQuery) -> Response:
@@ -33,7 +23,7 @@ async def activity(request: Request, account: Account, query: shapes.ActivityQue
 
 
 async def answer_clock(request: Request, account: Account, query: shapes.PageQuery) -> Response:
-    return ok(await desk(request).answers.waiting(_limit(query, 200)))
+    return ok(await desk(request).answers.waiting(query.limit or 200))
 
 
 async def answer_stats(request: Request) -> Response:
@@ -41,16 +31,16 @@ async def answer_stats(request: Request) -> Response:
 
 
 async def reports_queue(request: Request, account: Account, query: shapes.PageQuery) -> Response:
-    return ok(await desk(request).reports.queue(_limit(query, 100)))
+    return ok(await desk(request).reports.queue(query.limit or 100))
 
 
-async def dismiss_report(request: Request, account: Account, body: shapes.ReportBody) -> Response:
+async def dismiss_report(request: Request, account: Account, body: shapes.ReasonBody) -> Response:
     return ok(await desk(request).reports.dismiss(account, request.path_params["comment_id"], body.reason))
 
 
 async def held_comments(request: Request, account: Account, query: shapes.PageQuery) -> Response:
     policy = desk(request).holds.policy
-    data = await desk(request).holds.pending(_limit(query, 200))
+    data = await desk(request).holds.pending(query.limit or 200)
     data["policy"] = {
         "enabled": policy.enabled,
         "words": list(policy.words),
@@ -65,7 +55,7 @@ async def release_held(request: Request, account: Account, body: shapes.Optional
     return ok(await desk(request).holds.release(account, request.path_params["held_id"], body.reason))
 
 
-async def reject_held(request: Request, account: Account, body: shapes.OptionalReasonBody) -> Response:
+async def reject_held(request: Request, account: Account, body: shapes.ReasonBody) -> Response:
     return ok(await desk(request).holds.reject(account, request.path_params["held_id"], body.reason))
 
 
@@ -97,7 +87,7 @@ operations = [
     Operation("GET", "/api/staff/reports", reports_queue, "Reported comments with their reasons", "staff",
               who="staff", query=shapes.PageQuery, answer=shapes.Figures),
     Operation("POST", "/api/staff/reports/{comment_id:id}/dismiss", dismiss_report,
-              "Dismiss a comment's open reports", "staff", who="moderator", body=shapes.ReportBody,
+              "Dismiss a comment's open reports", "staff", who="moderator", body=shapes.ReasonBody,
               answer=shapes.Dismissed, also=(409,)),
     Operation("GET", "/api/staff/held", held_comments, "Comments held for a moderator", "staff", who="staff",
               query=shapes.PageQuery, answer=shapes.Figures),
@@ -105,7 +95,7 @@ operations = [
               who="moderator", body=shapes.OptionalReasonBody, answer=shapes.Figures, also=(409,),
               body_optional=True),
     Operation("POST", "/api/staff/held/{held_id:id}/reject", reject_held, "Reject a held comment (reason)",
-              "staff", who="moderator", body=shapes.OptionalReasonBody, answer=shapes.Figures, also=(409,)),
+              "staff", who="moderator", body=shapes.ReasonBody, answer=shapes.Figures, also=(409,)),
     Operation("GET", "/api/staff/seal", seal, "How far the event log's hash chain reaches", "staff",
               who="staff", answer=shapes.Figures),
     Operation("GET", "/api/stats/answers", answer_stats, "Public answer-time figures", "threads",
@@ -117,5 +107,3 @@ operations = [
     Operation("POST", "/api/me/notices/seen", notices_seen, "Mark notices seen (all when ids is absent)",
               "session", who="account", body=shapes.SeenBody, answer=shapes.Seen, body_optional=True),
 ]  # fmt: skip
-
-routes = [operation.route() for operation in operations]

@@ -7,7 +7,7 @@ checked: `account` (unless anyone may call it), `query` and `body` (pydantic mod
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,7 +54,7 @@ class Operation:
     def operation_id(self) -> str:
         return self.handler.__name__
 
-    def route(self) -> Route:
+    def endpoint(self) -> Callable[[Request], Awaitable[Response]]:
         async def endpoint(request: Request) -> Response:
             kwargs: dict[str, Any] = {}
             if self.who == "account":
@@ -70,4 +70,31 @@ class Operation:
             return await self.handler(request, **kwargs)
 
         endpoint.__name__ = self.operation_id
-        return Route(self.path, endpoint, methods=[self.method])
+        return endpoint
+
+
+def routes(operations: Iterable[Operation]) -> list[Route]:
+    """One route per path, so that a 405 names every method the path takes in its Allow header
+    (a route per operation named only the first one's)."""
+    by_path: dict[str, dict[str, Callable[[Request], Awaitable[Response]]]] = {}
+    for operation in operations:
+        by_path.setdefault(operation.path, {})[operation.method] = operation.endpoint()
+    built = []
+    for path, endpoints in by_path.items():
+        built.append(Route(path, _dispatch(endpoints), methods=list(endpoints)))
+    return built
+
+
+def _dispatch(endpoints: dict[str, Callable[[Request], Awaitable[Response]]]) -> Callable[..., Any]:
+    if len(endpoints) == 1:
+        return next(iter(endpoints.values()))
+
+    async def dispatch(request: Request) -> Response:
+        # Starlette answers HEAD through the GET route.
+        return await endpoints.get(request.method, endpoints.get("GET", _missing))(request)
+
+    return dispatch
+
+
+async def _missing(request: Request) -> Response:
+    raise AssertionError(f"no operation for {request.method} {request.url.path}")
