@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 from pydantic.json_schema import models_json_schema
 
-from server.shapes import ID_MAX
+from server.models import ROW_ID_MAX
 
 # The longest channel name a client may send; every real one (`thread:` and 19 digits) is shorter.
 CHANNEL_MAX = 64
@@ -26,7 +26,7 @@ class Op(BaseModel):
 class Subscribe(Op):
     op: Literal["subscribe"]
     channel: Annotated[str, Field(max_length=CHANNEL_MAX)]
-    since: Annotated[int, Field(ge=0, le=ID_MAX, strict=True)] | None = None
+    since: Annotated[int, Field(ge=0, le=ROW_ID_MAX, strict=True)] | None = None
     epoch: Annotated[str, Field(max_length=CHANNEL_MAX)] | None = None
 
 
