@@ -1,5 +1,6 @@
 // The staff dashboard: log in as staff, then tabs fed by REST and the live `staff` channel.
 
+import { explain } from "../js/errors.js";
 import { api } from "../js/api.js";
 import { AnswerClock } from "./answers.js";
 import { $, toast } from "../js/dom.js";
@@ -40,7 +41,7 @@ function showLogin(message) {
       await api.post("/api/session", { login: data.get("login"), password: data.get("password") });
       location.reload();
     } catch (error) {
-      $("#login-error").textContent = error.status === 401 ? "아이디 또는 비밀번호가 맞지 않습니다." : error.message;
+      $("#login-error").textContent = explain(error);
     }
   };
 }
@@ -125,10 +126,10 @@ async function boot() {
   });
   window.__tongStaff = { live, monitor };
   const results = await Promise.allSettled([monitor.start(), clock.start(), moderation.start(), review.start()]);
-  for (const r of results) if (r.status === "rejected") toast(r.reason.message || String(r.reason), "error");
+  for (const r of results) if (r.status === "rejected") toast(explain(r.reason), "error");
   document.body.dataset.ready = "true";
 }
 
 boot().catch((error) => {
-  $("#loading").textContent = `불러오지 못했습니다: ${error.message}`;
+  $("#loading").textContent = `불러오지 못했습니다: ${explain(error)}`;
 });

@@ -1,6 +1,7 @@
 // 신고·보류: the reports queue (hide / restore / dismiss, each with a reason), held comments
 // (release / reject) and author reveals (admins only, with a reason, always in the log).
 
+import { explain } from "../js/errors.js";
 import { api, query } from "../js/api.js";
 import { $, h, replace, toast } from "../js/dom.js";
 import { actorText, dateTime, kindLabel, summary, truncate } from "./format.js";
@@ -93,7 +94,7 @@ export class Moderation {
         toast(`${label} 처리했습니다.`);
         await this.loadReports();
       } catch (error) {
-        toast(error.message, "error");
+        toast(explain(error), "error");
       }
     };
     const disabled = !this.moderator;
@@ -133,7 +134,7 @@ export class Moderation {
         toast(`${label}했습니다.`);
         await this.loadHeld();
       } catch (error) {
-        toast(error.message, "error");
+        toast(explain(error), "error");
       }
     };
     const disabled = !this.moderator;
@@ -181,7 +182,7 @@ export class Moderation {
         h("strong", {}, `${kind === "thread" ? "글" : "댓글"} #${id}: `),
         `${a.login} (${kindLabel(a.kind)}${a.department ? `, ${a.department}` : ""}) — 이 확인은 기록에 남았습니다.`);
     } catch (error) {
-      replace($("#reveal-result"), h("span", { class: "error" }, error.message));
+      replace($("#reveal-result"), h("span", { class: "error" }, explain(error)));
     }
   }
 }

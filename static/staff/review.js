@@ -1,6 +1,7 @@
 // 기록 검토: the event log filtered by time, thread, type and actor kind; paged by keyset
 // (`after_id`), never by offset; exported as CSV (opens in Excel) or JSON Lines.
 
+import { explain } from "../js/errors.js";
 import { api, query } from "../js/api.js";
 import { $, h, replace, toast } from "../js/dom.js";
 import { EVENT_LABELS, actorText, dateTime, eventLabel, summary, truncate } from "./format.js";
@@ -68,7 +69,7 @@ export class Review {
         ? `${this.shown}건 표시${page.next_after_id ? " · 더 있음" : " · 끝"}`
         : "조건에 맞는 기록이 없습니다.";
     } catch (error) {
-      toast(error.message, "error");
+      toast(explain(error), "error");
     }
   }
 
