@@ -19,6 +19,16 @@ LOG_ID_MAX = 2**63 - 1
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 JsonDoc = JSON().with_variant(JSONB(), "postgresql")
 
+# Constraint names spelled out, equal to the names PostgreSQL gave the tables `create_all` made
+# before migrations existed: a revision can then drop or alter a constraint by name on either
+# database (SQLite's batch mode needs names to find them), and older databases match the models.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "%(table_name)s_%(column_0_N_name)s_key",
+    "fk": "%(table_name)s_%(column_0_name)s_fkey",
+    "pk": "%(table_name)s_pkey",
+}
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -207,3 +217,16 @@ class NoticeSeen(SQLModel, table=True):
     account_id: int = Field(foreign_key="account.id", primary_key=True)
     change_id: int = Field(foreign_key="thread.id", primary_key=True)
     seen_at: datetime = Field(default_factory=utcnow)
+
+
+class History(SQLModel, table=True):
+    """The id of this database's history (one row): clients resume only within one history.
+
+    It comes back with a restored dump, so the deployment also remembers outside the database the
+    highest log id it has served under it (epoch.py); a log that ends before that was restored
+    and gets a new epoch.
+    """
+
+    id: int = Field(default=1, primary_key=True)
+    epoch: str = Field(max_length=32)
+    created_at: datetime = Field(default_factory=utcnow)

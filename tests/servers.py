@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 import uvicorn
 
-from server.app import Services
+from server.services import Services
 from server.serving import uvicorn_config
 from server.settings import Settings
 from tests.clients import PASSWORD, Http, unique
@@ -36,6 +36,7 @@ TEST_ENV = {
     "TONG_ARGON2_TIME_COST": "1",
     "TONG_ARGON2_MEMORY_COST": "1024",
     "TONG_RATE_LIMIT_PER_MINUTE": "0",
+    "TONG_LOGIN_LIMIT_PER_MINUTE": "0",
     "TONG_SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
 }
 

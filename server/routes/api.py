@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from starlette.requests import Request
 from starlette.responses import Response
 
 from server import public, shapes
 from server.accounts import token_hash
+from server.errors import Unauthorized
 from server.models import Account
 from server.routes.context import SESSION_COOKIE, caller, ok, services
 from server.routes.operation import Operation
@@ -15,7 +18,18 @@ from server.sessions import revoked_message
 
 async def start_session(request: Request, body: shapes.Login) -> Response:
     svc = services(request)
-    token, account = await svc.discussion.login(body.login, body.password)
+    await svc.logins.admit(request.client.host if request.client else None)
+    # Wait out the delay earned by this login's recent failures (the same for a login that does
+    # not exist), then check the password.
+    failures = await svc.logins.failures(body.login)
+    await asyncio.sleep(svc.logins.delay_after(failures))
+    try:
+        token, account = await svc.discussion.login(body.login, body.password)
+    except Unauthorized:
+        await svc.logins.failed(body.login)
+        raise
+    if failures:
+        await svc.logins.succeeded(account.login)
     response = ok({"account": public.me(account)})
     response.set_cookie(
         SESSION_COOKIE,

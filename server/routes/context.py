@@ -8,11 +8,12 @@ from starlette.convertors import Convertor, register_url_convertor
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import JSONResponse
 
-from server.errors import Forbidden, TooLarge, Unauthorized
+from server import policy
+from server.errors import TooLarge, Unauthorized
 from server.models import ROW_ID_MAX, Account
 
 if TYPE_CHECKING:
-    from server.app import Services
+    from server.services import Services
 
 SESSION_COOKIE = "tong_session"
 
@@ -59,10 +60,10 @@ async def require_account(conn: HTTPConnection) -> Account:
 
 async def require_staff(conn: HTTPConnection, role: str | None = None) -> Account:
     account = await require_account(conn)
-    if account.kind != "staff":
-        raise Forbidden("only staff may do this", code="staff_only")
-    if role is not None and role not in account.role_set:
-        raise Forbidden(f"only staff with the {role} role may do this", code=f"{role}_only")
+    if role is None:
+        policy.require_staff(account)
+    else:
+        policy.require_role(account, role)
     return account
 
 

@@ -44,7 +44,8 @@ async def events(request: Request, account: Account, query: shapes.EventsQuery) 
 
 
 async def stats(request: Request, account: Account) -> Response:
-    return ok(await services(request).review.stats())
+    svc = services(request)
+    return ok(await svc.figures.stats(svc.hub.presence))
 
 
 async def reveal_author(request: Request, account: Account, query: shapes.RevealQuery) -> Response:

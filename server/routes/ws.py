@@ -12,7 +12,7 @@ from starlette.requests import cookie_parser
 from starlette.types import Receive, Scope, Send
 
 from server import channels as ch
-from server import frames
+from server import frames, policy
 from server.accounts import token_hash
 from server.database import is_unreachable
 from server.hub import Hub
@@ -20,7 +20,7 @@ from server.models import Account
 from server.routes.context import SESSION_COOKIE
 
 if TYPE_CHECKING:
-    from server.app import Services
+    from server.services import Services
 
 log = logging.getLogger("tong.ws")
 
@@ -234,13 +234,14 @@ async def _handle(text: str, peer: SocketPeer, hub: Hub, account: Account | None
         peer.push(ch.unsubscribed_frame(channel))
         return
     since = frame.since
+    epoch = frame.epoch
     if channel not in peer.channels and len(peer.channels) >= MAX_CHANNELS_PER_SOCKET:
         peer.push(ch.error_frame("too_many_channels", f"at most {MAX_CHANNELS_PER_SOCKET} channels", channel))
         return
     if channel == ch.BOARD:
         await hub.subscribe_board(peer)
     elif channel == ch.STAFF:
-        if account is None or account.kind != "staff":
+        if not policy.is_staff(account):
             peer.push(ch.error_frame("forbidden", "the staff channel is for staff only", channel))
             return
         await hub.subscribe_staff(peer)
@@ -249,4 +250,4 @@ async def _handle(text: str, peer: SocketPeer, hub: Hub, account: Account | None
         if thread_id is None:
             peer.push(ch.error_frame("unknown_channel", f"no such channel {channel!r}", channel))
             return
-        await hub.subscribe_thread(peer, thread_id, since)
+        await hub.subscribe_thread(peer, thread_id, since, epoch)
