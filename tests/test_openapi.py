@@ -151,7 +151,9 @@ async def test_schemathesis_finds_nothing(
 ) -> None:
     """schemathesis against a live `tong serve`, as staff (moderator, admin), as a company and
     anonymously: no 5xx and no answer that breaks the document, for every operation."""
-    server = await ProcessServer(await stack.fresh_settings()).start()
+    # schemathesis tries the same few logins again and again; the doubling delay after failed
+    # logins (logins.py, tested on its own) would make those requests wait out its timeout.
+    server = await ProcessServer(await stack.fresh_settings(), env={"TONG_LOGIN_DELAY_MAX_S": "0"}).start()
     try:
         staff = await _account(server, "staff", ("moderator", "admin"))
         company = await _account(server, "company")
