@@ -9,8 +9,8 @@ CREATE TABLE account (
 	department VARCHAR(100),
 	disabled BOOLEAN NOT NULL,
 	created_at TIMESTAMP WITH TIME ZONE NOT NULL,
-	PRIMARY KEY (id),
-	UNIQUE (login)
+	CONSTRAINT account_pkey PRIMARY KEY (id),
+	CONSTRAINT account_login_key UNIQUE (login)
 );
 
 CREATE TABLE event (
@@ -21,7 +21,7 @@ CREATE TABLE event (
 	actor_account_id INTEGER,
 	payload JSONB NOT NULL,
 	created_at TIMESTAMP WITH TIME ZONE NOT NULL,
-	PRIMARY KEY (id)
+	CONSTRAINT event_pkey PRIMARY KEY (id)
 );
 
 CREATE INDEX ix_event_created ON event (created_at, id);
@@ -37,7 +37,7 @@ CREATE TABLE event_seal (
 	chain_hash VARCHAR(64) NOT NULL,
 	digests JSONB NOT NULL,
 	sealed_at TIMESTAMP WITH TIME ZONE NOT NULL,
-	PRIMARY KEY (event_id)
+	CONSTRAINT event_seal_pkey PRIMARY KEY (event_id)
 );
 
 CREATE TABLE account_session (
@@ -45,8 +45,8 @@ CREATE TABLE account_session (
 	account_id INTEGER NOT NULL,
 	created_at TIMESTAMP WITH TIME ZONE NOT NULL,
 	expires_at TIMESTAMP WITH TIME ZONE NOT NULL,
-	PRIMARY KEY (token_hash),
-	FOREIGN KEY(account_id) REFERENCES account (id)
+	CONSTRAINT account_session_pkey PRIMARY KEY (token_hash),
+	CONSTRAINT account_session_account_id_fkey FOREIGN KEY(account_id) REFERENCES account (id)
 );
 
 CREATE INDEX ix_account_session_account_id ON account_session (account_id);
@@ -67,8 +67,8 @@ CREATE TABLE thread (
 	recommendation_count INTEGER NOT NULL,
 	company_authors INTEGER NOT NULL,
 	agency_authors INTEGER NOT NULL,
-	PRIMARY KEY (id),
-	FOREIGN KEY(author_id) REFERENCES account (id)
+	CONSTRAINT thread_pkey PRIMARY KEY (id),
+	CONSTRAINT thread_author_id_fkey FOREIGN KEY(author_id) REFERENCES account (id)
 );
 
 CREATE INDEX ix_thread_activity ON thread (last_activity_at, id);
@@ -94,9 +94,9 @@ CREATE TABLE answer (
 	outcome VARCHAR(24),
 	seq INTEGER NOT NULL,
 	created_at TIMESTAMP WITH TIME ZONE NOT NULL,
-	PRIMARY KEY (id),
-	FOREIGN KEY(thread_id) REFERENCES thread (id),
-	FOREIGN KEY(author_id) REFERENCES account (id)
+	CONSTRAINT answer_pkey PRIMARY KEY (id),
+	CONSTRAINT answer_thread_id_fkey FOREIGN KEY(thread_id) REFERENCES thread (id),
+	CONSTRAINT answer_author_id_fkey FOREIGN KEY(author_id) REFERENCES account (id)
 );
 
 CREATE INDEX ix_answer_thread_id ON answer (thread_id);
@@ -112,11 +112,11 @@ CREATE TABLE comment (
 	hidden BOOLEAN NOT NULL,
 	hidden_reason VARCHAR,
 	recommendation_count INTEGER NOT NULL,
-	PRIMARY KEY (id),
+	CONSTRAINT comment_pkey PRIMARY KEY (id),
 	CONSTRAINT uq_comment_thread_seq UNIQUE (thread_id, seq),
-	FOREIGN KEY(thread_id) REFERENCES thread (id),
-	FOREIGN KEY(parent_id) REFERENCES comment (id),
-	FOREIGN KEY(author_id) REFERENCES account (id)
+	CONSTRAINT comment_thread_id_fkey FOREIGN KEY(thread_id) REFERENCES thread (id),
+	CONSTRAINT comment_parent_id_fkey FOREIGN KEY(parent_id) REFERENCES comment (id),
+	CONSTRAINT comment_author_id_fkey FOREIGN KEY(author_id) REFERENCES account (id)
 );
 
 CREATE INDEX ix_comment_author_id ON comment (author_id);
@@ -127,9 +127,9 @@ CREATE TABLE notice_seen (
 	account_id INTEGER NOT NULL,
 	change_id INTEGER NOT NULL,
 	seen_at TIMESTAMP WITH TIME ZONE NOT NULL,
-	PRIMARY KEY (account_id, change_id),
-	FOREIGN KEY(account_id) REFERENCES account (id),
-	FOREIGN KEY(change_id) REFERENCES thread (id)
+	CONSTRAINT notice_seen_pkey PRIMARY KEY (account_id, change_id),
+	CONSTRAINT notice_seen_account_id_fkey FOREIGN KEY(account_id) REFERENCES account (id),
+	CONSTRAINT notice_seen_change_id_fkey FOREIGN KEY(change_id) REFERENCES thread (id)
 );
 
 CREATE TABLE recommendation (
@@ -138,9 +138,9 @@ CREATE TABLE recommendation (
 	account_id INTEGER NOT NULL,
 	thread_id INTEGER NOT NULL,
 	created_at TIMESTAMP WITH TIME ZONE NOT NULL,
-	PRIMARY KEY (target, target_id, account_id),
-	FOREIGN KEY(account_id) REFERENCES account (id),
-	FOREIGN KEY(thread_id) REFERENCES thread (id)
+	CONSTRAINT recommendation_pkey PRIMARY KEY (target, target_id, account_id),
+	CONSTRAINT recommendation_account_id_fkey FOREIGN KEY(account_id) REFERENCES account (id),
+	CONSTRAINT recommendation_thread_id_fkey FOREIGN KEY(thread_id) REFERENCES thread (id)
 );
 
 CREATE INDEX ix_recommendation_thread_id ON recommendation (thread_id);
@@ -151,18 +151,18 @@ CREATE TABLE thread_author (
 	kind VARCHAR(16) NOT NULL,
 	number INTEGER NOT NULL,
 	is_op BOOLEAN NOT NULL,
-	PRIMARY KEY (thread_id, account_id),
-	FOREIGN KEY(thread_id) REFERENCES thread (id),
-	FOREIGN KEY(account_id) REFERENCES account (id)
+	CONSTRAINT thread_author_pkey PRIMARY KEY (thread_id, account_id),
+	CONSTRAINT thread_author_thread_id_fkey FOREIGN KEY(thread_id) REFERENCES thread (id),
+	CONSTRAINT thread_author_account_id_fkey FOREIGN KEY(account_id) REFERENCES account (id)
 );
 
 CREATE TABLE thread_link (
 	change_id INTEGER NOT NULL,
 	proposal_id INTEGER NOT NULL,
 	created_at TIMESTAMP WITH TIME ZONE NOT NULL,
-	PRIMARY KEY (change_id, proposal_id),
-	FOREIGN KEY(change_id) REFERENCES thread (id),
-	FOREIGN KEY(proposal_id) REFERENCES thread (id)
+	CONSTRAINT thread_link_pkey PRIMARY KEY (change_id, proposal_id),
+	CONSTRAINT thread_link_change_id_fkey FOREIGN KEY(change_id) REFERENCES thread (id),
+	CONSTRAINT thread_link_proposal_id_fkey FOREIGN KEY(proposal_id) REFERENCES thread (id)
 );
 
 CREATE INDEX ix_thread_link_proposal_id ON thread_link (proposal_id);
@@ -178,11 +178,11 @@ CREATE TABLE held_comment (
 	resolution VARCHAR(16),
 	resolved_at TIMESTAMP WITH TIME ZONE,
 	comment_id INTEGER,
-	PRIMARY KEY (id),
-	FOREIGN KEY(thread_id) REFERENCES thread (id),
-	FOREIGN KEY(parent_id) REFERENCES comment (id),
-	FOREIGN KEY(author_id) REFERENCES account (id),
-	FOREIGN KEY(comment_id) REFERENCES comment (id)
+	CONSTRAINT held_comment_pkey PRIMARY KEY (id),
+	CONSTRAINT held_comment_thread_id_fkey FOREIGN KEY(thread_id) REFERENCES thread (id),
+	CONSTRAINT held_comment_parent_id_fkey FOREIGN KEY(parent_id) REFERENCES comment (id),
+	CONSTRAINT held_comment_author_id_fkey FOREIGN KEY(author_id) REFERENCES account (id),
+	CONSTRAINT held_comment_comment_id_fkey FOREIGN KEY(comment_id) REFERENCES comment (id)
 );
 
 CREATE INDEX ix_held_comment_resolution ON held_comment (resolution);
@@ -198,11 +198,11 @@ CREATE TABLE report (
 	created_at TIMESTAMP WITH TIME ZONE NOT NULL,
 	resolution VARCHAR(16),
 	resolved_at TIMESTAMP WITH TIME ZONE,
-	PRIMARY KEY (id),
+	CONSTRAINT report_pkey PRIMARY KEY (id),
 	CONSTRAINT uq_report_comment_account UNIQUE (comment_id, account_id),
-	FOREIGN KEY(comment_id) REFERENCES comment (id),
-	FOREIGN KEY(thread_id) REFERENCES thread (id),
-	FOREIGN KEY(account_id) REFERENCES account (id)
+	CONSTRAINT report_comment_id_fkey FOREIGN KEY(comment_id) REFERENCES comment (id),
+	CONSTRAINT report_thread_id_fkey FOREIGN KEY(thread_id) REFERENCES thread (id),
+	CONSTRAINT report_account_id_fkey FOREIGN KEY(account_id) REFERENCES account (id)
 );
 
 CREATE INDEX ix_report_comment_id ON report (comment_id);

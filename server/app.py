@@ -24,6 +24,7 @@ from server.errors import DomainError, RateLimited
 from server.hub import Hub
 from server.metrics import Metrics
 from server.middleware import SameOriginMiddleware
+from server.migrations import ensure_current
 from server.publisher import Publisher
 from server.reading import Reader
 from server.review import Review
@@ -139,7 +140,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        await services.db.create_all()
+        await ensure_current(services.db, upgrade_if_behind=settings.migrate_on_start)
         await services.hub.start()
         services.publisher.start()
         services.desk.start()

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 
 from server.database import Database
+from server.migrations import ensure_current
 from server.sealing import Sealer, verify
 from server.settings import Settings
 
@@ -15,7 +16,7 @@ EXIT_OK, EXIT_BROKEN = 0, 1
 async def _verify(settings: Settings) -> int:
     db = Database(settings.effective_database_url, pool_size=2)
     try:
-        await db.create_all()
+        await ensure_current(db)
         verdict = await verify(db)
     finally:
         await db.dispose()
@@ -33,7 +34,7 @@ async def _verify(settings: Settings) -> int:
 async def _seal(settings: Settings) -> int:
     db = Database(settings.effective_database_url, pool_size=2)
     try:
-        await db.create_all()
+        await ensure_current(db)
         sealer = Sealer(db, settings.seal_delay_s, settings.seal_interval_s, settings.seal_batch)
         sealed = await sealer.seal_all()
     finally:

@@ -24,10 +24,11 @@ def _settings() -> Settings:
 
 async def _with_services(settings: Settings, work: Callable[..., object]) -> object:
     from server.app import build_services
+    from server.migrations import ensure_current
 
     services = build_services(settings)
     try:
-        await services.db.create_all()
+        await ensure_current(services.db)
         return await work(services)  # type: ignore[misc]
     finally:
         await services.broker.stop()
@@ -45,6 +46,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    # Once here, before any worker starts, so the message reaches the terminal and not a worker's log.
+    asyncio.run(_with_database(settings, _prepare_schema, args.migrate or settings.migrate_on_start))
     if args.demo:
         from server import demo
 
@@ -110,18 +113,89 @@ def cmd_accounts_disable(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_db_init(args: argparse.Namespace) -> int:
+async def _with_database(settings: Settings, work: Callable[..., object], *args: object) -> object:
     from server.database import Database
 
-    async def init() -> None:
-        db = Database(_settings().effective_database_url)
+    db = Database(settings.effective_database_url, pool_size=2)
+    try:
+        return await work(db, *args)  # type: ignore[misc]
+    finally:
+        await db.dispose()
+
+
+async def _prepare_schema(db: object, upgrade: bool) -> None:
+    from server.migrations import ensure_current
+
+    found = await ensure_current(db, upgrade_if_behind=upgrade)  # type: ignore[arg-type]
+    print(f"schema: {found.describe()}", flush=True)
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from server import migrations
+
+    found = cast(
+        "migrations.SchemaState",
+        asyncio.run(_with_database(_settings(), migrations.upgrade, args.revision)),
+    )
+    print(f"schema: {found.describe()}")
+    return 0
+
+
+def cmd_db_current(args: argparse.Namespace) -> int:
+    from server import migrations
+
+    found = cast("migrations.SchemaState", asyncio.run(_with_database(_settings(), migrations.state)))
+    print(found.describe())
+    if found.up_to_date:
+        print("up to date")
+        return 0
+    print("behind head: run `tong db upgrade`" if not found.unknown else "ahead of this release")
+    return 1
+
+
+def cmd_db_history(args: argparse.Namespace) -> int:
+    from server import migrations
+
+    sys.stdout.write(migrations.history_text())
+    return 0
+
+
+def cmd_db_check(args: argparse.Namespace) -> int:
+    """Alembic's `check`: upgrade the database to head, then compare it with the models."""
+    from server import migrations
+
+    async def check(db: object) -> list[object]:
+        await migrations.upgrade(db)  # type: ignore[arg-type]
+        return await migrations.differences(db)  # type: ignore[arg-type]
+
+    found = cast(list[object], asyncio.run(_with_database(_settings(), check)))
+    if found:
+        print("the models differ from the migrations; write a revision (tong db revision -m ...):")
+        for difference in found:
+            print(f"  {difference}")
+        return 1
+    print("models and migrations agree")
+    return 0
+
+
+def cmd_db_revision(args: argparse.Namespace) -> int:
+    """Autogenerate the next revision against a scratch SQLite database upgraded to head."""
+    import tempfile
+
+    from server import migrations
+    from server.database import Database
+
+    async def write(url: str) -> str:
+        db = Database(url, pool_size=2)
         try:
-            await db.create_all()
+            return await migrations.write_revision(db, args.message)
         finally:
             await db.dispose()
 
-    asyncio.run(init())
-    print("tables created")
+    with tempfile.TemporaryDirectory() as scratch:
+        url = args.database_url or f"sqlite+aiosqlite:///{scratch}/scratch.db"
+        path = asyncio.run(write(url))
+    print(f"wrote {path}: read it, adjust it, then run `tong db check`")
     return 0
 
 
@@ -150,6 +224,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=int(os.environ.get("TONG_PORT", "8000")))
     serve.add_argument("--workers", type=int, default=1, help="processes (above 1 needs REDIS_URL)")
     serve.add_argument("--demo", action="store_true", help="seed demo data in Korean first (once)")
+    serve.add_argument(
+        "--migrate", action="store_true", help="upgrade a database behind the code first (else refuse)"
+    )
     serve.set_defaults(func=cmd_serve)
 
     accounts = commands.add_parser("accounts", help="manage accounts").add_subparsers(
@@ -168,7 +245,24 @@ def build_parser() -> argparse.ArgumentParser:
     disable.set_defaults(func=cmd_accounts_disable)
 
     db = commands.add_parser("db", help="database").add_subparsers(dest="action", required=True)
-    db.add_parser("init", help="create the tables").set_defaults(func=cmd_db_init)
+    upgrade = db.add_parser("upgrade", help="upgrade the schema (under a lock; safe to run twice)")
+    upgrade.add_argument("revision", nargs="?", default="head")
+    upgrade.set_defaults(func=cmd_db_upgrade)
+    # `init` was create_all; now the same as upgrading an empty database to head.
+    db.add_parser("init", help="create the tables: upgrade to head").set_defaults(
+        func=cmd_db_upgrade, revision="head"
+    )
+    db.add_parser("current", help="the schema revision (exit 1 when behind head)").set_defaults(
+        func=cmd_db_current
+    )
+    db.add_parser("history", help="the schema revisions").set_defaults(func=cmd_db_history)
+    db.add_parser("check", help="fail when the models and the migrations differ").set_defaults(
+        func=cmd_db_check
+    )
+    revision = db.add_parser("revision", help="write the next revision from the models (autogenerate)")
+    revision.add_argument("-m", "--message", required=True)
+    revision.add_argument("--database-url", help="compare with this database instead of a scratch SQLite")
+    revision.set_defaults(func=cmd_db_revision)
     db.add_parser("schema", help="print the PostgreSQL DDL").set_defaults(func=cmd_db_schema)
 
     commands.add_parser("demo", help="seed demo data (once)").set_defaults(func=cmd_demo)
@@ -212,8 +306,14 @@ def _bench_missing(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from server.migrations import SchemaError
+
     args = build_parser().parse_args(argv)
-    return int(args.func(args))
+    try:
+        return int(args.func(args))
+    except SchemaError as exc:
+        print(f"tong: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -13,13 +12,22 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
-from sqlmodel import SQLModel
-
-from server import models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
 # A writer waits this long for another process's write lock before SQLite gives up.
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+# A process waiting to migrate SQLite waits this long for another process's migration to finish:
+# copying a large table in batch mode takes minutes, and giving up halfway helps no one.
+SQLITE_SCHEMA_WAIT_MS = 30 * 60 * 1000
+# The PostgreSQL advisory lock that serialises schema changes: any fixed 64-bit number no other
+# lock of Tong's uses ("Tong/sch" in ASCII).
+SCHEMA_LOCK_KEY = 0x546F6E672F736368
 # `postgresql+asyncpg://…?pgbouncer=true`: the server behind the URL is PgBouncer in transaction
 # pooling mode, whose consecutive transactions may run on different PostgreSQL connections.
 PGBOUNCER_PARAMETER = "pgbouncer"
@@ -98,17 +106,35 @@ class Database:
         async with self._write() as session, session.begin():
             yield session
 
-    async def create_all(self) -> None:
-        """Create missing tables. Several workers may race here on PostgreSQL: the loser retries."""
-        for attempt in range(3):
-            try:
-                async with self.write_engine.begin() as conn:
-                    await conn.run_sync(SQLModel.metadata.create_all)
-                return
-            except DBAPIError:
-                if attempt == 2:
-                    raise
-                await asyncio.sleep(0.5)
+    @asynccontextmanager
+    async def schema_transaction(self) -> AsyncIterator[AsyncConnection]:
+        """A transaction that holds the schema lock: one process at a time changes the schema, and
+        the others, once they get the lock, find the work done. Committed when the block ends.
+
+        PostgreSQL: a transaction-level advisory lock, released by COMMIT or ROLLBACK. It lives
+        exactly as long as the transaction, which is also as long as a transaction-pooling PgBouncer
+        keeps us on one server connection (a session-level lock would leak to other clients).
+        SQLite: BEGIN IMMEDIATE takes the database's write lock at once; waiters queue on it.
+        """
+        if not self.is_sqlite:
+            async with self.engine.begin() as conn:
+                await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK_KEY})
+                yield conn
+            return
+        # A connection of its own, with foreign keys off: batch mode rebuilds a table by copying it,
+        # and dropping the old copy would trip (or cascade through) the keys that point at it.
+        # SQLite's own procedure for schema changes; the check below runs them all at the end.
+        engine = _sqlite_engine(
+            self.url, immediate=True, pool_size=1, foreign_keys=False, busy_timeout_ms=SQLITE_SCHEMA_WAIT_MS
+        )
+        try:
+            async with engine.begin() as conn:
+                yield conn
+                broken = (await conn.exec_driver_sql("PRAGMA foreign_key_check")).all()
+                if broken:
+                    raise RuntimeError(f"the schema change breaks foreign keys: {broken[:5]}")
+        finally:
+            await engine.dispose()
 
     async def ping(self) -> None:
         async with self.engine.connect() as conn:
@@ -154,7 +180,15 @@ def _ensure_sqlite_dir(url: str) -> None:
         Path(database).parent.mkdir(parents=True, exist_ok=True)
 
 
-def _sqlite_engine(url: str, *, immediate: bool, pool_size: int, echo: bool) -> AsyncEngine:
+def _sqlite_engine(
+    url: str,
+    *,
+    immediate: bool,
+    pool_size: int,
+    echo: bool = False,
+    foreign_keys: bool = True,
+    busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS,
+) -> AsyncEngine:
     # Readers run in autocommit: each aiosqlite call is a hop to its thread, and a BEGIN plus a
     # ROLLBACK per read session cost two hops for nothing (reads cut at a seq, not at a snapshot).
     engine = create_async_engine(
@@ -172,8 +206,8 @@ def _sqlite_engine(url: str, *, immediate: bool, pool_size: int, echo: bool) -> 
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
+        cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
         # WAL with synchronous=NORMAL is durable across application crashes; only an OS crash
         # can lose the last transactions, the trade SQLite documents for WAL mode.
         cursor.execute("PRAGMA synchronous=NORMAL")

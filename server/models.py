@@ -13,6 +13,16 @@ from sqlmodel import Field, SQLModel
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 JsonDoc = JSON().with_variant(JSONB(), "postgresql")
 
+# Constraint names spelled out, equal to the names PostgreSQL gave the tables `create_all` made
+# before migrations existed: a revision can then drop or alter a constraint by name on either
+# database (SQLite's batch mode needs names to find them), and older databases match the models.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "%(table_name)s_%(column_0_N_name)s_key",
+    "fk": "%(table_name)s_%(column_0_name)s_fkey",
+    "pk": "%(table_name)s_pkey",
+}
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)

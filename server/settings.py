@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     redis_prefix: str = "tong:"
     secret_key: str = ""
     data_dir: Path = DEFAULT_DATA_DIR
+    # Upgrade the schema at start (under a lock) instead of refusing a database behind the code.
+    migrate_on_start: bool = False
     # uvicorn logs every WebSocket open at "info": too much at 10,000 connections.
     log_level: Literal["debug", "info", "warning", "error"] = "warning"
 
