@@ -200,9 +200,22 @@ def cmd_db_revision(args: argparse.Namespace) -> int:
 
 
 def cmd_db_schema(args: argparse.Namespace) -> int:
-    from server.schema import postgresql_ddl
+    """schema.sql: the schema of DATABASE_URL (PostgreSQL, at head) as pg_dump prints it, normalised."""
+    from server import migrations, schema
 
-    sys.stdout.write(postgresql_ddl())
+    settings = _settings()
+
+    async def dump(db: object) -> str:
+        found = await migrations.state(db)  # type: ignore[arg-type]
+        if not found.up_to_date:
+            raise migrations.SchemaError(f"{found.describe()}: run `tong db upgrade` on it first")
+        return await schema.dump(settings.effective_database_url, found.head[0])
+
+    try:
+        sys.stdout.write(cast(str, asyncio.run(_with_database(settings, dump))))
+    except (ValueError, RuntimeError) as exc:
+        print(f"tong: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 
@@ -263,7 +276,9 @@ def build_parser() -> argparse.ArgumentParser:
     revision.add_argument("-m", "--message", required=True)
     revision.add_argument("--database-url", help="compare with this database instead of a scratch SQLite")
     revision.set_defaults(func=cmd_db_revision)
-    db.add_parser("schema", help="print the PostgreSQL DDL").set_defaults(func=cmd_db_schema)
+    db.add_parser(
+        "schema", help="print the PostgreSQL schema (pg_dump of DATABASE_URL at head)"
+    ).set_defaults(func=cmd_db_schema)
 
     commands.add_parser("demo", help="seed demo data (once)").set_defaults(func=cmd_demo)
 

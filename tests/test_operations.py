@@ -1,4 +1,4 @@
-"""Operations: health, readiness, metrics, shutdown, the CLI's guards, schema.sql and the compose file."""
+"""Operations: health, readiness, metrics, shutdown, the CLI's guards and the compose file."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ import pytest
 import yaml
 from websockets.exceptions import ConnectionClosed
 
-from server.schema import postgresql_ddl
 from tests.clients import Http, Socket
 from tests.servers import InProcessServer
 
@@ -127,13 +126,6 @@ def test_accounts_create_reads_the_password_from_stdin(tmp_path: Path) -> None:
     assert short.returncode == 1 and "password" in short.stderr
 
 
-def test_schema_sql_is_current() -> None:
-    """schema.sql is exactly what `tong db schema` prints from the models."""
-    assert (ROOT / "schema.sql").read_text() == postgresql_ddl(), "run: tong db schema > schema.sql"
-    result = run_cli("db", "schema")
-    assert result.returncode == 0 and result.stdout == postgresql_ddl()
-
-
 def test_compose_wires_two_replicas_behind_a_websocket_proxy() -> None:
     """docker-compose.yml: PostgreSQL, Redis, two Tong replicas and a load balancer, with health
     checks, required secrets, and a proxy that passes WebSocket upgrades to both replicas."""
@@ -158,6 +150,23 @@ def test_compose_wires_two_replicas_behind_a_websocket_proxy() -> None:
     nginx = (ROOT / volume.split(":")[0]).read_text()
     assert "server tong1:8000" in nginx and "server tong2:8000" in nginx
     assert "proxy_set_header Upgrade $http_upgrade" in nginx and "Connection $connection_upgrade" in nginx
+
+
+def test_compose_migrates_once_before_the_replicas() -> None:
+    """docker-compose.yml: one image, built once by the one-shot `migrate` service, which runs
+    `tong db upgrade`; both replicas run that image (never built or pulled themselves) and start
+    only after `migrate` completed successfully."""
+    services = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+    migrate = services["migrate"]
+    assert migrate["command"] == ["tong", "db", "upgrade"] and migrate["restart"] == "no"
+    assert "build" in migrate and migrate["depends_on"]["postgres"]["condition"] == "service_healthy"
+    for name in ("tong1", "tong2"):
+        replica = services[name]
+        assert replica["image"] == migrate["image"] and "build" not in replica
+        assert replica["pull_policy"] == "never"
+        assert replica["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+        assert replica["environment"] == migrate["environment"]
+        assert "TONG_MIGRATE_ON_START" not in replica["environment"]
 
 
 def test_compose_runs_the_shape_the_proxy_test_runs() -> None:

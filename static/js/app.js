@@ -164,9 +164,10 @@ function renderHeader() {
       { class: "header-inner" },
       h(
         "a",
-        { href: "/", class: "brand", "aria-label": `${t("app.name")} · ${t("app.subtitle")}` },
+        // Named by its visible text (WCAG 2.5.3: an aria-label that differs from it fails).
+        { href: "/", class: "brand" },
         h("span", { class: "brand-mark", "aria-hidden": "true" }, "通"),
-        h("span", { class: "brand-text" }, h("span", { class: "brand-name" }, t("app.name")), h("span", { class: "brand-sub" }, t("app.subtitle"))),
+        h("span", { class: "brand-text" }, h("span", { class: "brand-name" }, t("app.name")), " ", h("span", { class: "brand-sub" }, t("app.subtitle"))),
       ),
       h(
         "div",

@@ -60,7 +60,7 @@ const ko = {
   "count.watchers": "{n}명 보는 중",
   "thread.back": "목록으로",
   "thread.recommend": "추천",
-  "thread.recommendLabel": "이 제안 추천하기 (현재 {n})",
+  "thread.recommendTarget": " (이 제안)",
   "thread.answers": "공식 답변",
   "thread.links": "이 글에서 다룬 제안",
   "thread.changedIn": "이 제안을 반영한 변경 안내",
@@ -101,7 +101,7 @@ const ko = {
   "comment.hideReason": "숨김 사유",
   "comment.hideSend": "숨기기",
   "comment.restore": "복원",
-  "comment.recommendLabel": "이 댓글 추천하기 (현재 {n})",
+  "comment.recommendTarget": " (이 댓글)",
   "comment.new": "새 댓글",
   "comment.copyLink": "링크 복사",
   "comment.linkCopied": "링크를 복사했습니다.",
@@ -158,7 +158,7 @@ const en = {
   "app.footer": "Public Procurement Service improvement forum · Authors appear anonymously (Company n, Agency n).",
   "app.staffDashboard": "Staff dashboard",
   "lang.switch": "한국어",
-  "lang.switchLabel": "한국어로 보기",
+  "lang.switchLabel": "한국어 화면으로 보기",
   "conn.live": "Live",
   "conn.connecting": "Connecting",
   "conn.reconnecting": "Reconnecting",
@@ -209,7 +209,7 @@ const en = {
   "count.watchers": "{n} watching",
   "thread.back": "Back to list",
   "thread.recommend": "Recommend",
-  "thread.recommendLabel": "Recommend this proposal (now {n})",
+  "thread.recommendTarget": " (this proposal)",
   "thread.answers": "Official answers",
   "thread.links": "Proposals this change answers",
   "thread.changedIn": "Changes made from this proposal",
@@ -250,7 +250,7 @@ const en = {
   "comment.hideReason": "Reason for hiding",
   "comment.hideSend": "Hide",
   "comment.restore": "Restore",
-  "comment.recommendLabel": "Recommend this comment (now {n})",
+  "comment.recommendTarget": " (this comment)",
   "comment.new": "New",
   "comment.copyLink": "Copy link",
   "comment.linkCopied": "Link copied.",
@@ -301,6 +301,18 @@ const en = {
 };
 
 const dictionaries = { ko, en };
+
+/** More strings for one page (the staff dashboard adds its own): {ko: {...}, en: {...}}. */
+export function addStrings(extra) {
+  for (const [name, entries] of Object.entries(extra)) Object.assign(dictionaries[name], entries);
+}
+
+/** Elements written in the HTML with data-i18n="key" (text) or data-i18n-label="key" (aria-label). */
+export function translateStatic(root = document) {
+  for (const el of root.querySelectorAll("[data-i18n]")) el.textContent = t(el.dataset.i18n);
+  for (const el of root.querySelectorAll("[data-i18n-label]")) el.setAttribute("aria-label", t(el.dataset.i18nLabel));
+  for (const el of root.querySelectorAll("[data-i18n-title]")) el.title = t(el.dataset.i18nTitle);
+}
 const listeners = new Set();
 
 function initial() {

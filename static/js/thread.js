@@ -169,7 +169,7 @@ export function mountThread(root, threadId, ctx) {
       count: th.counts.recommendations,
       on: !!th.recommended,
       mine: !!th.mine,
-      label: (n) => t("thread.recommendLabel", { n }),
+      target: t("thread.recommendTarget"),
       text: t("thread.recommend"),
       path: `/api/threads/${th.id}/recommendation`,
       onResult: (result) => {
@@ -431,7 +431,7 @@ export function mountThread(root, threadId, ctx) {
         count: c.counts.recommendations,
         on: !!c.recommended,
         mine: !!c.mine,
-        label: (n) => t("comment.recommendLabel", { n }),
+        target: t("comment.recommendTarget"),
         text: t("thread.recommend"),
         path: `/api/comments/${c.id}/recommendation`,
         small: true,
@@ -969,21 +969,24 @@ export function mountThread(root, threadId, ctx) {
   };
 
   // --- recommend buttons ---
-  function recommendButton({ count, on, mine, label, text, path, small = false, onResult }) {
+  function recommendButton({ count, on, mine, target, text, path, small = false, onResult }) {
     const countEl = h("span", { class: "rec-count" });
+    // Named by what it shows ("추천 6"), with what it recommends for screen readers after it: an
+    // aria-label different from the visible text fails WCAG 2.5.3 (label in name).
     const button = h(
       "button",
       { type: "button", class: `rec${small ? " rec-small" : ""}`, "aria-pressed": String(on) },
       h("span", { class: "rec-icon", "aria-hidden": "true" }, "▲"),
       h("span", { class: "rec-text" }, text),
+      " ",
       countEl,
+      h("span", { class: "sr-only" }, target),
     );
     let current = { count, on };
     button.update = (n, pressed) => {
       current = { count: n, on: pressed };
       countEl.textContent = String(n);
       button.setAttribute("aria-pressed", String(pressed));
-      button.setAttribute("aria-label", label(n));
     };
     button.update(count, on);
     if (mine) {

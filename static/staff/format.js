@@ -1,55 +1,57 @@
-// Labels and times as staff read them: Korean, times in KST.
+// Labels and times as staff read them: Korean or English, times always in KST.
 
-export const EVENT_LABELS = {
-  "thread.created": "새 글",
-  "comment.created": "댓글",
-  "recommendation.added": "추천",
-  "recommendation.withdrawn": "추천 취소",
-  "report.filed": "신고",
-  "report.dismissed": "신고 기각",
-  "comment.hidden": "댓글 숨김",
-  "comment.restored": "댓글 복원",
-  "comment.held": "댓글 보류",
-  "comment.released": "보류 게시",
-  "comment.rejected": "보류 거절",
-  "answer.posted": "공식 답변",
-  "thread.status_changed": "상태 변경",
-  "thread.updated": "글 수정",
-  "thread.links_changed": "제안 연결",
-  "author.revealed": "작성자 확인",
-  "account.created": "계정 생성",
-  "session.started": "로그인",
-};
+import { lang, t } from "../js/i18n.js";
+
+export const EVENT_TYPES = [
+  "thread.created",
+  "comment.created",
+  "recommendation.added",
+  "recommendation.withdrawn",
+  "report.filed",
+  "report.dismissed",
+  "comment.hidden",
+  "comment.restored",
+  "comment.held",
+  "comment.released",
+  "comment.rejected",
+  "answer.posted",
+  "thread.status_changed",
+  "thread.updated",
+  "thread.links_changed",
+  "author.revealed",
+  "account.created",
+  "session.started",
+];
 
 // Types a moderator acts on, shown with a stronger colour in the stream.
 export const ATTENTION = new Set(["report.filed", "comment.held", "author.revealed", "comment.hidden"]);
 
-const KINDS = { company: "기업", agency: "기관", staff: "조달청" };
-const STATUSES = { received: "접수", reviewing: "검토중", answered: "답변완료" };
+export const eventLabel = (type) => (EVENT_TYPES.includes(type) ? t(`ev.${type}`) : type);
+export const kindLabel = (kind) => (kind ? t(`staff.kind.${kind}`) : "—");
+export const statusLabel = (status) => (status ? t(`status.${status}`) : "—");
 
-export const eventLabel = (type) => EVENT_LABELS[type] || type;
-export const kindLabel = (kind) => KINDS[kind] || kind || "—";
-export const statusLabel = (status) => STATUSES[status] || status || "—";
+const formats = new Map();
+function format(name, options) {
+  const key = `${lang()}:${name}`;
+  if (!formats.has(key)) {
+    formats.set(key, new Intl.DateTimeFormat(lang() === "ko" ? "ko-KR" : "en-GB", { timeZone: "Asia/Seoul", hour12: false, ...options }));
+  }
+  return formats.get(key);
+}
 
-const timeFormat = new Intl.DateTimeFormat("ko-KR", {
-  timeZone: "Asia/Seoul", hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false,
-});
-const dateTimeFormat = new Intl.DateTimeFormat("ko-KR", {
-  timeZone: "Asia/Seoul", year: "numeric", month: "2-digit", day: "2-digit",
-  hour: "2-digit", minute: "2-digit", hour12: false,
-});
-const dateFormat = new Intl.DateTimeFormat("ko-KR", {
-  timeZone: "Asia/Seoul", year: "numeric", month: "2-digit", day: "2-digit",
-});
-
-export const clock = (iso) => timeFormat.format(new Date(iso));
-export const dateTime = (iso) => dateTimeFormat.format(new Date(iso));
-export const day = (iso) => dateFormat.format(new Date(iso));
+export const clock = (iso) => format("clock", { hour: "2-digit", minute: "2-digit", second: "2-digit" }).format(new Date(iso));
+export const hourMinute = (ms) => format("hm", { hour: "2-digit", minute: "2-digit" }).format(new Date(ms));
+export const dateTime = (iso) =>
+  format("dateTime", { year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" }).format(new Date(iso));
+export const day = (iso) => format("day", { year: "numeric", month: "2-digit", day: "2-digit" }).format(new Date(iso));
 
 export function actorText(actor) {
-  if (!actor) return "시스템";
+  if (!actor) return t("staff.system");
   return `${kindLabel(actor.kind)} · ${actor.key.slice(0, 6)}`;
 }
+
+const ref = (kind, id) => t(kind === "thread" ? "staff.threadRef" : "staff.commentRef", { id: String(id) });
+const reason = (p) => t("staff.sum.reason", { reason: p.reason || "" });
 
 /** One line saying what an event was about, from its payload. */
 export function summary(event) {
@@ -61,28 +63,33 @@ export function summary(event) {
       return p.comment && p.comment.body ? p.comment.body : "";
     case "comment.hidden":
     case "comment.restored":
-      return [p.comment ? `댓글 #${p.comment.id}` : "", p.reason ? `사유: ${p.reason}` : ""].filter(Boolean).join(" · ");
+      return [p.comment ? ref("comment", p.comment.id) : "", p.reason ? reason(p) : ""].filter(Boolean).join(" · ");
     case "report.filed":
-      return `댓글 #${p.comment_id} · ${p.reason || ""}`;
+      return `${ref("comment", p.comment_id)} · ${p.reason || ""}`;
     case "report.dismissed":
-      return `댓글 #${p.comment_id} · 사유: ${p.reason || ""}`;
+      return `${ref("comment", p.comment_id)} · ${reason(p)}`;
     case "comment.held":
-      return `${p.body || ""} (단어: ${(p.words || []).join(", ")})`;
+      return t("staff.sum.words", { body: p.body || "", words: (p.words || []).join(", ") });
     case "comment.released":
-      return `보류 #${p.held_id} → 댓글 #${p.comment_id}`;
+      return t("staff.sum.released", { held: String(p.held_id), comment: String(p.comment_id) });
     case "comment.rejected":
-      return `보류 #${p.held_id} · 사유: ${p.reason || ""}`;
+      return `${t("staff.sum.held", { held: String(p.held_id) })} · ${reason(p)}`;
     case "answer.posted":
       return p.answer ? p.answer.body : "";
     case "thread.status_changed":
       return `${statusLabel(p.previous)} → ${statusLabel(p.status)}`;
     case "recommendation.added":
     case "recommendation.withdrawn":
-      return `${p.target === "comment" ? "댓글" : "글"} #${p.target_id} (${p.count})`;
+      // Written out: "댓글 #24 추천 (누적 1)", not "댓글 #24 (1)".
+      return t(event.type === "recommendation.added" ? "staff.sum.recommended" : "staff.sum.unrecommended", {
+        target: t(p.target === "comment" ? "staff.reveal.comment" : "staff.reveal.thread"),
+        id: String(p.target_id),
+        count: p.count,
+      });
     case "author.revealed":
-      return `${p.post ? `${p.post.kind === "thread" ? "글" : "댓글"} #${p.post.id}` : ""} · 사유: ${p.reason || ""}`;
+      return `${p.post ? ref(p.post.kind, p.post.id) : ""} · ${reason(p)}`;
     case "thread.links_changed":
-      return `제안 ${(p.links || []).map((i) => `#${i}`).join(", ")}`;
+      return t("staff.sum.links", { ids: (p.links || []).map((i) => `#${i}`).join(", ") });
     default:
       return "";
   }

@@ -1,22 +1,19 @@
-// The staff dashboard: log in as staff, then tabs fed by REST and the live `staff` channel.
+// The staff dashboard: log in as staff, then tabs fed by REST and the live `staff` channel. It uses
+// the public app's dom, api, live and i18n modules.
 
 import { api } from "../js/api.js";
-import { AnswerClock } from "./answers.js";
 import { $, toast } from "../js/dom.js";
+import { addStrings, lang, setLang, t, translateStatic } from "../js/i18n.js";
 import { Live } from "../js/live.js";
+import { AnswerClock } from "./answers.js";
 import { Moderation } from "./moderation.js";
 import { Monitor } from "./monitor.js";
 import { Review } from "./review.js";
+import { en, ko } from "./strings.js";
+
+addStrings({ ko, en });
 
 const TABS = ["monitor", "answers", "moderation", "review"];
-const CONNECTION = {
-  connecting: "연결 중…",
-  live: "실시간",
-  reconnecting: "다시 연결 중…",
-  offline: "오프라인",
-  denied: "권한 없음",
-  off: "연결 전",
-};
 
 function showTab() {
   const wanted = location.hash.slice(1);
@@ -40,21 +37,33 @@ function showLogin(message) {
       await api.post("/api/session", { login: data.get("login"), password: data.get("password") });
       location.reload();
     } catch (error) {
-      $("#login-error").textContent = error.status === 401 ? "아이디 또는 비밀번호가 맞지 않습니다." : error.message;
+      $("#login-error").textContent = error.status === 401 ? t("login.wrong") : error.message;
     }
   };
 }
 
+function setUpPage() {
+  translateStatic();
+  document.title = `${t("app.name")} · ${t("staff.title")}`;
+  const toggle = $("#lang");
+  toggle.lang = lang() === "ko" ? "en" : "ko";
+  // Everything on the dashboard comes from the server again in a moment: a reload redraws it all
+  // in the other language without every module having to re-render itself.
+  toggle.addEventListener("click", () => {
+    setLang(lang() === "ko" ? "en" : "ko");
+    location.reload();
+  });
+}
+
 async function boot() {
+  setUpPage();
   // /api/session answers an anonymous visitor without a 401 in the console.
   const me = (await api.get("/api/session")).account;
   if (!me) return showLogin();
-  if (me.kind !== "staff") {
-    return showLogin(`지금 로그인한 계정(${me.login})은 조달청 직원 계정이 아닙니다. 직원 계정으로 로그인해 주세요.`);
-  }
+  if (me.kind !== "staff") return showLogin(t("staff.login.notStaff", { login: me.login }));
   $("#loading").hidden = true;
   $("#tabs").hidden = false;
-  $("#who").textContent = `${me.department || "조달청"} · ${me.login}`;
+  $("#who").textContent = `${me.department || t("staff.kind.staff")} · ${me.login}`;
   const logout = $("#logout");
   logout.hidden = false;
   logout.addEventListener("click", async () => {
@@ -89,7 +98,7 @@ async function boot() {
     const conn = $("#conn");
     const state = denied ? "denied" : live.state === "live" && !subscribed ? "connecting" : live.state;
     conn.dataset.state = state;
-    conn.textContent = CONNECTION[state] || state;
+    conn.textContent = t(`staff.conn.${state}`);
   };
   live.addEventListener("state", () => {
     if (live.state !== "live") subscribed = false;
@@ -130,5 +139,5 @@ async function boot() {
 }
 
 boot().catch((error) => {
-  $("#loading").textContent = `불러오지 못했습니다: ${error.message}`;
+  $("#loading").textContent = t("staff.loadFailed", { message: error.message });
 });

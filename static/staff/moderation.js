@@ -3,6 +3,7 @@
 
 import { api, query } from "../js/api.js";
 import { $, h, replace, toast } from "../js/dom.js";
+import { t } from "../js/i18n.js";
 import { actorText, dateTime, kindLabel, summary, truncate } from "./format.js";
 
 const RELOAD_ON = new Set([
@@ -38,10 +39,10 @@ export class Moderation {
   async loadReports() {
     const data = await api.get("/api/staff/reports");
     this.reportCount = data.items.length;
-    $("#reports-count").textContent = `${data.items.length}건`;
+    $("#reports-count").textContent = t("staff.mod.count", { n: data.items.length });
     const list = $("#reports");
     if (!data.items.length) {
-      replace(list, h("li", { class: "empty" }, "처리할 신고가 없습니다."));
+      replace(list, h("li", { class: "empty" }, t("staff.mod.noReports")));
     } else {
       replace(list, data.items.map((item) => this._reportCard(item)));
     }
@@ -52,15 +53,19 @@ export class Moderation {
     const data = await api.get("/api/staff/held");
     this.heldCount = data.items.length;
     const p = data.policy;
-    const days = ["월", "화", "수", "목", "금", "토", "일"];
+    const days = t("staff.mod.weekdays").split(",");
     $("#held-policy").textContent = p.enabled
-      ? `사전 검토 켜짐: 근무 시간(${p.office_days.length ? `${p.office_days.map((d) => days[d]).join("")} ` : "근무일 없음, "}${p.office_hours} KST) 밖에는 ` +
-        `지정 단어(${p.words.join(", ") || "없음"})가 든 댓글이 여기서 기다립니다. 지금은 ${p.in_office_hours ? "근무 시간" : "근무 시간 외"}입니다.`
-      : "사전 검토는 꺼져 있습니다 (TONG_HOLD_ENABLED).";
-    $("#held-count").textContent = `${data.items.length}건`;
+      ? t("staff.mod.policyOn", {
+          days: p.office_days.length ? `${p.office_days.map((d) => days[d]).join("")} ` : t("staff.mod.noDays"),
+          hours: p.office_hours,
+          words: p.words.join(", ") || t("staff.mod.none"),
+          now: t(p.in_office_hours ? "staff.mod.inHours" : "staff.mod.outHours"),
+        })
+      : t("staff.mod.policyOff");
+    $("#held-count").textContent = t("staff.mod.count", { n: data.items.length });
     const list = $("#held");
     if (!data.items.length) {
-      replace(list, h("li", { class: "empty" }, "보류된 댓글이 없습니다."));
+      replace(list, h("li", { class: "empty" }, t("staff.mod.noHeld")));
     } else {
       replace(list, data.items.map((item) => this._heldCard(item)));
     }
@@ -71,26 +76,26 @@ export class Moderation {
     if (this.onCounts) this.onCounts({ reports: this.reportCount || 0, held: this.heldCount || 0 });
   }
 
-  _reasonInput(label, required) {
+  _reasonInput(action, required) {
     return h("input", {
-      class: "reason", placeholder: required ? `${label} 사유 (필수)` : `${label} 사유`,
-      "aria-label": `${label} 사유`, maxlength: 1000,
+      class: "reason", placeholder: t(required ? "staff.mod.reasonRequired" : "staff.mod.reasonFor", { action }),
+      "aria-label": t("staff.mod.reasonFor", { action }), maxlength: 1000,
     });
   }
 
   _reportCard(item) {
     const c = item.comment;
-    const reason = this._reasonInput("조치", true);
+    const reason = this._reasonInput(t("staff.mod.action"), true);
     const act = async (path, label, needsReason) => {
       const text = reason.value.trim();
       if (needsReason && !text) {
         reason.focus();
-        toast("사유를 적어 주세요.", "error");
+        toast(t("staff.mod.needReason"), "error");
         return;
       }
       try {
         await api.post(path, text ? { reason: text } : {});
-        toast(`${label} 처리했습니다.`);
+        toast(t("staff.mod.done", { action: label }));
         await this.loadReports();
       } catch (error) {
         toast(error.message, "error");
@@ -102,9 +107,9 @@ export class Moderation {
       { class: "card report", dataset: { comment: c.id } },
       h("div", { class: "card-head" },
         h("a", { href: `/threads/${item.thread.id}` }, truncate(item.thread.title, 50)),
-        h("span", { class: "muted" }, ` · 댓글 #${c.id} · ${c.author.label}`),
-        h("span", { class: "badge count" }, `신고 ${item.count}건`),
-        c.hidden ? h("span", { class: "badge hidden-badge" }, "숨김") : null),
+        h("span", { class: "muted" }, ` · ${t("staff.commentRef", { id: String(c.id) })} · ${c.author.label}`),
+        h("span", { class: "badge count" }, t("staff.mod.reportCount", { n: item.count })),
+        c.hidden ? h("span", { class: "badge hidden-badge" }, t("staff.mod.hidden")) : null),
       h("blockquote", { class: "body" }, c.body),
       h("ul", { class: "reasons" },
         item.reasons.map((r) =>
@@ -112,25 +117,25 @@ export class Moderation {
       h("div", { class: "actions" },
         reason,
         c.hidden
-          ? h("button", { type: "button", disabled, onclick: () => act(`/api/comments/${c.id}/restore`, "복원", false) }, "복원")
-          : h("button", { type: "button", class: "danger", disabled, onclick: () => act(`/api/comments/${c.id}/hide`, "숨김", true) }, "숨기기"),
-        h("button", { type: "button", disabled, onclick: () => act(`/api/staff/reports/${c.id}/dismiss`, "기각", true) }, "기각"),
-        disabled ? h("span", { class: "muted small" }, "조치는 모더레이터만 할 수 있습니다.") : null),
+          ? h("button", { type: "button", disabled, onclick: () => act(`/api/comments/${c.id}/restore`, t("staff.mod.restore"), false) }, t("staff.mod.restore"))
+          : h("button", { type: "button", class: "danger", disabled, onclick: () => act(`/api/comments/${c.id}/hide`, t("staff.mod.hideDone"), true) }, t("staff.mod.hide")),
+        h("button", { type: "button", disabled, onclick: () => act(`/api/staff/reports/${c.id}/dismiss`, t("staff.mod.dismiss"), true) }, t("staff.mod.dismiss")),
+        disabled ? h("span", { class: "muted small" }, t("staff.mod.moderatorsOnly")) : null),
     );
   }
 
   _heldCard(item) {
-    const reason = this._reasonInput("결정", false);
+    const reason = this._reasonInput(t("staff.mod.decision"), false);
     const act = async (action, label) => {
       const text = reason.value.trim();
       if (action === "reject" && !text) {
         reason.focus();
-        toast("거절 사유를 적어 주세요.", "error");
+        toast(t("staff.mod.needRejectReason"), "error");
         return;
       }
       try {
         await api.post(`/api/staff/held/${item.id}/${action}`, text ? { reason: text } : {});
-        toast(`${label}했습니다.`);
+        toast(t("staff.mod.done", { action: label }));
         await this.loadHeld();
       } catch (error) {
         toast(error.message, "error");
@@ -147,8 +152,8 @@ export class Moderation {
       h("blockquote", { class: "body" }, item.body),
       h("div", { class: "actions" },
         reason,
-        h("button", { type: "button", class: "primary", disabled, onclick: () => act("release", "게시") }, "게시"),
-        h("button", { type: "button", class: "danger", disabled, onclick: () => act("reject", "거절") }, "거절")),
+        h("button", { type: "button", class: "primary", disabled, onclick: () => act("release", t("staff.mod.release")) }, t("staff.mod.release")),
+        h("button", { type: "button", class: "danger", disabled, onclick: () => act("reject", t("staff.mod.reject")) }, t("staff.mod.reject"))),
     );
   }
 
@@ -165,7 +170,7 @@ export class Moderation {
       h("li", { class: "ev attention", dataset: { id: event.id, type: event.type } },
         h("time", { class: "ev-time", datetime: event.created_at }, dateTime(event.created_at)),
         h("span", { class: "ev-actor" }, actorText(event.actor)),
-        event.thread_id ? h("a", { class: "ev-thread", href: `/threads/${event.thread_id}` }, `글 #${event.thread_id}`) : null,
+        event.thread_id ? h("a", { class: "ev-thread", href: `/threads/${event.thread_id}` }, t("staff.threadRef", { id: String(event.thread_id) })) : null,
         h("span", { class: "ev-text" }, summary(event))),
     );
   }
@@ -178,8 +183,8 @@ export class Moderation {
       const result = await api.get(`/api/admin/posts/${kind}/${encodeURIComponent(id)}/author${query({ reason })}`);
       const a = result.account;
       replace($("#reveal-result"),
-        h("strong", {}, `${kind === "thread" ? "글" : "댓글"} #${id}: `),
-        `${a.login} (${kindLabel(a.kind)}${a.department ? `, ${a.department}` : ""}) — 이 확인은 기록에 남았습니다.`);
+        h("strong", {}, `${t(kind === "thread" ? "staff.threadRef" : "staff.commentRef", { id })}: `),
+        `${a.login} (${kindLabel(a.kind)}${a.department ? `, ${a.department}` : ""})${t("staff.reveal.logged")}`);
     } catch (error) {
       replace($("#reveal-result"), h("span", { class: "error" }, error.message));
     }

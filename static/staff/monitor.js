@@ -1,9 +1,10 @@
 // 현황: live figures, activity charts, hot threads and the live event stream.
 
 import { api, query } from "../js/api.js";
-import { lineChart } from "./charts.js";
 import { $, h, replace } from "../js/dom.js";
-import { ATTENTION, EVENT_LABELS, actorText, clock, eventLabel, summary, truncate } from "./format.js";
+import { t } from "../js/i18n.js";
+import { lineChart } from "./charts.js";
+import { ATTENTION, actorText, clock, eventLabel, summary, truncate } from "./format.js";
 
 const STREAM_MAX = 300;
 const PAUSED_MAX = 2000;
@@ -12,13 +13,13 @@ const ACTIVITY_REFRESH_MS = 60_000;
 
 // Filter choices of the stream: a group of types, or one type.
 export const STREAM_GROUPS = [
-  ["", "전체"],
-  ["comment.created", "댓글"],
-  ["recommendation.added,recommendation.withdrawn", "추천"],
-  ["report.filed,report.dismissed,comment.hidden,comment.restored,comment.held,comment.released,comment.rejected", "신고·조치·보류"],
-  ["thread.created,answer.posted,thread.status_changed,thread.links_changed", "글·답변·상태"],
-  ["author.revealed", "작성자 확인"],
-  ["account.created,session.started", "계정·로그인"],
+  ["", "staff.all"],
+  ["comment.created", "staff.group.comments"],
+  ["recommendation.added,recommendation.withdrawn", "staff.group.recommendations"],
+  ["report.filed,report.dismissed,comment.hidden,comment.restored,comment.held,comment.released,comment.rejected", "staff.group.moderation"],
+  ["thread.created,answer.posted,thread.status_changed,thread.links_changed", "staff.group.threads"],
+  ["author.revealed", "staff.group.reveals"],
+  ["account.created,session.started", "staff.group.accounts"],
 ];
 
 export class Monitor {
@@ -34,7 +35,7 @@ export class Monitor {
 
   async start() {
     const select = $("#stream-filter");
-    replace(select, STREAM_GROUPS.map(([value, label]) => h("option", { value }, label)));
+    replace(select, STREAM_GROUPS.map(([value, key]) => h("option", { value }, t(key))));
     select.addEventListener("change", () => {
       this.filter = select.value;
       this._applyFilter();
@@ -108,7 +109,7 @@ export class Monitor {
     this.paused = !this.paused;
     const button = $("#stream-pause");
     button.setAttribute("aria-pressed", String(this.paused));
-    button.textContent = this.paused ? "다시 보기" : "일시 정지";
+    button.textContent = this.paused ? t("staff.monitor.resume") : t("staff.monitor.pause");
     if (!this.paused) {
       for (const event of this.pending) this._addToStream(event);
       this.pending = [];
@@ -119,7 +120,7 @@ export class Monitor {
   _renderPaused() {
     const note = $("#stream-paused");
     note.hidden = !this.paused;
-    note.textContent = `일시 정지됨 · 새 기록 ${this.pending.length}건이 기다리고 있습니다.`;
+    note.textContent = t("staff.monitor.paused", { n: this.pending.length });
   }
 
   _rate(type) {
@@ -138,13 +139,13 @@ export class Monitor {
         note ? h("span", { class: "figure-note" }, note) : null);
     replace(
       $("#figures"),
-      figure("connections", "접속 중", s.connections, "실시간 연결"),
-      figure("comments", "분당 댓글", this._rate("comment.created"), `최근 1시간 ${s.comments_last_hour ?? "–"}건`),
-      figure("recommendations", "분당 추천", this._rate("recommendation.added"), `최근 1시간 ${s.recommendations_last_hour ?? "–"}건`),
-      figure("proposals", "오늘 새 제안", s.proposals_today, "KST 0시부터"),
-      figure("waiting", "답변 대기", s.waiting_for_answer, "공식 답변 전 제안"),
-      figure("reports", "처리할 신고", s.open_reports, "신고된 댓글", (s.open_reports || 0) > 0),
-      figure("held", "보류 댓글", this.heldCount, "담당자 확인 대기", this.heldCount > 0),
+      figure("connections", t("staff.fig.connections"), s.connections, t("staff.fig.connectionsNote")),
+      figure("comments", t("staff.fig.comments"), this._rate("comment.created"), t("staff.fig.lastHour", { n: s.comments_last_hour ?? "–" })),
+      figure("recommendations", t("staff.fig.recommendations"), this._rate("recommendation.added"), t("staff.fig.lastHour", { n: s.recommendations_last_hour ?? "–" })),
+      figure("proposals", t("staff.fig.proposals"), s.proposals_today, t("staff.fig.proposalsNote")),
+      figure("waiting", t("staff.fig.waiting"), s.waiting_for_answer, t("staff.fig.waitingNote")),
+      figure("reports", t("staff.fig.reports"), s.open_reports, t("staff.fig.reportsNote"), (s.open_reports || 0) > 0),
+      figure("held", t("staff.fig.held"), this.heldCount, t("staff.fig.heldNote"), this.heldCount > 0),
     );
   }
 
@@ -152,7 +153,7 @@ export class Monitor {
     const rows = (this.stats && this.stats.hot_threads) || [];
     const body = $("#hot tbody");
     if (!rows.length) {
-      replace(body, h("tr", {}, h("td", { colspan: 3, class: "empty" }, "최근 1시간 동안 활동한 글이 없습니다.")));
+      replace(body, h("tr", {}, h("td", { colspan: 3, class: "empty" }, t("staff.monitor.hotEmpty"))));
       return;
     }
     replace(
@@ -213,13 +214,13 @@ export class Monitor {
     if (!a) return;
     const fromMs = Date.parse(a.from);
     const stepMs = a.bucket_seconds * 1000;
-    const per = `${a.bucket_seconds / 60}분당`;
+    const per = t("staff.chart.per", { n: a.bucket_seconds / 60 });
     replace(
       $("#charts"),
-      lineChart({ title: `댓글 (${per})`, values: a.series.comments, fromMs, stepMs }),
-      lineChart({ title: `추천 (${per})`, values: a.series.recommendations, fromMs, stepMs }),
-      lineChart({ title: `새 글 (${per})`, values: a.series.threads, fromMs, stepMs }),
-      lineChart({ title: "접속 (최대)", values: a.connectionValues, fromMs, stepMs }),
+      lineChart({ title: `${t("staff.chart.comments")} (${per})`, values: a.series.comments, fromMs, stepMs }),
+      lineChart({ title: `${t("staff.chart.recommendations")} (${per})`, values: a.series.recommendations, fromMs, stepMs }),
+      lineChart({ title: `${t("staff.chart.threads")} (${per})`, values: a.series.threads, fromMs, stepMs }),
+      lineChart({ title: t("staff.chart.connections"), values: a.connectionValues, fromMs, stepMs }),
     );
   }
 
@@ -235,16 +236,19 @@ export class Monitor {
     const list = $("#stream");
     if (list.querySelector(`[data-id="${event.id}"]`)) return;
     const text = summary(event);
+    // Every row has the same cells in the same grid columns, so rows line up whatever they hold;
+    // a cell cut short keeps its whole text in its title.
+    const actor = actorText(event.actor);
     const item = h(
       "li",
       { class: `ev${ATTENTION.has(event.type) ? " attention" : ""}`, dataset: { id: event.id, type: event.type } },
       h("time", { datetime: event.created_at, class: "ev-time" }, clock(event.created_at)),
-      h("span", { class: `ev-type t-${event.type.replace(".", "-")}` }, eventLabel(event.type)),
+      h("span", { class: `ev-type t-${event.type.replace(".", "-")}`, title: eventLabel(event.type) }, eventLabel(event.type)),
       event.thread_id
-        ? h("a", { class: "ev-thread", href: `/threads/${event.thread_id}` }, `글 #${event.thread_id}`)
+        ? h("a", { class: "ev-thread", href: `/threads/${event.thread_id}` }, t("staff.threadRef", { id: String(event.thread_id) }))
         : h("span", { class: "ev-thread muted" }, "—"),
-      h("span", { class: "ev-actor" }, actorText(event.actor)),
-      h("span", { class: "ev-text" }, truncate(text, 140)),
+      h("span", { class: "ev-actor", title: actor }, actor),
+      h("span", { class: "ev-text", title: text }, truncate(text, 140)),
       h("span", { class: "ev-id muted" }, `#${event.id}`),
     );
     item.hidden = !this._matches(event.type);
@@ -255,4 +259,3 @@ export class Monitor {
   }
 }
 
-export const KNOWN_TYPES = Object.keys(EVENT_LABELS);

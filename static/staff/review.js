@@ -3,15 +3,16 @@
 
 import { api, query } from "../js/api.js";
 import { $, h, replace, toast } from "../js/dom.js";
-import { EVENT_LABELS, actorText, dateTime, eventLabel, summary, truncate } from "./format.js";
+import { lang, t } from "../js/i18n.js";
+import { EVENT_TYPES, actorText, dateTime, eventLabel, summary, truncate } from "./format.js";
 
 const PAGE = 100;
 
 export class Review {
   async start() {
     const select = $("#review-type");
-    replace(select, h("option", { value: "" }, "전체"),
-      Object.entries(EVENT_LABELS).map(([type, label]) => h("option", { value: type }, `${label} (${type})`)));
+    replace(select, h("option", { value: "" }, t("staff.all")),
+      EVENT_TYPES.map((type) => h("option", { value: type }, `${eventLabel(type)} (${type})`)));
     const form = $("#review-form");
     form.addEventListener("submit", (e) => {
       e.preventDefault();
@@ -35,7 +36,7 @@ export class Review {
   _exportLinks() {
     const f = this.filters();
     // Korean headers and KST times: the file staff open in Excel reads like the screen.
-    $("#export-csv").href = `/api/staff/events${query({ ...f, format: "csv", lang: "ko" })}`;
+    $("#export-csv").href = `/api/staff/events${query({ ...f, format: "csv", lang: lang() })}`;
     $("#export-jsonl").href = `/api/staff/events${query({ ...f, format: "jsonl" })}`;
   }
 
@@ -65,8 +66,8 @@ export class Review {
       this.after = page.next_after_id;
       $("#review-more").hidden = !page.next_after_id;
       $("#review-info").textContent = this.shown
-        ? `${this.shown}건 표시${page.next_after_id ? " · 더 있음" : " · 끝"}`
-        : "조건에 맞는 기록이 없습니다.";
+        ? t("staff.review.shown", { n: this.shown }) + t(page.next_after_id ? "staff.review.moreLeft" : "staff.review.end")
+        : t("staff.review.none");
     } catch (error) {
       toast(error.message, "error");
     }
@@ -75,8 +76,7 @@ export class Review {
   async loadSeal() {
     const seal = await api.get("/api/staff/seal");
     $("#seal-status").textContent = seal.sealed_through
-      ? `변조 방지 봉인: 기록 #${seal.sealed_through}까지 해시 체인으로 봉인됨 (최신 #${seal.latest_event_id}) · ` +
-        `체인 ${seal.chain_hash.slice(0, 16)}… · 검증: tong audit verify`
-      : "변조 방지 봉인: 아직 봉인된 기록이 없습니다.";
+      ? t("staff.review.sealed", { through: String(seal.sealed_through), latest: String(seal.latest_event_id), hash: seal.chain_hash.slice(0, 16) })
+      : t("staff.review.unsealed");
   }
 }

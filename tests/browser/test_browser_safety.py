@@ -90,5 +90,5 @@ async def test_english_is_switchable_and_remembered(open_tab):
     await expect(tab.page.locator("html")).to_have_attribute("lang", "en")
     await tab.page.reload()
     await expect(tab.page.locator("h1")).to_have_text("Improvement proposals")
-    await tab.page.get_by_role("button", name="한국어로 보기").click()
+    await tab.page.get_by_role("button", name="한국어 화면으로 보기").click()
     await expect(tab.page.locator("h1")).to_have_text("제도개선 제안")
