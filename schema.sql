@@ -1,4 +1,4 @@
--- Tong schema for PostgreSQL at revision 0001: `tong db schema`, i.e. pg_dump --schema-only
+-- Tong schema for PostgreSQL at revision 0002: `tong db schema`, i.e. pg_dump --schema-only
 -- of a database upgraded to head by server/migrations. Do not edit; write a revision.
 
 --
@@ -205,6 +205,34 @@ CREATE SEQUENCE public.held_comment_id_seq
 ALTER SEQUENCE public.held_comment_id_seq OWNED BY public.held_comment.id;
 
 --
+-- Name: history; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.history (
+    id integer NOT NULL,
+    epoch character varying(32) NOT NULL,
+    created_at timestamp with time zone NOT NULL
+);
+
+--
+-- Name: history_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+CREATE SEQUENCE public.history_id_seq
+    AS integer
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+--
+-- Name: history_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: -
+--
+
+ALTER SEQUENCE public.history_id_seq OWNED BY public.history.id;
+
+--
 -- Name: notice_seen; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -352,6 +380,12 @@ ALTER TABLE ONLY public.event ALTER COLUMN id SET DEFAULT nextval('public.event_
 ALTER TABLE ONLY public.held_comment ALTER COLUMN id SET DEFAULT nextval('public.held_comment_id_seq'::regclass);
 
 --
+-- Name: history id; Type: DEFAULT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.history ALTER COLUMN id SET DEFAULT nextval('public.history_id_seq'::regclass);
+
+--
 -- Name: report id; Type: DEFAULT; Schema: public; Owner: -
 --
 
@@ -425,6 +459,13 @@ ALTER TABLE ONLY public.event_seal
 
 ALTER TABLE ONLY public.held_comment
     ADD CONSTRAINT held_comment_pkey PRIMARY KEY (id);
+
+--
+-- Name: history history_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.history
+    ADD CONSTRAINT history_pkey PRIMARY KEY (id);
 
 --
 -- Name: notice_seen notice_seen_pkey; Type: CONSTRAINT; Schema: public; Owner: -

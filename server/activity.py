@@ -20,20 +20,21 @@ from server.database import Database
 from server.errors import Invalid
 from server.models import Event, utcnow
 from server.periodic import Periodic
+from server.vocabulary import EventType
 
 log = logging.getLogger("tong.activity")
 
 SERIES = {
-    "comments": ("comment.created",),
-    "recommendations": ("recommendation.added",),
-    "threads": ("thread.created",),
-    "reports": ("report.filed",),
+    "comments": (EventType.COMMENT_CREATED,),
+    "recommendations": (EventType.RECOMMENDATION_ADDED,),
+    "threads": (EventType.THREAD_CREATED,),
+    "reports": (EventType.REPORT_FILED,),
     "moderation": (
-        "comment.hidden",
-        "comment.restored",
-        "report.dismissed",
-        "comment.released",
-        "comment.rejected",
+        EventType.COMMENT_HIDDEN,
+        EventType.COMMENT_RESTORED,
+        EventType.REPORT_DISMISSED,
+        EventType.COMMENT_RELEASED,
+        EventType.COMMENT_REJECTED,
     ),
 }
 HOURS_MAX = 48

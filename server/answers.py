@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from server import public
 from server.database import Database
 from server.models import Answer, Thread, utcnow
+from server.vocabulary import ANSWERED, PROPOSAL
 
 DAY_S = 86_400.0
 # The public figures change slowly and the board may ask often: computed at most once a minute.
@@ -50,7 +51,7 @@ class AnswerClock:
             .group_by(Answer.thread_id)
             .subquery()
         )
-        waiting = (Thread.kind == "proposal", Thread.status != "answered")
+        waiting = (Thread.kind == PROPOSAL, Thread.status != ANSWERED)
         overdue_before = now - timedelta(days=self.target_days)
         async with self.db.read() as s:
             rows = (
@@ -117,9 +118,7 @@ class AnswerClock:
             waiting = (
                 (
                     await s.execute(
-                        select(Thread.created_at).where(
-                            Thread.kind == "proposal", Thread.status != "answered"
-                        )
+                        select(Thread.created_at).where(Thread.kind == PROPOSAL, Thread.status != ANSWERED)
                     )
                 )
                 .scalars()

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, ProgrammingError
 from starlette.applications import Starlette
@@ -14,74 +12,15 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from server.accounts import Passwords
-from server.breaker import Breaker
-from server.broker import Broker, broker_from_url
-from server.database import Database, is_unreachable
-from server.desk import Desk
-from server.discussion import Discussion
+from server.database import is_unreachable
 from server.errors import DomainError, RateLimited
-from server.hub import Hub
-from server.metrics import Metrics
 from server.middleware import SameOriginMiddleware
 from server.migrations import ensure_current
-from server.publisher import Publisher
-from server.reading import Reader
-from server.review import Review
 from server.routes import api, desk, ops, pages, staff, ws
-from server.sessions import Sessions
+from server.services import build_services
 from server.settings import Settings
 
 log = logging.getLogger("tong")
-
-
-@dataclass
-class Services:
-    settings: Settings
-    db: Database
-    # The one circuit breaker for this process's Redis: every Redis call goes through it, so
-    # one failure signal (a refused connection, a missed probe) protects every caller at once.
-    breaker: Breaker
-    broker: Broker
-    publisher: Publisher
-    sessions: Sessions
-    metrics: Metrics
-    hub: Hub
-    reader: Reader
-    discussion: Discussion
-    review: Review
-    desk: Desk
-
-
-def build_services(settings: Settings) -> Services:
-    secret = settings.resolved_secret().encode()
-    db = Database(settings.effective_database_url)
-    metrics = Metrics()
-    breaker = Breaker("redis")
-    broker = broker_from_url(settings.redis_url, uuid.uuid4().hex, settings.redis_prefix, breaker)
-    reader = Reader(db, secret, settings.page_limit_max)
-    sessions = Sessions(db)
-    hub = Hub(broker, reader, settings, metrics, sessions=sessions)
-    publisher = Publisher(broker, metrics, on_lost=hub.publish_lost)
-    passwords = Passwords(settings.argon2_time_cost, settings.argon2_memory_cost)
-    discussion = Discussion(db, publisher, settings, secret, passwords)
-    review = Review(db, reader, publisher, hub.presence)
-    hub.set_stats_source(review.stats)
-    desk_services = Desk.build(settings, db, discussion, hub.presence)
-    return Services(
-        settings,
-        db,
-        breaker,
-        broker,
-        publisher,
-        sessions,
-        metrics,
-        hub,
-        reader,
-        discussion,
-        review,
-        desk_services,
-    )
 
 
 def error_body(code: str, message: str, fields: dict[str, str] | None = None) -> dict[str, object]:
@@ -141,15 +80,20 @@ def create_app(settings: Settings | None = None) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await ensure_current(services.db, upgrade_if_behind=settings.migrate_on_start)
+        # The epoch is read (or rotated, after a restore) before anything is served.
+        await services.epochs.watch()
         await services.hub.start()
         services.publisher.start()
         services.desk.start()
+        services.history_watch.loop.start()
         try:
             yield
         finally:
+            await services.history_watch.loop.stop()
             await services.desk.stop()
             await services.publisher.stop()
             await services.hub.stop()
+            await services.epochs.mark.close()
             await services.db.dispose()
 
     app = Starlette(

@@ -16,18 +16,6 @@ THREAD_PREFIX: Final = "thread:"
 # Not a client channel: every hub listens here for sessions that ended (sessions.py).
 SESSIONS: Final = "_sessions"
 
-# Event types that take the next seq of their thread channel.
-SEQUENCED_EVENTS: Final = frozenset(
-    {
-        "comment.created",
-        "comment.hidden",
-        "comment.restored",
-        "answer.posted",
-        "thread.status_changed",
-        "thread.updated",
-    }
-)
-
 
 def thread_channel(thread_id: int) -> str:
     return f"{THREAD_PREFIX}{thread_id}"
@@ -56,10 +44,12 @@ def event_frame(channel: str, event: str, data: dict[str, Any], seq: int | None 
     return dumps(frame)
 
 
-def subscribed_frame(channel: str, seq: int | None) -> str:
+def subscribed_frame(channel: str, seq: int | None, epoch: str = "") -> str:
     frame: dict[str, Any] = {"type": "subscribed", "channel": channel}
     if seq is not None:
         frame["seq"] = seq
+    if epoch:
+        frame["epoch"] = epoch
     return dumps(frame)
 
 

@@ -23,8 +23,8 @@ def _settings() -> Settings:
 
 
 async def _with_services(settings: Settings, work: Callable[..., object]) -> object:
-    from server.app import build_services
     from server.migrations import ensure_current
+    from server.services import build_services
 
     services = build_services(settings)
     try:

@@ -91,10 +91,6 @@ class Database:
         self._read = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
         self._write = async_sessionmaker(self.write_engine, class_=AsyncSession, expire_on_commit=False)
 
-    @property
-    def is_sqlite(self) -> bool:
-        return self.dialect == "sqlite"
-
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
         async with self._read() as session:
@@ -116,7 +112,7 @@ class Database:
         keeps us on one server connection (a session-level lock would leak to other clients).
         SQLite: BEGIN IMMEDIATE takes the database's write lock at once; waiters queue on it.
         """
-        if not self.is_sqlite:
+        if self.dialect != "sqlite":
             async with self.engine.begin() as conn:
                 await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK_KEY})
                 yield conn

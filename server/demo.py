@@ -16,7 +16,6 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
 
-from server.app import Services
 from server.models import (
     Account,
     Answer,
@@ -29,6 +28,7 @@ from server.models import (
     ThreadLink,
     utcnow,
 )
+from server.services import Services
 
 DEMO_PASSWORD = "tong-demo-2026"
 

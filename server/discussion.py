@@ -1,28 +1,26 @@
-"""The domain: every change is one transaction that also appends its event-log row, then a publish.
+"""The domain: accounts, threads, comments, answers, moderation and recommendations.
 
-A sequenced change (see `channels.SEQUENCED_EVENTS`) first increments `thread.seq` in SQL: that
-UPDATE takes the thread's row lock (PostgreSQL) or the database write lock (SQLite, BEGIN
-IMMEDIATE), so seqs are gap-free and commit in order even with writers in several processes.
-Counts are incremented in SQL too, never read-modify-written in Python.
+Each change is one `events.change()`: its writes and the event-log rows that say what happened
+commit together, and the seam publishes the messages afterwards. Placing something in a thread
+(the next seq, pseudonyms, a comment) is `posting.Posting`'s, shared with the holds desk.
 """
 
 from __future__ import annotations
 
 import asyncio
-import functools
-from datetime import UTC, datetime, timedelta
-from types import SimpleNamespace
-from typing import TYPE_CHECKING, Any
+from datetime import UTC, timedelta
+from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server import channels as ch
-from server import public
-from server.accounts import ACCOUNT_KINDS, STAFF_ROLES, Passwords, new_session_token, token_hash
+from server import policy, public
+from server.accounts import Passwords, new_session_token, token_hash
 from server.database import Database
-from server.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
+from server.errors import Conflict, Invalid, NotFound, Unauthorized
+from server.events import EventLog
+from server.holds import Holds
 from server.identifiers import refuse_identifiers
 from server.links import parse_links, store_links
 from server.models import (
@@ -30,71 +28,56 @@ from server.models import (
     AccountSession,
     Answer,
     Comment,
-    Event,
     Recommendation,
     Report,
     Thread,
-    ThreadAuthor,
     utcnow,
 )
-from server.plaintext import is_blank, neutralise_bidi
-from server.publisher import Message, Publisher
+from server.posting import Posting
 from server.ratelimit import RateLimiter
-from server.reading import OUTCOMES, THREAD_KINDS, thread_authors
+from server.reading import thread_authors
 from server.settings import Settings
+from server.validation import text
+from server.vocabulary import (
+    ACCOUNT_KINDS,
+    ANSWERED,
+    CHANGE,
+    OUTCOMES,
+    PROPOSAL,
+    RECEIVED,
+    REVIEWING,
+    SETTABLE_STATUSES,
+    STAFF,
+    STAFF_ROLES,
+    THREAD_KINDS,
+    EventType,
+)
 
-if TYPE_CHECKING:
-    from server.holds import Holds
-
-# Statements built once; executing them with parameters skips building a statement per request.
-INSERT_EVENT = insert(Event).returning(Event.id)  # type: ignore[arg-type]
-INSERT_COMMENT = insert(Comment).returning(Comment.id)  # type: ignore[arg-type]
-# (thread, account) -> author object; bounded so a long-running process does not grow forever.
-PSEUDONYM_CACHE = 100_000
+__all__ = ["Discussion", "text"]
 
 LOGIN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-@")
 PASSWORD_MIN = 8
 CATEGORY_MAX = 50
 
 
-def text(value: Any, name: str, maximum: int) -> str:
-    """Trimmed text of 1..maximum code points, or a 422 that names the field."""
-    if not isinstance(value, str):
-        raise Invalid(f"{name} must be a string", {name: "expected a string"})
-    # Bidi controls go (text that lies about its direction); text that shows nothing (zero-width
-    # characters, Hangul fillers) is empty.
-    trimmed = neutralise_bidi(value).strip()
-    if is_blank(trimmed):
-        raise Invalid(f"{name} must not be empty", {name: "empty"})
-    if len(trimmed) > maximum:
-        raise Invalid(
-            f"{name} is {len(trimmed)} characters; the limit is {maximum}",
-            {name: f"over {maximum} characters"},
-        )
-    if "\x00" in trimmed:
-        raise Invalid(f"{name} must not contain NUL characters", {name: "NUL character"})
-    return trimmed
-
-
 class Discussion:
     def __init__(
         self,
         db: Database,
-        publisher: Publisher,
+        events: EventLog,
+        posting: Posting,
+        holds: Holds,
         settings: Settings,
-        secret: bytes,
         passwords: Passwords,
     ) -> None:
         self.db = db
-        self.publisher = publisher
+        self.events = events
+        self.posting = posting
+        # Pre-moderation: a comment matching its words outside office hours waits for a moderator.
+        self.holds = holds
         self.settings = settings
-        self.secret = secret
         self.passwords = passwords
         self.limiter = RateLimiter(settings.rate_limit_per_minute)
-        self._pseudonyms: dict[tuple[int, int], dict[str, Any]] = {}
-        self._actor_kinds: dict[int, str] = {}
-        # Pre-moderation (holds.py), set by the app when built; None holds nothing.
-        self.holds: Holds | None = None
 
     # --- accounts and sessions --------------------------------------------------------------
 
@@ -113,7 +96,7 @@ class Discussion:
         roles = sorted(set(roles or []))
         if any(r not in STAFF_ROLES for r in roles):
             raise Invalid(f"roles must be among {', '.join(STAFF_ROLES)}", {"roles": "unknown"})
-        if roles and kind != "staff":
+        if roles and kind != STAFF:
             raise Invalid("only staff accounts hold roles", {"roles": "staff only"})
         for login in logins:
             if not 3 <= len(login) <= 64 or not set(login) <= LOGIN_CHARS:
@@ -122,8 +105,8 @@ class Discussion:
             raise Invalid(f"password must have at least {PASSWORD_MIN} characters", {"password": "too short"})
         hashed = await asyncio.to_thread(self.passwords.hash, password)
         created = []
-        messages: list[Message] = []
-        async with self.db.transaction() as s:
+        async with self.events.change() as change:
+            s = change.session
             taken = (await s.execute(select(Account.login).where(Account.login.in_(logins)))).scalars().all()  # type: ignore[attr-defined]
             if taken:
                 raise Conflict(f"login already taken: {', '.join(taken)}", {"login": "taken"})
@@ -134,16 +117,10 @@ class Discussion:
                 s.add(account)
                 await s.flush()
                 assert account.id is not None
-                messages.append(
-                    await self._log(
-                        s,
-                        "account.created",
-                        actor_id=actor.id if actor else account.id,
-                        payload={"kind": kind, "roles": roles},
-                    )
+                await change.append(
+                    EventType.ACCOUNT_CREATED, actor or account, {"kind": kind, "roles": roles}
                 )
                 created.append(account)
-        await self.publisher.send(messages)
         return created
 
     async def login(self, login: Any, password: Any) -> tuple[str, Account]:
@@ -155,16 +132,15 @@ class Discussion:
         if not await asyncio.to_thread(self.passwords.verify, stored, password) or account is None:
             raise Unauthorized("login or password is wrong")
         token = new_session_token()
-        async with self.db.transaction() as s:
-            s.add(
+        async with self.events.change() as change:
+            change.session.add(
                 AccountSession(
                     token_hash=token_hash(token),
                     account_id=account.id,
                     expires_at=utcnow() + timedelta(days=self.settings.session_days),
                 )
             )
-            message = await self._log(s, "session.started", actor_id=account.id, payload={})
-        await self.publisher.send([message])
+            await change.append(EventType.SESSION_STARTED, account, {})
         return token, account
 
     async def logout(self, token: str) -> None:
@@ -196,26 +172,27 @@ class Discussion:
     ) -> dict[str, Any]:
         if kind not in THREAD_KINDS:
             raise Invalid("kind must be proposal or change", {"kind": "unknown"})
-        if kind == "change" and actor.kind != "staff":
-            raise Forbidden("only staff post 'change' threads")
+        if kind == CHANGE:
+            policy.require_staff(actor, "post 'change' threads")
         title = text(title, "title", self.settings.title_max)
         body = text(body, "body", self.settings.thread_body_max)
         if category is not None:
             category = text(category, "category", CATEGORY_MAX)
         if self.settings.refuse_identifiers:
             refuse_identifiers({"title": title, "body": body, "category": category})
-        if links is not None and kind != "change":
+        if links is not None and kind != CHANGE:
             raise Invalid("only change threads link proposals", {"links": "change threads only"})
         link_ids = parse_links(links) if links is not None else []
         self.limiter.check(actor)
         now = utcnow()
-        async with self.db.transaction() as s:
+        async with self.events.change() as change:
+            s = change.session
             thread = Thread(
                 kind=kind,
                 title=title,
                 body=body,
                 category=category,
-                status="received" if kind == "proposal" else None,
+                status=RECEIVED if kind == PROPOSAL else None,
                 author_id=actor.id,  # type: ignore[arg-type]
                 created_at=now,
                 last_activity_at=now,
@@ -223,46 +200,43 @@ class Discussion:
             s.add(thread)
             await s.flush()
             assert thread.id is not None
-            op = await self._pseudonym(s, thread.id, actor, is_op=True)
+            op = await self.posting.pseudonym(s, thread.id, actor, is_op=True)
             linked = await store_links(s, thread.id, link_ids) if link_ids else []
             summary = public.thread_summary(thread, op)
-            log_message = await self._log(
-                s, "thread.created", thread_id=thread.id, actor_id=actor.id, payload={"thread": summary}
-            )
-        board = ch.event_frame(ch.BOARD, "thread.created", {"thread": summary})
-        await self.publisher.send([log_message, (ch.BOARD, ch.encode_frame(board))])
+            await change.append(EventType.THREAD_CREATED, actor, {"thread": summary}, thread_id=thread.id)
         shown = public.thread_detail(thread, op, [])
-        if kind == "change":
+        if kind == CHANGE:
             shown["links"] = linked
         shown["mine"] = True
         shown["recommended"] = False
         return shown
 
     async def set_status(self, actor: Account, thread_id: int, status: Any) -> None:
-        self._require_staff(actor)
-        if status not in ("received", "reviewing"):
+        policy.require_staff(actor, "change a proposal's status")
+        if status not in SETTABLE_STATUSES:
             raise Invalid(
                 "status must be received or reviewing (post an answer with an outcome to answer)",
                 {"status": "invalid"},
             )
-        async with self.db.transaction() as s:
+        async with self.events.change() as change:
+            s = change.session
             previous = await self._proposal_status(s, thread_id)
-            seq = await self._next_seq(s, thread_id, status=status, outcome=None)
+            seq = await self.posting.next_seq(s, thread_id, status=status, outcome=None)
             data = {"thread_id": thread_id, "status": status, "outcome": None, "previous": previous}
-            messages = await self._sequenced(s, thread_id, seq, "thread.status_changed", actor, data)
-        await self.publisher.send([*messages, (ch.BOARD, ch.encode_summary(thread_id))])
+            await change.append(EventType.THREAD_STATUS_CHANGED, actor, data, thread_id=thread_id, seq=seq)
 
     async def answer(self, actor: Account, thread_id: int, body: Any, outcome: Any = None) -> dict[str, Any]:
-        self._require_staff(actor)
+        policy.require_staff(actor, "post official answers")
         body = text(body, "body", self.settings.thread_body_max)
         if self.settings.refuse_identifiers:
             refuse_identifiers({"body": body})
         if outcome is not None and outcome not in OUTCOMES:
             raise Invalid(f"outcome must be one of {', '.join(OUTCOMES)}", {"outcome": "unknown"})
-        status = "answered" if outcome else "reviewing"
-        async with self.db.transaction() as s:
+        status = ANSWERED if outcome else REVIEWING
+        async with self.events.change() as change:
+            s = change.session
             await self._proposal_status(s, thread_id)
-            seq = await self._next_seq(s, thread_id, status=status, outcome=outcome)
+            seq = await self.posting.next_seq(s, thread_id, status=status, outcome=outcome)
             row = Answer(
                 thread_id=thread_id,
                 author_id=actor.id,  # type: ignore[arg-type]
@@ -275,8 +249,7 @@ class Discussion:
             await s.flush()
             shown = public.answer(row, actor.department)
             data = {"answer": shown, "thread_id": thread_id, "status": status, "outcome": outcome}
-            messages = await self._sequenced(s, thread_id, seq, "answer.posted", actor, data)
-        await self.publisher.send([*messages, (ch.BOARD, ch.encode_summary(thread_id))])
+            await change.append(EventType.ANSWER_POSTED, actor, data, thread_id=thread_id, seq=seq)
         return shown
 
     # --- comments ---------------------------------------------------------------------------
@@ -290,70 +263,24 @@ class Discussion:
         if self.settings.refuse_identifiers:
             refuse_identifiers({"body": body})
         self.limiter.check(actor)
-        if self.holds is not None and (words := self.holds.matches(body)):
+        if words := self.holds.matches(body):
             return await self.holds.hold(actor, thread_id, body, parent_id, words)
-        async with self.db.transaction() as s:
-            shown, messages = await self.insert_comment(s, actor, thread_id, body, parent_id)
-        await self.publisher.send(messages)
+        async with self.events.change() as change:
+            shown = await self.posting.insert_comment(change, actor, thread_id, body, parent_id)
         return {**shown, "mine": True, "recommended": False}
 
-    async def insert_comment(
-        self, s: AsyncSession, actor: Account, thread_id: int, body: str, parent_id: int | None
-    ) -> tuple[dict[str, Any], list[Message]]:
-        """Insert a comment with the thread's next seq in the caller's transaction (a post, or a
-        held comment released by a moderator); returns it and the messages to send after commit."""
-        await self.check_parent(s, thread_id, parent_id)
-        now = utcnow()
-        seq = await self._next_seq(s, thread_id, comments=1, now=now)
-        author = await self._pseudonym(s, thread_id, actor)
-        values = {
-            "thread_id": thread_id,
-            "parent_id": parent_id,
-            "seq": seq,
-            "author_id": actor.id,
-            "body": body,
-            "created_at": now,
-            "hidden": False,
-            "recommendation_count": 0,
-        }
-        comment_id = (await s.execute(INSERT_COMMENT, values)).scalar_one()
-        row = SimpleNamespace(id=comment_id, hidden_reason=None, **values)
-        shown = public.comment(row, author)
-        messages = await self._sequenced(s, thread_id, seq, "comment.created", actor, {"comment": shown})
-        name = ch.thread_channel(thread_id)
-        return shown, [
-            *messages,
-            (name, ch.encode_counts(True, [])),
-            (ch.BOARD, ch.encode_summary(thread_id)),
-        ]
-
-    async def check_parent(self, s: AsyncSession, thread_id: int, parent_id: int | None) -> None:
-        """A reply's parent is a top-level comment of the same thread (one level of replies)."""
-        if parent_id is None:
-            return
-        parent = (
-            await s.execute(select(Comment.thread_id, Comment.parent_id).where(Comment.id == parent_id))
-        ).first()
-        if parent is None or parent.thread_id != thread_id:
-            raise Invalid("parent_id is not a comment of this thread", {"parent_id": "not found"})
-        if parent.parent_id is not None:
-            raise Invalid(
-                "replies go one level deep: reply to the top-level comment instead",
-                {"parent_id": "is a reply"},
-            )
-
     async def moderate(self, actor: Account, comment_id: int, hide: bool, reason: Any) -> dict[str, Any]:
-        if actor.kind != "staff" or "moderator" not in actor.role_set:
-            raise Forbidden("only moderators hide or restore comments")
+        policy.require_moderator(actor, "hide or restore comments")
         reason = text(reason, "reason", self.settings.report_reason_max) if hide or reason else None
         if self.settings.refuse_identifiers and hide:
             # The reason is shown in the hidden comment's place, to everyone.
             refuse_identifiers({"reason": reason})
-        async with self.db.transaction() as s:
+        async with self.events.change() as change:
+            s = change.session
             row = (await s.execute(select(Comment).where(Comment.id == comment_id))).scalars().first()
             if row is None:
                 raise NotFound(f"comment {comment_id} does not exist")
-            seq = await self._next_seq(s, row.thread_id)
+            seq = await self.posting.next_seq(s, row.thread_id)
             # Re-read under the thread's lock: a concurrent hide/restore has committed by now.
             await s.refresh(row)
             if row.hidden == hide:
@@ -373,17 +300,16 @@ class Discussion:
             )
             authors = await thread_authors(s, row.thread_id, [row.author_id])
             shown = public.comment(row, authors[row.author_id])
-            event = "comment.hidden" if hide else "comment.restored"
-            messages = await self._sequenced(
-                s, row.thread_id, seq, event, actor, {"comment": shown, "reason": reason}
-            )
-        await self.publisher.send(messages)
+            event = EventType.COMMENT_HIDDEN if hide else EventType.COMMENT_RESTORED
+            data = {"comment": shown, "reason": reason}
+            await change.append(event, actor, data, thread_id=row.thread_id, seq=seq)
         return shown
 
     async def report(self, actor: Account, comment_id: int, reason: Any) -> dict[str, Any]:
         reason = text(reason, "reason", self.settings.report_reason_max)
         self.limiter.check(actor)
-        async with self.db.transaction() as s:
+        async with self.events.change() as change:
+            s = change.session
             thread_id = (await s.execute(select(Comment.thread_id).where(Comment.id == comment_id))).scalar()
             if thread_id is None:
                 raise NotFound(f"comment {comment_id} does not exist")
@@ -401,14 +327,8 @@ class Discussion:
             ).scalar()
             if report_id is None:
                 raise Conflict("you have already reported this comment")
-            message = await self._log(
-                s,
-                "report.filed",
-                thread_id=thread_id,
-                actor_id=actor.id,
-                payload={"report_id": report_id, "comment_id": comment_id, "reason": reason},
-            )
-        await self.publisher.send([message])
+            payload = {"report_id": report_id, "comment_id": comment_id, "reason": reason}
+            await change.append(EventType.REPORT_FILED, actor, payload, thread_id=thread_id)
         return {
             "id": report_id,
             "comment_id": comment_id,
@@ -421,7 +341,8 @@ class Discussion:
     async def recommend(self, actor: Account, target: str, target_id: int, on: bool) -> dict[str, Any]:
         """Recommend (on) or withdraw; idempotent, so a retried request changes nothing."""
         model: type[Thread] | type[Comment] = Thread if target == "thread" else Comment
-        async with self.db.transaction() as s:
+        async with self.events.change() as change:
+            s = change.session
             if target == "thread":
                 row = (
                     await s.execute(select(Thread.id, Thread.author_id).where(Thread.id == target_id))
@@ -470,147 +391,28 @@ class Discussion:
                         .returning(model.recommendation_count)
                     )
                 ).scalar_one()
-                message = await self._log(
-                    s,
-                    "recommendation.added" if on else "recommendation.withdrawn",
+                await change.append(
+                    EventType.RECOMMENDATION_ADDED if on else EventType.RECOMMENDATION_WITHDRAWN,
+                    actor,
+                    {"target": target, "target_id": target_id, "count": count},
                     thread_id=thread_id,
-                    actor_id=actor.id,
-                    payload={"target": target, "target_id": target_id, "count": count},
                 )
             else:
                 count = (
                     await s.execute(select(model.recommendation_count).where(model.id == target_id))  # type: ignore[arg-type]
                 ).scalar_one()
-        if changed:
-            counts = ch.encode_counts(target == "thread", [] if target == "thread" else [target_id])
-            messages = [message, (ch.thread_channel(thread_id), counts)]
-            if target == "thread":
-                messages.append((ch.BOARD, ch.encode_summary(thread_id)))
-            await self.publisher.send(messages)
         return {"recommended": on, "count": count}
 
     # --- internals --------------------------------------------------------------------------
-
-    @staticmethod
-    def _require_staff(actor: Account) -> None:
-        if actor.kind != "staff":
-            raise Forbidden("only staff (조달청) may do this")
 
     async def _proposal_status(self, s: AsyncSession, thread_id: int) -> str | None:
         row = (await s.execute(select(Thread.kind, Thread.status).where(Thread.id == thread_id))).first()
         if row is None:
             raise NotFound(f"thread {thread_id} does not exist")
-        if row.kind != "proposal":
+        if row.kind != PROPOSAL:
             raise Conflict("only proposals have a status and official answers")
         return row.status  # type: ignore[no-any-return]
-
-    async def _next_seq(
-        self,
-        s: AsyncSession,
-        thread_id: int,
-        *,
-        comments: int = 0,
-        now: datetime | None = None,
-        **changes: Any,
-    ) -> int:
-        """Take the thread's next seq; this UPDATE holds the thread's lock until commit."""
-        statement = _seq_statement(tuple(sorted(changes)), bool(comments))
-        params = {"thread": thread_id, "now": now or utcnow(), **{f"new_{k}": v for k, v in changes.items()}}
-        seq = (await s.execute(statement, params)).scalar()
-        if seq is None:
-            raise NotFound(f"thread {thread_id} does not exist")
-        return int(seq)
-
-    async def _pseudonym(
-        self, s: AsyncSession, thread_id: int, account: Account, is_op: bool = False
-    ) -> dict[str, Any]:
-        assert account.id is not None
-        known = self._pseudonyms.get((thread_id, account.id))
-        if known is not None:
-            return known
-        row = (
-            await s.execute(
-                select(ThreadAuthor.kind, ThreadAuthor.number, ThreadAuthor.is_op).where(
-                    ThreadAuthor.thread_id == thread_id, ThreadAuthor.account_id == account.id
-                )
-            )
-        ).first()
-        if row is not None:
-            shown = public.author(row.kind, row.number, row.is_op, account.department)
-            # Only committed pseudonyms are cached (a new one could still roll back); they never change.
-            if len(self._pseudonyms) >= PSEUDONYM_CACHE:
-                self._pseudonyms.clear()
-            self._pseudonyms[(thread_id, account.id)] = shown
-            return shown
-        number = 0
-        if account.kind in ("company", "agency"):
-            column = Thread.company_authors if account.kind == "company" else Thread.agency_authors
-            number = (
-                await s.execute(
-                    update(Thread)
-                    .where(Thread.id == thread_id)  # type: ignore[arg-type]
-                    .values({column: column + 1})
-                    .returning(column)
-                )
-            ).scalar_one()
-        await s.execute(
-            insert(ThreadAuthor).values(
-                thread_id=thread_id, account_id=account.id, kind=account.kind, number=number, is_op=is_op
-            )
-        )
-        return public.author(account.kind, number, is_op, account.department)
-
-    async def _log(
-        self,
-        s: AsyncSession,
-        type_: str,
-        *,
-        thread_id: int | None = None,
-        seq: int | None = None,
-        actor_id: int | None,
-        payload: dict[str, Any],
-        actor_kind: str | None = None,
-    ) -> Message:
-        """Append the event-log row; returns the staff-channel message to publish after commit."""
-        values = {
-            "type": type_,
-            "thread_id": thread_id,
-            "seq": seq,
-            "actor_account_id": actor_id,
-            "payload": payload,
-            "created_at": utcnow(),
-        }
-        event_id = (await s.execute(INSERT_EVENT, values)).scalar_one()
-        row = SimpleNamespace(id=event_id, **values)
-        if actor_id is not None and actor_kind is None:
-            actor_kind = self._actor_kinds.get(actor_id)
-            if actor_kind is None:
-                actor_kind = (await s.execute(select(Account.kind).where(Account.id == actor_id))).scalar()
-                # An account's kind never changes, so one look-up per account and process is enough.
-                if actor_kind is not None and len(self._actor_kinds) < PSEUDONYM_CACHE:
-                    self._actor_kinds[actor_id] = actor_kind
-        shown = public.log_row(row, actor_kind, self.secret)
-        return ch.STAFF, ch.encode_frame(ch.event_frame(ch.STAFF, type_, {"event": shown}))
-
-    async def _sequenced(
-        self, s: AsyncSession, thread_id: int, seq: int, event: str, actor: Account, data: dict[str, Any]
-    ) -> list[Message]:
-        staff = await self._log(
-            s, event, thread_id=thread_id, seq=seq, actor_id=actor.id, payload=data, actor_kind=actor.kind
-        )
-        name = ch.thread_channel(thread_id)
-        return [(name, ch.encode_event(seq, ch.event_frame(name, event, data, seq))), staff]
 
     def _insert_ignore(self, table: Any) -> Any:
         dialect = postgresql if self.db.dialect == "postgresql" else sqlite
         return dialect.insert(table).on_conflict_do_nothing()
-
-
-@functools.cache
-def _seq_statement(changed: tuple[str, ...], comment: bool) -> Any:
-    """UPDATE thread SET seq = seq + 1, … RETURNING seq, built once per shape of change."""
-    values: dict[str, Any] = {"seq": Thread.seq + 1, "last_activity_at": bindparam("now")}
-    values.update({name: bindparam(f"new_{name}") for name in changed})
-    if comment:
-        values["comment_count"] = Thread.comment_count + 1
-    return update(Thread).where(Thread.id == bindparam("thread")).values(**values).returning(Thread.seq)  # type: ignore[arg-type]

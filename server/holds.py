@@ -10,19 +10,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, timezone
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import insert, select, update
 
-from server import public
-from server.discussion import text
-from server.errors import Conflict, Forbidden, Invalid, NotFound
+from server import policy, public
+from server.database import Database
+from server.errors import Conflict, Invalid, NotFound
+from server.events import EventLog
 from server.models import Account, HeldComment, Thread, utcnow
 from server.plaintext import fold
+from server.posting import Posting
 from server.settings import Settings
-
-if TYPE_CHECKING:
-    from server.discussion import Discussion
+from server.validation import text
+from server.vocabulary import EventType
 
 KST = timezone(timedelta(hours=9), "KST")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -81,10 +82,14 @@ def _clock(value: str) -> time:
 
 
 class Holds:
-    def __init__(self, discussion: Discussion, policy: HoldPolicy) -> None:
-        self.discussion = discussion
-        self.db = discussion.db
-        self.policy = policy
+    def __init__(
+        self, db: Database, events: EventLog, posting: Posting, hold_policy: HoldPolicy, settings: Settings
+    ) -> None:
+        self.db = db
+        self.events = events
+        self.posting = posting
+        self.policy = hold_policy
+        self.settings = settings
 
     def matches(self, body: str) -> list[str]:
         return self.policy.matches(body)
@@ -94,10 +99,11 @@ class Holds:
     ) -> dict[str, Any]:
         """Keep the comment for a moderator; the author gets `held: true` (HTTP 202)."""
         now = utcnow()
-        async with self.db.transaction() as s:
+        async with self.events.change() as change:
+            s = change.session
             if (await s.execute(select(Thread.id).where(Thread.id == thread_id))).scalar() is None:
                 raise NotFound(f"thread {thread_id} does not exist")
-            await self.discussion.check_parent(s, thread_id, parent_id)
+            await self.posting.check_parent(s, thread_id, parent_id)
             values = {
                 "thread_id": thread_id,
                 "parent_id": parent_id,
@@ -109,15 +115,8 @@ class Holds:
             held_id = (
                 await s.execute(insert(HeldComment).values(**values).returning(HeldComment.id))
             ).scalar_one()  # type: ignore[arg-type]
-            message = await self.discussion._log(
-                s,
-                "comment.held",
-                thread_id=thread_id,
-                actor_id=actor.id,
-                actor_kind=actor.kind,
-                payload={"held_id": held_id, "parent_id": parent_id, "body": body, "words": words},
-            )
-        await self.discussion.publisher.send([message])
+            payload = {"held_id": held_id, "parent_id": parent_id, "body": body, "words": words}
+            await change.append(EventType.COMMENT_HELD, actor, payload, thread_id=thread_id)
         return {
             "held": True,
             "id": held_id,
@@ -148,7 +147,7 @@ class Holds:
                 "parent_id": held.parent_id,
                 "body": held.body,
                 "words": [w for w in held.words.split(",") if w],
-                "author": {"kind": kind, "key": public.actor_key(self.discussion.secret, held.author_id)},
+                "author": {"kind": kind, "key": public.actor_key(self.events.secret, held.author_id)},
                 "created_at": public.iso(held.created_at),
             }
             for held, title, kind in rows
@@ -157,50 +156,30 @@ class Holds:
 
     async def release(self, moderator: Account, held_id: int, reason: Any) -> dict[str, Any]:
         """Publish the held comment now, with the thread's next seq."""
-        self._require_moderator(moderator)
+        policy.require_moderator(moderator, "release or reject held comments")
         reason = self._reason(reason, required=False)
-        async with self.db.transaction() as s:
+        async with self.events.change() as change:
+            s = change.session
             held = await self._claim(s, held_id, "released")
             author = (await s.execute(select(Account).where(Account.id == held.author_id))).scalars().one()
-            shown, messages = await self.discussion.insert_comment(
-                s, author, held.thread_id, held.body, held.parent_id
+            shown = await self.posting.insert_comment(
+                change, author, held.thread_id, held.body, held.parent_id
             )
             await s.execute(
                 update(HeldComment).where(HeldComment.id == held_id).values(comment_id=shown["id"])  # type: ignore[arg-type]
             )
-            messages.append(
-                await self.discussion._log(
-                    s,
-                    "comment.released",
-                    thread_id=held.thread_id,
-                    actor_id=moderator.id,
-                    actor_kind=moderator.kind,
-                    payload={
-                        "held_id": held_id,
-                        "comment_id": shown["id"],
-                        "seq": shown["seq"],
-                        "reason": reason,
-                    },
-                )
-            )
-        await self.discussion.publisher.send(messages)
+            payload = {"held_id": held_id, "comment_id": shown["id"], "seq": shown["seq"], "reason": reason}
+            await change.append(EventType.COMMENT_RELEASED, moderator, payload, thread_id=held.thread_id)
         return {"held_id": held_id, "released": True, "comment": shown}
 
     async def reject(self, moderator: Account, held_id: int, reason: Any) -> dict[str, Any]:
         """Drop the held comment; it never reaches the thread (the log keeps the decision)."""
-        self._require_moderator(moderator)
+        policy.require_moderator(moderator, "release or reject held comments")
         reason = self._reason(reason, required=True)
-        async with self.db.transaction() as s:
-            held = await self._claim(s, held_id, "rejected")
-            message = await self.discussion._log(
-                s,
-                "comment.rejected",
-                thread_id=held.thread_id,
-                actor_id=moderator.id,
-                actor_kind=moderator.kind,
-                payload={"held_id": held_id, "reason": reason},
-            )
-        await self.discussion.publisher.send([message])
+        async with self.events.change() as change:
+            held = await self._claim(change.session, held_id, "rejected")
+            payload = {"held_id": held_id, "reason": reason}
+            await change.append(EventType.COMMENT_REJECTED, moderator, payload, thread_id=held.thread_id)
         return {"held_id": held_id, "rejected": True}
 
     async def _claim(self, s: Any, held_id: int, resolution: str) -> HeldComment:
@@ -225,9 +204,4 @@ class Holds:
             if required:
                 raise Invalid("a reason is required", {"reason": "required"})
             return None
-        return text(reason, "reason", self.discussion.settings.report_reason_max)
-
-    @staticmethod
-    def _require_moderator(actor: Account) -> None:
-        if actor.kind != "staff" or "moderator" not in actor.role_set:
-            raise Forbidden("only moderators release or reject held comments")
+        return text(reason, "reason", self.settings.report_reason_max)

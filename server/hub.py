@@ -23,6 +23,7 @@ from typing import Any, Protocol
 from server import channels as ch
 from server.broker import Broker, BrokerUnavailable
 from server.metrics import Metrics
+from server.redaction import Audience, CommentState, carried_comment_id, shown_to
 from server.settings import Settings
 
 log = logging.getLogger("tong.hub")
@@ -55,6 +56,10 @@ CONNECTIONS = "_connections"
 # a lost `revoked` message, an expiry or a purge); expiry times known from the last check are
 # applied on every tick.
 SESSION_RECHECK_S = 10.0
+
+
+# Watchers per channel name, summed over every process.
+Presence = Callable[[list[str]], Awaitable[dict[str, int]]]
 
 
 class Peer(Protocol):
@@ -122,13 +127,16 @@ class Hub:
         store: FrameStore,
         settings: Settings,
         metrics: Metrics,
-        stats: Callable[[], Awaitable[dict[str, Any]]] | None = None,
+        stats: Callable[[Presence], Awaitable[dict[str, Any]]] | None = None,
         sessions: SessionSource | None = None,
+        epoch: Callable[[], str] = lambda: "",
     ) -> None:
         self.broker = broker
         self._sessions = sessions
         # Sockets opened by staff accounts -> when their session expires (inf until checked).
         self._signed_in: dict[Peer, float] = {}
+        # The database history's id (epoch.py): `subscribed` carries it; a resume from another is refused.
+        self._epoch = epoch
         self.store = store
         self.settings = settings
         self.metrics = metrics
@@ -239,9 +247,6 @@ class Hub:
         channel = self.threads.get(name)
         return len(channel.peers) if channel else 0
 
-    def set_stats_source(self, stats: Callable[[], Awaitable[dict[str, Any]]]) -> None:
-        self._stats = stats
-
     async def presence(self, names: list[str]) -> dict[str, int]:
         """Watchers per channel over every process (this process's own count at least)."""
         try:
@@ -261,14 +266,17 @@ class Hub:
         self._add_simple(peer, ch.STAFF, self.staff)
 
     def _add_simple(self, peer: Peer, name: str, members: set[Peer]) -> None:
-        peer.push(ch.subscribed_frame(name, None))
+        peer.push(ch.subscribed_frame(name, None, self._epoch()))
         if name not in peer.channels:
             members.add(peer)
             peer.channels.add(name)
             self.metrics.subscriptions.inc()
 
-    async def subscribe_thread(self, peer: Peer, thread_id: int, since: int | None) -> None:
-        """Subscribe with resume: `subscribed` (latest seq), then (since, latest], then live frames."""
+    async def subscribe_thread(
+        self, peer: Peer, thread_id: int, since: int | None, epoch: str | None = None
+    ) -> None:
+        """Subscribe with resume: `subscribed` (latest seq), then (since, latest], then live frames.
+        A `since` read in another history (`epoch` differs) gets `resync`, never a replay."""
         name = ch.thread_channel(thread_id)
         if name in peer.channels:
             self.unsubscribe(peer, name)
@@ -279,10 +287,11 @@ class Hub:
         if since is not None and since > channel.last_seq:
             # The client read a seq through REST that this process has not delivered yet.
             await self._catch_up(channel, await self._latest(thread_id))
-        frames = await self._replay(channel, since)
+        other_history = epoch is not None and epoch != self._epoch()
+        frames = None if other_history else await self._replay(channel, since)
         if peer.closed:
             return
-        peer.push(ch.subscribed_frame(name, channel.last_seq))
+        peer.push(ch.subscribed_frame(name, channel.last_seq, self._epoch()))
         if frames is None:
             peer.push(ch.resync_frame(name))
         else:
@@ -294,6 +303,23 @@ class Hub:
         self.metrics.subscriptions.inc()
         self._presence_dirty.add(name)
         channel.watchers_dirty = True
+
+    async def history_changed(self) -> None:
+        """The database's history changed under us (a restored dump): what memory holds belongs to
+        the old one. Every channel starts again from SQL and every watcher is told `resync`."""
+        for channel in list(self.threads.values()):
+            async with channel.lock:
+                channel.recent.clear()
+                channel.pending.clear()
+                channel.last_seq = await self._latest(channel.thread_id) or 0
+            for peer in list(channel.peers):
+                peer.push(ch.resync_frame(channel.name))
+        for name, members in ((ch.BOARD, self.board), (ch.STAFF, self.staff)):
+            for peer in list(members):
+                peer.push(ch.resync_frame(name))
+        self._seen_log_ids.clear()
+        self._seen_log_set.clear()
+        self._last_log_id = await self.store.max_log_id()
 
     def unsubscribe(self, peer: Peer, name: str) -> None:
         if name not in peer.channels:
@@ -472,7 +498,7 @@ class Hub:
         channel.recent.append((seq, frame))
         self._fan_out(channel.peers, frame, "event")
         if HIDDEN_MARKER in frame:
-            _redact_recent(channel.recent, frame)
+            _conceal_in_recent(channel.recent, frame)
 
     def _fan_out(self, peers: set[Peer], frame: str, kind: str) -> None:
         encoded = frame.encode()
@@ -525,8 +551,8 @@ class Hub:
         while True:
             started = time.monotonic()
             heartbeat = started - last_heartbeat >= PRESENCE_HEARTBEAT_S
-            # Coroutines made only when awaited: one made ahead and never run (the ticker was
-            # cancelled in between) warns "never awaited".
+            # Each step's coroutine is made only when it runs: one made ahead and never awaited
+            # (the ticker cancelled during the step before) would warn at shutdown.
             for step in (functools.partial(self._flush_presence, heartbeat), self._flush_counts):
                 try:
                     await step()
@@ -544,7 +570,7 @@ class Hub:
                     await self._flush_board_digest()
                 if started - last_stats >= STATS_INTERVAL_S and self.staff and self._stats is not None:
                     last_stats = started
-                    self._fan_out(self.staff, ch.stats_frame(await self._stats()), "stats")
+                    self._fan_out(self.staff, ch.stats_frame(await self._stats(self.presence)), "stats")
                 degraded = not self.broker.healthy
                 if self._catch_up_all or (
                     degraded and started - last_poll >= self.settings.degraded_poll_interval
@@ -683,22 +709,20 @@ class Hub:
 
 
 HIDDEN_MARKER = '"event":"comment.hidden"'
-CREATED_MARKER = '"event":"comment.created"'
 
 
-def _redact_recent(recent: deque[tuple[int, str]], hidden_frame: str) -> None:
-    """Blank the body of a comment in the frames kept for replay once a moderator hides it:
-    a client resuming later must not receive the hidden text."""
-    comment_id = json.loads(hidden_frame)["data"]["comment"]["id"]
+def _conceal_in_recent(recent: deque[tuple[int, str]], hidden_frame: str) -> None:
+    """Once a moderator hides a comment, every frame kept for replay that carries it (created,
+    restored, whatever the type) is shown as the redaction rule shows it now, so a client resuming
+    later never receives the hidden text. Hides are rare: parsing the ring then is cheap enough."""
+    comment = json.loads(hidden_frame)["data"]["comment"]
+    states = {comment["id"]: CommentState(hidden=True, hidden_reason=comment.get("hidden_reason"))}
     for index, (seq, frame) in enumerate(recent):
-        if CREATED_MARKER not in frame:
-            continue
         parsed = json.loads(frame)
-        comment = parsed["data"]["comment"]
-        if comment["id"] == comment_id:
-            comment["body"] = None
-            comment["hidden"] = True
-            recent[index] = (seq, ch.dumps(parsed))
+        if carried_comment_id(parsed["data"]) != comment["id"]:
+            continue
+        parsed["data"] = shown_to(Audience.PUBLIC, parsed["data"], states)
+        recent[index] = (seq, ch.dumps(parsed))
 
 
 def _log_id_of(frame: str) -> int | None:

@@ -6,18 +6,18 @@ among their notices (`GET /api/me/notices`) until they mark it seen.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import delete, insert, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server import public
-from server.errors import Conflict, Forbidden, Invalid, NotFound
+from server import policy, public
+from server.database import Database
+from server.errors import Conflict, Invalid, NotFound
+from server.events import EventLog
 from server.models import Account, NoticeSeen, Recommendation, Thread, ThreadLink, utcnow
-
-if TYPE_CHECKING:
-    from server.discussion import Discussion
+from server.vocabulary import CHANGE, PROPOSAL, EventType
 
 # A quarter's change thread answers tens of proposals, not thousands.
 LINKS_MAX = 200
@@ -43,7 +43,7 @@ async def store_links(s: AsyncSession, change_id: int, proposal_ids: list[int]) 
     missing = [i for i in proposal_ids if i not in found]
     if missing:
         raise Invalid(f"no such thread: {', '.join(map(str, missing))}", {"links": "unknown thread id(s)"})
-    not_proposals = [i for i in proposal_ids if found[i].kind != "proposal"]
+    not_proposals = [i for i in proposal_ids if found[i].kind != PROPOSAL]
     if not_proposals:
         raise Invalid(
             f"only proposals can be linked: {', '.join(map(str, not_proposals))}", {"links": "not a proposal"}
@@ -59,20 +59,20 @@ async def store_links(s: AsyncSession, change_id: int, proposal_ids: list[int]) 
 
 
 class Links:
-    def __init__(self, discussion: Discussion) -> None:
-        self.discussion = discussion
-        self.db = discussion.db
+    def __init__(self, db: Database, events: EventLog) -> None:
+        self.db = db
+        self.events = events
 
     async def set_links(self, actor: Account, change_id: int, value: Any) -> dict[str, Any]:
         """`PUT /api/threads/{id}/links`: staff replace the proposals a change thread answers."""
-        if actor.kind != "staff":
-            raise Forbidden("only staff (조달청) link change threads to proposals")
+        policy.require_staff(actor, "link change threads to proposals")
         ids = parse_links(value)
-        async with self.db.transaction() as s:
+        async with self.events.change() as change:
+            s = change.session
             kind = (await s.execute(select(Thread.kind).where(Thread.id == change_id))).scalar()
             if kind is None:
                 raise NotFound(f"thread {change_id} does not exist")
-            if kind != "change":
+            if kind != CHANGE:
                 raise Conflict("only change threads (이렇게 바꾸었습니다) link proposals")
             before = set(
                 (
@@ -80,25 +80,18 @@ class Links:
                 ).scalars()
             )
             linked = await store_links(s, change_id, ids)
-            message = await self.discussion._log(
-                s,
-                "thread.links_changed",
-                thread_id=change_id,
-                actor_id=actor.id,
-                actor_kind=actor.kind,
-                payload={
-                    "links": ids,
-                    "added": [i for i in ids if i not in before],
-                    "removed": sorted(before - set(ids)),
-                },
-            )
-        await self.discussion.publisher.send([message])
+            payload = {
+                "links": ids,
+                "added": [i for i in ids if i not in before],
+                "removed": sorted(before - set(ids)),
+            }
+            await change.append(EventType.THREAD_LINKS_CHANGED, actor, payload, thread_id=change_id)
         return {"thread_id": change_id, "links": linked}
 
     async def decorate(self, thread: dict[str, Any]) -> dict[str, Any]:
         """Add `links` (on a change thread) or `changed_in` (on a proposal) to a thread's JSON."""
         async with self.db.read() as s:
-            if thread["kind"] == "change":
+            if thread["kind"] == CHANGE:
                 rows = await s.execute(
                     select(Thread.id, Thread.title)
                     .join(ThreadLink, ThreadLink.proposal_id == Thread.id)
@@ -156,7 +149,7 @@ class Links:
             async with self.db.transaction() as s:
                 existing = set(
                     (
-                        await s.execute(select(Thread.id).where(Thread.id.in_(ids), Thread.kind == "change"))
+                        await s.execute(select(Thread.id).where(Thread.id.in_(ids), Thread.kind == CHANGE))
                     ).scalars()  # type: ignore[union-attr]
                 )
                 rows = [

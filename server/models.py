@@ -211,3 +211,16 @@ class NoticeSeen(SQLModel, table=True):
     account_id: int = Field(foreign_key="account.id", primary_key=True)
     change_id: int = Field(foreign_key="thread.id", primary_key=True)
     seen_at: datetime = Field(default_factory=utcnow)
+
+
+class History(SQLModel, table=True):
+    """The id of this database's history (one row): clients resume only within one history.
+
+    It comes back with a restored dump, so the deployment also remembers outside the database the
+    highest log id it has served under it (epoch.py); a log that ends before that was restored
+    and gets a new epoch.
+    """
+
+    id: int = Field(default=1, primary_key=True)
+    epoch: str = Field(max_length=32)
+    created_at: datetime = Field(default_factory=utcnow)

@@ -9,10 +9,11 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server import channels as ch
-from server import public
+from server import events, public
 from server.database import Database
 from server.errors import Invalid, NotFound
 from server.models import Account, Answer, Comment, Event, Recommendation, Thread, ThreadAuthor
+from server.vocabulary import STATUSES, THREAD_KINDS
 
 SORTS = {
     "latest": (Thread.id, None),
@@ -20,9 +21,6 @@ SORTS = {
     "active": (Thread.last_activity_at, Thread.id),
     "commented": (Thread.comment_count, Thread.id),
 }
-THREAD_KINDS = ("proposal", "change")
-STATUSES = ("received", "reviewing", "answered")
-OUTCOMES = ("accepted", "partially_accepted", "declined")
 
 
 def _like_pattern(text: str) -> str:
@@ -181,37 +179,7 @@ class Reader:
 
     async def thread_frames(self, thread_id: int, after: int, upto: int) -> list[tuple[int, str]]:
         async with self.db.read() as session:
-            events = list(
-                (
-                    await session.execute(
-                        select(Event)
-                        .where(Event.thread_id == thread_id, Event.seq > after, Event.seq <= upto)  # type: ignore[operator]
-                        .order_by(Event.seq)  # type: ignore[arg-type]
-                    )
-                )
-                .scalars()
-                .all()
-            )
-            created = [e.payload["comment"]["id"] for e in events if e.type == "comment.created"]
-            hidden: set[int] = set()
-            if created:
-                hidden = set(
-                    (
-                        await session.execute(
-                            select(Comment.id).where(Comment.id.in_(created), Comment.hidden)  # type: ignore[union-attr]
-                        )
-                    ).scalars()
-                )
-        name = ch.thread_channel(thread_id)
-        frames = []
-        for event in events:
-            data = event.payload
-            if event.type == "comment.created" and data["comment"]["id"] in hidden:
-                # Replayed after a moderator hid it: the body stays out of public frames.
-                data = {**data, "comment": {**data["comment"], "body": None, "hidden": True}}
-            assert event.seq is not None
-            frames.append((event.seq, ch.event_frame(name, event.type, data, event.seq)))
-        return frames
+            return await events.thread_frames(session, thread_id, after, upto)
 
     async def thread_counts(self, thread_id: int, comment_ids: list[int]) -> dict[str, Any]:
         async with self.db.read() as session:
@@ -256,25 +224,9 @@ class Reader:
         async with self.db.read() as session:
             return (await session.execute(select(func.max(Event.id)))).scalar() or 0
 
-    async def log_rows(self, session: AsyncSession, stmt: Any) -> list[tuple[Event, dict[str, Any]]]:
-        rows = await session.execute(stmt.outerjoin(Account, Account.id == Event.actor_account_id))
-        return [(event, public.log_row(event, kind, self.secret)) for event, kind in rows]
-
     async def log_frames(self, after_id: int, limit: int) -> list[tuple[int, str, str | None]]:
-        stmt = select(Event, Account.kind).where(Event.id > after_id).order_by(Event.id).limit(limit)  # type: ignore[arg-type,operator]
         async with self.db.read() as session:
-            rows = await self.log_rows(session, stmt)
-        created = [e.thread_id for e, _ in rows if e.type == "thread.created" and e.thread_id is not None]
-        summaries = {s["id"]: s for s in await self.summaries(created, {})} if created else {}
-        out: list[tuple[int, str, str | None]] = []
-        for event, shown in rows:
-            assert event.id is not None
-            staff = ch.event_frame(ch.STAFF, event.type, {"event": shown})
-            board = None
-            if event.type == "thread.created" and event.thread_id in summaries:
-                board = ch.event_frame(ch.BOARD, "thread.created", {"thread": summaries[event.thread_id]})
-            out.append((event.id, staff, board))
-        return out
+            return await events.log_frames(session, after_id, limit, self.secret)
 
 
 def _after_cursor(cursor: str, primary: Any, tiebreak: Any) -> Any:

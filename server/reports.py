@@ -6,27 +6,29 @@ nothing public, so it is a plain event-log row, `report.dismissed`.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import func, select, update
 
-from server import public
-from server.discussion import text
-from server.errors import Conflict, Forbidden, NotFound
+from server import policy, public
+from server.database import Database
+from server.errors import Conflict, NotFound
+from server.events import EventLog
 from server.models import Account, Comment, Report, Thread, utcnow
 from server.reading import thread_authors
-
-if TYPE_CHECKING:
-    from server.discussion import Discussion
+from server.settings import Settings
+from server.validation import text
+from server.vocabulary import EventType
 
 # Reasons shown per comment; a comment reported 500 times shows its count, not 500 lines.
 REASONS_SHOWN = 20
 
 
 class Reports:
-    def __init__(self, discussion: Discussion) -> None:
-        self.discussion = discussion
-        self.db = discussion.db
+    def __init__(self, db: Database, events: EventLog, settings: Settings) -> None:
+        self.db = db
+        self.events = events
+        self.settings = settings
 
     async def queue(self, limit: int = 100) -> dict[str, Any]:
         """Open reports grouped by comment: most reported first, then oldest first."""
@@ -70,7 +72,7 @@ class Reports:
                             "created_at": public.iso(report.created_at),
                             "reporter": {
                                 "kind": kind,
-                                "key": public.actor_key(self.discussion.secret, report.account_id),
+                                "key": public.actor_key(self.events.secret, report.account_id),
                             },
                         }
                     )
@@ -98,10 +100,10 @@ class Reports:
 
     async def dismiss(self, moderator: Account, comment_id: int, reason: Any) -> dict[str, Any]:
         """Close the comment's open reports without touching the comment."""
-        if moderator.kind != "staff" or "moderator" not in moderator.role_set:
-            raise Forbidden("only moderators dismiss reports")
-        reason = text(reason, "reason", self.discussion.settings.report_reason_max)
-        async with self.db.transaction() as s:
+        policy.require_moderator(moderator, "dismiss reports")
+        reason = text(reason, "reason", self.settings.report_reason_max)
+        async with self.events.change() as change:
+            s = change.session
             thread_id = (await s.execute(select(Comment.thread_id).where(Comment.id == comment_id))).scalar()
             if thread_id is None:
                 raise NotFound(f"comment {comment_id} does not exist")
@@ -116,13 +118,6 @@ class Reports:
             if not closed:
                 raise Conflict("the comment has no open reports")
             report_ids = sorted(r[0] for r in closed)
-            message = await self.discussion._log(
-                s,
-                "report.dismissed",
-                thread_id=thread_id,
-                actor_id=moderator.id,
-                actor_kind=moderator.kind,
-                payload={"comment_id": comment_id, "report_ids": report_ids, "reason": reason},
-            )
-        await self.discussion.publisher.send([message])
+            payload = {"comment_id": comment_id, "report_ids": report_ids, "reason": reason}
+            await change.append(EventType.REPORT_DISMISSED, moderator, payload, thread_id=thread_id)
         return {"comment_id": comment_id, "dismissed": len(report_ids), "reason": reason}

@@ -13,13 +13,14 @@ from typing import Any
 from sqlalchemy import func, select
 
 from server import channels as ch
-from server import logcsv, public
+from server import events, logcsv, public
 from server.database import Database
 from server.errors import Invalid, NotFound
+from server.events import EventLog
 from server.models import Account, Comment, Event, Report, Thread
-from server.publisher import Publisher
-from server.reading import Reader
+from server.vocabulary import ANSWERED, PROPOSAL, EventType
 
+Presence = Callable[[list[str]], Awaitable[dict[str, int]]]
 KST = timezone(timedelta(hours=9), "KST")
 EXPORT_BATCH = 1000
 
@@ -65,19 +66,15 @@ class Review:
     def __init__(
         self,
         db: Database,
-        reader: Reader,
-        publisher: Publisher,
-        watchers: Callable[[list[str]], Awaitable[dict[str, int]]],
+        event_log: EventLog,
     ) -> None:
         self.db = db
-        self.reader = reader
-        self.publisher = publisher
-        self._watchers = watchers
+        self.events = event_log
 
     async def _batch(self, f: LogFilter, limit: int) -> list[dict[str, Any]]:
         stmt = f.apply(select(Event, Account.kind)).order_by(Event.id).limit(limit)  # type: ignore[arg-type]
         async with self.db.read() as session:
-            return [shown for _, shown in await self.reader.log_rows(session, stmt)]
+            return [shown for _, shown in await events.staff_rows(session, stmt, self.events.secret)]
 
     async def page(self, f: LogFilter, limit: int) -> dict[str, Any]:
         """One page, in id order; pass the last id back as after_id (keyset, never offset)."""
@@ -121,7 +118,47 @@ class Review:
                 buffer.truncate()
         yield buffer.getvalue()
 
-    async def stats(self) -> dict[str, Any]:
+    async def reveal(self, admin: Account, kind: str, post_id: int, reason: str | None) -> dict[str, Any]:
+        """Which account wrote a post: admins only, with a reason, and itself written to the log."""
+        if kind not in ("thread", "comment"):
+            raise NotFound("kind must be thread or comment")
+        if not reason or not reason.strip():
+            raise Invalid("a reason is required to reveal an author", {"reason": "required"})
+        model: type[Thread] | type[Comment] = Thread if kind == "thread" else Comment
+        thread_column = Thread.id if kind == "thread" else Comment.thread_id
+        async with self.events.change() as change:
+            s = change.session
+            row = (
+                await s.execute(
+                    select(Account, thread_column)
+                    .join(model, model.author_id == Account.id)  # type: ignore[arg-type]
+                    .where(model.id == post_id)  # type: ignore[arg-type]
+                )
+            ).first()
+            if row is None:
+                raise NotFound(f"{kind} {post_id} does not exist")
+            account, thread_id = row
+            payload = {"post": {"kind": kind, "id": post_id}, "reason": reason.strip()}
+            await change.append(EventType.AUTHOR_REVEALED, admin, payload, thread_id=thread_id)
+        return {
+            "post": {"kind": kind, "id": post_id},
+            "account": {
+                "id": account.id,
+                "login": account.login,
+                "kind": account.kind,
+                "department": account.department,
+            },
+        }
+
+
+class Figures:
+    """Live figures for the staff dashboard (`GET /api/staff/stats` and the hub's `stats` frames)."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def stats(self, presence: Presence) -> dict[str, Any]:
+        """Dashboard figures; `presence` counts watchers per channel (the hub's, over every process)."""
         now = datetime.now(KST)
         hour_ago = now - timedelta(hours=1)
         today = now.replace(hour=0, minute=0, second=0, microsecond=0)
@@ -131,19 +168,19 @@ class Review:
                     await s.execute(
                         select(Event.type, func.count())
                         .where(Event.created_at >= hour_ago)
-                        .where(Event.type.in_(["comment.created", "recommendation.added"]))  # type: ignore[attr-defined]
+                        .where(Event.type.in_([EventType.COMMENT_CREATED, EventType.RECOMMENDATION_ADDED]))  # type: ignore[attr-defined]
                         .group_by(Event.type)
                     )
                 ).all()
             )
             proposals_today = (
                 await s.execute(
-                    select(func.count()).where(Thread.kind == "proposal", Thread.created_at >= today)
+                    select(func.count()).where(Thread.kind == PROPOSAL, Thread.created_at >= today)
                 )
             ).scalar_one()
             waiting = (
                 await s.execute(
-                    select(func.count()).where(Thread.kind == "proposal", Thread.status != "answered")
+                    select(func.count()).where(Thread.kind == PROPOSAL, Thread.status != ANSWERED)
                 )
             ).scalar_one()
             open_reports = (
@@ -160,12 +197,12 @@ class Review:
                 )
             ).all()
         names = [ch.thread_channel(t.id) for t in hot]
-        watchers = await self._watchers([*names, "_connections"])
+        watchers = await presence([*names, "_connections"])
         return {
             "generated_at": public.iso(now),
             "connections": watchers.get("_connections", 0),
-            "comments_last_hour": by_type.get("comment.created", 0),
-            "recommendations_last_hour": by_type.get("recommendation.added", 0),
+            "comments_last_hour": by_type.get(EventType.COMMENT_CREATED, 0),
+            "recommendations_last_hour": by_type.get(EventType.RECOMMENDATION_ADDED, 0),
             "proposals_today": proposals_today,
             "waiting_for_answer": waiting,
             "open_reports": open_reports,
@@ -173,45 +210,4 @@ class Review:
                 {"id": t.id, "title": t.title, "comments": t.comment_count, "watchers": watchers.get(n, 0)}
                 for t, n in zip(hot, names, strict=True)
             ],
-        }
-
-    async def reveal(self, admin: Account, kind: str, post_id: int, reason: str | None) -> dict[str, Any]:
-        """Which account wrote a post: admins only, with a reason, and itself written to the log."""
-        if kind not in ("thread", "comment"):
-            raise NotFound("kind must be thread or comment")
-        if not reason or not reason.strip():
-            raise Invalid("a reason is required to reveal an author", {"reason": "required"})
-        model: type[Thread] | type[Comment] = Thread if kind == "thread" else Comment
-        thread_column = Thread.id if kind == "thread" else Comment.thread_id
-        async with self.db.transaction() as s:
-            row = (
-                await s.execute(
-                    select(Account, thread_column)
-                    .join(model, model.author_id == Account.id)  # type: ignore[arg-type]
-                    .where(model.id == post_id)  # type: ignore[arg-type]
-                )
-            ).first()
-            if row is None:
-                raise NotFound(f"{kind} {post_id} does not exist")
-            account, thread_id = row
-            event = Event(
-                type="author.revealed",
-                thread_id=thread_id,
-                actor_account_id=admin.id,
-                payload={"post": {"kind": kind, "id": post_id}, "reason": reason.strip()},
-            )
-            s.add(event)
-            await s.flush()
-            shown = public.log_row(event, admin.kind, self.reader.secret)
-        await self.publisher.send(
-            [(ch.STAFF, ch.encode_frame(ch.event_frame(ch.STAFF, event.type, {"event": shown})))]
-        )
-        return {
-            "post": {"kind": kind, "id": post_id},
-            "account": {
-                "id": account.id,
-                "login": account.login,
-                "kind": account.kind,
-                "department": account.department,
-            },
         }

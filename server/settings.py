@@ -79,6 +79,9 @@ class Settings(BaseSettings):
     recent_frames: int = 256
     # While the broker is unreachable, watched threads are polled from SQL this often.
     degraded_poll_interval: float = 1.0
+    # How often each process looks for a restored database (epoch.py): a write is covered by the
+    # served mark this long after it, and watchers of a restored database hear `resync` this late.
+    history_watch_interval: float = 2.0
 
     # Argon2 cost: library defaults (RFC 9106 low-memory profile) unless tuned.
     argon2_time_cost: int = 3

@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 import uvicorn
 
-from server.app import Services
+from server.services import Services
 from server.serving import uvicorn_config
 from server.settings import Settings
 from tests.clients import PASSWORD, Http, unique

@@ -28,7 +28,12 @@ async def test_subscribed_carries_latest_seq(server: InProcessServer, company: H
     rest = (await agency.get(f"/api/threads/{thread['id']}")).json()
     socket = await Socket.open(server.ws_url)
     frame = await socket.subscribe(f"thread:{thread['id']}")
-    assert frame == {"type": "subscribed", "channel": f"thread:{thread['id']}", "seq": rest["seq"]}
+    assert frame == {
+        "type": "subscribed",
+        "channel": f"thread:{thread['id']}",
+        "seq": rest["seq"],
+        "epoch": frame["epoch"],
+    }
     await socket.close()
 
 
@@ -229,9 +234,11 @@ async def test_watchers_are_counted(server: InProcessServer, company: Http) -> N
     second = await watch(server, thread["id"])
     frame = await first.expect(lambda f: f["type"] == "counts" and f["data"]["watchers"] == 2)
     assert frame["channel"] == f"thread:{thread['id']}"
-    await asyncio.sleep(0.3)
-    rest = (await company.get(f"/api/threads/{thread['id']}")).json()
-    assert rest["counts"]["watchers"] == 2
+    # REST reads presence, which the hub publishes on its next tick: poll until it shows.
+    deadline = asyncio.get_running_loop().time() + 5
+    while (rest := (await company.get(f"/api/threads/{thread['id']}")).json())["counts"]["watchers"] != 2:
+        assert asyncio.get_running_loop().time() < deadline, rest["counts"]
+        await asyncio.sleep(0.02)
     await second.close()
     await first.expect(lambda f: f["type"] == "counts" and f["data"]["watchers"] == 1)
     await first.close()

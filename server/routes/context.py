@@ -8,11 +8,12 @@ from typing import TYPE_CHECKING, Any
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import JSONResponse
 
-from server.errors import Forbidden, Invalid, TooLarge, Unauthorized
+from server import policy
+from server.errors import Invalid, TooLarge, Unauthorized
 from server.models import Account
 
 if TYPE_CHECKING:
-    from server.app import Services
+    from server.services import Services
 
 SESSION_COOKIE = "tong_session"
 
@@ -41,10 +42,10 @@ async def require_account(conn: HTTPConnection) -> Account:
 
 async def require_staff(conn: HTTPConnection, role: str | None = None) -> Account:
     account = await require_account(conn)
-    if account.kind != "staff":
-        raise Forbidden("only staff (조달청) may do this")
-    if role is not None and role not in account.role_set:
-        raise Forbidden(f"only staff with the {role} role may do this")
+    if role is None:
+        policy.require_staff(account)
+    else:
+        policy.require_role(account, role)
     return account
 
 

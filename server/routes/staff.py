@@ -61,7 +61,8 @@ async def events(request: Request) -> Response:
 
 async def stats(request: Request) -> Response:
     await require_staff(request)
-    return ok(await services(request).review.stats())
+    svc = services(request)
+    return ok(await svc.figures.stats(svc.hub.presence))
 
 
 async def reveal_author(request: Request) -> Response:

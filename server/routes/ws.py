@@ -13,6 +13,7 @@ from starlette.requests import cookie_parser
 from starlette.types import Receive, Scope, Send
 
 from server import channels as ch
+from server import policy
 from server.accounts import token_hash
 from server.database import is_unreachable
 from server.hub import Hub
@@ -20,7 +21,7 @@ from server.models import Account
 from server.routes.context import SESSION_COOKIE
 
 if TYPE_CHECKING:
-    from server.app import Services
+    from server.services import Services
 
 log = logging.getLogger("tong.ws")
 
@@ -276,13 +277,17 @@ async def _handle(text: str, peer: SocketPeer, hub: Hub, account: Account | None
     if since is not None and (not isinstance(since, int) or isinstance(since, bool) or since < 0):
         peer.push(ch.error_frame("bad_frame", "since must be a non-negative integer", channel))
         return
+    epoch = frame.get("epoch")
+    if epoch is not None and not isinstance(epoch, str):
+        peer.push(ch.error_frame("bad_frame", "epoch must be a string", channel))
+        return
     if channel not in peer.channels and len(peer.channels) >= MAX_CHANNELS_PER_SOCKET:
         peer.push(ch.error_frame("too_many_channels", f"at most {MAX_CHANNELS_PER_SOCKET} channels", channel))
         return
     if channel == ch.BOARD:
         await hub.subscribe_board(peer)
     elif channel == ch.STAFF:
-        if account is None or account.kind != "staff":
+        if not policy.is_staff(account):
             peer.push(ch.error_frame("forbidden", "the staff channel is for staff only", channel))
             return
         await hub.subscribe_staff(peer)
@@ -291,4 +296,4 @@ async def _handle(text: str, peer: SocketPeer, hub: Hub, account: Account | None
         if thread_id is None:
             peer.push(ch.error_frame("unknown_channel", f"no such channel {channel!r}", channel))
             return
-        await hub.subscribe_thread(peer, thread_id, since)
+        await hub.subscribe_thread(peer, thread_id, since, epoch)

@@ -1,0 +1,236 @@
+"""The event seam: the one door through which a change becomes event-log rows and messages.
+
+Generation apart from delivery (as Zulip's `send_event`): a domain module opens a `change`, does
+its writes and `append`s what happened inside the same transaction; after the commit this module
+builds every message that change sends (the thread channel's sequenced frame, the staff frame,
+board frames, counts and summary notices) from the rows alone. Delivery (the hub's queues, ring
+and resume) lives in hub.py and never decides content. Every stored event that leaves again
+(live, replayed from SQL, paged or exported by staff) passes `redaction.shown_to` on its way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server import channels as ch
+from server import public
+from server.database import Database
+from server.models import Account, Comment, Event, utcnow
+from server.publisher import Message, Publisher
+from server.redaction import Audience, CommentState, carried_comment_id, shown_to
+from server.vocabulary import EventType
+
+# Built once; executing it with parameters skips building a statement per write.
+INSERT_EVENT = insert(Event).returning(Event.id)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True, slots=True)
+class LoggedRow:
+    """An appended log row as `public.log_row` reads it, with its actor's kind."""
+
+    id: int
+    type: str
+    thread_id: int | None
+    seq: int | None
+    actor_account_id: int | None
+    payload: dict[str, Any]
+    created_at: datetime
+    actor_kind: str | None
+
+
+@dataclass
+class Change:
+    """One transaction's writes: the session to write with and the rows appended so far."""
+
+    session: AsyncSession
+    rows: list[LoggedRow] = field(default_factory=list)
+
+    async def append(
+        self,
+        type_: EventType | str,
+        actor: Account | None,
+        payload: dict[str, Any],
+        *,
+        thread_id: int | None = None,
+        seq: int | None = None,
+    ) -> int:
+        """Append one log row in this transaction; a row with a `seq` is a thread channel event,
+        whose payload is the frame's public data. Returns the row's id."""
+        values = {
+            "type": str(type_),
+            "thread_id": thread_id,
+            "seq": seq,
+            "actor_account_id": actor.id if actor is not None else None,
+            "payload": payload,
+            "created_at": utcnow(),
+        }
+        event_id = (await self.session.execute(INSERT_EVENT, values)).scalar_one()
+        self.rows.append(LoggedRow(id=event_id, actor_kind=actor.kind if actor else None, **values))
+        return int(event_id)
+
+
+class EventLog:
+    def __init__(self, db: Database, publisher: Publisher, secret: bytes) -> None:
+        self.db = db
+        self.publisher = publisher
+        self.secret = secret
+
+    @asynccontextmanager
+    async def change(self) -> AsyncIterator[Change]:
+        """A write transaction whose appended rows are published once it has committed (never
+        before: a watcher must not see what could still roll back)."""
+        async with self.db.transaction() as session:
+            change = Change(session)
+            yield change
+        await self.publisher.send(self.messages(change.rows))
+
+    def messages(self, rows: list[LoggedRow]) -> list[Message]:
+        """Every message the committed rows send, in the order watchers should get them."""
+        states = _states_after(rows)
+        messages: list[Message] = []
+        counts: dict[int, tuple[bool, set[int]]] = {}
+        summaries: list[int] = []
+        for row in rows:
+            if row.seq is not None and row.thread_id is not None:
+                name = ch.thread_channel(row.thread_id)
+                data = shown_to(Audience.PUBLIC, row.payload, states)
+                messages.append(
+                    (name, ch.encode_event(row.seq, ch.event_frame(name, row.type, data, row.seq)))
+                )
+            messages.append((ch.STAFF, ch.encode_frame(staff_frame(row, row.actor_kind, self.secret))))
+            if row.type == EventType.THREAD_CREATED:
+                messages.append((ch.BOARD, ch.encode_frame(board_created_frame(row.payload))))
+            if row.thread_id is None:
+                continue
+            if row.type == EventType.COMMENT_CREATED:
+                _count(counts, row.thread_id, thread=True)
+            elif row.type in (EventType.RECOMMENDATION_ADDED, EventType.RECOMMENDATION_WITHDRAWN):
+                on_thread = row.payload["target"] == "thread"
+                _count(
+                    counts,
+                    row.thread_id,
+                    thread=on_thread,
+                    comment=None if on_thread else row.payload["target_id"],
+                )
+                if not on_thread:
+                    continue
+            elif row.type not in SUMMARY_CHANGES:
+                continue
+            if row.thread_id not in summaries:
+                summaries.append(row.thread_id)
+        for thread_id, (thread, comment_ids) in counts.items():
+            messages.append((ch.thread_channel(thread_id), ch.encode_counts(thread, sorted(comment_ids))))
+        messages.extend((ch.BOARD, ch.encode_summary(thread_id)) for thread_id in summaries)
+        return messages
+
+
+# Events after which a thread's summary on the board (status, counts, last activity) changed.
+SUMMARY_CHANGES = frozenset(
+    {
+        EventType.COMMENT_CREATED,
+        EventType.ANSWER_POSTED,
+        EventType.THREAD_STATUS_CHANGED,
+        EventType.RECOMMENDATION_ADDED,
+        EventType.RECOMMENDATION_WITHDRAWN,
+    }
+)
+
+
+def _count(
+    counts: dict[int, tuple[bool, set[int]]], thread_id: int, *, thread: bool, comment: int | None = None
+) -> None:
+    was_thread, comment_ids = counts.get(thread_id, (False, set()))
+    if comment is not None:
+        comment_ids.add(comment)
+    counts[thread_id] = (was_thread or thread, comment_ids)
+
+
+def _states_after(rows: Iterable[LoggedRow]) -> dict[int, CommentState]:
+    """The comments' states once these rows committed: the last frame carrying each is current."""
+    states: dict[int, CommentState] = {}
+    for row in rows:
+        comment_id = carried_comment_id(row.payload)
+        if comment_id is not None:
+            comment = row.payload["comment"]
+            states[comment_id] = CommentState(bool(comment.get("hidden")), comment.get("hidden_reason"))
+    return states
+
+
+def staff_frame(row: public.LogRow | LoggedRow, actor_kind: str | None, secret: bytes) -> str:
+    return ch.event_frame(ch.STAFF, row.type, {"event": staff_view(row, actor_kind, secret)})
+
+
+def staff_view(row: public.LogRow | LoggedRow, actor_kind: str | None, secret: bytes) -> dict[str, Any]:
+    """A log row as staff see it (page, export, channel): actor as `{"kind", "key"}`."""
+    shown = public.log_row(row, actor_kind, secret)
+    shown["payload"] = shown_to(Audience.STAFF, row.payload, {})
+    return shown
+
+
+def board_created_frame(payload: Mapping[str, Any]) -> str:
+    return ch.event_frame(ch.BOARD, EventType.THREAD_CREATED, {"thread": payload["thread"]})
+
+
+async def comment_states(session: AsyncSession, comment_ids: Iterable[int]) -> dict[int, CommentState]:
+    """The current state of these comments, read in the caller's session."""
+    ids = sorted(set(comment_ids))
+    if not ids:
+        return {}
+    rows = await session.execute(
+        select(Comment.id, Comment.hidden, Comment.hidden_reason).where(Comment.id.in_(ids))  # type: ignore[union-attr]
+    )
+    return {comment_id: CommentState(hidden, reason) for comment_id, hidden, reason in rows}
+
+
+async def thread_frames(
+    session: AsyncSession, thread_id: int, after: int, upto: int
+) -> list[tuple[int, str]]:
+    """The thread channel's frames with `after` < seq <= `upto`, read back from the log and shown
+    as the comments they carry may be shown now."""
+    events = list(
+        (
+            await session.execute(
+                select(Event)
+                .where(Event.thread_id == thread_id, Event.seq > after, Event.seq <= upto)  # type: ignore[operator]
+                .order_by(Event.seq)  # type: ignore[arg-type]
+            )
+        )
+        .scalars()
+        .all()
+    )
+    states = await comment_states(session, filter(None, (carried_comment_id(e.payload) for e in events)))
+    name = ch.thread_channel(thread_id)
+    frames = []
+    for event in events:
+        assert event.seq is not None
+        data = shown_to(Audience.PUBLIC, event.payload, states)
+        frames.append((event.seq, ch.event_frame(name, event.type, data, event.seq)))
+    return frames
+
+
+async def staff_rows(session: AsyncSession, stmt: Any, secret: bytes) -> list[tuple[Event, dict[str, Any]]]:
+    """Log rows selected by `stmt` (over Event and Account.kind) as staff see them."""
+    rows = await session.execute(stmt.outerjoin(Account, Account.id == Event.actor_account_id))
+    return [(event, staff_view(event, kind, secret)) for event, kind in rows]
+
+
+async def log_frames(
+    session: AsyncSession, after_id: int, limit: int, secret: bytes
+) -> list[tuple[int, str, str | None]]:
+    """(log id, staff frame, board frame or None) after `after_id`: what a hub polling SQL while
+    its broker is down passes on to its staff and board watchers."""
+    stmt = select(Event, Account.kind).where(Event.id > after_id).order_by(Event.id).limit(limit)  # type: ignore[arg-type,operator]
+    out: list[tuple[int, str, str | None]] = []
+    for event, shown in await staff_rows(session, stmt, secret):
+        assert event.id is not None
+        staff = ch.event_frame(ch.STAFF, event.type, {"event": shown})
+        board = board_created_frame(event.payload) if event.type == EventType.THREAD_CREATED else None
+        out.append((event.id, staff, board))
+    return out

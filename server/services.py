@@ -1,0 +1,100 @@
+"""The object graph, built once by constructor: each part gets what it uses, nothing is wired by
+setting another's attribute afterwards. The app's lifespan starts and stops what runs."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from server.accounts import Passwords
+from server.activity import Activity
+from server.answers import AnswerClock
+from server.breaker import Breaker
+from server.broker import Broker, broker_from_url
+from server.database import Database
+from server.desk import Desk
+from server.discussion import Discussion
+from server.epoch import Epochs, HistoryWatch, mark_for
+from server.events import EventLog
+from server.holds import HoldPolicy, Holds
+from server.hub import Hub
+from server.links import Links
+from server.metrics import Metrics
+from server.posting import Posting
+from server.publisher import Publisher
+from server.reading import Reader
+from server.reports import Reports
+from server.review import Figures, Review
+from server.sealing import Sealer
+from server.sessions import Sessions
+from server.settings import Settings
+
+
+@dataclass
+class Services:
+    settings: Settings
+    db: Database
+    # The one circuit breaker for this process's Redis: every Redis call goes through it, so
+    # one failure signal (a refused connection, a missed probe) protects every caller at once.
+    breaker: Breaker
+    broker: Broker
+    publisher: Publisher
+    sessions: Sessions
+    metrics: Metrics
+    events: EventLog
+    epochs: Epochs
+    history_watch: HistoryWatch
+    hub: Hub
+    reader: Reader
+    discussion: Discussion
+    review: Review
+    figures: Figures
+    desk: Desk
+
+
+def build_services(settings: Settings) -> Services:
+    secret = settings.resolved_secret().encode()
+    db = Database(settings.effective_database_url)
+    metrics = Metrics()
+    breaker = Breaker("redis")
+    broker = broker_from_url(settings.redis_url, uuid.uuid4().hex, settings.redis_prefix, breaker)
+    reader = Reader(db, secret, settings.page_limit_max)
+    figures = Figures(db)
+    epochs = Epochs(db, mark_for(settings.redis_url, settings.redis_prefix, settings.data_dir))
+    sessions = Sessions(db)
+    hub = Hub(broker, reader, settings, metrics, figures.stats, sessions, epochs.id)
+    history_watch = HistoryWatch(epochs, hub.history_changed, settings.history_watch_interval)
+    # A publish lost on the way to the broker is caught up from SQL by this process's hub.
+    publisher = Publisher(broker, metrics, on_lost=hub.publish_lost)
+    events = EventLog(db, publisher, secret)
+    posting = Posting()
+    holds = Holds(db, events, posting, HoldPolicy.from_settings(settings), settings)
+    passwords = Passwords(settings.argon2_time_cost, settings.argon2_memory_cost)
+    discussion = Discussion(db, events, posting, holds, settings, passwords)
+    review = Review(db, events)
+    desk = Desk(
+        holds=holds,
+        links=Links(db, events),
+        reports=Reports(db, events, settings),
+        answers=AnswerClock(db, settings.answer_target_days),
+        activity=Activity(db, hub.presence),
+        sealer=Sealer(db, settings.seal_delay_s, settings.seal_interval_s, settings.seal_batch),
+    )
+    return Services(
+        settings=settings,
+        db=db,
+        breaker=breaker,
+        broker=broker,
+        publisher=publisher,
+        sessions=sessions,
+        metrics=metrics,
+        events=events,
+        epochs=epochs,
+        history_watch=history_watch,
+        hub=hub,
+        reader=reader,
+        discussion=discussion,
+        review=review,
+        figures=figures,
+        desk=desk,
+    )

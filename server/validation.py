@@ -1,0 +1,27 @@
+"""Checks on text a user sends, shared by every domain module that stores some."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from server.errors import Invalid
+from server.plaintext import is_blank, neutralise_bidi
+
+
+def text(value: Any, name: str, maximum: int) -> str:
+    """Trimmed text of 1..maximum code points, or a 422 that names the field."""
+    if not isinstance(value, str):
+        raise Invalid(f"{name} must be a string", {name: "expected a string"})
+    # Bidi controls go (text that lies about its direction); text that shows nothing (zero-width
+    # characters, Hangul fillers) is empty.
+    trimmed = neutralise_bidi(value).strip()
+    if is_blank(trimmed):
+        raise Invalid(f"{name} must not be empty", {name: "empty"})
+    if len(trimmed) > maximum:
+        raise Invalid(
+            f"{name} is {len(trimmed)} characters; the limit is {maximum}",
+            {name: f"over {maximum} characters"},
+        )
+    if "\x00" in trimmed:
+        raise Invalid(f"{name} must not contain NUL characters", {name: "NUL character"})
+    return trimmed

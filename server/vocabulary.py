@@ -1,0 +1,66 @@
+"""The words of the contract, each written once: event types, thread kinds, statuses, outcomes,
+account kinds and roles (PROTOCOL.md names them; the code checks against these)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Final
+
+
+class EventType(StrEnum):
+    """Every type of event-log row."""
+
+    ACCOUNT_CREATED = "account.created"
+    SESSION_STARTED = "session.started"
+    THREAD_CREATED = "thread.created"
+    THREAD_STATUS_CHANGED = "thread.status_changed"
+    THREAD_LINKS_CHANGED = "thread.links_changed"
+    COMMENT_CREATED = "comment.created"
+    COMMENT_HIDDEN = "comment.hidden"
+    COMMENT_RESTORED = "comment.restored"
+    COMMENT_HELD = "comment.held"
+    COMMENT_RELEASED = "comment.released"
+    COMMENT_REJECTED = "comment.rejected"
+    ANSWER_POSTED = "answer.posted"
+    RECOMMENDATION_ADDED = "recommendation.added"
+    RECOMMENDATION_WITHDRAWN = "recommendation.withdrawn"
+    REPORT_FILED = "report.filed"
+    REPORT_DISMISSED = "report.dismissed"
+    AUTHOR_REVEALED = "author.revealed"
+
+
+# Events whose payload carries text a user wrote: what redaction and the anonymity tests look at.
+# Of these only the comment ones can be concealed later (a thread or an answer cannot be hidden).
+CARRIES_USER_TEXT: Final = frozenset(
+    {
+        EventType.THREAD_CREATED,
+        EventType.COMMENT_CREATED,
+        EventType.COMMENT_HIDDEN,
+        EventType.COMMENT_RESTORED,
+        EventType.COMMENT_HELD,
+        EventType.ANSWER_POSTED,
+        EventType.REPORT_FILED,
+        EventType.REPORT_DISMISSED,
+    }
+)
+
+PROPOSAL: Final = "proposal"
+CHANGE: Final = "change"
+THREAD_KINDS: Final = (PROPOSAL, CHANGE)
+
+RECEIVED: Final = "received"
+REVIEWING: Final = "reviewing"
+ANSWERED: Final = "answered"
+STATUSES: Final = (RECEIVED, REVIEWING, ANSWERED)
+# What staff may set by hand; `answered` comes only with a final answer.
+SETTABLE_STATUSES: Final = (RECEIVED, REVIEWING)
+
+OUTCOMES: Final = ("accepted", "partially_accepted", "declined")
+
+COMPANY: Final = "company"
+AGENCY: Final = "agency"
+STAFF: Final = "staff"
+ACCOUNT_KINDS: Final = (COMPANY, AGENCY, STAFF)
+MODERATOR: Final = "moderator"
+ADMIN: Final = "admin"
+STAFF_ROLES: Final = (MODERATOR, ADMIN)

@@ -1,0 +1,649 @@
+"""The stream, model-checked: random sequences of every operation that changes a thread, against
+real `tong serve` processes (SQLite + in-process broker: one process; PostgreSQL + Redis: two).
+
+After every step (like Zulip's `verify_action`):
+- a client resuming with any `since` in 0..seq gets exactly the events after `since`, once, in
+  order, and applying them to the REST read taken when the thread was at `since` gives the thread
+  a fresh REST read shows;
+- no frame, REST body or page an anonymous client gets holds the text of a comment hidden or held
+  at that moment, nor an identity field;
+and at the end of each example the last counts frame on every watching socket is exact.
+
+CI runs `TONG_MODEL_EXAMPLES` (100) examples of up to `TONG_MODEL_STEPS` (30) steps per stack; a
+longer hunt is e.g. `TONG_MODEL_EXAMPLES=2000 .venv/bin/pytest tests/test_stream_model.py`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import pytest
+import pytest_asyncio
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
+from websockets.sync.client import ClientConnection, connect
+
+from tests.clients import PASSWORD
+from tests.servers import ProcessServer, Stack
+
+EXAMPLES = int(os.environ.get("TONG_MODEL_EXAMPLES", "100"))
+STEPS = int(os.environ.get("TONG_MODEL_STEPS", "30"))
+HOLD_WORD = "보류어"
+# A ring this small makes most resumes on that process read the event log: both replay paths
+# (memory and SQL) are exercised in every example.
+SMALL_RING = "6"
+WAIT_S = 10.0
+# Keys that would name an account; none may reach an anonymous client (REST to the author adds
+# `mine`, broadcast frames never do).
+IDENTITY_KEYS = frozenset(
+    {"login", "account_id", "author_id", "actor_account_id", "actor", "password_hash", "mine", "recommended"}
+)
+OUTCOMES = ("accepted", "partially_accepted", "declined")
+USERS = ("op", "company", "agency", "staff")
+POSTERS = ("op", "company", "agency")
+
+
+# --- the world: servers and logged-in users, shared by every example of one stack ----------------
+
+
+@dataclass
+class World:
+    servers: list[ProcessServer]
+    users: dict[str, httpx.Client]
+    logins: dict[str, str]
+    anonymous: list[httpx.Client]
+    examples: int = 0
+    first_failure: int | None = None
+
+    def via(self, index: int) -> str:
+        return self.servers[index % len(self.servers)].base_url
+
+
+@pytest_asyncio.fixture(scope="module")
+async def world(stack: Stack) -> AsyncIterator[World]:
+    settings_ = await stack.fresh_settings()
+    hold_env = {
+        "TONG_HOLD_ENABLED": "true",
+        "TONG_HOLD_WORDS": HOLD_WORD,
+        # Never office hours: every comment with the word waits for a moderator.
+        "TONG_OFFICE_HOURS": "00:00-00:00",
+    }
+    if stack.postgres:
+        servers = [
+            ProcessServer(settings_, env=hold_env),
+            ProcessServer(settings_, env=hold_env | {"TONG_RECENT_FRAMES": SMALL_RING}),
+        ]
+    else:
+        servers = [ProcessServer(settings_, env=hold_env | {"TONG_RECENT_FRAMES": SMALL_RING})]
+    try:
+        for server in servers:
+            await server.start()
+        kinds = {"op": ("company", ()), "company": ("company", ()), "agency": ("agency", ())}
+        kinds["staff"] = ("staff", ("moderator", "admin"))
+        logins = {}
+        users = {}
+        for name, (kind, roles) in kinds.items():
+            logins[name] = _create(servers[0], kind, roles)
+            users[name] = _logged_in(servers[0], logins[name])
+        anonymous = [httpx.Client(base_url=s.base_url, timeout=30) for s in servers]
+        yield World(servers, users, logins, anonymous)
+        for client in [*users.values(), *anonymous]:
+            client.close()
+    finally:
+        for server in servers:
+            await server.stop()
+
+
+def _create(server: ProcessServer, kind: str, roles: tuple[str, ...]) -> str:
+    login = f"model-{kind}-{uuid.uuid4().hex[:8]}"
+    command = ["accounts", "create", login, "--kind", kind, "--password-stdin"]
+    command += [arg for role in roles for arg in ("--role", role)]
+    done = subprocess.run(
+        [sys.executable, "-m", "server", *command],
+        input=PASSWORD.encode() + b"\n",
+        env=server.environment(),
+        capture_output=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr.decode()
+    return login
+
+
+def _logged_in(server: ProcessServer, login: str) -> httpx.Client:
+    client = httpx.Client(base_url=server.base_url, timeout=30)
+    response = client.post("/api/session", json={"login": login, "password": PASSWORD})
+    assert response.status_code == 200, response.text
+    return client
+
+
+# --- what a client sees: projections, applying events, scanning for leaks -------------------------
+
+
+def project_comment(comment: dict[str, Any]) -> tuple[Any, ...]:
+    author = comment["author"]
+    return (
+        comment["seq"],
+        comment["parent_id"],
+        (author["kind"], author["label"], author["is_op"]),
+        comment["body"],
+        comment["hidden"],
+        comment.get("hidden_reason"),
+    )
+
+
+def project_answer(answer: dict[str, Any]) -> tuple[Any, ...]:
+    return (answer["id"], answer["seq"], answer["body"], answer["status"], answer["outcome"])
+
+
+@dataclass
+class View:
+    """The sequenced part of a thread (counts are state, carried by counts frames)."""
+
+    seq: int
+    status: str | None
+    outcome: str | None
+    answers: list[tuple[Any, ...]]
+    comments: dict[int, tuple[Any, ...]]
+
+    def copy(self) -> View:
+        return View(self.seq, self.status, self.outcome, list(self.answers), dict(self.comments))
+
+
+def apply(view: View, frame: dict[str, Any]) -> View:
+    """A client's reducer: one sequenced event applied to the thread it holds."""
+    data = frame["data"]
+    event = frame["event"]
+    if event in ("comment.created", "comment.hidden", "comment.restored"):
+        view.comments[data["comment"]["id"]] = project_comment(data["comment"])
+    elif event == "answer.posted":
+        view.answers.append(project_answer(data["answer"]))
+        view.status, view.outcome = data["status"], data["outcome"]
+    elif event == "thread.status_changed":
+        view.status, view.outcome = data["status"], data["outcome"]
+    else:
+        raise AssertionError(f"unexpected sequenced event {event}")
+    view.seq = frame["seq"]
+    return view
+
+
+def identity_keys(value: Any) -> set[str]:
+    found: set[str] = set()
+    if isinstance(value, dict):
+        found.update(k for k in value if k in IDENTITY_KEYS)
+        for item in value.values():
+            found |= identity_keys(item)
+    elif isinstance(value, list):
+        for item in value:
+            found |= identity_keys(item)
+    return found
+
+
+class Watcher:
+    """A socket watching the thread live since seq 0: every seq once, in order."""
+
+    def __init__(self, ws_url: str, thread_id: int) -> None:
+        self.opened = contextlib.ExitStack()
+        self.ws: ClientConnection = self.opened.enter_context(connect(ws_url, max_size=None))
+        self.channel = f"thread:{thread_id}"
+        self.ws.send(json.dumps({"op": "subscribe", "channel": self.channel, "since": 0}))
+        self.last_seq = 0
+        self.recommendations: int | None = None
+        self.comments: int | None = None
+        self.comment_recommendations: dict[int, int] = {}
+
+    def take(self, frame: dict[str, Any]) -> dict[str, Any] | None:
+        if frame["type"] == "event":
+            assert frame["seq"] == self.last_seq + 1, f"live seq {frame['seq']} after {self.last_seq}"
+            self.last_seq = frame["seq"]
+            return frame
+        if frame["type"] == "counts":
+            data = frame["data"]
+            self.recommendations = data["recommendations"]
+            self.comments = data.get("comments", self.comments)
+            for key, value in data["comment_recommendations"].items():
+                self.comment_recommendations[int(key)] = value
+        elif frame["type"] not in ("subscribed",):
+            raise AssertionError(f"unexpected frame on a live watcher: {frame}")
+        return None
+
+    def drain_to(self, seq: int) -> list[dict[str, Any]]:
+        events = []
+        deadline = time.monotonic() + WAIT_S
+        while self.last_seq < seq:
+            left = deadline - time.monotonic()
+            assert left > 0, f"live watcher stuck at seq {self.last_seq}, expected {seq}"
+            frame = json.loads(self.ws.recv(timeout=left))
+            if (event := self.take(frame)) is not None:
+                events.append(event)
+        return events
+
+    def settle_counts(self, expect: tuple[int, int, dict[int, int]]) -> None:
+        """Read counts frames until the latest is exact (a later stale one is `read_until`'s)."""
+        deadline = time.monotonic() + WAIT_S
+        while self.counts() != expect:
+            left = deadline - time.monotonic()
+            assert left > 0, f"counts ended at {self.counts()}, REST says {expect}"
+            try:
+                self.take(json.loads(self.ws.recv(timeout=left)))
+            except TimeoutError:
+                break
+        assert self.counts() == expect, f"counts ended at {self.counts()}, REST says {expect}"
+
+    def read_until(self, moment: float) -> None:
+        """Take every frame that arrives before `moment` (frames already received: at once)."""
+        while True:
+            try:
+                self.take(json.loads(self.ws.recv(timeout=max(0.0, moment - time.monotonic()))))
+            except TimeoutError:
+                return
+
+    def counts(self) -> tuple[int, int, dict[int, int]]:
+        nonzero = {k: v for k, v in self.comment_recommendations.items() if v}
+        return (self.recommendations or 0, self.comments or 0, nonzero)
+
+    def close(self) -> None:
+        self.opened.close()
+
+
+def replay_every_since(ws_url: str, thread_id: int, upto: int) -> list[tuple[dict[str, Any], list[Any]]]:
+    """Subscribe with since = 0..upto on one anonymous socket (each subscribe replaces the last),
+    then a ping: the answer to each subscribe is its `subscribed` frame and the events after it."""
+    channel = f"thread:{thread_id}"
+    answers: list[tuple[dict[str, Any], list[Any]]] = []
+    with connect(ws_url, max_size=None) as ws:
+        for since in range(upto + 1):
+            ws.send(json.dumps({"op": "subscribe", "channel": channel, "since": since}))
+        ws.send(json.dumps({"op": "ping"}))
+        deadline = time.monotonic() + WAIT_S
+        while True:
+            frame = json.loads(ws.recv(timeout=max(0.01, deadline - time.monotonic())))
+            if frame["type"] == "pong":
+                return answers
+            if frame["type"] == "subscribed":
+                answers.append((frame, []))
+            elif frame["type"] == "event":
+                answers[-1][1].append(frame)
+            elif frame["type"] != "counts":
+                raise AssertionError(f"unexpected frame in a replay: {frame}")
+
+
+# --- the machine ---------------------------------------------------------------------------------
+
+
+@dataclass
+class ModelComment:
+    author: str
+    parent_id: int | None
+    text: str
+    hidden: bool = False
+
+
+@dataclass
+class Model:
+    thread_id: int = 0
+    seq: int = 0
+    comments: dict[int, ModelComment] = field(default_factory=dict)
+    held: dict[int, tuple[str, str]] = field(default_factory=dict)
+    recommended: set[tuple[str, str, int]] = field(default_factory=set)
+    reported: set[tuple[str, int]] = field(default_factory=set)
+
+
+def token() -> str:
+    """Text no other text contains: letters only, so no identifier guard mistakes it for a number."""
+    return "".join(chr(ord("a") + int(c, 16)) for c in uuid.uuid4().hex[:14])
+
+
+def machine_for(world: World) -> type[RuleBasedStateMachine]:
+    via = st.integers(min_value=0, max_value=len(world.servers) - 1)
+    pick = st.integers(min_value=0, max_value=10**6)
+    held_sometimes = st.sampled_from([False, False, False, True])
+
+    class StreamMachine(RuleBasedStateMachine):
+        def __init__(self) -> None:
+            super().__init__()
+            self.m = Model()
+            self.snapshots: dict[int, View] = {}
+            self.watchers: list[Watcher] = []
+            self.checks = 0
+
+        # -- helpers ------------------------------------------------------------------------
+
+        def call(
+            self, user: str, server: int, method: str, path: str, expect: int, body: Any = None
+        ) -> dict[str, Any]:
+            response = world.users[user].request(
+                method, world.via(server) + path, json=body if body is not None else {}
+            )
+            assert response.status_code == expect, f"{method} {path}: {response.status_code} {response.text}"
+            return response.json()  # type: ignore[no-any-return]
+
+        def sequenced(self) -> None:
+            self.m.seq += 1
+
+        def pick_comment(self, index: int, where: Any = lambda c: True) -> int | None:
+            ids = [i for i, c in sorted(self.m.comments.items()) if where(c)]
+            return ids[index % len(ids)] if ids else None
+
+        def concealed(self) -> list[str]:
+            texts = [c.text for c in self.m.comments.values() if c.hidden]
+            return texts + [text for _, text in self.m.held.values()]
+
+        def scan(self, where: str, payload: Any, raw: str) -> None:
+            leaked = [t for t in self.concealed() if t in raw]
+            assert not leaked, f"{where} carries concealed text {leaked}"
+            assert not identity_keys(payload), f"{where} carries {identity_keys(payload)}"
+            logins = [login for login in world.logins.values() if login in raw]
+            assert not logins, f"{where} names {logins}"
+
+        def rest_view(self, server: int) -> View:
+            client = world.anonymous[server]
+            thread_response = client.get(f"/api/threads/{self.m.thread_id}")
+            comments_response = client.get(f"/api/threads/{self.m.thread_id}/comments?limit=200")
+            for name, response in (("REST thread", thread_response), ("REST comments", comments_response)):
+                assert response.status_code == 200, response.text
+                self.scan(name, response.json(), response.text)
+            thread, comments = thread_response.json(), comments_response.json()
+            assert thread["seq"] == comments["seq"] == self.m.seq
+            return View(
+                seq=thread["seq"],
+                status=thread["status"],
+                outcome=thread["outcome"],
+                answers=[project_answer(a) for a in thread["answers"]],
+                comments={c["id"]: project_comment(c) for c in comments["items"]},
+            )
+
+        # -- the operations ---------------------------------------------------------------
+
+        @initialize()
+        def open_thread(self) -> None:
+            world.examples += 1
+            thread = self.call(
+                "op", 0, "POST", "/api/threads", 201, {"kind": "proposal", "title": token(), "body": token()}
+            )
+            self.m.thread_id = thread["id"]
+            self.watchers = [Watcher(s.ws_url, thread["id"]) for s in world.servers]
+
+        @rule(user=st.sampled_from(POSTERS), held=held_sometimes, server=via)
+        def post(self, user: str, held: bool, server: int) -> None:
+            self._post(user, None, held, server)
+
+        @precondition(lambda self: any(c.parent_id is None for c in self.m.comments.values()))
+        @rule(user=st.sampled_from(POSTERS), index=pick, held=held_sometimes, server=via)
+        def reply(self, user: str, index: int, held: bool, server: int) -> None:
+            parent = self.pick_comment(index, lambda c: c.parent_id is None)
+            self._post(user, parent, held, server)
+
+        def _post(self, user: str, parent: int | None, held: bool, server: int) -> None:
+            text = token()
+            body = {"body": f"{HOLD_WORD} {text}" if held else text, "parent_id": parent}
+            path = f"/api/threads/{self.m.thread_id}/comments"
+            made = self.call(user, server, "POST", path, 202 if held else 201, body)
+            if held:
+                assert made["held"] is True
+                self.m.held[made["id"]] = (user, text)
+                return
+            self.sequenced()
+            assert made["seq"] == self.m.seq
+            self.m.comments[made["id"]] = ModelComment(user, parent, text)
+
+        @precondition(lambda self: bool(self.m.held))
+        @rule(index=pick, release=st.booleans(), server=via)
+        def decide_held(self, index: int, release: bool, server: int) -> None:
+            held_id = sorted(self.m.held)[index % len(self.m.held)]
+            action = "release" if release else "reject"
+            done = self.call(
+                "staff", server, "POST", f"/api/staff/held/{held_id}/{action}", 200, {"reason": token()}
+            )
+            user, text = self.m.held.pop(held_id)
+            if release:
+                self.sequenced()
+                comment = done["comment"]
+                assert comment["seq"] == self.m.seq
+                self.m.comments[comment["id"]] = ModelComment(user, comment["parent_id"], text)
+
+        @rule(user=st.sampled_from(("company", "agency", "staff")), on=st.booleans(), server=via)
+        def recommend_thread(self, user: str, on: bool, server: int) -> None:
+            path = f"/api/threads/{self.m.thread_id}/recommendation"
+            self.call(user, server, "PUT" if on else "DELETE", path, 200)
+            key = (user, "thread", self.m.thread_id)
+            if on:
+                self.m.recommended.add(key)
+            else:
+                self.m.recommended.discard(key)
+
+        @precondition(lambda self: bool(self.m.comments))
+        @rule(user=st.sampled_from(USERS), index=pick, on=st.booleans(), server=via)
+        def recommend_comment(self, user: str, index: int, on: bool, server: int) -> None:
+            comment_id = self.pick_comment(index)
+            assert comment_id is not None
+            comment = self.m.comments[comment_id]
+            refused = on and (comment.author == user or comment.hidden)
+            path = f"/api/comments/{comment_id}/recommendation"
+            self.call(user, server, "PUT" if on else "DELETE", path, 409 if refused else 200)
+            key = (user, "comment", comment_id)
+            if on and not refused:
+                self.m.recommended.add(key)
+            elif not on:
+                self.m.recommended.discard(key)
+
+        @precondition(lambda self: bool(self.m.comments))
+        @rule(user=st.sampled_from(USERS), index=pick, server=via)
+        def report(self, user: str, index: int, server: int) -> None:
+            comment_id = self.pick_comment(index)
+            assert comment_id is not None
+            again = (user, comment_id) in self.m.reported
+            path = f"/api/comments/{comment_id}/reports"
+            self.call(user, server, "POST", path, 409 if again else 201, {"reason": token()})
+            self.m.reported.add((user, comment_id))
+
+        @precondition(lambda self: any(not c.hidden for c in self.m.comments.values()))
+        @rule(index=pick, server=via)
+        def hide(self, index: int, server: int) -> None:
+            comment_id = self.pick_comment(index, lambda c: not c.hidden)
+            self.call("staff", server, "POST", f"/api/comments/{comment_id}/hide", 200, {"reason": token()})
+            self.m.comments[comment_id].hidden = True  # type: ignore[index]
+            self.sequenced()
+
+        @precondition(lambda self: any(c.hidden for c in self.m.comments.values()))
+        @rule(index=pick, server=via)
+        def restore(self, index: int, server: int) -> None:
+            comment_id = self.pick_comment(index, lambda c: c.hidden)
+            self.call("staff", server, "POST", f"/api/comments/{comment_id}/restore", 200)
+            self.m.comments[comment_id].hidden = False  # type: ignore[index]
+            self.sequenced()
+
+        @rule(outcome=st.sampled_from((None, *OUTCOMES)), server=via)
+        def answer(self, outcome: str | None, server: int) -> None:
+            body: dict[str, Any] = {"body": token()}
+            if outcome is not None:
+                body["outcome"] = outcome
+            shown = self.call("staff", server, "POST", f"/api/threads/{self.m.thread_id}/answers", 201, body)
+            self.sequenced()
+            assert shown["seq"] == self.m.seq
+            assert shown["status"] == ("answered" if outcome else "reviewing")
+
+        @rule(status=st.sampled_from(("received", "reviewing")), server=via)
+        def set_status(self, status: str, server: int) -> None:
+            shown = self.call(
+                "staff", server, "PATCH", f"/api/threads/{self.m.thread_id}", 200, {"status": status}
+            )
+            self.sequenced()
+            assert shown["status"] == status and shown["outcome"] is None
+
+        # -- the checks -------------------------------------------------------------------
+
+        @invariant()
+        def stream_matches_rest(self) -> None:
+            try:
+                self._check()
+            except AssertionError:
+                if world.first_failure is None:
+                    world.first_failure = world.examples
+                raise
+
+        def _check(self) -> None:
+            if not self.watchers:
+                return
+            for watcher in self.watchers:
+                for frame in watcher.drain_to(self.m.seq):
+                    self.scan(
+                        f"live frame {frame['seq']}", frame["data"], json.dumps(frame, ensure_ascii=False)
+                    )
+            # With two processes the checks alternate between them step by step: each process
+            # is checked every other step, at half the cost of checking both every time.
+            self.checks += 1
+            server = self.checks % len(world.servers)
+            fresh = self.rest_view(server)
+            known = self.snapshots.get(self.m.seq)
+            if known is not None:
+                # A step that took no seq (recommend, report, hold, reject) changed nothing sequenced.
+                assert known == fresh, "a change without a seq changed the thread's sequenced state"
+            self.snapshots[self.m.seq] = fresh
+            answers = replay_every_since(world.servers[server].ws_url, self.m.thread_id, self.m.seq)
+            assert len(answers) == self.m.seq + 1
+            for since, (subscribed, events) in enumerate(answers):
+                assert subscribed["seq"] == self.m.seq, f"subscribed {subscribed} at seq {self.m.seq}"
+                assert [e["seq"] for e in events] == list(range(since + 1, self.m.seq + 1)), (
+                    f"since {since}: replayed seqs {[e['seq'] for e in events]}"
+                )
+                for event in events:
+                    self.scan(f"replay since {since}", event["data"], json.dumps(event, ensure_ascii=False))
+                view = self.snapshots[since].copy()
+                for event in events:
+                    apply(view, event)
+                assert view == fresh, f"since {since}: replay applied to REST differs from REST"
+
+        def teardown(self) -> None:
+            try:
+                if self.watchers:
+                    expect = self._rest_counts()
+                    for watcher in self.watchers:
+                        watcher.settle_counts(expect)
+                    # Counts frames are at least 0.26 s apart: a stale one would come within that.
+                    quiet_until = time.monotonic() + 0.3
+                    for watcher in self.watchers:
+                        watcher.read_until(quiet_until)
+                        assert watcher.counts() == expect, f"a later counts frame said {watcher.counts()}"
+                self.scan_pages()
+            except AssertionError:
+                if world.first_failure is None:
+                    world.first_failure = world.examples
+                raise
+            finally:
+                for watcher in self.watchers:
+                    watcher.close()
+
+        def scan_pages(self) -> None:
+            """The board and the thread's page, as an anonymous browser loads them, once per example
+            (they carry no comment text; checking them every step would only cost time)."""
+            for server, client in enumerate(world.anonymous):
+                for name, path in (
+                    ("board", "/api/threads?limit=20"),
+                    ("page", f"/threads/{self.m.thread_id}"),
+                ):
+                    response = client.get(path)
+                    assert response.status_code == 200, f"{name} on process {server}: {response.status_code}"
+                    payload = response.json() if name == "board" else {}
+                    self.scan(f"{name} on process {server}", payload, response.text)
+
+        def _rest_counts(self) -> tuple[int, int, dict[int, int]]:
+            client = world.anonymous[0]
+            thread = client.get(f"/api/threads/{self.m.thread_id}").json()
+            comments = client.get(f"/api/threads/{self.m.thread_id}/comments?limit=200").json()["items"]
+            per_comment = {c["id"]: c["counts"]["recommendations"] for c in comments}
+            return (
+                thread["counts"]["recommendations"],
+                thread["counts"]["comments"],
+                {k: v for k, v in per_comment.items() if v},
+            )
+
+    return StreamMachine
+
+
+PROFILE = settings(
+    max_examples=EXAMPLES,
+    stateful_step_count=STEPS,
+    deadline=None,
+    # Real servers are slow next to Hypothesis's expectations, and that is the point here.
+    suppress_health_check=list(HealthCheck),
+    # CI keeps no example database; a local run remembers failures in .hypothesis/.
+    database=None if os.environ.get("CI", "").lower() == "true" else settings().database,
+)
+
+
+@pytest.mark.slow
+def test_stream_model(world: World) -> None:
+    """Random thread histories keep every resume exact, REST-consistent, leak-free and counted."""
+    started = time.monotonic()
+    try:
+        run_state_machine_as_test(machine_for(world), settings=PROFILE)
+    finally:
+        print(
+            f"\nstream model: {world.examples} examples in {time.monotonic() - started:.0f}s"
+            + (f"; first failure in example {world.first_failure}" if world.first_failure else "")
+        )
+
+
+# --- what the machine found, kept as explicit sequences -------------------------------------------
+
+
+def run_steps(world: World, steps: list[tuple[str, dict[str, Any]]]) -> None:
+    """Replay a sequence the machine found, checking after every step as the machine does."""
+    machine = machine_for(world)()
+    machine.open_thread()  # type: ignore[attr-defined]
+    machine.stream_matches_rest()  # type: ignore[attr-defined]
+    try:
+        for name, arguments in steps:
+            getattr(machine, name)(**arguments)
+            machine.stream_matches_rest()  # type: ignore[attr-defined]
+    finally:
+        machine.teardown()
+
+
+def test_found_rehidden_comment_replays_hidden(world: World) -> None:
+    """Found with the replay redaction reverted (4th example), shrunk to: a comment hidden,
+    restored and hidden again; every resume from 0 must show it hidden in every frame."""
+    run_steps(
+        world,
+        [
+            ("post", {"user": "op", "held": True, "server": 0}),
+            ("post", {"user": "op", "held": False, "server": 0}),
+            ("hide", {"index": 0, "server": 0}),
+            ("restore", {"index": 0, "server": 0}),
+            ("hide", {"index": 0, "server": 0}),
+        ],
+    )
+
+
+def test_released_reply_then_hidden_parent(world: World) -> None:
+    """A held reply released under a parent that is then hidden: the reply stays, the parent's
+    text leaves every frame, and the released text (held until then) may now show."""
+    run_steps(
+        world,
+        [
+            ("post", {"user": "company", "held": False, "server": 0}),
+            ("reply", {"user": "agency", "index": 0, "held": True, "server": 0}),
+            ("decide_held", {"index": 0, "release": True, "server": len(world.servers) - 1}),
+            ("recommend_comment", {"user": "op", "index": 1, "on": True, "server": 0}),
+            ("hide", {"index": 0, "server": 0}),
+            ("recommend_comment", {"user": "op", "index": 0, "on": True, "server": 0}),
+        ],
+    )
