@@ -220,11 +220,11 @@ async def test_same_origin_posts_and_handshakes_pass_the_proxy_and_foreign_ones_
             "/api/session", json=credentials, headers={"origin": "http://evil.example"}
         )
         assert foreign.status_code == 403 and foreign.json()["error"]["code"] == "cross_origin"
-    socket = await Socket.open(proxied.ws_url, origin=proxied.url)  # type: ignore[arg-type]
+    socket = await Socket.open(proxied.ws_url, origin=proxied.url)
     assert (await socket.subscribe("board"))["type"] == "subscribed"
     await socket.close()
     with pytest.raises(InvalidStatus) as refused:
-        await Socket.open(proxied.ws_url, origin="http://evil.example")  # type: ignore[arg-type]
+        await Socket.open(proxied.ws_url, origin="http://evil.example")
     assert refused.value.response.status_code == 403
 
 
