@@ -161,6 +161,7 @@ class SpawnedServer:
         env["TONG_DATA_DIR"] = str(self.tmp)
         env["TONG_WS_DEFLATE"] = "true" if o.deflate else "false"
         env["TONG_RATE_LIMIT_PER_MINUTE"] = "0"
+        env["TONG_LOGIN_LIMIT_PER_MINUTE"] = "0"
         return env
 
     async def _run(self, argv: list[str], env: dict[str, str], stdin: bytes | None = None) -> None:
