@@ -96,9 +96,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
         services.publisher.start()
         services.desk.start()
         services.history_watch.loop.start()
+        services.session_purge.loop.start()
         try:
             yield
         finally:
+            await services.session_purge.loop.stop()
             await services.history_watch.loop.stop()
             await services.desk.stop()
             await services.publisher.stop()
