@@ -50,6 +50,8 @@ class Settings(BaseSettings):
     # A warning or error repeated from the same place is written once per this many seconds, the
     # next one saying how many were held back (server/logs.py).
     log_repeat_interval_s: float = 60.0
+    # OpenTelemetry spans for requests, SQL and Redis (the `otel` extra; OTEL_* variables say where).
+    otel_enabled: bool = False
     session_days: int = 14
 
     # Limits of the contract (defaults from PROTOCOL.md).

@@ -204,6 +204,17 @@ async def test_the_client_address_reaches_tong_through_the_proxy_only(proxied: P
         assert SPOOFED_ADDRESS not in line and PROXY_ADDRESS not in line, line
 
 
+async def test_the_proxy_names_each_request_itself(proxied: Proxied) -> None:
+    """Through nginx, Tong's request id is nginx's $request_id (32 hex digits), not one the client
+    sent; straight to a replica, a client's well-formed id is kept."""
+    chosen = {"x-request-id": "chosen-by-the-client"}
+    async with httpx.AsyncClient(headers=chosen) as client:
+        through = await client.get(f"{proxied.url}/healthz")
+        direct = await client.get(f"{proxied.replicas[0].base_url}/healthz")
+    assert re.fullmatch(r"[0-9a-f]{32}", through.headers["x-request-id"]), through.headers
+    assert direct.headers["x-request-id"] == "chosen-by-the-client"
+
+
 async def test_same_origin_posts_and_handshakes_pass_the_proxy_and_foreign_ones_do_not(
     proxied: Proxied,
 ) -> None:

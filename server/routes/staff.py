@@ -7,9 +7,10 @@ from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
 from server import logcsv
-from server.errors import Invalid
+from server.errors import Forbidden, Invalid
+from server.middleware import cross_site
 from server.review import LogFilter, parse_time
-from server.routes.context import int_param, ok, require_staff, services
+from server.routes.context import int_param, json_body, ok, require_staff, services
 
 ACTOR_KINDS = ("company", "agency", "staff")
 PAGE_DEFAULT = 100
@@ -66,6 +67,11 @@ async def stats(request: Request) -> Response:
 
 
 async def reveal_author(request: Request) -> Response:
+    """The contract's GET form: it has a side effect (a log row), so only a same-origin request
+    may make it; a link clicked on another site would choose the reason. POST is preferred."""
+    allowed = frozenset(o.rstrip("/") for o in services(request).settings.allowed_origins)
+    if cross_site(request.headers, allowed, navigation=True):
+        raise CrossSite("the reveal must come from Tong's own pages; use POST with a reason")
     admin = await require_staff(request, "admin")
     result = await services(request).review.reveal(
         admin, request.path_params["kind"], request.path_params["id"], request.query_params.get("reason")
@@ -73,8 +79,28 @@ async def reveal_author(request: Request) -> Response:
     return ok(result)
 
 
+async def reveal_author_post(request: Request) -> Response:
+    """`POST /api/admin/posts/{kind}/{id}/author {"reason"}`: the reveal as a state-changing
+    request (the same-origin middleware refuses it from other sites)."""
+    admin = await require_staff(request, "admin")
+    body = await json_body(request)
+    reason = body.get("reason")
+    result = await services(request).review.reveal(
+        admin,
+        request.path_params["kind"],
+        request.path_params["id"],
+        reason if isinstance(reason, str) else None,
+    )
+    return ok(result)
+
+
+class CrossSite(Forbidden):
+    code = "cross_origin"
+
+
 routes = [
     Route("/api/staff/events", events, methods=["GET"]),
     Route("/api/staff/stats", stats, methods=["GET"]),
     Route("/api/admin/posts/{kind}/{id:int}/author", reveal_author, methods=["GET"]),
+    Route("/api/admin/posts/{kind}/{id:int}/author", reveal_author_post, methods=["POST"]),
 ]
