@@ -130,6 +130,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app.add_middleware(
         SameOriginMiddleware, sockets=ws.LiveSockets(services), allowed_origins=settings.allowed_origins
     )
+    if settings.otel_enabled:
+        from server import tracing
+
+        # Inside the request-id layer, so a span's log lines carry the request id.
+        tracing.enable(app, services.db)
     app.add_middleware(RequestContextMiddleware)
     return app
 

@@ -65,6 +65,13 @@ def counts_frame(channel: str, data: dict[str, Any]) -> str:
     return dumps({"type": "counts", "channel": channel, "data": data})
 
 
+def board_watchers_frame(watchers: dict[int, int]) -> str:
+    """The board's periodic digest of watcher counts: {"watchers": {"<thread id>": n}}."""
+    return dumps(
+        {"type": "counts", "channel": BOARD, "data": {"watchers": {str(k): v for k, v in watchers.items()}}}
+    )
+
+
 def resync_frame(channel: str) -> str:
     return dumps({"type": "resync", "channel": channel})
 
@@ -88,6 +95,7 @@ def error_frame(code: str, message: str, channel: str | None = None) -> str:
 #   P\n                   watcher presence changed on the channel
 #   U <thread_id>\n       a thread summary changed (board)
 #   R <json>\n            sessions ended: {"account": id, "session": token hash, or null for all}
+#   W <json>\n            watcher counts moved on these threads: [thread ids] (board digest)
 #   K\n                   catch up from SQL: a publish was lost (sent on board, which every hub hears)
 
 
@@ -124,6 +132,10 @@ def encode_revoked(account_id: int, session: str | None) -> bytes:
     return f"R {dumps({'account': account_id, 'session': session})}\n".encode()
 
 
+def encode_watchers_moved(thread_ids: list[int]) -> bytes:
+    return f"W {dumps(thread_ids)}\n".encode()
+
+
 def encode_catch_up() -> bytes:
     return b"K\n"
 
@@ -145,6 +157,8 @@ def decode(message: bytes) -> Envelope:
         return Envelope("U", meta=int(arg))
     if kind == "K":
         return Envelope("K")
+    if kind == "W":
+        return Envelope("W", meta=[int(i) for i in json.loads(arg)])
     if kind == "R":
         return Envelope("R", meta=json.loads(arg))
     raise ValueError(f"unknown envelope kind {kind!r}")

@@ -135,10 +135,17 @@ class CommentRow(Protocol):
     recommendation_count: int
 
 
+# Rows about an account's life (created, logged in, ...) carry no actor for staff: their times in
+# account-id order matched against a content key (a login, then a comment seconds later) would
+# name the author. Only the admin reveal links content to an account, and it is logged.
+LIFECYCLE_PREFIXES = ("account.", "session.")
+
+
 def log_row(row: LogRow | Event, actor_kind: str | None, secret: bytes) -> dict[str, Any]:
-    """An event-log row as staff see it: the account id replaced by `{"kind", "key"}`."""
+    """An event-log row as staff see it: the account id replaced by `{"kind", "key"}`, and no
+    actor at all on account-lifecycle rows."""
     actor = None
-    if row.actor_account_id is not None:
+    if row.actor_account_id is not None and not row.type.startswith(LIFECYCLE_PREFIXES):
         actor = {"kind": actor_kind, "key": actor_key(secret, row.actor_account_id)}
     return {
         "id": row.id,

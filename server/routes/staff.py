@@ -6,6 +6,8 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 from server import shapes
+from server.errors import Forbidden
+from server.middleware import cross_site
 from server.models import Account
 from server.review import LogFilter, parse_time
 from server.routes.context import ok, services
@@ -49,11 +51,32 @@ async def stats(request: Request, account: Account) -> Response:
 
 
 async def reveal_author(request: Request, account: Account, query: shapes.RevealQuery) -> Response:
+    """The contract's GET form: it has a side effect (a log row), so only a same-origin request
+    may make it; a link clicked on another site would choose the reason. POST is preferred."""
+    allowed = frozenset(o.rstrip("/") for o in services(request).settings.allowed_origins)
+    if cross_site(request.headers, allowed, navigation=True):
+        raise CrossSite("the reveal must come from Tong's own pages; use POST with a reason")
     result = await services(request).review.reveal(
         account, request.path_params["kind"], request.path_params["id"], query.reason
     )
     return ok(result)
 
+
+async def reveal_author_post(request: Request, account: Account, body: shapes.ReasonBody) -> Response:
+    """`POST /api/admin/posts/{kind}/{id}/author {"reason"}`: the reveal as a state-changing
+    request (the same-origin middleware refuses it from other sites)."""
+    result = await services(request).review.reveal(
+        account, request.path_params["kind"], request.path_params["id"], body.reason
+    )
+    return ok(result)
+
+
+class CrossSite(Forbidden):
+    code = "cross_origin"
+
+
+REVEAL = "/api/admin/posts/{kind}/{id:id}/author"
+KINDS = (("kind", ("thread", "comment")),)
 
 operations = [
     Operation("GET", "/api/staff/events", events, "The event log, for review and export", "staff",
@@ -61,8 +84,8 @@ operations = [
               media=("application/json", "text/csv", "application/x-ndjson")),
     Operation("GET", "/api/staff/stats", stats, "Live figures for the dashboard", "staff", who="staff",
               answer=shapes.Figures),
-    Operation("GET", "/api/admin/posts/{kind}/{id:id}/author", reveal_author,
-              "Which account wrote a post (itself written to the log)", "admin", who="admin",
-              query=shapes.RevealQuery, answer=shapes.Revealed,
-              path_enums=(("kind", ("thread", "comment")),)),
+    Operation("GET", REVEAL, reveal_author, "Which account wrote a post (same-origin only)",
+              "admin", who="admin", query=shapes.RevealQuery, answer=shapes.Revealed, path_enums=KINDS),
+    Operation("POST", REVEAL, reveal_author_post, "Which account wrote a post (itself written to the log)",
+              "admin", who="admin", body=shapes.ReasonBody, answer=shapes.Revealed, path_enums=KINDS),
 ]  # fmt: skip

@@ -164,11 +164,31 @@ class LiveSockets:
 
     def __init__(self, services: Services) -> None:
         self.services = services
+        # Open sockets per client address (after uvicorn applied the trusted proxy's headers).
+        self._per_address: dict[str, int] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         message = await receive()
         if message["type"] != "websocket.connect":
             return
+        client = scope.get("client")
+        address = client[0] if client else ""
+        limit = self.services.settings.ws_max_per_ip
+        held = self._per_address.get(address, 0)
+        if limit and held >= limit:
+            await _refuse(send, 429, "too_many_sockets", f"at most {limit} sockets per client address")
+            return
+        self._per_address[address] = held + 1
+        try:
+            await self._serve(scope, receive, send)
+        finally:
+            left = self._per_address.get(address, 1) - 1
+            if left > 0:
+                self._per_address[address] = left
+            else:
+                self._per_address.pop(address, None)
+
+    async def _serve(self, scope: Scope, receive: Receive, send: Send) -> None:
         svc = self.services
         hub = svc.hub
         try:
@@ -217,6 +237,15 @@ class LiveSockets:
                 if token:
                     return await self.services.discussion.account_for_token(token), token
         return None, None
+
+
+async def _refuse(send: Send, status: int, code: str, message: str) -> None:
+    """Refuse the handshake with an HTTP error and the usual error body (ASGI's WebSocket
+    denial response, which uvicorn supports)."""
+    body = ch.dumps({"error": {"code": code, "message": message, "fields": {}}}).encode()
+    headers = [(b"content-type", b"application/json"), (b"retry-after", b"30")]
+    await send({"type": "websocket.http.response.start", "status": status, "headers": headers})
+    await send({"type": "websocket.http.response.body", "body": body})
 
 
 async def _handle(text: str, peer: SocketPeer, hub: Hub, account: Account | None) -> None:
