@@ -36,11 +36,11 @@ def check_strength(password: str, related: list[str], min_score: int) -> None:
     """Refuse a password zxcvbn scores below `min_score` (0-4), judged against the login and
     other `related` words; 422 with zxcvbn's advice."""
     if len(password) < PASSWORD_MIN:
-        raise Invalid(f"password must have at least {PASSWORD_MIN} characters", {"password": "too short"})
+        raise Invalid(f"password must have at least {PASSWORD_MIN} characters", {"password": "too_short"})
     if len(password) > PASSWORD_MAX:
-        raise Invalid(f"password must have at most {PASSWORD_MAX} characters", {"password": "too long"})
+        raise Invalid(f"password must have at most {PASSWORD_MAX} characters", {"password": "too_long"})
     if any(word and password.strip().casefold() == word.casefold() for word in related):
-        raise Invalid("password must not be the login", {"password": "same as the login"})
+        raise Invalid("password must not be the login", {"password": "same_as_login"})
     result = zxcvbn(password[:STRENGTH_CHARS], user_inputs=[w for w in related if w])
     if result["score"] < min_score:
         feedback = result["feedback"]
@@ -48,7 +48,7 @@ def check_strength(password: str, related: list[str], min_score: int) -> None:
         raise Invalid(
             f"password is too easy to guess (strength {result['score']} of 4, at least {min_score} needed)"
             + (f": {advice}" if advice else ""),
-            {"password": "too weak"},
+            {"password": "too_weak"},
         )
 
 

@@ -10,6 +10,8 @@ import time
 from dataclasses import dataclass
 from typing import Any, Final
 
+from server.models import ROW_ID_MAX
+
 BOARD: Final = "board"
 STAFF: Final = "staff"
 THREAD_PREFIX: Final = "thread:"
@@ -26,9 +28,11 @@ def parse_thread_channel(channel: str) -> int | None:
     if not channel.startswith(THREAD_PREFIX):
         return None
     digits = channel[len(THREAD_PREFIX) :]
-    if not digits.isdigit() or len(digits) > 18 or digits.startswith("0"):
+    # ASCII digits only: str.isdigit() also takes "¹" (int() then raises) and "١" (int() reads 1).
+    if not (digits.isascii() and digits.isdigit()) or len(digits) > 10 or digits.startswith("0"):
         return None
-    return int(digits)
+    thread_id = int(digits)
+    return thread_id if thread_id <= ROW_ID_MAX else None
 
 
 def dumps(value: Any) -> str:

@@ -505,11 +505,10 @@ def refuse_identifiers(fields: dict[str, str | None]) -> None:
     if not found:
         return
     kinds = list(dict.fromkeys(k for ks in found.values() for k in ks))
-    korean = ", ".join(LABELS[k][0] for k in kinds)
-    english = ", ".join(LABELS[k][1] for k in kinds)
+    named = ", ".join(LABELS[k][1] for k in kinds)
+    # English only (logs and scripts); clients translate the code and the field codes (the kinds).
     raise PersonalInformation(
-        f"작성자를 알아볼 수 있는 정보({korean})가 있어 등록하지 않았습니다. 지우고 다시 올려 주세요. "
-        f"/ The text contains a {english} that could identify the author; nothing was stored. "
+        f"The text contains a {named} that could identify the author; nothing was stored. "
         "Remove it and post again.",
         {name: ",".join(ks) for name, ks in found.items()},
     )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 from collections import deque
 from typing import TYPE_CHECKING
@@ -13,7 +12,7 @@ from starlette.requests import cookie_parser
 from starlette.types import Receive, Scope, Send
 
 from server import channels as ch
-from server import policy
+from server import frames, policy
 from server.accounts import token_hash
 from server.database import is_unreachable
 from server.hub import Hub
@@ -251,36 +250,20 @@ async def _refuse(send: Send, status: int, code: str, message: str) -> None:
 
 async def _handle(text: str, peer: SocketPeer, hub: Hub, account: Account | None) -> None:
     try:
-        frame = json.loads(text)
-    except json.JSONDecodeError as exc:
-        peer.push(ch.error_frame("bad_frame", f"not valid JSON: {exc.msg}"))
+        frame = frames.parse_op(text)
+    except frames.BadFrame as bad:
+        peer.push(ch.error_frame(bad.code, bad.message, bad.channel))
         return
-    if not isinstance(frame, dict):
-        peer.push(ch.error_frame("bad_frame", "a frame must be a JSON object"))
-        return
-    op = frame.get("op")
-    channel = frame.get("channel")
-    if op == "ping":
+    if isinstance(frame, frames.Ping):
         peer.push(ch.dumps({"type": "pong"}))
         return
-    if op not in ("subscribe", "unsubscribe"):
-        peer.push(ch.error_frame("unknown_op", f"unknown op {op!r}: use subscribe or unsubscribe"))
-        return
-    if not isinstance(channel, str):
-        peer.push(ch.error_frame("bad_frame", "channel must be a string"))
-        return
-    if op == "unsubscribe":
+    channel = frame.channel
+    if isinstance(frame, frames.Unsubscribe):
         hub.unsubscribe(peer, channel)
         peer.push(ch.unsubscribed_frame(channel))
         return
-    since = frame.get("since")
-    if since is not None and (not isinstance(since, int) or isinstance(since, bool) or since < 0):
-        peer.push(ch.error_frame("bad_frame", "since must be a non-negative integer", channel))
-        return
-    epoch = frame.get("epoch")
-    if epoch is not None and not isinstance(epoch, str):
-        peer.push(ch.error_frame("bad_frame", "epoch must be a string", channel))
-        return
+    since = frame.since
+    epoch = frame.epoch
     if channel not in peer.channels and len(peer.channels) >= MAX_CHANNELS_PER_SOCKET:
         peer.push(ch.error_frame("too_many_channels", f"at most {MAX_CHANNELS_PER_SOCKET} channels", channel))
         return
