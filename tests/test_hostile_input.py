@@ -170,3 +170,21 @@ async def test_bodiless_endpoints_accept_no_body(
     logged_out = await agency.request("DELETE", "/api/session", **FORMS[form])
     assert logged_out.status_code == 204, logged_out.text
     assert_error(await agency.get("/api/me"), 401)
+
+
+@pytest.mark.parametrize("form", list(FORMS))
+async def test_notices_seen_without_ids_marks_all(company: Http, staff: Http, form: str) -> None:
+    """`POST /api/me/notices/seen` with no body, an empty one or `{}` marks every notice seen
+    (the contract: all when `ids` is absent)."""
+    proposals = [await company.thread(f"제안 {n}") for n in range(2)]
+    for proposal in proposals:
+        response = await staff.post(
+            "/api/threads",
+            json={"kind": "change", "title": "바꾸었습니다", "body": "바뀐 점", "links": [proposal["id"]]},
+        )
+        assert response.status_code == 201, response.text
+    assert len((await company.get("/api/me/notices")).json()["items"]) == 2
+    seen = await company.post("/api/me/notices/seen", **FORMS[form])
+    assert seen.status_code == 200, seen.text
+    assert len(seen.json()["seen"]) == 2
+    assert (await company.get("/api/me/notices")).json()["items"] == []
