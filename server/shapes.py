@@ -381,8 +381,120 @@ class Revealed(Shape):
     account: dict[str, Any]
 
 
-class Figures(Shape):
-    """Dashboard figures (see docs/staff-api.md for each member)."""
+class Activity(Shape):
+    from_: str = Field(alias="from")
+    to: str
+    bucket_seconds: int
+    series: dict[str, list[int]]
+    connections: list[list[str | int]] = Field(description="[time, open sockets] samples")
+
+
+class ClockItem(Shape):
+    id: int
+    title: str
+    status: str | None
+    created_at: str
+    due_at: str
+    age_days: float
+    overdue: bool
+
+
+class AnswerClock(Shape):
+    target_days: int
+    total: int
+    overdue: int
+    items: list[ClockItem]
+
+
+class ThreadRef(Shape):
+    id: int
+    title: str
+
+
+class ReportedReason(Shape):
+    reason: str
+    created_at: str
+    reporter: Actor | None
+
+
+class ReportedComment(Shape):
+    comment: CommentOut
+    thread: ThreadRef
+    count: int
+    reasons: list[ReportedReason]
+
+
+class ReportsQueue(Shape):
+    items: list[ReportedComment]
+
+
+class HeldItem(Shape):
+    id: int
+    thread: ThreadRef
+    parent_id: int | None
+    body: str
+    words: list[str]
+    author: Actor | None
+    created_at: str
+
+
+class HoldPolicy(Shape):
+    enabled: bool
+    words: list[str]
+    office_hours: str
+    office_days: list[int | str]
+    in_office_hours: bool
+
+
+class HeldQueue(Shape):
+    items: list[HeldItem]
+    policy: HoldPolicy
+
+
+class Released(Shape):
+    held_id: int
+    released: Literal[True]
+    comment: CommentOut
+
+
+class Rejected(Shape):
+    held_id: int
+    rejected: Literal[True]
+
+
+class Seal(Shape):
+    sealed_through: int | None
+    chain_hash: str | None
+    sealed_at: str | None
+    latest_event_id: int | None
+
+
+class HotThread(Shape):
+    id: int
+    title: str
+    comments: int
+    watchers: int
+
+
+class Stats(Shape):
+    generated_at: str
+    connections: int
+    comments_last_hour: int
+    recommendations_last_hour: int
+    proposals_today: int
+    waiting_for_answer: int
+    open_reports: int
+    hot_threads: list[HotThread]
+
+
+class AnswerStats(Shape):
+    target_days: int
+    answered: int
+    median_days: float | None
+    within_target_share: float | None
+    waiting: int
+    overdue: int
+    generated_at: str
 
 
 class LinksOut(Shape):

@@ -83,7 +83,7 @@ operations = [
               who="staff", query=shapes.EventsQuery, answer=shapes.EventPage,
               media=("application/json", "text/csv", "application/x-ndjson")),
     Operation("GET", "/api/staff/stats", stats, "Live figures for the dashboard", "staff", who="staff",
-              answer=shapes.Figures),
+              answer=shapes.Stats),
     Operation("GET", REVEAL, reveal_author, "Which account wrote a post (same-origin only)",
               "admin", who="admin", query=shapes.RevealQuery, answer=shapes.Revealed, path_enums=KINDS),
     Operation("POST", REVEAL, reveal_author_post, "Which account wrote a post (itself written to the log)",
