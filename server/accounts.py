@@ -2,21 +2,59 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import os
 import secrets
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from zxcvbn import zxcvbn
+
+from server.errors import Invalid
 
 ACCOUNT_KINDS = ("company", "agency", "staff")
 STAFF_ROLES = ("moderator", "admin")
 
+PASSWORD_MIN = 8
+PASSWORD_MAX = 256
+# zxcvbn's running time grows with the length it looks at; past this many characters a password
+# is long enough that the head decides its score.
+STRENGTH_CHARS = 100
+
+
+def default_hash_slots() -> int:
+    """One argon2 computation per core but one: that core stays free for the event loop, so a burst
+    of logins queues instead of slowing every other request (64 MiB and ~0.1 s of CPU each)."""
+    return max(1, (os.cpu_count() or 2) - 1)
+
+
+def check_strength(password: str, related: list[str], min_score: int) -> None:
+    """Refuse a password zxcvbn scores below `min_score` (0-4), judged against the login and
+    other `related` words; 422 with zxcvbn's advice."""
+    if len(password) < PASSWORD_MIN:
+        raise Invalid(f"password must have at least {PASSWORD_MIN} characters", {"password": "too short"})
+    if len(password) > PASSWORD_MAX:
+        raise Invalid(f"password must have at most {PASSWORD_MAX} characters", {"password": "too long"})
+    if any(word and password.strip().casefold() == word.casefold() for word in related):
+        raise Invalid("password must not be the login", {"password": "same as the login"})
+    result = zxcvbn(password[:STRENGTH_CHARS], user_inputs=[w for w in related if w])
+    if result["score"] < min_score:
+        feedback = result["feedback"]
+        advice = " ".join([feedback.get("warning") or "", *feedback.get("suggestions", [])]).strip()
+        raise Invalid(
+            f"password is too easy to guess (strength {result['score']} of 4, at least {min_score} needed)"
+            + (f": {advice}" if advice else ""),
+            {"password": "too weak"},
+        )
+
 
 class Passwords:
-    def __init__(self, time_cost: int, memory_cost: int) -> None:
+    def __init__(self, time_cost: int, memory_cost: int, slots: int | None = None) -> None:
         self._hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_cost)
         # Checked when the login does not exist, so both paths cost the same time.
         self._dummy = self._hasher.hash(secrets.token_urlsafe(16))
+        self._slots = asyncio.Semaphore(slots or default_hash_slots())
 
     def hash(self, password: str) -> str:
         return self._hasher.hash(password)
@@ -26,6 +64,16 @@ class Passwords:
             return self._hasher.verify(stored or self._dummy, password) and stored is not None
         except (VerificationError, InvalidHashError):
             return False
+
+    async def hash_bounded(self, password: str) -> str:
+        """`hash` in a worker thread, at most `slots` at a time in this process."""
+        async with self._slots:
+            return await asyncio.to_thread(self.hash, password)
+
+    async def verify_bounded(self, stored: str | None, password: str) -> bool:
+        """`verify` in a worker thread, at most `slots` at a time in this process."""
+        async with self._slots:
+            return await asyncio.to_thread(self.verify, stored, password)
 
 
 def new_session_token() -> str:

@@ -14,7 +14,7 @@ from starlette.responses import JSONResponse, Response
 
 from server.database import is_unreachable
 from server.errors import DomainError, RateLimited
-from server.middleware import SameOriginMiddleware
+from server.middleware import RequestContextMiddleware, SameOriginMiddleware, current_request_id
 from server.migrations import ensure_current
 from server.routes import api, desk, ops, pages, staff, ws
 from server.services import build_services
@@ -24,7 +24,12 @@ log = logging.getLogger("tong")
 
 
 def error_body(code: str, message: str, fields: dict[str, str] | None = None) -> dict[str, object]:
-    return {"error": {"code": code, "message": message, "fields": fields or {}}}
+    error: dict[str, object] = {"code": code, "message": message, "fields": fields or {}}
+    # An extension of the contract's error body: the id to quote, which the logs carry too.
+    request_id = current_request_id()
+    if request_id is not None:
+        error["request_id"] = request_id
+    return {"error": error}
 
 
 async def domain_error(request: Request, exc: Exception) -> Response:
@@ -70,7 +75,12 @@ async def server_error(request: Request, exc: Exception) -> Response:
         log.error("database unreachable on %s %s: %r", request.method, request.url.path, exc)
         return database_unavailable()
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-    return JSONResponse(error_body("internal_error", "something went wrong on our side"), 500)
+    # Sent from outside every middleware (Starlette's error layer), so the id header goes here.
+    request_id = current_request_id()
+    headers = {"x-request-id": request_id} if request_id else None
+    return JSONResponse(
+        error_body("internal_error", "something went wrong on our side"), 500, headers=headers
+    )
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
@@ -86,9 +96,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
         services.publisher.start()
         services.desk.start()
         services.history_watch.loop.start()
+        services.session_purge.loop.start()
         try:
             yield
         finally:
+            await services.session_purge.loop.stop()
             await services.history_watch.loop.stop()
             await services.desk.stop()
             await services.publisher.stop()
@@ -114,9 +126,14 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app.add_middleware(
         SameOriginMiddleware, sockets=ws.LiveSockets(services), allowed_origins=settings.allowed_origins
     )
+    app.add_middleware(RequestContextMiddleware)
     return app
 
 
 def create_app_from_env() -> Starlette:
-    """The factory uvicorn imports in each worker process."""
-    return create_app(Settings())
+    """The factory uvicorn imports in each worker process (a fresh interpreter: logging too)."""
+    from server import logs
+
+    settings = Settings()
+    logs.configure(settings)
+    return create_app(settings)

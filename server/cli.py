@@ -46,6 +46,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    from server import logs
+
+    logs.configure(settings)
     # Once here, before any worker starts, so the message reaches the terminal and not a worker's log.
     asyncio.run(_with_database(settings, _prepare_schema, args.migrate or settings.migrate_on_start))
     if args.demo:

@@ -13,9 +13,11 @@ import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select, update
 
+from server import public
 from server.models import (
     Account,
     Answer,
@@ -364,6 +366,12 @@ class Timeline:
 
     async def _date_back(self, mark: datetime, when: datetime) -> None:
         async with self.services.db.transaction() as s:
+            # The log rows' payloads carry the times too (replays and exports show them).
+            rows = (await s.execute(select(Event.id, Event.payload).where(Event.created_at >= mark))).all()
+            for event_id, payload in rows:
+                dated = _with_time(payload, public.iso(when))
+                if dated != payload:
+                    await s.execute(update(Event).where(Event.id == event_id).values(payload=dated))
             for table in self.STAMPED:
                 await s.execute(update(table).where(table.created_at >= mark).values(created_at=when))
             await s.execute(
@@ -372,6 +380,18 @@ class Timeline:
             await s.execute(
                 update(Report).where(Report.resolved_at >= mark).values(resolved_at=when)  # type: ignore[operator]
             )
+
+
+def _with_time(value: Any, iso: str) -> Any:
+    """A copy of a payload with every creation and activity time set to `iso`."""
+    if isinstance(value, dict):
+        return {
+            k: iso if k in ("created_at", "last_activity_at") and isinstance(v, str) else _with_time(v, iso)
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [_with_time(v, iso) for v in value]
+    return value
 
 
 async def seed(services: Services) -> bool:

@@ -7,7 +7,6 @@ commit together, and the seam publishes the messages afterwards. Placing somethi
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, timedelta
 from typing import Any
 
@@ -16,7 +15,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server import policy, public
-from server.accounts import Passwords, new_session_token, token_hash
+from server.accounts import Passwords, check_strength, new_session_token, token_hash
 from server.database import Database
 from server.errors import Conflict, Invalid, NotFound, Unauthorized
 from server.events import EventLog
@@ -56,7 +55,6 @@ from server.vocabulary import (
 __all__ = ["Discussion", "text"]
 
 LOGIN_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-@")
-PASSWORD_MIN = 8
 CATEGORY_MAX = 50
 
 
@@ -69,6 +67,7 @@ class Discussion:
         holds: Holds,
         settings: Settings,
         passwords: Passwords,
+        limiter: RateLimiter | None = None,
     ) -> None:
         self.db = db
         self.events = events
@@ -77,7 +76,7 @@ class Discussion:
         self.holds = holds
         self.settings = settings
         self.passwords = passwords
-        self.limiter = RateLimiter(settings.rate_limit_per_minute)
+        self.limiter = limiter or RateLimiter(settings.rate_limit_per_minute)
 
     # --- accounts and sessions --------------------------------------------------------------
 
@@ -101,9 +100,9 @@ class Discussion:
         for login in logins:
             if not 3 <= len(login) <= 64 or not set(login) <= LOGIN_CHARS:
                 raise Invalid("login must be 3-64 letters, digits or . _ - @", {"login": "invalid"})
-        if len(password) < PASSWORD_MIN:
-            raise Invalid(f"password must have at least {PASSWORD_MIN} characters", {"password": "too short"})
-        hashed = await asyncio.to_thread(self.passwords.hash, password)
+        # Numbered logins share a prefix: a few of them tell zxcvbn all it needs.
+        check_strength(password, [*logins[:10], kind], self.settings.password_min_score)
+        hashed = await self.passwords.hash_bounded(password)
         created = []
         async with self.events.change() as change:
             s = change.session
@@ -129,7 +128,7 @@ class Discussion:
         async with self.db.read() as s:
             account = (await s.execute(select(Account).where(Account.login == login))).scalars().first()
         stored = account.password_hash if account is not None and not account.disabled else None
-        if not await asyncio.to_thread(self.passwords.verify, stored, password) or account is None:
+        if not await self.passwords.verify_bounded(stored, password) or account is None:
             raise Unauthorized("login or password is wrong")
         token = new_session_token()
         async with self.events.change() as change:
@@ -183,7 +182,7 @@ class Discussion:
         if links is not None and kind != CHANGE:
             raise Invalid("only change threads link proposals", {"links": "change threads only"})
         link_ids = parse_links(links) if links is not None else []
-        self.limiter.check(actor)
+        await self.limiter.check(actor)
         now = utcnow()
         async with self.events.change() as change:
             s = change.session
@@ -262,7 +261,7 @@ class Discussion:
             raise Invalid("parent_id must be a comment id", {"parent_id": "expected an integer"})
         if self.settings.refuse_identifiers:
             refuse_identifiers({"body": body})
-        self.limiter.check(actor)
+        await self.limiter.check(actor)
         if words := self.holds.matches(body):
             return await self.holds.hold(actor, thread_id, body, parent_id, words)
         async with self.events.change() as change:
@@ -307,7 +306,7 @@ class Discussion:
 
     async def report(self, actor: Account, comment_id: int, reason: Any) -> dict[str, Any]:
         reason = text(reason, "reason", self.settings.report_reason_max)
-        self.limiter.check(actor)
+        await self.limiter.check(actor)
         async with self.events.change() as change:
             s = change.session
             thread_id = (await s.execute(select(Comment.thread_id).where(Comment.id == comment_id))).scalar()
@@ -364,7 +363,7 @@ class Discussion:
                 raise Conflict("you cannot recommend your own post", {"target": "own post"})
             if on and hidden:
                 raise Conflict("a hidden comment cannot be recommended")
-            self.limiter.check(actor)
+            await self.limiter.check(actor)
             key = {"target": target, "target_id": target_id, "account_id": actor.id}
             if on:
                 changed = (

@@ -35,11 +35,18 @@ async def count_rows(services: Any, log_filter: LogFilter) -> int:
 
 
 async def write_export(
-    services: Any, log_filter: LogFilter, fmt: str, out: IO[bytes], progress: Any | None = None
+    services: Any,
+    log_filter: LogFilter,
+    fmt: str,
+    out: IO[bytes],
+    progress: Any | None = None,
+    lang: str = "en",
 ) -> int:
     """Write every matching row to `out`; returns the number of rows written."""
     chunks: AsyncIterator[str] = (
-        services.review.export_csv(log_filter) if fmt == "csv" else services.review.export_jsonl(log_filter)
+        services.review.export_csv(log_filter, lang)
+        if fmt == "csv"
+        else services.review.export_jsonl(log_filter)
     )
     # Each line is one row (the payload's JSON escapes newlines); CSV's first line is its header.
     header = 1 if fmt == "csv" else 0
@@ -66,7 +73,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     async def run(services: Any) -> int:
         if args.output in (None, "-"):
-            written = await write_export(services, log_filter, args.format, sys.stdout.buffer)
+            written = await write_export(services, log_filter, args.format, sys.stdout.buffer, lang=args.lang)
             sys.stdout.buffer.flush()
             return written
         from tqdm import tqdm
@@ -77,7 +84,7 @@ def cmd_export(args: argparse.Namespace) -> int:
             open(args.output, "wb") as out,  # noqa: ASYNC230
             tqdm(total=total, unit="rows", unit_scale=True, file=sys.stderr, disable=args.quiet) as bar,
         ):
-            written = await write_export(services, log_filter, args.format, out, bar)
+            written = await write_export(services, log_filter, args.format, out, bar, args.lang)
         print(f"wrote {written} rows to {args.output}", file=sys.stderr)
         return written
 
@@ -92,6 +99,9 @@ def register(commands: argparse._SubParsersAction) -> None:  # type: ignore[type
     export.add_argument("--from", dest="from_", help="from this time (ISO 8601; no zone = KST), inclusive")
     export.add_argument("--to", help="up to this time (ISO 8601; no zone = KST), exclusive")
     export.add_argument("--format", choices=("csv", "jsonl"), default="csv")
+    export.add_argument(
+        "--lang", choices=("en", "ko"), default="en", help="CSV: ko gives Korean headers and KST times"
+    )
     export.add_argument("--output", "-o", help="write to this file (with a progress bar); default stdout")
     export.add_argument("--type", help="event types, comma-separated (e.g. comment.hidden,comment.restored)")
     export.add_argument("--thread-id", type=int)

@@ -1,10 +1,17 @@
-"""Outermost ASGI layer: same-origin checks, security headers, and the way to `/ws`."""
+"""Outermost ASGI layers: request ids and the access log; same-origin checks, security headers,
+and the way to `/ws`."""
 
 from __future__ import annotations
 
 import json
+import logging
+import re
+import time
+import uuid
+from typing import Any
 from urllib.parse import urlsplit
 
+import structlog
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -88,9 +95,14 @@ class SameOriginMiddleware:
             await self.app(scope, receive, send)
             return
         if scope["method"] in UNSAFE_METHODS and self._foreign(scope):
-            body = json.dumps(
-                {"error": {"code": "cross_origin", "message": "cross-origin request refused", "fields": {}}}
-            ).encode()
+            error: dict[str, Any] = {
+                "code": "cross_origin",
+                "message": "cross-origin request refused",
+                "fields": {},
+            }
+            if (request_id := current_request_id()) is not None:
+                error["request_id"] = request_id
+            body = json.dumps({"error": error}).encode()
             await send(
                 {
                     "type": "http.response.start",
@@ -110,3 +122,87 @@ class SameOriginMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+# A proxy's id is kept when it looks like one (nginx's $request_id is 32 hex digits, others use
+# UUIDs); anything else is replaced, so a client cannot write what it likes into the logs.
+VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+REQUEST_ID_HEADER = "x-request-id"
+access_log = logging.getLogger("tong.access")
+
+
+def current_request_id() -> str | None:
+    """The id of the request or socket this code runs for (bound by RequestContextMiddleware)."""
+    value = structlog.contextvars.get_contextvars().get("request_id")
+    return value if isinstance(value, str) else None
+
+
+class RequestContextMiddleware:
+    """The outermost layer: a request id per HTTP request and per WebSocket (the proxy's
+    X-Request-ID when it sends a sane one, else a new one), bound to every log line written while
+    it runs and returned in the X-Request-ID response header; then one access-log line with the
+    method, path (never the query string, which may hold a token), status and duration. No
+    headers, cookies or bodies are logged."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        proposed = Headers(scope=scope).get(REQUEST_ID_HEADER, "")
+        request_id = proposed if VALID_REQUEST_ID.fullmatch(proposed) else uuid.uuid4().hex
+        # Each request runs in its own task, whose context starts as a copy of the server's:
+        # clearing drops nothing of another request's.
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(request_id=request_id)
+        started = time.perf_counter()
+        outcome: dict[str, Any] = {}
+
+        async def send_with_id(message: Message) -> None:
+            kind = message["type"]
+            if kind == "http.response.start":
+                outcome["status"] = message["status"]
+                message["headers"] = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
+            elif kind == "websocket.accept":
+                outcome["status"] = 101
+                message["headers"] = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
+            elif kind == "websocket.close":
+                outcome.setdefault("status", 403)
+                outcome["close_code"] = message.get("code", 1000)
+            await send(message)
+
+        async def receive_noting_close() -> Message:
+            message = await receive()
+            if message["type"] == "websocket.disconnect":
+                outcome.setdefault("close_code", message.get("code", 1005))
+            return message
+
+        try:
+            await self.app(
+                scope, receive_noting_close if scope["type"] == "websocket" else receive, send_with_id
+            )
+        except BaseException:
+            outcome.setdefault("status", 500)
+            raise
+        finally:
+            if access_log.isEnabledFor(logging.INFO):
+                self._log(scope, outcome, time.perf_counter() - started)
+
+    @staticmethod
+    def _log(scope: Scope, outcome: dict[str, Any], seconds: float) -> None:
+        method = scope.get("method", "WEBSOCKET")
+        status = outcome.get("status", 0)
+        fields: dict[str, Any] = {
+            "method": method,
+            "path": scope["path"],
+            "status": status,
+            "duration_ms": round(seconds * 1000, 1),
+        }
+        if "close_code" in outcome:
+            fields["close_code"] = outcome["close_code"]
+        client = scope.get("client")
+        if client:
+            fields["client"] = client[0]
+        access_log.info("%s %s %s", method, scope["path"], status, extra=fields)

@@ -19,14 +19,16 @@ from server.events import EventLog
 from server.holds import HoldPolicy, Holds
 from server.hub import Hub
 from server.links import Links
+from server.logins import LoginGuard
 from server.metrics import Metrics
 from server.posting import Posting
 from server.publisher import Publisher
+from server.ratelimit import Counter, RateLimiter
 from server.reading import Reader
 from server.reports import Reports
 from server.review import Figures, Review
 from server.sealing import Sealer
-from server.sessions import Sessions
+from server.sessions import SessionPurge, Sessions
 from server.settings import Settings
 
 
@@ -50,6 +52,8 @@ class Services:
     review: Review
     figures: Figures
     desk: Desk
+    logins: LoginGuard
+    session_purge: SessionPurge
 
 
 def build_services(settings: Settings) -> Services:
@@ -69,8 +73,12 @@ def build_services(settings: Settings) -> Services:
     events = EventLog(db, publisher, secret)
     posting = Posting()
     holds = Holds(db, events, posting, HoldPolicy.from_settings(settings), settings)
-    passwords = Passwords(settings.argon2_time_cost, settings.argon2_memory_cost)
-    discussion = Discussion(db, events, posting, holds, settings, passwords)
+    passwords = Passwords(settings.argon2_time_cost, settings.argon2_memory_cost, settings.argon2_concurrency)
+    # One counter for every limit (writes per account, logins): Redis through the same breaker.
+    counter = Counter(settings.redis_url, settings.redis_prefix, breaker)
+    discussion = Discussion(
+        db, events, posting, holds, settings, passwords, RateLimiter(settings.rate_limit_per_minute, counter)
+    )
     review = Review(db, events)
     desk = Desk(
         holds=holds,
@@ -97,4 +105,6 @@ def build_services(settings: Settings) -> Services:
         review=review,
         figures=figures,
         desk=desk,
+        logins=LoginGuard.from_settings(settings, counter),
+        session_purge=SessionPurge(db, settings.session_purge_interval_s),
     )

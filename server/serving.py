@@ -6,6 +6,7 @@ import resource
 
 import uvicorn
 
+from server import logs
 from server.app import create_app
 from server.settings import Settings
 from server.wsprotocol import TongWebSocketProtocol
@@ -30,7 +31,10 @@ def uvicorn_config(
         "ws_per_message_deflate": settings.ws_deflate,
         "lifespan": "on",
         "log_level": log_level or settings.log_level,
-        "access_log": settings.access_log,
+        # Logging is set up by server.logs (structured, with request ids); uvicorn's own access
+        # log would repeat the access lines without them.
+        "log_config": None,
+        "access_log": False,
         "timeout_graceful_shutdown": GRACEFUL_SHUTDOWN_S,
         # The client address and scheme come from X-Forwarded-For/-Proto only when the request
         # comes from the proxy (deploy/nginx.conf), never from a client that sets them itself.
@@ -61,6 +65,7 @@ def serve(settings: Settings, host: str, port: int, workers: int = 1) -> None:
     """Run until stopped. With workers > 1 a supervisor forks worker processes sharing one socket
     (uvicorn.Server.run alone would ignore `workers` and run a single process)."""
     raise_open_file_limit()
+    logs.configure(settings)
     config = uvicorn_config(settings, host, port, workers)
     if workers > 1:
         from uvicorn.supervisors import Multiprocess

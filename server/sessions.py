@@ -16,7 +16,8 @@ from sqlalchemy import delete, select, update
 from server import channels as ch
 from server.accounts import token_hash
 from server.database import Database
-from server.models import Account, AccountSession
+from server.models import Account, AccountSession, utcnow
+from server.periodic import Periodic
 
 Message = tuple[str, bytes]
 
@@ -61,3 +62,17 @@ class Sessions:
             await s.execute(update(Account).where(Account.id == account_id).values(disabled=True))
             await s.execute(delete(AccountSession).where(AccountSession.account_id == account_id))
         return int(account_id)
+
+
+class SessionPurge:
+    """Expired sessions are deleted by a background loop the app's lifespan owns. The event log's
+    `session.started` rows stay: the log is append-only; only the session table is purged."""
+
+    def __init__(self, db: Database, interval_s: float) -> None:
+        self.db = db
+        self.loop = Periodic("session-purge", self.purge, interval_s)
+
+    async def purge(self) -> None:
+        """Delete every session past its expiry."""
+        async with self.db.transaction() as s:
+            await s.execute(delete(AccountSession).where(AccountSession.expires_at < utcnow()))  # type: ignore[arg-type]

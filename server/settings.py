@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import secrets
 from pathlib import Path
@@ -41,8 +42,14 @@ class Settings(BaseSettings):
     # Addresses (or CIDR ranges, comma-separated) of the reverse proxy: only requests from there may
     # set the client address and scheme with X-Forwarded-For / X-Forwarded-Proto. "*" trusts anyone.
     forwarded_allow_ips: str = "127.0.0.1"
-    # One uvicorn access-log line per request, with the client address (at log level info).
-    access_log: bool = False
+    # One access-log line per request and per socket (method, path, status, duration, client
+    # address, request id), at level info whatever `log_level` says.
+    access_log: bool = True
+    # "json": one JSON object per line; "console": readable lines; "auto": json in production.
+    log_format: Literal["auto", "json", "console"] = "auto"
+    # A warning or error repeated from the same place is written once per this many seconds, the
+    # next one saying how many were held back (server/logs.py).
+    log_repeat_interval_s: float = 60.0
     session_days: int = 14
 
     # Limits of the contract (defaults from PROTOCOL.md).
@@ -55,8 +62,23 @@ class Settings(BaseSettings):
     replay_limit: int = 1_000
     page_limit_max: int = 200
 
-    # Writes per account per minute; 0 turns the limit off (benchmarks).
+    # Writes per account per minute (threads, comments, recommendations, reports), counted in
+    # Redis when REDIS_URL is set so the limit holds across processes; 0 turns it off (benchmarks).
     rate_limit_per_minute: int = 120
+    # Login attempts per client address and minute (429 past it). Generous: a whole agency may sit
+    # behind one address at 9 a.m. Addresses or networks in the allow-list are never limited.
+    login_limit_per_minute: int = 60
+    login_allowlist: Annotated[tuple[str, ...], NoDecode] = ()
+    # After this many failed logins for one login name within the window, each further attempt
+    # waits base * 2^n seconds, at most delay_max: a delay, never a lock-out.
+    login_free_failures: int = 5
+    login_failure_window_s: int = 900
+    login_delay_base_s: float = 1.0
+    login_delay_max_s: float = 10.0
+    # zxcvbn score (0-4) a new password needs; 3 is "safely unguessable" for an online attack.
+    password_min_score: int = Field(default=3, ge=0, le=4)
+    # Expired sessions are deleted this often (seconds); 0 turns the purge off.
+    session_purge_interval_s: float = 3600.0
 
     # A socket whose unsent frames exceed this is closed with 1013 and resumes with `since`.
     # 1 MiB holds ~2,000 typical comment frames: far more than any healthy tab falls behind.
@@ -79,6 +101,8 @@ class Settings(BaseSettings):
     # Argon2 cost: library defaults (RFC 9106 low-memory profile) unless tuned.
     argon2_time_cost: int = 3
     argon2_memory_cost: int = 65_536
+    # argon2 computations at once in one process; 0: one per core but one (accounts.py).
+    argon2_concurrency: int = 0
 
     answer_target_days: int = 14
 
@@ -98,7 +122,7 @@ class Settings(BaseSettings):
     seal_interval_s: float = 2.0
     seal_batch: int = 2_000
 
-    @field_validator("hold_words", "office_days", mode="before")
+    @field_validator("hold_words", "office_days", "login_allowlist", mode="before")
     @classmethod
     def _comma_separated(cls, value: object) -> object:
         """`TONG_HOLD_WORDS=사기,욕설` reads as a list; so does a JSON array."""
@@ -107,6 +131,16 @@ class Settings(BaseSettings):
             if text.startswith("["):
                 return tuple(json.loads(text))
             return tuple(part.strip() for part in text.split(",") if part.strip())
+        return value
+
+    @field_validator("login_allowlist")
+    @classmethod
+    def _networks(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for entry in value:
+            try:
+                ipaddress.ip_network(entry.strip(), strict=False)
+            except ValueError:
+                raise ValueError(f"TONG_LOGIN_ALLOWLIST: {entry!r} is not an address or network") from None
         return value
 
     @model_validator(mode="before")

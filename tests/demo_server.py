@@ -69,6 +69,7 @@ def demo_server(extra_env: dict[str, str] | None = None) -> Iterator[DemoServer]
         **os.environ,
         "TONG_DATA_DIR": data_dir,
         "TONG_RATE_LIMIT_PER_MINUTE": "0",
+        "TONG_LOGIN_LIMIT_PER_MINUTE": "0",
         "PYTHONUNBUFFERED": "1",
         **(extra_env or {}),
     }

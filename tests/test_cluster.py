@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import signal
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 
 import pytest
 import pytest_asyncio
 
-from server.broker.cluster import parse_cluster_url
+from server.broker.cluster import ClusterBroker, parse_cluster_url
 from tests.clients import Socket
 from tests.live_core import Watcher, live_core
 from tests.redis_cluster import RedisClusterNodes, missing_binaries
@@ -57,6 +58,47 @@ def test_cluster_url_names_any_nodes() -> None:
     assert parse_cluster_url("redis+cluster://redis").nodes == [("redis", 6379)]
     with pytest.raises(ValueError):
         parse_cluster_url("redis+cluster://:7000")
+
+
+async def test_bench_counts_publishes_on_every_master(cluster: RedisClusterNodes) -> None:
+    """`tong bench` reads publishes from every master of a cluster URL, sharded ones included."""
+    from tong_bench import redisstats
+
+    before = await redisstats.counters(cluster.url)
+    assert before["masters"] == 3
+    for n in range(10):
+        cluster.cli(cluster.alive()[0], "-c", "spublish", f"bench:{n}", "x")
+    after = await redisstats.counters(cluster.url)
+    assert redisstats.difference(before, after, 5)["publishes_per_comment"] == 2.0
+
+
+async def test_concurrent_first_subscriptions_all_receive(cluster: RedisClusterNodes) -> None:
+    """Many channels subscribed at once on a fresh broker (new connections to every master) all
+    receive what is published to them."""
+    received: dict[str, list[bytes]] = {}
+    channels = [f"thread:{n}" for n in range(60)]
+    everything = asyncio.Event()
+
+    def on_message(channel: str, data: bytes) -> None:
+        received.setdefault(channel, []).append(data)
+        if len(received) == len(channels):
+            everything.set()
+
+    broker = ClusterBroker(cluster.url, "subscriber", prefix="racetest:")
+    broker.bind(on_message, lambda _healthy: None)
+    publisher = ClusterBroker(cluster.url, "publisher", prefix="racetest:")
+    publisher.bind(lambda _c, _d: None, lambda _h: None)
+    await broker.start()
+    await publisher.start()
+    try:
+        await asyncio.gather(*(broker.subscribe(c) for c in channels))
+        await publisher.publish_many([(c, b"hello") for c in channels])
+        async with asyncio.timeout(10):
+            await everything.wait()
+        assert all(received[c] == [b"hello"] for c in channels)
+    finally:
+        await broker.stop()
+        await publisher.stop()
 
 
 async def test_live_core_on_cluster(pg: Stack, cluster: RedisClusterNodes) -> None:
@@ -156,6 +198,45 @@ async def test_slot_moved_under_watchers(
             f"\nreshard: every watcher whole again {whole:.2f} s after the move; "
             f"worst event delay {worst:.2f} s"
         )
+
+
+async def test_stalled_master_makes_the_broker_unhealthy(cluster: RedisClusterNodes) -> None:
+    """A master that stops answering (SIGSTOP) without closing its connections turns the broker
+    unhealthy (watchers are then fed from SQL) even when the probe's own shard is fine; once the
+    cluster is whole again, so is the broker."""
+    states: list[bool] = []
+    changed = asyncio.Event()
+
+    def on_state(healthy: bool) -> None:
+        states.append(healthy)
+        changed.set()
+
+    broker = ClusterBroker(cluster.url, "stall", prefix="stalltest:")
+    broker.bind(lambda _c, _d: None, on_state)
+    await broker.start()
+    try:
+        for n in range(30):
+            await broker.subscribe(f"thread:{n}")
+        probe_owner = cluster.owner(cluster.slot_of(broker._probe_channel))
+        stalled = next(m for m in cluster.masters() if m is not probe_owner)
+        assert broker.healthy
+        assert stalled.process is not None
+        stalled.process.send_signal(signal.SIGSTOP)
+        try:
+            async with asyncio.timeout(5):
+                while broker.healthy:
+                    changed.clear()
+                    await changed.wait()
+        finally:
+            stalled.process.send_signal(signal.SIGCONT)
+        await asyncio.to_thread(cluster.wait_healthy)
+        async with asyncio.timeout(15):
+            while not broker.healthy:
+                changed.clear()
+                await changed.wait()
+        assert states[-2:] == [False, True]
+    finally:
+        await broker.stop()
 
 
 async def test_master_killed_under_watchers(

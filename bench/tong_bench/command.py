@@ -22,9 +22,11 @@ SCENARIOS = {
     "writes": "sustained comments/s (300 on SQLite, 1,000 on PostgreSQL), persisted and delivered",
     "storm": "2,000 recommendations/s on a thread watched by 5,000: coalesced, exact, comments unharmed",
     "reconnect": "10,000 watchers cut at once resume with since within 10 s, nothing lost or doubled",
+    "replicas": "40,000 watchers on 20 threads over 4 processes: Redis Cluster against one Redis",
 }
 
 EXIT_OK, EXIT_BROKEN, EXIT_MISSED = 0, 1, 2
+REPLICAS = 4
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -43,7 +45,9 @@ def _common(parser: argparse.ArgumentParser) -> None:
     t.add_argument("--workers", type=int, default=1, help="spawned Tong's processes")
     t.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite", help="spawned Tong's database")
     t.add_argument(
-        "--broker", choices=("memory", "redis"), help="spawned Tong's broker (redis if --workers > 1)"
+        "--broker",
+        choices=("memory", "redis", "cluster"),
+        help="spawned Tong's broker (redis if --workers > 1; cluster takes a redis+cluster:// --redis-url)",
     )
     t.add_argument(
         "--postgres-url", default=SpawnOptions.postgres_url, help="where to create a throwaway database"
@@ -196,6 +200,14 @@ async def _dispatch(args: argparse.Namespace, progress: Progress) -> dict[str, A
         if args.rate is not None:
             plan.phases[1] = replace(plan.phases[1], rec_rate=args.rate)
         return await scenarios.storm(plan, target, progress)
+    if name == "replicas":
+        # Four processes unless told otherwise: the scenario is about several replicas.
+        workers = args.workers if args.workers != 1 else REPLICAS
+        assert target.spawn is not None
+        target = replace(target, spawn=replace(target.spawn, workers=workers))
+        if args.post_rate is not None:
+            plan.phases = [replace(p, post_rate=args.post_rate) for p in plan.phases]
+        return await scenarios.replicas(plan, target, progress, args.cluster_url)
     if name == "reconnect":
         phase = plan.phases[0]
         drop_at = (
@@ -272,8 +284,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
             )
         if name == "storm":
             p.add_argument("--rate", type=float, help="recommendation toggles per second (default 2000)")
-        if name in ("storm", "reconnect"):
+        if name in ("storm", "reconnect", "replicas"):
             p.add_argument("--post-rate", type=float, help="comments per second")
+        if name == "replicas":
+            p.add_argument(
+                "--cluster-url",
+                required=True,
+                help="redis+cluster://host:port[,…] of a Redis Cluster of the run's own "
+                "(scripts/redis-cluster starts one); --redis-url names the single Redis",
+            )
         if name == "reconnect":
             p.add_argument("--drop-at", type=float, help="seconds into the run when every watcher is cut")
         p.set_defaults(func=_execute)

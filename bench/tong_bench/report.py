@@ -135,6 +135,13 @@ def run_table(r: dict[str, Any]) -> str:
         "  load tool    "
         + ", ".join(f"{p['role']} {p['cpu_percent']:.0f}%" for p in r["clients"]["processes"])
     )
+    rd = r.get("redis")
+    if rd:
+        per = rd["publishes_per_comment"]
+        lines.append(
+            f"  redis        {rd['masters']} masters: {rd['publishes']} publishes, {rd['commands']} commands"
+            + (f"; per comment {per:.1f} publishes, {rd['commands_per_comment']:.1f} commands" if per else "")
+        )
     for w in r["warnings"]:
         lines.append(f"  WARNING      {w}")
     lines.append(f"  result       {'OK' if r['ok'] else 'FAILED'}: nothing lost, doubled or out of order")

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from . import redisstats
 from .clients import CONNECTIONS_PER_SOURCE, WatcherPool, WorkerConfig
 from .feeders import Account, Poster, Recommender
 from .http import HttpPool
@@ -102,6 +103,7 @@ class Run:
         self.endpoint = endpoint
         self.progress = progress
         self.warnings: list[str] = []
+        self.redis: tuple[dict[str, Any], dict[str, Any]] | None = None
 
     async def execute(self) -> dict[str, Any]:
         plan, endpoint = self.plan, self.endpoint
@@ -142,10 +144,13 @@ class Run:
                 connected_idle = pool.total("connected")
                 await self._mark(server)
                 clients.mark()
+                redis_before = await redisstats.counters(endpoint.redis_url) if endpoint.redis_url else None
                 phases, poster, recommender = await self._phases(
                     pool, accounts, threads, watchers_on, client, endpoint
                 )
                 await asyncio.sleep(COUNTS_QUIET if any(p.rec_rate for p in plan.phases) else 0.2)
+                if redis_before is not None and endpoint.redis_url:
+                    self.redis = (redis_before, await redisstats.counters(endpoint.redis_url))
                 finals = await self._finals(client, threads)
                 final_seqs = {t: f["seq"] for t, f in finals.items()}
                 self.progress.update(f"{endpoint.name}: draining")
@@ -523,6 +528,12 @@ class Run:
                 "cpu_per_delivery": server_cpu_seconds / live if live else None,
             },
             "clients": {"processes": client_procs, "saturated": bool(saturated)},
+            # Publishes and commands Redis processed during the load phases, per comment posted.
+            "redis": (
+                redisstats.difference(*self.redis, sum(p["posts"]["ok"] for p in phase_reports))
+                if self.redis
+                else None
+            ),
             "warnings": self.warnings,
             "ok": ok,
         }

@@ -13,6 +13,7 @@ from typing import Any
 from .plan import Phase, Plan
 from .report import Progress
 from .runner import Run
+from .spawn import SpawnOptions
 from .targets import TargetOptions, open_target
 
 # Targets from the issue.
@@ -228,6 +229,35 @@ async def reconnect(plan: Plan, target: TargetOptions, progress: Progress) -> di
     return {"scenario": "reconnect", "runs": [run], "verdicts": [v.as_dict() for v in verdicts]}
 
 
+async def replicas(plan: Plan, target: TargetOptions, progress: Progress, cluster_url: str) -> dict[str, Any]:
+    """N processes with their watchers on a Redis Cluster (sharded pub/sub), then the same on one
+    Redis: what the cluster path costs in latency, CPU and Redis traffic (on 2 cores, no speed-up)."""
+    spawn = target.spawn or SpawnOptions()
+    on_cluster = replace(target, spawn=replace(spawn, broker="cluster", redis_url=cluster_url))
+    on_single = replace(target, spawn=replace(spawn, broker="redis"))
+    runs = [await measure(plan, on_cluster, progress), await measure(plan, on_single, progress)]
+    verdicts = [_delivery_verdict(r) for r in runs]
+
+    def figures(run: dict[str, Any]) -> str:
+        cpu = run["server"]["cpu_per_delivery"]
+        redis = run.get("redis") or {}
+        per = redis.get("publishes_per_comment")
+        return (
+            f"p50 {_fmt(run['phases'][0]['fanout']['p50'])} p99 {_fmt(_p99(run))}, "
+            + (f"{cpu * 1e6:.0f} µs CPU/delivery, " if cpu else "")
+            + (f"{per:.1f} Redis publishes/comment" if per is not None else "")
+        )
+
+    verdicts.append(
+        Verdict(
+            "delivery latency, CPU per delivery and Redis traffic: cluster against one Redis",
+            all(r["ok"] for r in runs),
+            f"cluster: {figures(runs[0])}; single Redis: {figures(runs[1])}",
+        )
+    )
+    return {"scenario": "replicas", "runs": runs, "verdicts": [v.as_dict() for v in verdicts]}
+
+
 def default_plan(name: str, db: str) -> Plan:
     """The scenario's defaults; command-line flags override them field by field."""
     if name == "fanout":
@@ -249,6 +279,12 @@ def default_plan(name: str, db: str) -> Plan:
         )
     if name == "reconnect":
         return Plan(watchers=10_000, phases=[Phase("reconnect", 30.0, post_rate=5.0, drop_all_at=10.0)])
+    if name == "replicas":
+        # 20 threads, half the watchers and comments on the hot one; 4 watcher processes since
+        # one Python process holds about 10,000 sockets before it becomes the bottleneck.
+        return Plan(
+            watchers=40_000, threads=20, hot_share=0.5, clients=4, phases=[Phase("load", 20.0, post_rate=2.0)]
+        )
     return Plan()
 
 

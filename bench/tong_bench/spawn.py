@@ -39,6 +39,8 @@ class Endpoint:
     pids: dict[int, str] = field(default_factory=dict)
     description: str = ""
     spawned: bool = False
+    # The Redis (or Redis Cluster) the server publishes through, to count what a run cost it.
+    redis_url: str | None = None
 
 
 @dataclass
@@ -46,7 +48,7 @@ class SpawnOptions:
     target: str = "tong"  # tong | bare
     workers: int = 1
     db: str = "sqlite"  # sqlite | postgres
-    broker: str = "memory"  # memory | redis
+    broker: str = "memory"  # memory | redis | cluster (REDIS_URL=redis+cluster://…)
     deflate: bool = False
     accounts: int = 20
     account_prefix: str = "bench"
@@ -150,7 +152,9 @@ class SpawnedServer:
             env["DATABASE_URL"] = f"{base}/{self.database}"
         else:
             env["DATABASE_URL"] = f"sqlite+aiosqlite:///{self.tmp / 'tong.db'}"
-        if o.broker == "redis":
+        if o.broker in ("redis", "cluster"):
+            if (o.broker == "cluster") != o.redis_url.startswith("redis+cluster://"):
+                raise ValueError(f"--broker {o.broker} with --redis-url {o.redis_url}")
             env["REDIS_URL"] = o.redis_url
             # Redis pub/sub ignores database numbers: a prefix of its own keeps this spawn's channels
             # apart from any other Tong on the same Redis.
@@ -161,6 +165,7 @@ class SpawnedServer:
         env["TONG_DATA_DIR"] = str(self.tmp)
         env["TONG_WS_DEFLATE"] = "true" if o.deflate else "false"
         env["TONG_RATE_LIMIT_PER_MINUTE"] = "0"
+        env["TONG_LOGIN_LIMIT_PER_MINUTE"] = "0"
         return env
 
     async def _run(self, argv: list[str], env: dict[str, str], stdin: bytes | None = None) -> None:
@@ -215,6 +220,7 @@ class SpawnedServer:
                 + (", deflate" if o.deflate else "")
             ),
             spawned=True,
+            redis_url=o.redis_url if o.broker != "memory" else None,
         )
 
     async def stop(self) -> None:

@@ -12,6 +12,11 @@ master failed is gone. So each owning master gets one plain pub/sub connection w
 and any disruption (a lost connection, or the SUNSUBSCRIBE a node sends when a slot it owned has
 moved) is handled one way: refresh the slot map, subscribe everything again, and tell the hub,
 which catches up from SQL, where every event already is.
+
+Health is RedisBroker's probe, sent with SPUBLISH through the shard that owns the probe channel,
+and for every other master a PING on its pub/sub connection: a master that dies fails its
+connection at once, and one that stalls with its connections open leaves its PING unanswered, so
+the broker counts as unhealthy (the hub polls SQL) until every master answers again.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from dataclasses import dataclass, field
 from urllib.parse import unquote, urlsplit
 
@@ -29,7 +35,14 @@ from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff, NoBackoff
 
 from server.breaker import Breaker
-from server.broker.redis import PROBE_TIMEOUT_S, SUBSCRIBE_TIMEOUT_S, RedisBroker
+from server.broker.redis import (
+    PROBE_INTERVAL_S,
+    PROBE_TIMEOUT_S,
+    STALE_RECONNECT_S,
+    SUBSCRIBE_TIMEOUT_S,
+    RedisBroker,
+    StalePubSub,
+)
 
 log = logging.getLogger("tong.broker")
 
@@ -77,6 +90,12 @@ class _Shard:
     pubsub: PubSub
     task: asyncio.Task[None] | None = None
     channels: set[str] = field(default_factory=set)
+    # Commands on the connection one at a time: redis-py's PubSub opens its connection on first
+    # use, and two first uses at once would open two, leaving one subscription on a connection
+    # nobody reads (messages lost while the broker looks healthy).
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    # When the master last answered on this connection (a PONG or any message).
+    heard_at: float = field(default_factory=time.monotonic)
 
 
 class ClusterBroker(RedisBroker):
@@ -135,7 +154,7 @@ class ClusterBroker(RedisBroker):
             if name in shard.channels:
                 shard.channels.discard(name)
                 with contextlib.suppress(Exception):
-                    async with asyncio.timeout(SUBSCRIBE_TIMEOUT_S):
+                    async with asyncio.timeout(SUBSCRIBE_TIMEOUT_S), shard.lock:
                         await shard.pubsub.sunsubscribe(name)
 
     async def _ssubscribe(self, name: str) -> None:
@@ -158,7 +177,8 @@ class ClusterBroker(RedisBroker):
             shard = _Shard(client, client.pubsub())
             self._shards[node.name] = shard
         shard.channels.add(name)
-        await shard.pubsub.ssubscribe(name)
+        async with shard.lock:
+            await shard.pubsub.ssubscribe(name)
         if shard.task is None:
             shard.task = asyncio.create_task(self._read(node.name, shard), name=f"redis-shard-{node.name}")
 
@@ -168,6 +188,7 @@ class ClusterBroker(RedisBroker):
                 message = await shard.pubsub.get_message(timeout=1.0)
                 if message is None:
                     continue
+                shard.heard_at = time.monotonic()
                 kind = message["type"]
                 if kind == "smessage":
                     self._on_pubsub_message(message["channel"].decode(), message["data"])
@@ -208,9 +229,10 @@ class ClusterBroker(RedisBroker):
                 self._probe_now.set()
                 while not self._trouble.is_set():
                     with contextlib.suppress(TimeoutError):
-                        async with asyncio.timeout(0.5):
+                        async with asyncio.timeout(PROBE_INTERVAL_S):
                             await self._trouble.wait()
                     self._check_probe()
+                    await self._ping_shards()
                 if self._healthy:
                     delay = 0.1
             except asyncio.CancelledError:
@@ -223,6 +245,31 @@ class ClusterBroker(RedisBroker):
             self._set_healthy(False)
             await asyncio.sleep(delay)
             delay = min(delay * 2, RESUBSCRIBE_MAX_S)
+
+    async def _ping_shards(self) -> None:
+        """PING every master's pub/sub connection; one that stays silent makes the broker unhealthy."""
+        now = time.monotonic()
+        for node, shard in list(self._shards.items()):
+            silent = now - shard.heard_at
+            if silent > STALE_RECONNECT_S:
+                raise StalePubSub(f"{node} silent for {silent:.1f}s")
+            if silent > PROBE_TIMEOUT_S and self._healthy:
+                log.warning("%s silent for %.1fs: pub/sub stalled, polling SQL", node, silent)
+                self.breaker.trip()
+                self._set_healthy(False)
+            try:
+                async with asyncio.timeout(SUBSCRIBE_TIMEOUT_S), shard.lock:
+                    await shard.pubsub.ping()
+            except Exception as exc:
+                raise ConnectionError(f"PING to {node} failed: {exc or type(exc).__name__}") from exc
+
+    def _set_healthy(self, healthy: bool) -> None:
+        # The probe vouches for its own shard only: healthy also needs every other master heard.
+        if healthy and any(
+            time.monotonic() - shard.heard_at > PROBE_TIMEOUT_S for shard in self._shards.values()
+        ):
+            return
+        super()._set_healthy(healthy)
 
     def _owner(self, name: str) -> str:
         node = self._cluster.get_node_from_key(name)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from starlette.requests import Request
@@ -10,7 +11,7 @@ from starlette.routing import Route
 
 from server import public
 from server.accounts import token_hash
-from server.errors import Invalid
+from server.errors import Invalid, Unauthorized
 from server.routes.context import (
     SESSION_COOKIE,
     caller,
@@ -25,9 +26,24 @@ from server.sessions import revoked_message
 
 
 async def start_session(request: Request) -> Response:
-    body = await json_body(request)
     svc = services(request)
-    token, account = await svc.discussion.login(body.get("login"), body.get("password"))
+    await svc.logins.admit(request.client.host if request.client else None)
+    body = await json_body(request)
+    login = body.get("login")
+    failures = 0
+    if isinstance(login, str):
+        # Wait out the delay earned by this login's recent failures (the same for a login that
+        # does not exist), then check the password.
+        failures = await svc.logins.failures(login)
+        await asyncio.sleep(svc.logins.delay_after(failures))
+    try:
+        token, account = await svc.discussion.login(login, body.get("password"))
+    except Unauthorized:
+        if isinstance(login, str):
+            await svc.logins.failed(login)
+        raise
+    if failures:
+        await svc.logins.succeeded(account.login)
     response = ok({"account": public.me(account)})
     response.set_cookie(
         SESSION_COOKIE,
