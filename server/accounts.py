@@ -52,14 +52,18 @@ def check_strength(password: str, related: list[str], min_score: int) -> None:
         )
 
 
-# Hashing threads run at the lowest CPU priority (nice 19, Linux sets it per thread): when the host is
-# busy, the event loop's thread gets the CPU first, so queued logins wait instead of other requests.
+# Hashing threads run at the lowest CPU priority: when the host is busy, the event loop's thread
+# gets the CPU first, so queued logins wait instead of other requests. Linux's SCHED_IDLE policy
+# (set per thread) lets any ordinary task preempt the hash as soon as it wakes; nice 19 alone still
+# made other requests wait a scheduler slice now and then. Elsewhere: nice 19, or nothing.
 HASH_NICENESS = 19
 
 
 def _lower_priority() -> None:
     with contextlib.suppress(AttributeError, OSError):
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), HASH_NICENESS)
+    with contextlib.suppress(AttributeError, OSError):
+        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
 
 
 class Passwords:
