@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import os
 import secrets
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -33,11 +36,11 @@ def check_strength(password: str, related: list[str], min_score: int) -> None:
     """Refuse a password zxcvbn scores below `min_score` (0-4), judged against the login and
     other `related` words; 422 with zxcvbn's advice."""
     if len(password) < PASSWORD_MIN:
-        raise Invalid(f"password must have at least {PASSWORD_MIN} characters", {"password": "too short"})
+        raise Invalid(f"password must have at least {PASSWORD_MIN} characters", {"password": "too_short"})
     if len(password) > PASSWORD_MAX:
-        raise Invalid(f"password must have at most {PASSWORD_MAX} characters", {"password": "too long"})
+        raise Invalid(f"password must have at most {PASSWORD_MAX} characters", {"password": "too_long"})
     if any(word and password.strip().casefold() == word.casefold() for word in related):
-        raise Invalid("password must not be the login", {"password": "same as the login"})
+        raise Invalid("password must not be the login", {"password": "same_as_login"})
     result = zxcvbn(password[:STRENGTH_CHARS], user_inputs=[w for w in related if w])
     if result["score"] < min_score:
         feedback = result["feedback"]
@@ -45,8 +48,22 @@ def check_strength(password: str, related: list[str], min_score: int) -> None:
         raise Invalid(
             f"password is too easy to guess (strength {result['score']} of 4, at least {min_score} needed)"
             + (f": {advice}" if advice else ""),
-            {"password": "too weak"},
+            {"password": "too_weak"},
         )
+
+
+# Hashing threads run at the lowest CPU priority: when the host is busy, the event loop's thread
+# gets the CPU first, so queued logins wait instead of other requests. Linux's SCHED_IDLE policy
+# (set per thread) lets any ordinary task preempt the hash as soon as it wakes; nice 19 alone still
+# made other requests wait a scheduler slice now and then. Elsewhere: nice 19, or nothing.
+HASH_NICENESS = 19
+
+
+def _lower_priority() -> None:
+    with contextlib.suppress(AttributeError, OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), HASH_NICENESS)
+    with contextlib.suppress(AttributeError, OSError):
+        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
 
 
 class Passwords:
@@ -54,7 +71,12 @@ class Passwords:
         self._hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_cost)
         # Checked when the login does not exist, so both paths cost the same time.
         self._dummy = self._hasher.hash(secrets.token_urlsafe(16))
-        self._slots = asyncio.Semaphore(slots or default_hash_slots())
+        # At most `slots` hashes at once in this process; the rest wait in the pool's queue.
+        self._pool = ThreadPoolExecutor(
+            max_workers=slots or default_hash_slots(),
+            thread_name_prefix="argon2",
+            initializer=_lower_priority,
+        )
 
     def hash(self, password: str) -> str:
         return self._hasher.hash(password)
@@ -66,14 +88,12 @@ class Passwords:
             return False
 
     async def hash_bounded(self, password: str) -> str:
-        """`hash` in a worker thread, at most `slots` at a time in this process."""
-        async with self._slots:
-            return await asyncio.to_thread(self.hash, password)
+        """`hash` in a hashing thread, at most `slots` at a time in this process."""
+        return await asyncio.get_running_loop().run_in_executor(self._pool, self.hash, password)
 
     async def verify_bounded(self, stored: str | None, password: str) -> bool:
-        """`verify` in a worker thread, at most `slots` at a time in this process."""
-        async with self._slots:
-            return await asyncio.to_thread(self.verify, stored, password)
+        """`verify` in a hashing thread, at most `slots` at a time in this process."""
+        return await asyncio.get_running_loop().run_in_executor(self._pool, self.verify, stored, password)
 
 
 def new_session_token() -> str:

@@ -64,7 +64,7 @@ class Activity:
 
     async def buckets(self, hours: int, bucket_minutes: int | None = None) -> dict[str, Any]:
         if not 1 <= hours <= HOURS_MAX:
-            raise Invalid(f"hours must be between 1 and {HOURS_MAX}", {"hours": "out of range"})
+            raise Invalid(f"hours must be between 1 and {HOURS_MAX}", {"hours": "out_of_range"})
         seconds = (bucket_minutes or max(1, round(hours * 60 / BUCKETS_WANTED))) * 60
         now = utcnow()
         end = int(now.timestamp()) // seconds + 1

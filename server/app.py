@@ -6,7 +6,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, ProgrammingError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError, ProgrammingError
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -16,7 +16,7 @@ from server.database import is_unreachable
 from server.errors import DomainError, RateLimited
 from server.middleware import RequestContextMiddleware, SameOriginMiddleware, current_request_id
 from server.migrations import ensure_current
-from server.routes import api, desk, ops, pages, staff, ws
+from server.routes import docs, operation, pages, ws
 from server.services import build_services
 from server.settings import Settings
 
@@ -62,6 +62,10 @@ def database_unavailable() -> Response:
 
 
 async def database_error(request: Request, exc: Exception) -> Response:
+    if isinstance(exc, DataError):
+        # A value the validation let through but a column cannot hold: the request's fault.
+        log.warning("database refused a value on %s %s: %s", request.method, request.url.path, exc)
+        return JSONResponse(error_body("validation_error", "a value is out of range for the database"), 422)
     log.error("database error on %s %s: %s", request.method, request.url.path, exc)
     if isinstance(exc, IntegrityError):
         return JSONResponse(error_body("conflict", "the change conflicts with stored data"), 409)
@@ -109,7 +113,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await services.db.dispose()
 
     app = Starlette(
-        routes=[*api.routes, *staff.routes, *desk.routes, *ops.routes, *pages.routes()],
+        routes=[*operation.routes(docs.all_operations()), *pages.routes()],
         lifespan=lifespan,
         exception_handlers={
             DomainError: domain_error,
@@ -126,6 +130,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app.add_middleware(
         SameOriginMiddleware, sockets=ws.LiveSockets(services), allowed_origins=settings.allowed_origins
     )
+    if settings.otel_enabled:
+        from server import tracing
+
+        # Inside the request-id layer, so a span's log lines carry the request id.
+        tracing.enable(app, services.db)
     app.add_middleware(RequestContextMiddleware)
     return app
 

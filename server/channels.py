@@ -10,6 +10,8 @@ import time
 from dataclasses import dataclass
 from typing import Any, Final
 
+from server.models import ROW_ID_MAX
+
 BOARD: Final = "board"
 STAFF: Final = "staff"
 THREAD_PREFIX: Final = "thread:"
@@ -26,9 +28,11 @@ def parse_thread_channel(channel: str) -> int | None:
     if not channel.startswith(THREAD_PREFIX):
         return None
     digits = channel[len(THREAD_PREFIX) :]
-    if not digits.isdigit() or len(digits) > 18 or digits.startswith("0"):
+    # ASCII digits only: str.isdigit() also takes "¹" (int() then raises) and "١" (int() reads 1).
+    if not (digits.isascii() and digits.isdigit()) or len(digits) > 10 or digits.startswith("0"):
         return None
-    return int(digits)
+    thread_id = int(digits)
+    return thread_id if thread_id <= ROW_ID_MAX else None
 
 
 def dumps(value: Any) -> str:
@@ -61,6 +65,13 @@ def counts_frame(channel: str, data: dict[str, Any]) -> str:
     return dumps({"type": "counts", "channel": channel, "data": data})
 
 
+def board_watchers_frame(watchers: dict[int, int]) -> str:
+    """The board's periodic digest of watcher counts: {"watchers": {"<thread id>": n}}."""
+    return dumps(
+        {"type": "counts", "channel": BOARD, "data": {"watchers": {str(k): v for k, v in watchers.items()}}}
+    )
+
+
 def resync_frame(channel: str) -> str:
     return dumps({"type": "resync", "channel": channel})
 
@@ -84,6 +95,7 @@ def error_frame(code: str, message: str, channel: str | None = None) -> str:
 #   P\n                   watcher presence changed on the channel
 #   U <thread_id>\n       a thread summary changed (board)
 #   R <json>\n            sessions ended: {"account": id, "session": token hash, or null for all}
+#   W <json>\n            watcher counts moved on these threads: [thread ids] (board digest)
 #   K\n                   catch up from SQL: a publish was lost (sent on board, which every hub hears)
 
 
@@ -120,6 +132,10 @@ def encode_revoked(account_id: int, session: str | None) -> bytes:
     return f"R {dumps({'account': account_id, 'session': session})}\n".encode()
 
 
+def encode_watchers_moved(thread_ids: list[int]) -> bytes:
+    return f"W {dumps(thread_ids)}\n".encode()
+
+
 def encode_catch_up() -> bytes:
     return b"K\n"
 
@@ -141,6 +157,8 @@ def decode(message: bytes) -> Envelope:
         return Envelope("U", meta=int(arg))
     if kind == "K":
         return Envelope("K")
+    if kind == "W":
+        return Envelope("W", meta=[int(i) for i in json.loads(arg)])
     if kind == "R":
         return Envelope("R", meta=json.loads(arg))
     raise ValueError(f"unknown envelope kind {kind!r}")

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
@@ -39,7 +39,7 @@ CONNECT_TIMEOUT_S = 2.0
 def is_unreachable(exc: BaseException) -> bool:
     """Whether `exc` means the database cannot be reached right now (down, restarting, its
     connections cut), as opposed to a bad statement or a conflict: the request gets 503."""
-    if isinstance(exc, IntegrityError):
+    if isinstance(exc, IntegrityError | DataError):
         return False
     if isinstance(exc, DBAPIError | PoolTimeout | OSError | TimeoutError):
         return True

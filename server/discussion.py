@@ -96,7 +96,7 @@ class Discussion:
         if any(r not in STAFF_ROLES for r in roles):
             raise Invalid(f"roles must be among {', '.join(STAFF_ROLES)}", {"roles": "unknown"})
         if roles and kind != STAFF:
-            raise Invalid("only staff accounts hold roles", {"roles": "staff only"})
+            raise Invalid("only staff accounts hold roles", {"roles": "staff_only"})
         for login in logins:
             if not 3 <= len(login) <= 64 or not set(login) <= LOGIN_CHARS:
                 raise Invalid("login must be 3-64 letters, digits or . _ - @", {"login": "invalid"})
@@ -122,14 +122,12 @@ class Discussion:
                 created.append(account)
         return created
 
-    async def login(self, login: Any, password: Any) -> tuple[str, Account]:
-        if not isinstance(login, str) or not isinstance(password, str):
-            raise Invalid("login and password must be strings", {"login": "required", "password": "required"})
+    async def login(self, login: str, password: str) -> tuple[str, Account]:
         async with self.db.read() as s:
             account = (await s.execute(select(Account).where(Account.login == login))).scalars().first()
         stored = account.password_hash if account is not None and not account.disabled else None
         if not await self.passwords.verify_bounded(stored, password) or account is None:
-            raise Unauthorized("login or password is wrong")
+            raise Unauthorized("login or password is wrong", code="login_failed")
         token = new_session_token()
         async with self.events.change() as change:
             change.session.add(
@@ -180,7 +178,7 @@ class Discussion:
         if self.settings.refuse_identifiers:
             refuse_identifiers({"title": title, "body": body, "category": category})
         if links is not None and kind != CHANGE:
-            raise Invalid("only change threads link proposals", {"links": "change threads only"})
+            raise Invalid("only change threads link proposals", {"links": "change_threads_only"})
         link_ids = parse_links(links) if links is not None else []
         await self.limiter.check(actor)
         now = utcnow()
@@ -257,8 +255,6 @@ class Discussion:
         self, actor: Account, thread_id: int, body: Any, parent_id: Any = None
     ) -> dict[str, Any]:
         body = text(body, "body", self.settings.comment_body_max)
-        if parent_id is not None and (not isinstance(parent_id, int) or isinstance(parent_id, bool)):
-            raise Invalid("parent_id must be a comment id", {"parent_id": "expected an integer"})
         if self.settings.refuse_identifiers:
             refuse_identifiers({"body": body})
         await self.limiter.check(actor)
@@ -283,7 +279,10 @@ class Discussion:
             # Re-read under the thread's lock: a concurrent hide/restore has committed by now.
             await s.refresh(row)
             if row.hidden == hide:
-                raise Conflict("the comment is already hidden" if hide else "the comment is not hidden")
+                raise Conflict(
+                    "the comment is already hidden" if hide else "the comment is not hidden",
+                    code="already_hidden" if hide else "not_hidden",
+                )
             hidden_reason = reason if hide else None
             await s.execute(
                 update(Comment)
@@ -325,7 +324,7 @@ class Discussion:
                 )
             ).scalar()
             if report_id is None:
-                raise Conflict("you have already reported this comment")
+                raise Conflict("you have already reported this comment", code="already_reported")
             payload = {"report_id": report_id, "comment_id": comment_id, "reason": reason}
             await change.append(EventType.REPORT_FILED, actor, payload, thread_id=thread_id)
         return {
@@ -360,9 +359,9 @@ class Discussion:
                 raise NotFound(f"{target} {target_id} does not exist")
             thread_id, author_id = row[0], row[1]
             if on and author_id == actor.id:
-                raise Conflict("you cannot recommend your own post", {"target": "own post"})
+                raise Conflict("you cannot recommend your own post", code="own_post")
             if on and hidden:
-                raise Conflict("a hidden comment cannot be recommended")
+                raise Conflict("a hidden comment cannot be recommended", code="comment_hidden")
             await self.limiter.check(actor)
             key = {"target": target, "target_id": target_id, "account_id": actor.id}
             if on:
@@ -409,7 +408,7 @@ class Discussion:
         if row is None:
             raise NotFound(f"thread {thread_id} does not exist")
         if row.kind != PROPOSAL:
-            raise Conflict("only proposals have a status and official answers")
+            raise Conflict("only proposals have a status and official answers", code="not_a_proposal")
         return row.status  # type: ignore[no-any-return]
 
     def _insert_ignore(self, table: Any) -> Any:

@@ -1,4 +1,8 @@
-"""Domain errors: each maps to one status code and one `code` of the contract's error body."""
+"""Domain errors: each maps to one status code and one `code` of the contract's error body.
+
+`code` is stable (clients translate it); `fields` maps a field path to a stable field code
+(`{"title": "too_long"}`); `message` is English, for logs and scripts.
+"""
 
 from __future__ import annotations
 
@@ -7,10 +11,12 @@ class DomainError(Exception):
     status = 400
     code = "bad_request"
 
-    def __init__(self, message: str, fields: dict[str, str] | None = None) -> None:
+    def __init__(self, message: str, fields: dict[str, str] | None = None, code: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.fields = fields or {}
+        if code is not None:
+            self.code = code
 
 
 class Unauthorized(DomainError):
@@ -41,6 +47,11 @@ class TooLarge(DomainError):
 class Invalid(DomainError):
     status = 422
     code = "validation_error"
+
+
+class InvalidJson(Invalid):
+    status = 400
+    code = "invalid_json"
 
 
 class RateLimited(DomainError):

@@ -196,11 +196,13 @@ class Holds:
             )
         ).first()
         if claimed is None:
-            raise Conflict(f"held comment {held_id} was already {held.resolution or 'decided'}")
+            raise Conflict(
+                f"held comment {held_id} was already {held.resolution or 'decided'}", code="already_decided"
+            )
         return held  # type: ignore[no-any-return]
 
-    def _reason(self, reason: Any, *, required: bool) -> str | None:
-        if reason is None or (isinstance(reason, str) and not reason.strip()):
+    def _reason(self, reason: str | None, *, required: bool) -> str | None:
+        if reason is None or not reason.strip():
             if required:
                 raise Invalid("a reason is required", {"reason": "required"})
             return None

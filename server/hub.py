@@ -33,6 +33,12 @@ log = logging.getLogger("tong.hub")
 CHANNEL_GRACE_S = 30.0
 # Board summaries change with every comment and recommendation; people need them far less often.
 SUMMARY_INTERVAL_S = 1.0
+# Watcher counts reach board watchers in one digest frame this often, never one frame per thread:
+# a single client hopping across 100 threads used to send every board watcher ~90 summary frames
+# a second. Processes tell each other which threads' counts moved once a SUMMARY_INTERVAL_S.
+BOARD_DIGEST_S = 5.0
+# Thread ids in one digest frame at most (a busy site's board shows far fewer threads at once).
+BOARD_DIGEST_MAX = 500
 STATS_INTERVAL_S = 5.0
 # Watcher counts alone change with every connect and disconnect: a reconnect storm of 10,000
 # sockets would otherwise send each of them four counts frames a second. Once a second is plenty
@@ -141,6 +147,10 @@ class Hub:
         self.connections = 0
         self._presence_dirty: set[str] = set()
         self._summary_dirty: set[int] = set()
+        # Threads whose watcher count moved: here (to announce to other processes) and anywhere
+        # (for the next board digest).
+        self._watchers_moved: set[int] = set()
+        self._digest_due: set[int] = set()
         self._board_counts_dirty = False
         self._tasks: set[asyncio.Task[Any]] = set()
         self._ticker: asyncio.Task[None] | None = None
@@ -341,6 +351,11 @@ class Hub:
             return channel
         latest = await self._latest(thread_id)
         if latest is None:
+            # No such thread: keep nothing for it (a client asking for a million made-up ids
+            # would otherwise hold a million channels and broker subscriptions for their grace).
+            if not channel.peers and self.threads.get(name) is channel:
+                del self.threads[name]
+                await self.broker.unsubscribe(name)
             return None
         async with channel.lock:
             if not channel.ready:
@@ -404,6 +419,8 @@ class Hub:
                 channel.watchers_dirty = True
         elif envelope.kind == "U":
             self._summary_dirty.add(envelope.meta)
+        elif envelope.kind == "W":
+            self._digest_due.update(envelope.meta)
         elif envelope.kind == "K":
             self._catch_up_all = True
         elif envelope.kind == "R":
@@ -530,7 +547,7 @@ class Hub:
 
     async def _tick_forever(self) -> None:
         interval = self.settings.counts_interval
-        last_summary = last_stats = last_heartbeat = last_poll = last_sessions = 0.0
+        last_summary = last_stats = last_heartbeat = last_poll = last_sessions = last_digest = 0.0
         while True:
             started = time.monotonic()
             heartbeat = started - last_heartbeat >= PRESENCE_HEARTBEAT_S
@@ -547,6 +564,10 @@ class Hub:
                 if started - last_summary >= SUMMARY_INTERVAL_S:
                     last_summary = started
                     await self._flush_summaries()
+                    await self._announce_watchers()
+                if started - last_digest >= BOARD_DIGEST_S:
+                    last_digest = started
+                    await self._flush_board_digest()
                 if started - last_stats >= STATS_INTERVAL_S and self.staff and self._stats is not None:
                     last_stats = started
                     self._fan_out(self.staff, ch.stats_frame(await self._stats(self.presence)), "stats")
@@ -568,6 +589,7 @@ class Hub:
 
     async def _flush_presence(self, heartbeat: bool) -> None:
         names = set(self._presence_dirty)
+        moved = set(names)
         if heartbeat:
             names.update(self.threads)
             names.add(CONNECTIONS)
@@ -580,19 +602,43 @@ class Hub:
         except BrokerUnavailable:
             self._presence_dirty.update(names)
             return
+        messages = []
         for name in names:
             channel = self.threads.get(name)
             if channel is not None:
                 channel.watchers_dirty = True
             if name == CONNECTIONS:
                 continue
-            # Other processes' thread and board watchers learn that the watcher count moved.
-            messages = [(name, ch.encode_presence())]
+            # Other processes' watchers of the thread learn that its watcher count moved; the
+            # board learns it from the next digest.
+            messages.append((name, ch.encode_presence()))
             thread_id = ch.parse_thread_channel(name)
-            if thread_id is not None:
-                messages.append((ch.BOARD, ch.encode_summary(thread_id)))
+            if thread_id is not None and name in moved:
+                self._watchers_moved.add(thread_id)
+        if messages:
             with contextlib.suppress(BrokerUnavailable):
                 await self.broker.publish_many(messages)
+
+    async def _announce_watchers(self) -> None:
+        """Tell every process (this one included) which threads' watcher counts moved here."""
+        if not self._watchers_moved:
+            return
+        ids = sorted(self._watchers_moved)
+        self._watchers_moved.clear()
+        self._digest_due.update(ids)
+        with contextlib.suppress(BrokerUnavailable):
+            await self.broker.publish(ch.BOARD, ch.encode_watchers_moved(ids))
+
+    async def _flush_board_digest(self) -> None:
+        """One frame with the watcher counts of every thread whose count moved since the last."""
+        if not self._digest_due:
+            return
+        ids = sorted(self._digest_due)[:BOARD_DIGEST_MAX]
+        self._digest_due.difference_update(ids)
+        if not self.board:
+            return
+        watchers = await self.watchers(ids)
+        self._fan_out(self.board, ch.board_watchers_frame(watchers), "board")
 
     async def _flush_counts(self) -> None:
         now = time.monotonic()

@@ -234,12 +234,12 @@ _AT_SPACED = re.compile(
     r"(?<=[A-Za-z0-9._%+-])\s+@\s*(?=[A-Za-z0-9])|(?<=[A-Za-z0-9._%+-])@\s+(?=[A-Za-z0-9])"
 )
 _EMAIL = re.compile(
-    r"(?<![\w.%+-])[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
-    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,24}(?![\w-])"
+    r"(?<![A-Za-z0-9_.%+-])[A-Za-z0-9][A-Za-z0-9._%+-]*@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,24}(?![A-Za-z0-9_-])"
 )
 # Korean users often leave the domain's ending off: kim@naver.
 _EMAIL_PROVIDER = re.compile(
-    r"(?<![\w.%+-])[A-Za-z0-9][A-Za-z0-9._%+-]*@(?:naver|daum|hanmail|gmail|nate|kakao|hotmail|outlook|yahoo)(?![\w.-])",
+    r"(?<![A-Za-z0-9_.%+-])[A-Za-z0-9][A-Za-z0-9._%+-]*@(?:naver|daum|hanmail|gmail|nate|kakao|hotmail|outlook|yahoo)(?![A-Za-z0-9_.-])",
     re.IGNORECASE,
 )
 
@@ -247,6 +247,10 @@ _EMAIL_PROVIDER = re.compile(
 _DIGITS = re.compile(r"\d+")
 # Spaces around a dash between digits are typing, not a break: "010 - 1234 - 5678", "1234-\n5678".
 _SPACED_DASH = re.compile(r"(?<=\d)\s*-\s*(?=\d)")
+# "010 . 1234 . 5678" (spaces on both sides: "1. 010" is a list item, not one number).
+_SPACED_DOT = re.compile(r"(?<=\d)\s+\.\s+(?=\d)")
+# "( 010 ) 1234": spaces inside parentheses around a group of digits.
+_SPACED_PARENS = re.compile(r"\(\s*(\d+)\s*\)")
 _MASKED_RRN = re.compile(r"(?<!\d)(\d{6})\s?-\s?([1-8])(?:\d{0,5})[*xX●○◯#]{1,6}")
 # How the digits of a separated phone number are grouped: 010-1234-5678, 02-123-4567, 010-12345678.
 _PHONE_GROUPS = re.compile(r"[1-4],[34],4|[23],[78]")
@@ -353,7 +357,7 @@ def _runs(text: str) -> list[_Run]:
         if previous is not None:
             between = text[previous.end() : m.start()]
             core = between.replace("(", "").replace(")", "")
-            joined = len(between) <= 3 and core in ("-", ".", " ", "") and between != ""
+            joined = len(between) <= 3 and core in ("-", ".", "/", " ", "") and between != ""
             if joined:
                 joins.append(core != " " or "(" in between or ")" in between)
             else:
@@ -375,8 +379,10 @@ def _candidates(run: _Run) -> list[tuple[int, int]]:
 
 def _phone_score(text: str, groups: list[str], joins: tuple[bool, ...], start: int) -> tuple[int, str] | None:
     """The base score of a phone-shaped candidate and whether it is a mobile line, or None."""
-    digits = "".join(groups)
     international = text[max(0, start - 2) : start].strip().endswith("+")
+    if groups[0] == "0082" and len(groups) > 1:  # the international call prefix written out
+        groups, international = ["82", *groups[1:]], True
+    digits = "".join(groups)
     if (groups[0] == "82" and len(groups) > 1) or (international and digits.startswith("82")):
         rest = groups[1:] if groups[0] == "82" else [digits[2:]]
         if rest and rest[0] == "0":
@@ -451,6 +457,8 @@ def _prepared(text: str) -> str:
     folded = _AT_SPACED.sub("@", folded)
     if "@" in folded:
         folded = _DOT_WORD.sub(".", folded)
+    folded = _SPACED_PARENS.sub(r"(\1)", folded)
+    folded = _SPACED_DOT.sub(".", folded)
     return _SPACED_DASH.sub("-", folded)
 
 
@@ -497,11 +505,10 @@ def refuse_identifiers(fields: dict[str, str | None]) -> None:
     if not found:
         return
     kinds = list(dict.fromkeys(k for ks in found.values() for k in ks))
-    korean = ", ".join(LABELS[k][0] for k in kinds)
-    english = ", ".join(LABELS[k][1] for k in kinds)
+    named = ", ".join(LABELS[k][1] for k in kinds)
+    # English only (logs and scripts); clients translate the code and the field codes (the kinds).
     raise PersonalInformation(
-        f"작성자를 알아볼 수 있는 정보({korean})가 있어 등록하지 않았습니다. 지우고 다시 올려 주세요. "
-        f"/ The text contains a {english} that could identify the author; nothing was stored. "
+        f"The text contains a {named} that could identify the author; nothing was stored. "
         "Remove it and post again.",
         {name: ",".join(ks) for name, ks in found.items()},
     )

@@ -24,13 +24,11 @@ LINKS_MAX = 200
 NOTICES_MAX = 50
 
 
-def parse_links(value: Any) -> list[int]:
-    """A list of distinct proposal ids, in the order given; 422 otherwise."""
-    if not isinstance(value, list) or not all(isinstance(v, int) and not isinstance(v, bool) for v in value):
-        raise Invalid("links must be a list of proposal ids", {"links": "expected a list of integers"})
+def parse_links(value: list[int]) -> list[int]:
+    """The distinct ids, in the order given; 422 past the most a change thread links."""
     ids = list(dict.fromkeys(value))
     if len(ids) > LINKS_MAX:
-        raise Invalid(f"a change thread links at most {LINKS_MAX} proposals", {"links": "too many"})
+        raise Invalid(f"a change thread links at most {LINKS_MAX} proposals", {"links": "too_many"})
     return ids
 
 
@@ -42,11 +40,11 @@ async def store_links(s: AsyncSession, change_id: int, proposal_ids: list[int]) 
     found = {r.id: r for r in rows}
     missing = [i for i in proposal_ids if i not in found]
     if missing:
-        raise Invalid(f"no such thread: {', '.join(map(str, missing))}", {"links": "unknown thread id(s)"})
+        raise Invalid(f"no such thread: {', '.join(map(str, missing))}", {"links": "not_found"})
     not_proposals = [i for i in proposal_ids if found[i].kind != PROPOSAL]
     if not_proposals:
         raise Invalid(
-            f"only proposals can be linked: {', '.join(map(str, not_proposals))}", {"links": "not a proposal"}
+            f"only proposals can be linked: {', '.join(map(str, not_proposals))}", {"links": "not_a_proposal"}
         )
     await s.execute(delete(ThreadLink).where(ThreadLink.change_id == change_id))  # type: ignore[arg-type]
     if proposal_ids:
@@ -73,7 +71,7 @@ class Links:
             if kind is None:
                 raise NotFound(f"thread {change_id} does not exist")
             if kind != CHANGE:
-                raise Conflict("only change threads (이렇게 바꾸었습니다) link proposals")
+                raise Conflict("only change threads link proposals", code="not_a_change_thread")
             before = set(
                 (
                     await s.execute(select(ThreadLink.proposal_id).where(ThreadLink.change_id == change_id))

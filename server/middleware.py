@@ -61,6 +61,41 @@ def same_site(origin: str, host: str) -> bool:
     return (page.hostname, page_port or default) == (target.hostname, target_port or default)
 
 
+def cross_site(headers: Headers, allowed: frozenset[str] = frozenset(), *, navigation: bool = False) -> bool:
+    """Whether a browser sent this request from another site: its Origin names another host, or,
+    without Origin, `Sec-Fetch-Site` says cross-site or the Referer names another host.
+
+    With `navigation` (a GET that changes something, like the admin reveal) only a same-origin
+    request passes: `Sec-Fetch-Site` must be `same-origin` when a browser sends it at all (a link
+    clicked on another site says `cross-site`, one typed or pasted says `none`)."""
+    host = headers.get("host")
+    origin = headers.get("origin")
+    if origin is not None:
+        return origin.rstrip("/") not in allowed and (host is None or not same_site(origin, host))
+    fetch_site = headers.get("sec-fetch-site")
+    if fetch_site == "cross-site" or (navigation and fetch_site not in (None, "same-origin")):
+        return True
+    referer = headers.get("referer")
+    if referer:
+        parts = urlsplit(referer)
+        page = f"{parts.scheme}://{parts.netloc}"
+        return page not in allowed and (host is None or not same_site(page, host))
+    return False
+
+
+def personalised(scope: Scope) -> bool:
+    """A response for one caller (it knows the session): no shared cache may keep it."""
+    path = scope["path"]
+    if not path.startswith("/api/"):
+        return False
+    if path in ("/api/me", "/api/session") or path.startswith("/api/me/"):
+        return True
+    return b"tong_session=" in Headers(scope=scope).get("cookie", "").encode()
+
+
+PRIVATE = (b"cache-control", b"private, no-store")
+
+
 class SameOriginMiddleware:
     """Refuse unsafe requests and WebSocket handshakes whose Origin names another site.
 
@@ -83,6 +118,9 @@ class SameOriginMiddleware:
         host = headers.get("host")
         return host is None or not same_site(origin, host)
 
+    def _cross_site(self, scope: Scope) -> bool:
+        return cross_site(Headers(scope=scope), self.allowed)
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":
             if self._foreign(scope) or scope["path"] != WEBSOCKET_PATH:
@@ -94,7 +132,7 @@ class SameOriginMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        if scope["method"] in UNSAFE_METHODS and self._foreign(scope):
+        if scope["method"] in UNSAFE_METHODS and self._cross_site(scope):
             error: dict[str, Any] = {
                 "code": "cross_origin",
                 "message": "cross-origin request refused",
@@ -116,9 +154,14 @@ class SameOriginMiddleware:
             await send({"type": "http.response.body", "body": body})
             return
 
+        private = personalised(scope)
+
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), *SECURITY_HEADERS]
+                headers = [*message.get("headers", []), *SECURITY_HEADERS]
+                if private:
+                    headers = [h for h in headers if h[0].lower() != b"cache-control"] + [PRIVATE]
+                message["headers"] = headers
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

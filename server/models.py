@@ -9,6 +9,12 @@ from sqlalchemy import JSON, BigInteger, Column, Index, Integer, UniqueConstrain
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
+# Row ids, seqs and counts are INTEGER (SERIAL) columns in PostgreSQL: a larger value in a query
+# is refused by the database (not a missing row), so requests check it first. The event log's
+# ids are BIGINT.
+ROW_ID_MAX = 2**31 - 1
+LOG_ID_MAX = 2**63 - 1
+
 # SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets a 64-bit key for the log.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 JsonDoc = JSON().with_variant(JSONB(), "postgresql")

@@ -17,19 +17,19 @@ def is_moderator(account: Account | None) -> bool:
 
 def require_staff(account: Account, doing: str = "do this") -> None:
     if not is_staff(account):
-        raise Forbidden(f"only staff (조달청) may {doing}")
+        raise Forbidden(f"only staff may {doing}", code="staff_only")
 
 
 def require_role(account: Account, role: str, doing: str = "do this") -> None:
     """Staff holding `role` (moderator or admin)."""
     require_staff(account, doing)
     if role not in account.role_set:
-        raise Forbidden(f"only staff with the {role} role may {doing}")
+        raise Forbidden(f"only staff with the {role} role may {doing}", code=f"{role}_only")
 
 
 def require_moderator(account: Account, doing: str) -> None:
     if not is_moderator(account):
-        raise Forbidden(f"only moderators may {doing}")
+        raise Forbidden(f"only moderators may {doing}", code="moderator_only")
 
 
 def require_admin(account: Account, doing: str) -> None:

@@ -57,11 +57,11 @@ class Posting:
             await s.execute(select(Comment.thread_id, Comment.parent_id).where(Comment.id == parent_id))
         ).first()
         if parent is None or parent.thread_id != thread_id:
-            raise Invalid("parent_id is not a comment of this thread", {"parent_id": "not found"})
+            raise Invalid("parent_id is not a comment of this thread", {"parent_id": "not_found"})
         if parent.parent_id is not None:
             raise Invalid(
                 "replies go one level deep: reply to the top-level comment instead",
-                {"parent_id": "is a reply"},
+                {"parent_id": "is_a_reply"},
             )
 
     async def insert_comment(

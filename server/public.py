@@ -13,7 +13,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from server.models import Account, Answer, Comment, Event, Thread
+from server.models import ROW_ID_MAX, Account, Answer, Comment, Event, Thread
 
 STAFF_LABEL = "조달청"
 KIND_LABELS = {"company": "기업", "agency": "기관"}
@@ -135,10 +135,17 @@ class CommentRow(Protocol):
     recommendation_count: int
 
 
+# Rows about an account's life (created, logged in, ...) carry no actor for staff: their times in
+# account-id order matched against a content key (a login, then a comment seconds later) would
+# name the author. Only the admin reveal links content to an account, and it is logged.
+LIFECYCLE_PREFIXES = ("account.", "session.")
+
+
 def log_row(row: LogRow | Event, actor_kind: str | None, secret: bytes) -> dict[str, Any]:
-    """An event-log row as staff see it: the account id replaced by `{"kind", "key"}`."""
+    """An event-log row as staff see it: the account id replaced by `{"kind", "key"}`, and no
+    actor at all on account-lifecycle rows."""
     actor = None
-    if row.actor_account_id is not None:
+    if row.actor_account_id is not None and not row.type.startswith(LIFECYCLE_PREFIXES):
         actor = {"kind": actor_kind, "key": actor_key(secret, row.actor_account_id)}
     return {
         "id": row.id,
@@ -158,6 +165,15 @@ def encode_cursor(values: list[Any]) -> str:
 def decode_cursor(cursor: str) -> list[Any]:
     padded = cursor + "=" * (-len(cursor) % 4)
     values = json.loads(base64.urlsafe_b64decode(padded.encode()))
-    if not isinstance(values, list):
-        raise ValueError("cursor is not a list")
+    # A cursor is [id] or [value, id] as encode_cursor wrote it; anything else (a list inside, an
+    # integer past the columns' range) would otherwise reach SQL as a parameter the database refuses.
+    if not isinstance(values, list) or not 1 <= len(values) <= 2:
+        raise ValueError("cursor is not a list of one or two values")
+    for value in values:
+        if isinstance(value, bool) or not isinstance(value, int | str):
+            raise ValueError("cursor values are integers or strings")
+        if isinstance(value, int) and not 0 <= value <= ROW_ID_MAX:
+            raise ValueError("cursor value out of range")
+    if not isinstance(values[-1], int):
+        raise ValueError("a cursor ends with an id")
     return values

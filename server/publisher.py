@@ -31,6 +31,9 @@ QUEUE_MAX = 10_000
 BATCH_MAX = 500
 # On shutdown, queued messages get this long to go out.
 DRAIN_S = 2.0
+# While a catch-up hint is owed, it is retried this often even if nothing else is written: other
+# processes whose own pub/sub never broke have no other way to learn that they missed something.
+HINT_RETRY_S = 0.5
 
 
 class Publisher:
@@ -88,8 +91,16 @@ class Publisher:
 
     async def _run(self) -> None:
         while True:
-            await self._wake.wait()
+            if self._hint_owed:
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(HINT_RETRY_S):
+                        await self._wake.wait()
+            else:
+                await self._wake.wait()
             self._wake.clear()
+            if not self._queue and self._hint_owed:
+                # Refused at once while the breaker is open; its half-open trial gets through.
+                await self._publish([])
             while self._queue:
                 await self._publish(self._take())
             self._idle.set()

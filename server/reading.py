@@ -72,7 +72,7 @@ class Reader:
         if limit is None:
             return default
         if limit < 1 or limit > self.page_limit_max:
-            raise Invalid(f"limit must be between 1 and {self.page_limit_max}", {"limit": "out of range"})
+            raise Invalid(f"limit must be between 1 and {self.page_limit_max}", {"limit": "out_of_range"})
         return limit
 
     async def list_threads(
@@ -240,6 +240,8 @@ def _after_cursor(cursor: str, primary: Any, tiebreak: Any) -> Any:
         value, last_id = values
         if primary.key.endswith("_at"):
             value = datetime.fromisoformat(value)
+        elif not isinstance(value, int):
+            raise TypeError("a count cursor holds an integer")
         return or_(primary < value, and_(primary == value, tiebreak < int(last_id)))
     except (ValueError, TypeError) as exc:
         raise Invalid("cursor is not valid; start again without it", {"cursor": "invalid"}) from exc

@@ -116,7 +116,7 @@ class Reports:
                 )
             ).all()
             if not closed:
-                raise Conflict("the comment has no open reports")
+                raise Conflict("the comment has no open reports", code="no_open_reports")
             report_ids = sorted(r[0] for r in closed)
             payload = {"comment_id": comment_id, "report_ids": report_ids, "reason": reason}
             await change.append(EventType.REPORT_DISMISSED, moderator, payload, thread_id=thread_id)

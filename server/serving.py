@@ -8,6 +8,7 @@ import uvicorn
 
 from server import logs
 from server.app import create_app
+from server.httpprotocol import HeaderTimeoutProtocol
 from server.settings import Settings
 from server.wsprotocol import TongWebSocketProtocol
 
@@ -26,6 +27,8 @@ def uvicorn_config(
         "port": port,
         # websockets-sansio (the best latency and memory here; it also lets the hub write frames
         # synchronously while a socket is writable, see routes/ws.py), with deflate tuned.
+        # httptools with a header-read timeout: half-sent requests (slowloris) are closed.
+        "http": HeaderTimeoutProtocol,
         "ws": TongWebSocketProtocol,
         "ws_max_size": settings.ws_frame_max,
         "ws_per_message_deflate": settings.ws_deflate,
@@ -43,8 +46,12 @@ def uvicorn_config(
     }
     if workers > 1:
         # Each worker builds its own app (and engine, broker connection, hub) from the environment.
-        return uvicorn.Config("server.app:create_app_from_env", factory=True, workers=workers, **options)  # type: ignore[arg-type]
-    return uvicorn.Config(create_app(settings), **options)  # type: ignore[arg-type]
+        config = uvicorn.Config("server.app:create_app_from_env", factory=True, workers=workers, **options)  # type: ignore[arg-type]
+    else:
+        config = uvicorn.Config(create_app(settings), **options)  # type: ignore[arg-type]
+    # Read by HeaderTimeoutProtocol; an attribute of the Config so worker processes get it too.
+    config.header_timeout_s = settings.http_header_timeout_s  # type: ignore[attr-defined]
+    return config
 
 
 def raise_open_file_limit(wanted: int = OPEN_FILES_WANTED) -> int:

@@ -50,6 +50,8 @@ class Settings(BaseSettings):
     # A warning or error repeated from the same place is written once per this many seconds, the
     # next one saying how many were held back (server/logs.py).
     log_repeat_interval_s: float = 60.0
+    # OpenTelemetry spans for requests, SQL and Redis (the `otel` extra; OTEL_* variables say where).
+    otel_enabled: bool = False
     session_days: int = 14
 
     # Limits of the contract (defaults from PROTOCOL.md).
@@ -85,6 +87,13 @@ class Settings(BaseSettings):
     ws_send_buffer_max: int = 1024 * 1024
     # A client closed with 1013 that still reads nothing is cut off after this many seconds.
     ws_stalled_abort_s: float = 10.0
+    # A request's headers (a WebSocket handshake's too) must arrive within this many seconds of
+    # the connection opening, or it is closed: half-sent requests (slowloris) cannot pile up.
+    http_header_timeout_s: float = 10.0
+    # Open sockets one client address may hold in one process (0: no limit). A browser holds one
+    # per tab; 1,000 leaves room for an office behind one NAT address while keeping one host
+    # from taking every file descriptor. Load tests from a single machine turn it off.
+    ws_max_per_ip: int = 1_000
     # permessage-deflate multiplies memory per connection by ~4; off unless asked for.
     ws_deflate: bool = False
     # Counts frames are coalesced to at most 1/interval per channel (contract: <= 4 per second).

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from server.errors import Invalid
 from server.plaintext import is_blank, neutralise_bidi
 
 
-def text(value: Any, name: str, maximum: int) -> str:
+def text(value: str, name: str, maximum: int) -> str:
     """Trimmed text of 1..maximum code points, or a 422 that names the field."""
-    if not isinstance(value, str):
-        raise Invalid(f"{name} must be a string", {name: "expected a string"})
     # Bidi controls go (text that lies about its direction); text that shows nothing (zero-width
     # characters, Hangul fillers) is empty.
     trimmed = neutralise_bidi(value).strip()
@@ -20,8 +16,8 @@ def text(value: Any, name: str, maximum: int) -> str:
     if len(trimmed) > maximum:
         raise Invalid(
             f"{name} is {len(trimmed)} characters; the limit is {maximum}",
-            {name: f"over {maximum} characters"},
+            {name: "too_long"},
         )
     if "\x00" in trimmed:
-        raise Invalid(f"{name} must not contain NUL characters", {name: "NUL character"})
+        raise Invalid(f"{name} must not contain NUL characters", {name: "nul_character"})
     return trimmed

@@ -10,10 +10,18 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
+from jsonschema import Draft202012Validator
 from websockets.asyncio.client import ClientConnection, connect
+
+from server.frames import frames_schema
 
 PASSWORD = "correct horse battery"
 FRAME_TIMEOUT = 5.0
+
+# Every frame a test reads is checked against the frames' JSON Schema (/api/ws-schema.json).
+_FRAMES = frames_schema()
+SERVER_FRAME = Draft202012Validator({"$ref": "#/$defs/server", "$defs": _FRAMES["$defs"]})
+CLIENT_OP = Draft202012Validator({"$ref": "#/$defs/client", "$defs": _FRAMES["$defs"]})
 
 
 class Http:
@@ -81,7 +89,9 @@ class Socket:
 
     async def recv(self, timeout: float = FRAME_TIMEOUT) -> dict[str, Any]:
         raw = await asyncio.wait_for(self.connection.recv(), timeout)
-        return json.loads(raw)  # type: ignore[no-any-return]
+        frame = json.loads(raw)
+        SERVER_FRAME.validate(frame)
+        return frame  # type: ignore[no-any-return]
 
     async def expect(
         self, match: Callable[[dict[str, Any]], bool], timeout: float = FRAME_TIMEOUT

@@ -17,8 +17,9 @@ from tests.clients import Socket
 from tests.servers import IN_CI, PrivatePostgres, ProcessServer, Stack
 from tests.test_processes import create_accounts, logged_in
 
-# "Quickly": no request may hang on a dead pool.
-ANSWER_WITHIN_S = 2.0
+# "Quickly": no request may hang on a dead pool (new connections give up after 2 s; a second
+# more for a machine loaded by other work).
+ANSWER_WITHIN_S = 3.0
 
 
 @pytest_asyncio.fixture
@@ -48,7 +49,8 @@ async def test_database_down_answers_503_and_recovers(postgres: PrivatePostgres,
     2 s (never 500, never a dropped connection), sockets get an error frame and stay open, and after
     the restart Tong serves again by itself with nothing lost."""
     settings = await Stack("sqlite", tmp_path).fresh_settings(database_url=postgres.url)
-    server = await ProcessServer(settings).start()
+    # Logs as in production (JSON lines): the console format's rich tracebacks hold the event loop.
+    server = await ProcessServer(settings, env={"TONG_LOG_FORMAT": "json"}).start()
     try:
         (login,) = await create_accounts(server, "company", 1)
         author = await logged_in(server, login)

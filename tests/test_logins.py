@@ -116,7 +116,9 @@ async def test_unknown_login_gets_the_same_answer_and_delay(make_server: MakeSer
         for name in (login, nobody):
             response = await client.post("/api/session", json={"login": name, "password": WRONG})
             assert response.status_code == 401
-            bodies.append(response.json())
+            error = response.json()["error"]
+            error.pop("request_id", None)  # one per request, by design
+            bodies.append(error)
         assert bodies[0] == bodies[1]
         delayed = [await _timed_login(client, name, WRONG) for name in (login, nobody)]
         assert all(status == 401 and took >= 1.0 for status, took in delayed), delayed
@@ -125,10 +127,10 @@ async def test_unknown_login_gets_the_same_answer_and_delay(make_server: MakeSer
 @pytest.mark.parametrize(
     ("password", "why"),
     [
-        ("12345678", "too weak"),
-        (" " * 8, "too weak"),
-        ("LOGIN", "same as the login"),
-        ("password1", "too weak"),
+        ("12345678", "too_weak"),
+        (" " * 8, "too_weak"),
+        ("LOGIN", "same_as_login"),
+        ("password1", "too_weak"),
     ],
 )
 async def test_weak_password_is_refused(make_server: MakeServer, password: str, why: str) -> None:
@@ -279,11 +281,11 @@ async def test_wrong_logins_do_not_slow_other_requests(costly_server: ProcessSer
     """With 30 wrong logins in flight at all times, other requests' p99 stays within 2x its idle value.
 
     The machine is shared, so a round spoiled by someone else's burst is measured again (up to
-    three rounds); argon2 unbounded fails every round by far (about 50x here)."""
+    five rounds); argon2 unbounded fails every round by far (about 50x here)."""
     ratios = []
     async with httpx.AsyncClient(base_url=costly_server.base_url, timeout=60) as client:
         await _latencies(client, 50)  # warm up
-        for _ in range(3):
+        for _ in range(5):
             idle = await _latencies(client, 300)
             loaded, answered = await _under_attack(costly_server.base_url, 300)
             idle_p99, loaded_p99 = _p99(idle), _p99(loaded)

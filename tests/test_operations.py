@@ -150,6 +150,9 @@ def test_compose_wires_two_replicas_behind_a_websocket_proxy() -> None:
     nginx = (ROOT / volume.split(":")[0]).read_text()
     assert "server tong1:8000" in nginx and "server tong2:8000" in nginx
     assert "proxy_set_header Upgrade $http_upgrade" in nginx and "Connection $connection_upgrade" in nginx
+    # The proxy's request id reaches Tong on plain requests and on the WebSocket handshake (the
+    # /ws location sets its own headers, so it must repeat this one).
+    assert nginx.count("proxy_set_header X-Request-ID $request_id;") == 2
 
 
 def test_compose_migrates_once_before_the_replicas() -> None:

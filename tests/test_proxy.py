@@ -40,7 +40,6 @@ PRODUCTION_ENV = {
     "TONG_FORWARDED_ALLOW_IPS": PROXY_ADDRESS,
     # The access log is where the client address shows.
     "TONG_ACCESS_LOG": "true",
-    "TONG_LOG_LEVEL": "info",
 }
 READY_TIMEOUT_S = 20.0
 
@@ -181,7 +180,7 @@ def from_client_address(**kwargs: Any) -> httpx.AsyncClient:
 
 
 async def logged_line(proxied: Proxied, marker: str) -> str:
-    """The access-log line (on whichever replica served it) of the request whose URL holds marker."""
+    """The access-log line (on whichever replica served it) of the request with this request id."""
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline:
         for line in proxied.logs().splitlines():
@@ -196,15 +195,24 @@ async def test_the_client_address_reaches_tong_through_the_proxy_only(proxied: P
     up in X-Forwarded-For); sent straight to a replica, a forged X-Forwarded-For is ignored."""
     spoof = {"x-forwarded-for": SPOOFED_ADDRESS}
     async with from_client_address(headers=spoof) as client:
-        through = uuid.uuid4().hex
-        assert (await client.get(f"{proxied.url}/healthz?probe={through}")).status_code == 200
-        direct = uuid.uuid4().hex
-        replica = proxied.replicas[0].base_url
-        assert (await client.get(f"{replica}/healthz?probe={direct}")).status_code == 200
-    for marker in (through, direct):
-        line = await logged_line(proxied, marker)
+        through = await client.get(f"{proxied.url}/healthz")
+        direct = await client.get(f"{proxied.replicas[0].base_url}/healthz")
+    for response in (through, direct):
+        assert response.status_code == 200
+        line = await logged_line(proxied, response.headers["x-request-id"])
         assert CLIENT_ADDRESS in line, line
         assert SPOOFED_ADDRESS not in line and PROXY_ADDRESS not in line, line
+
+
+async def test_the_proxy_names_each_request_itself(proxied: Proxied) -> None:
+    """Through nginx, Tong's request id is nginx's $request_id (32 hex digits), not one the client
+    sent; straight to a replica, a client's well-formed id is kept."""
+    chosen = {"x-request-id": "chosen-by-the-client"}
+    async with httpx.AsyncClient(headers=chosen) as client:
+        through = await client.get(f"{proxied.url}/healthz")
+        direct = await client.get(f"{proxied.replicas[0].base_url}/healthz")
+    assert re.fullmatch(r"[0-9a-f]{32}", through.headers["x-request-id"]), through.headers
+    assert direct.headers["x-request-id"] == "chosen-by-the-client"
 
 
 async def test_same_origin_posts_and_handshakes_pass_the_proxy_and_foreign_ones_do_not(
@@ -220,11 +228,11 @@ async def test_same_origin_posts_and_handshakes_pass_the_proxy_and_foreign_ones_
             "/api/session", json=credentials, headers={"origin": "http://evil.example"}
         )
         assert foreign.status_code == 403 and foreign.json()["error"]["code"] == "cross_origin"
-    socket = await Socket.open(proxied.ws_url, origin=proxied.url)  # type: ignore[arg-type]
+    socket = await Socket.open(proxied.ws_url, origin=proxied.url)
     assert (await socket.subscribe("board"))["type"] == "subscribed"
     await socket.close()
     with pytest.raises(InvalidStatus) as refused:
-        await Socket.open(proxied.ws_url, origin="http://evil.example")  # type: ignore[arg-type]
+        await Socket.open(proxied.ws_url, origin="http://evil.example")
     assert refused.value.response.status_code == 403
 
 

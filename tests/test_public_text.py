@@ -55,7 +55,7 @@ async def test_staff_answer_is_screened(server: InProcessServer, company: Http, 
     last = await server.services.reader.max_log_id()
     body = f"담당: 010-1234-5678, kim@example.com, 사업자 {dashed(B1)}"
     response = await staff.post(
-        f"/api/threads/{thread['id']}/answers", json={"body": body, "outcome": "adopted"}
+        f"/api/threads/{thread['id']}/answers", json={"body": body, "outcome": "accepted"}
     )
     assert response.status_code == 422, response.text
     error = response.json()["error"]

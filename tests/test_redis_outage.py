@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
+import sys
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -22,8 +24,11 @@ from tests.test_processes import create_accounts, logged_in, two_servers
 DELIVERY_BOUND_S = 3.0
 POST_P99_TARGET_MS = 100.0
 # Rate limits as shipped (120 writes a minute per account): the writers below stay under them.
-RATE_LIMITED = {"TONG_RATE_LIMIT_PER_MINUTE": "120"}
-WRITERS = 6
+# Logs as in production (JSON lines): the console format renders tracebacks with rich, which
+# holds the event loop for a second or more on this machine when an outage logs errors.
+RATE_LIMITED = {"TONG_RATE_LIMIT_PER_MINUTE": "120", "TONG_LOG_FORMAT": "json"}
+# Enough accounts that none passes 120 writes a minute.
+WRITERS = 12
 OUTAGE_S = 7.0
 
 
@@ -128,25 +133,28 @@ async def scenario(redis: PrivateRedis, a: ProcessServer, b: ProcessServer, how:
         posts.append(done)
         return done
 
-    async def post_for(seconds: float, label: str, writer_ids: range) -> list[float]:
-        """Concurrency 2 for `seconds`: each worker posts, pauses briefly, posts again."""
-        latencies: list[float] = []
-        stop_at = time.monotonic() + seconds
+    async def post_for(seconds: float, label: str) -> list[float]:
+        """Concurrency 2 for `seconds`, measured by a process of its own (tests/outage_poster.py)."""
+        spec = {
+            "seconds": seconds,
+            "label": label,
+            "thread": busy,
+            "writers": [{"base_url": w.base_url, "cookies": dict(w.client.cookies.items())} for w in writers],
+        }
+        poster = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "tests.outage_poster",
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+        )
+        out, _ = await poster.communicate(json.dumps(spec).encode())
+        assert poster.returncode == 0
+        done = json.loads(out)
+        posts.extend(Post(busy, r["seq"], r["sent"], r["status"]) for r in done)
+        return [r["ms"] for r in done]
 
-        async def worker(index: int) -> None:
-            n = 0
-            while time.monotonic() < stop_at:
-                writer = writers[writer_ids[(index + 2 * n) % len(writer_ids)]]
-                started = time.monotonic()
-                await post(writer, busy, f"{label} {index}-{n}")
-                latencies.append((time.monotonic() - started) * 1000)
-                n += 1
-                await asyncio.sleep(0.08)
-
-        await asyncio.gather(worker(0), worker(1))
-        return latencies
-
-    before = await post_for(2.0, "before", range(WRITERS))
+    before = await post_for(2.0, "before")
     # Redis goes away while comments are being posted.
     outage_started = time.monotonic()
     if how == "killed":
@@ -154,7 +162,7 @@ async def scenario(redis: PrivateRedis, a: ProcessServer, b: ProcessServer, how:
     else:
         redis.pause()
     quiet_post = await post(writers[2], quiet, "outage in a quiet thread")
-    during = await post_for(OUTAGE_S, "during", range(WRITERS))
+    during = await post_for(OUTAGE_S, "during")
     # Reads that touch Redis (watcher counts) stay fast too.
     async with httpx.AsyncClient(base_url=b.base_url) as reader:
         started = time.monotonic()
@@ -178,7 +186,7 @@ async def scenario(redis: PrivateRedis, a: ProcessServer, b: ProcessServer, how:
             break
         await asyncio.sleep(0.05)
     assert back_on_redis is not None, "the processes did not report ready after Redis returned"
-    after = await post_for(1.5, "after", range(WRITERS))
+    after = await post_for(1.5, "after")
     # Everything committed must arrive within the bound: wait for it (no fixed sleep).
     final = {busy: max(p.seq for p in posts if p.thread_id == busy), quiet: quiet_post.seq}
     deadline = time.monotonic() + DELIVERY_BOUND_S + 2

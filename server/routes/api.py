@@ -3,44 +3,30 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.responses import Response
 
-from server import public
+from server import public, shapes
 from server.accounts import token_hash
-from server.errors import Invalid, Unauthorized
-from server.routes.context import (
-    SESSION_COOKIE,
-    caller,
-    int_param,
-    json_body,
-    ok,
-    require_account,
-    require_staff,
-    services,
-)
+from server.errors import Unauthorized
+from server.models import Account
+from server.routes.context import SESSION_COOKIE, caller, ok, services
+from server.routes.operation import Operation
 from server.sessions import revoked_message
 
 
-async def start_session(request: Request) -> Response:
+async def start_session(request: Request, body: shapes.Login) -> Response:
     svc = services(request)
     await svc.logins.admit(request.client.host if request.client else None)
-    body = await json_body(request)
-    login = body.get("login")
-    failures = 0
-    if isinstance(login, str):
-        # Wait out the delay earned by this login's recent failures (the same for a login that
-        # does not exist), then check the password.
-        failures = await svc.logins.failures(login)
-        await asyncio.sleep(svc.logins.delay_after(failures))
+    # Wait out the delay earned by this login's recent failures (the same for a login that does
+    # not exist), then check the password.
+    failures = await svc.logins.failures(body.login)
+    await asyncio.sleep(svc.logins.delay_after(failures))
     try:
-        token, account = await svc.discussion.login(login, body.get("password"))
+        token, account = await svc.discussion.login(body.login, body.password)
     except Unauthorized:
-        if isinstance(login, str):
-            await svc.logins.failed(login)
+        await svc.logins.failed(body.login)
         raise
     if failures:
         await svc.logins.succeeded(account.login)
@@ -57,7 +43,7 @@ async def start_session(request: Request) -> Response:
     return response
 
 
-async def end_session(request: Request) -> Response:
+async def end_session(request: Request, body: shapes.Empty) -> Response:
     token = request.cookies.get(SESSION_COOKIE)
     if token:
         svc = services(request)
@@ -73,8 +59,8 @@ async def end_session(request: Request) -> Response:
     return response
 
 
-async def me(request: Request) -> Response:
-    return ok(public.me(await require_account(request)))
+async def me(request: Request, account: Account) -> Response:
+    return ok(public.me(account))
 
 
 async def current_session(request: Request) -> Response:
@@ -83,16 +69,15 @@ async def current_session(request: Request) -> Response:
     return ok({"account": public.me(account) if account else None})
 
 
-async def list_threads(request: Request) -> Response:
+async def list_threads(request: Request, query: shapes.ThreadsQuery) -> Response:
     svc = services(request)
-    q = request.query_params
     threads, items, next_cursor = await svc.reader.list_threads(
-        kind=q.get("kind") or None,
-        status=q.get("status") or None,
-        sort=q.get("sort") or "latest",
-        q=q.get("q"),
-        cursor=q.get("cursor") or None,
-        limit=int_param(request, "limit", minimum=1),
+        kind=query.kind,
+        status=query.status,
+        sort=query.sort,
+        q=query.q,
+        cursor=query.cursor,
+        limit=query.limit,
         viewer=await caller(request),
     )
     watchers = await svc.hub.watchers([t.id for t in threads if t.id is not None])
@@ -101,16 +86,9 @@ async def list_threads(request: Request) -> Response:
     return ok({"items": items, "next_cursor": next_cursor})
 
 
-async def create_thread(request: Request) -> Response:
-    account = await require_account(request)
-    body = await json_body(request)
+async def create_thread(request: Request, account: Account, body: shapes.NewThread) -> Response:
     thread = await services(request).discussion.create_thread(
-        account,
-        body.get("kind"),
-        body.get("title"),
-        body.get("body"),
-        body.get("category"),
-        body.get("links"),
+        account, body.kind, body.title, body.body, body.category, body.links
     )
     return ok(thread, 201)
 
@@ -124,94 +102,117 @@ async def get_thread(request: Request) -> Response:
     return ok(thread)
 
 
-async def patch_thread(request: Request) -> Response:
-    account = await require_staff(request)
-    body = await json_body(request)
-    unknown = set(body) - {"status"}
-    if unknown or "status" not in body:
-        fields = {k: "not changeable" for k in unknown} or {"status": "required"}
-        raise Invalid("only status can be changed here", fields)
+async def change_status(request: Request, account: Account, body: shapes.StatusChange) -> Response:
     svc = services(request)
     thread_id = request.path_params["thread_id"]
-    await svc.discussion.set_status(account, thread_id, body["status"])
+    await svc.discussion.set_status(account, thread_id, body.status)
     return ok(await svc.reader.thread(thread_id, account))
 
 
-async def list_comments(request: Request) -> Response:
+async def list_comments(request: Request, query: shapes.CommentsQuery) -> Response:
     svc = services(request)
     data = await svc.reader.comments(
-        request.path_params["thread_id"],
-        int_param(request, "after_seq"),
-        int_param(request, "limit", minimum=1),
-        await caller(request),
+        request.path_params["thread_id"], query.after_seq, query.limit, await caller(request)
     )
     return ok(data)
 
 
-async def post_comment(request: Request) -> Response:
-    account = await require_account(request)
-    body = await json_body(request)
+async def post_comment(request: Request, account: Account, body: shapes.NewComment) -> Response:
     comment = await services(request).discussion.post_comment(
-        account, request.path_params["thread_id"], body.get("body"), body.get("parent_id")
+        account, request.path_params["thread_id"], body.body, body.parent_id
     )
     # A held comment (pre-moderation) is accepted but not yet published.
     return ok(comment, 202 if comment.get("held") else 201)
 
 
-def _recommendation(target: str, on: bool) -> Any:
-    async def endpoint(request: Request) -> Response:
-        account = await require_account(request)
-        result = await services(request).discussion.recommend(account, target, request.path_params["id"], on)
-        return ok(result)
-
-    return endpoint
+async def _recommend(request: Request, account: Account, target: str, on: bool) -> Response:
+    result = await services(request).discussion.recommend(account, target, request.path_params["id"], on)
+    return ok(result)
 
 
-async def report_comment(request: Request) -> Response:
-    account = await require_account(request)
-    body = await json_body(request)
-    report = await services(request).discussion.report(account, request.path_params["id"], body.get("reason"))
+async def recommend_thread(request: Request, account: Account, body: shapes.Empty) -> Response:
+    return await _recommend(request, account, "thread", True)
+
+
+async def withdraw_thread_recommendation(request: Request, account: Account, body: shapes.Empty) -> Response:
+    return await _recommend(request, account, "thread", False)
+
+
+async def recommend_comment(request: Request, account: Account, body: shapes.Empty) -> Response:
+    return await _recommend(request, account, "comment", True)
+
+
+async def withdraw_comment_recommendation(request: Request, account: Account, body: shapes.Empty) -> Response:
+    return await _recommend(request, account, "comment", False)
+
+
+async def report_comment(request: Request, account: Account, body: shapes.ReasonBody) -> Response:
+    report = await services(request).discussion.report(account, request.path_params["id"], body.reason)
     return ok(report, 201)
 
 
-async def post_answer(request: Request) -> Response:
-    account = await require_staff(request)
-    body = await json_body(request)
+async def post_answer(request: Request, account: Account, body: shapes.NewAnswer) -> Response:
     answer = await services(request).discussion.answer(
-        account, request.path_params["thread_id"], body.get("body"), body.get("outcome")
+        account, request.path_params["thread_id"], body.body, body.outcome
     )
     return ok(answer, 201)
 
 
-def _moderation(hide: bool) -> Any:
-    async def endpoint(request: Request) -> JSONResponse:
-        account = await require_staff(request, "moderator")
-        body = await json_body(request)
-        comment = await services(request).discussion.moderate(
-            account, request.path_params["id"], hide, body.get("reason")
-        )
-        return ok(comment)
-
-    return endpoint
+async def hide_comment(request: Request, account: Account, body: shapes.ReasonBody) -> Response:
+    comment_id = request.path_params["id"]
+    return ok(await services(request).discussion.moderate(account, comment_id, True, body.reason))
 
 
-routes = [
-    Route("/api/session", start_session, methods=["POST"]),
-    Route("/api/session", end_session, methods=["DELETE"]),
-    Route("/api/session", current_session, methods=["GET"]),
-    Route("/api/me", me, methods=["GET"]),
-    Route("/api/threads", list_threads, methods=["GET"]),
-    Route("/api/threads", create_thread, methods=["POST"]),
-    Route("/api/threads/{thread_id:int}", get_thread, methods=["GET"]),
-    Route("/api/threads/{thread_id:int}", patch_thread, methods=["PATCH"]),
-    Route("/api/threads/{thread_id:int}/comments", list_comments, methods=["GET"]),
-    Route("/api/threads/{thread_id:int}/comments", post_comment, methods=["POST"]),
-    Route("/api/threads/{id:int}/recommendation", _recommendation("thread", True), methods=["PUT"]),
-    Route("/api/threads/{id:int}/recommendation", _recommendation("thread", False), methods=["DELETE"]),
-    Route("/api/comments/{id:int}/recommendation", _recommendation("comment", True), methods=["PUT"]),
-    Route("/api/comments/{id:int}/recommendation", _recommendation("comment", False), methods=["DELETE"]),
-    Route("/api/comments/{id:int}/reports", report_comment, methods=["POST"]),
-    Route("/api/threads/{thread_id:int}/answers", post_answer, methods=["POST"]),
-    Route("/api/comments/{id:int}/hide", _moderation(True), methods=["POST"]),
-    Route("/api/comments/{id:int}/restore", _moderation(False), methods=["POST"]),
-]
+async def restore_comment(request: Request, account: Account, body: shapes.OptionalReasonBody) -> Response:
+    return ok(
+        await services(request).discussion.moderate(account, request.path_params["id"], False, body.reason)
+    )
+
+
+THREAD = "/api/threads/{thread_id:id}"
+
+operations = [
+    Operation("POST", "/api/session", start_session, "Log in: sets the session cookie", "session",
+              body=shapes.Login, answer=shapes.SessionOut, also=(401,)),
+    Operation("DELETE", "/api/session", end_session, "Log out: the cookie stops working", "session",
+              body=shapes.Empty, status=204, body_optional=True),
+    Operation("GET", "/api/session", current_session, "Who is logged in (null when nobody)", "session",
+              answer=shapes.SessionOut),
+    Operation("GET", "/api/me", me, "The caller", "session", who="account", answer=shapes.Me),
+    Operation("GET", "/api/threads", list_threads, "Threads, newest or by another order", "threads",
+              query=shapes.ThreadsQuery, answer=shapes.ThreadPage),
+    Operation("POST", "/api/threads", create_thread, "Post a thread (change threads: staff)", "threads",
+              who="account", body=shapes.NewThread, status=201, answer=shapes.ThreadOut, also=(403,)),
+    Operation("GET", THREAD, get_thread, "A thread with its official answers and seq", "threads",
+              answer=shapes.ThreadOut),
+    Operation("PATCH", THREAD, change_status, "Change a proposal's status", "threads",
+              who="staff", body=shapes.StatusChange, answer=shapes.ThreadOut, also=(409,)),
+    Operation("GET", THREAD + "/comments", list_comments, "A thread's comments in seq order", "comments",
+              query=shapes.CommentsQuery, answer=shapes.CommentPage),
+    Operation("POST", THREAD + "/comments", post_comment, "Comment, or reply to a top-level comment",
+              "comments", who="account", body=shapes.NewComment, status=201, answer=shapes.CommentOut,
+              also_answers=((202, shapes.HeldOut),)),
+    Operation("PUT", "/api/threads/{id:id}/recommendation", recommend_thread, "Recommend a thread",
+              "recommendations", who="account", body=shapes.Empty, answer=shapes.Recommendation,
+              also=(409,), body_optional=True),
+    Operation("DELETE", "/api/threads/{id:id}/recommendation", withdraw_thread_recommendation,
+              "Withdraw a thread recommendation", "recommendations", who="account", body=shapes.Empty,
+              answer=shapes.Recommendation, body_optional=True),
+    Operation("PUT", "/api/comments/{id:id}/recommendation", recommend_comment, "Recommend a comment",
+              "recommendations", who="account", body=shapes.Empty, answer=shapes.Recommendation,
+              also=(409,), body_optional=True),
+    Operation("DELETE", "/api/comments/{id:id}/recommendation", withdraw_comment_recommendation,
+              "Withdraw a comment recommendation", "recommendations", who="account", body=shapes.Empty,
+              answer=shapes.Recommendation, body_optional=True),
+    Operation("POST", "/api/comments/{id:id}/reports", report_comment, "Report a comment for moderation",
+              "moderation", who="account", body=shapes.ReasonBody, status=201, answer=shapes.ReportOut,
+              also=(409,)),
+    Operation("POST", THREAD + "/answers", post_answer, "Official answer (final with an outcome)",
+              "threads", who="staff", body=shapes.NewAnswer, status=201, answer=shapes.AnswerOut,
+              also=(409,)),
+    Operation("POST", "/api/comments/{id:id}/hide", hide_comment, "Hide a comment (never deleted)",
+              "moderation", who="moderator", body=shapes.ReasonBody, answer=shapes.CommentOut, also=(409,)),
+    Operation("POST", "/api/comments/{id:id}/restore", restore_comment, "Restore a hidden comment",
+              "moderation", who="moderator", body=shapes.OptionalReasonBody, answer=shapes.CommentOut,
+              also=(409,), body_optional=True),
+]  # fmt: skip

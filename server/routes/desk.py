@@ -3,65 +3,44 @@ held comments, change-thread links and notices, and the public answer-time figur
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
+from server import shapes
 from server.desk import Desk
-from server.errors import Invalid
-from server.models import utcnow
-from server.routes.context import int_param, json_body, ok, require_account, require_staff, services
+from server.models import Account, utcnow
+from server.routes.context import ok, services
+from server.routes.operation import Operation
 from server.sealing import seal_status
-
-LIST_MAX = 500
 
 
 def desk(request: Request) -> Desk:
     return services(request).desk
 
 
-def _limit(request: Request, default: int) -> int:
-    limit = int_param(request, "limit", minimum=1) or default
-    if limit > LIST_MAX:
-        raise Invalid(f"limit must be at most {LIST_MAX}", {"limit": "out of range"})
-    return limit
+async def activity(request: Request, account: Account, query: shapes.ActivityQuery) -> Response:
+    return ok(await desk(request).activity.buckets(query.hours or 6, query.bucket_minutes))
 
 
-async def activity(request: Request) -> Response:
-    await require_staff(request)
-    hours = int_param(request, "hours", minimum=1) or 6
-    bucket = int_param(request, "bucket_minutes", minimum=1)
-    return ok(await desk(request).activity.buckets(hours, bucket))
-
-
-async def answer_clock(request: Request) -> Response:
-    await require_staff(request)
-    return ok(await desk(request).answers.waiting(_limit(request, 200)))
+async def answer_clock(request: Request, account: Account, query: shapes.PageQuery) -> Response:
+    return ok(await desk(request).answers.waiting(query.limit or 200))
 
 
 async def answer_stats(request: Request) -> Response:
     return ok(await desk(request).answers.public_stats())
 
 
-async def reports_queue(request: Request) -> Response:
-    await require_staff(request)
-    return ok(await desk(request).reports.queue(_limit(request, 100)))
+async def reports_queue(request: Request, account: Account, query: shapes.PageQuery) -> Response:
+    return ok(await desk(request).reports.queue(query.limit or 100))
 
 
-async def dismiss_report(request: Request) -> Response:
-    moderator = await require_staff(request, "moderator")
-    body = await json_body(request)
-    return ok(
-        await desk(request).reports.dismiss(moderator, request.path_params["comment_id"], body.get("reason"))
-    )
+async def dismiss_report(request: Request, account: Account, body: shapes.ReasonBody) -> Response:
+    return ok(await desk(request).reports.dismiss(account, request.path_params["comment_id"], body.reason))
 
 
-async def held_comments(request: Request) -> Response:
-    await require_staff(request)
+async def held_comments(request: Request, account: Account, query: shapes.PageQuery) -> Response:
     policy = desk(request).holds.policy
-    data = await desk(request).holds.pending(_limit(request, 200))
+    data = await desk(request).holds.pending(query.limit or 200)
     data["policy"] = {
         "enabled": policy.enabled,
         "words": list(policy.words),
@@ -72,54 +51,59 @@ async def held_comments(request: Request) -> Response:
     return ok(data)
 
 
-def _held_action(release: bool) -> Callable[[Request], Awaitable[Response]]:
-    async def endpoint(request: Request) -> Response:
-        moderator = await require_staff(request, "moderator")
-        body = await json_body(request)
-        holds = desk(request).holds
-        held_id = request.path_params["held_id"]
-        if release:
-            return ok(await holds.release(moderator, held_id, body.get("reason")))
-        return ok(await holds.reject(moderator, held_id, body.get("reason")))
-
-    return endpoint
+async def release_held(request: Request, account: Account, body: shapes.OptionalReasonBody) -> Response:
+    return ok(await desk(request).holds.release(account, request.path_params["held_id"], body.reason))
 
 
-async def put_links(request: Request) -> Response:
-    account = await require_staff(request)
-    body = await json_body(request)
-    if "links" not in body:
-        raise Invalid("links is required", {"links": "required"})
-    return ok(await desk(request).links.set_links(account, request.path_params["thread_id"], body["links"]))
+async def reject_held(request: Request, account: Account, body: shapes.ReasonBody) -> Response:
+    return ok(await desk(request).holds.reject(account, request.path_params["held_id"], body.reason))
 
 
-async def notices(request: Request) -> Response:
-    account = await require_account(request)
+async def put_links(request: Request, account: Account, body: shapes.LinksBody) -> Response:
+    return ok(await desk(request).links.set_links(account, request.path_params["thread_id"], body.links))
+
+
+async def notices(request: Request, account: Account) -> Response:
     return ok(await desk(request).links.notices(account))
 
 
-async def notices_seen(request: Request) -> Response:
-    account = await require_account(request)
-    body = await json_body(request)
-    return ok(await desk(request).links.mark_seen(account, body.get("ids")))
+async def notices_seen(request: Request, account: Account, body: shapes.SeenBody) -> Response:
+    links = desk(request).links
+    ids = body.ids
+    if ids is None:  # the contract: all current notices when `ids` is absent
+        ids = [item["change"]["id"] for item in (await links.notices(account))["items"]]
+    return ok(await links.mark_seen(account, ids))
 
 
-async def seal(request: Request) -> Response:
-    await require_staff(request)
+async def seal(request: Request, account: Account) -> Response:
     return ok(await seal_status(services(request).db))
 
 
-routes = [
-    Route("/api/staff/activity", activity, methods=["GET"]),
-    Route("/api/staff/answer-clock", answer_clock, methods=["GET"]),
-    Route("/api/staff/reports", reports_queue, methods=["GET"]),
-    Route("/api/staff/reports/{comment_id:int}/dismiss", dismiss_report, methods=["POST"]),
-    Route("/api/staff/held", held_comments, methods=["GET"]),
-    Route("/api/staff/held/{held_id:int}/release", _held_action(True), methods=["POST"]),
-    Route("/api/staff/held/{held_id:int}/reject", _held_action(False), methods=["POST"]),
-    Route("/api/staff/seal", seal, methods=["GET"]),
-    Route("/api/stats/answers", answer_stats, methods=["GET"]),
-    Route("/api/threads/{thread_id:int}/links", put_links, methods=["PUT"]),
-    Route("/api/me/notices", notices, methods=["GET"]),
-    Route("/api/me/notices/seen", notices_seen, methods=["POST"]),
-]
+operations = [
+    Operation("GET", "/api/staff/activity", activity, "Event counts over time, for the dashboard's charts",
+              "staff", who="staff", query=shapes.ActivityQuery, answer=shapes.Activity),
+    Operation("GET", "/api/staff/answer-clock", answer_clock, "Proposals waiting for an answer, oldest first",
+              "staff", who="staff", query=shapes.PageQuery, answer=shapes.AnswerClock),
+    Operation("GET", "/api/staff/reports", reports_queue, "Reported comments with their reasons", "staff",
+              who="staff", query=shapes.PageQuery, answer=shapes.ReportsQueue),
+    Operation("POST", "/api/staff/reports/{comment_id:id}/dismiss", dismiss_report,
+              "Dismiss a comment's open reports", "staff", who="moderator", body=shapes.ReasonBody,
+              answer=shapes.Dismissed, also=(409,)),
+    Operation("GET", "/api/staff/held", held_comments, "Comments held for a moderator", "staff", who="staff",
+              query=shapes.PageQuery, answer=shapes.HeldQueue),
+    Operation("POST", "/api/staff/held/{held_id:id}/release", release_held, "Publish a held comment", "staff",
+              who="moderator", body=shapes.OptionalReasonBody, answer=shapes.Released, also=(409,),
+              body_optional=True),
+    Operation("POST", "/api/staff/held/{held_id:id}/reject", reject_held, "Reject a held comment (reason)",
+              "staff", who="moderator", body=shapes.ReasonBody, answer=shapes.Rejected, also=(409,)),
+    Operation("GET", "/api/staff/seal", seal, "How far the event log's hash chain reaches", "staff",
+              who="staff", answer=shapes.Seal),
+    Operation("GET", "/api/stats/answers", answer_stats, "Public answer-time figures", "threads",
+              answer=shapes.AnswerStats),
+    Operation("PUT", "/api/threads/{thread_id:id}/links", put_links, "Link proposals to a change thread",
+              "threads", who="staff", body=shapes.LinksBody, answer=shapes.LinksOut, also=(409,)),
+    Operation("GET", "/api/me/notices", notices, "Change threads answering the caller's proposals",
+              "session", who="account", answer=shapes.Notices),
+    Operation("POST", "/api/me/notices/seen", notices_seen, "Mark notices seen (all when ids is absent)",
+              "session", who="account", body=shapes.SeenBody, answer=shapes.Seen, body_optional=True),
+]  # fmt: skip

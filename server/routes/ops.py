@@ -6,9 +6,10 @@ import asyncio
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
+from server import shapes
 from server.routes.context import services
+from server.routes.operation import Operation
 
 CHECK_TIMEOUT_S = 2.0
 
@@ -41,8 +42,10 @@ async def metrics(request: Request) -> Response:
     return Response(svc.metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8")
 
 
-routes = [
-    Route("/healthz", healthz, methods=["GET"]),
-    Route("/readyz", readyz, methods=["GET"]),
-    Route("/metrics", metrics, methods=["GET"]),
-]
+operations = [
+    Operation("GET", "/healthz", healthz, "Liveness: the process answers", "ops", answer=shapes.Health),
+    Operation("GET", "/readyz", readyz, "Readiness: database and broker reachable", "ops",
+              answer=shapes.Readiness, also_answers=((503, shapes.Readiness),)),
+    Operation("GET", "/metrics", metrics, "Prometheus text (not reachable through the proxy)", "ops",
+              media=("text/plain",)),
+]  # fmt: skip

@@ -61,7 +61,7 @@ def routes(static_dir: Path | None = None) -> list[Route | Mount]:
 
     return [
         Route("/", app_page, methods=["GET"]),
-        Route("/threads/{thread_id:int}", thread_page, methods=["GET"]),
+        Route("/threads/{thread_id:id}", thread_page, methods=["GET"]),
         Route("/staff", staff_page, methods=["GET"]),
         Route("/staff/{rest:path}", staff_page, methods=["GET"]),
         Route("/login", app_page, methods=["GET"]),

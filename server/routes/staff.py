@@ -4,77 +4,88 @@ from __future__ import annotations
 
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
-from starlette.routing import Route
 
-from server import logcsv
-from server.errors import Invalid
+from server import shapes
+from server.errors import Forbidden
+from server.middleware import cross_site
+from server.models import Account
 from server.review import LogFilter, parse_time
-from server.routes.context import int_param, ok, require_staff, services
+from server.routes.context import ok, services
+from server.routes.operation import Operation
 
-ACTOR_KINDS = ("company", "agency", "staff")
 PAGE_DEFAULT = 100
-PAGE_MAX = 1000
 
 
-def _filter(request: Request) -> LogFilter:
-    q = request.query_params
-    actor_kind = q.get("actor_kind") or None
-    if actor_kind is not None and actor_kind not in ACTOR_KINDS:
-        raise Invalid(f"actor_kind must be one of {', '.join(ACTOR_KINDS)}", {"actor_kind": "unknown"})
+def _filter(query: shapes.EventsQuery) -> LogFilter:
     return LogFilter(
-        after_id=int_param(request, "after_id"),
-        thread_id=int_param(request, "thread_id"),
-        type=q.get("type") or None,
-        since=parse_time(q.get("from"), "from"),
-        until=parse_time(q.get("to"), "to"),
-        actor_kind=actor_kind,
+        after_id=query.after_id,
+        thread_id=query.thread_id,
+        type=query.type,
+        since=parse_time(query.from_, "from"),
+        until=parse_time(query.to, "to"),
+        actor_kind=query.actor_kind,
     )
 
 
-async def events(request: Request) -> Response:
-    await require_staff(request)
+async def events(request: Request, account: Account, query: shapes.EventsQuery) -> Response:
     svc = services(request)
-    log_filter = _filter(request)
-    fmt = request.query_params.get("format") or "json"
-    if fmt == "json":
-        limit = int_param(request, "limit", minimum=1) or PAGE_DEFAULT
-        if limit > PAGE_MAX:
-            raise Invalid(f"limit must be at most {PAGE_MAX}", {"limit": "out of range"})
-        return ok(await svc.review.page(log_filter, limit))
-    if fmt == "csv":
-        lang = request.query_params.get("lang") or "en"
-        if lang not in logcsv.LANGUAGES:
-            raise Invalid(f"lang must be one of {', '.join(logcsv.LANGUAGES)}", {"lang": "unknown"})
+    log_filter = _filter(query)
+    if query.format == "json":
+        return ok(await svc.review.page(log_filter, query.limit or PAGE_DEFAULT))
+    if query.format == "csv":
         return StreamingResponse(
-            svc.review.export_csv(log_filter, lang),
+            svc.review.export_csv(log_filter, query.lang),
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": 'attachment; filename="tong-events.csv"'},
         )
-    if fmt == "jsonl":
-        return StreamingResponse(
-            svc.review.export_jsonl(log_filter),
-            media_type="application/x-ndjson; charset=utf-8",
-            headers={"Content-Disposition": 'attachment; filename="tong-events.jsonl"'},
-        )
-    raise Invalid("format must be json, csv or jsonl", {"format": "unknown"})
+    return StreamingResponse(
+        svc.review.export_jsonl(log_filter),
+        media_type="application/x-ndjson; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="tong-events.jsonl"'},
+    )
 
 
-async def stats(request: Request) -> Response:
-    await require_staff(request)
+async def stats(request: Request, account: Account) -> Response:
     svc = services(request)
     return ok(await svc.figures.stats(svc.hub.presence))
 
 
-async def reveal_author(request: Request) -> Response:
-    admin = await require_staff(request, "admin")
+async def reveal_author(request: Request, account: Account, query: shapes.RevealQuery) -> Response:
+    """The contract's GET form: it has a side effect (a log row), so only a same-origin request
+    may make it; a link clicked on another site would choose the reason. POST is preferred."""
+    allowed = frozenset(o.rstrip("/") for o in services(request).settings.allowed_origins)
+    if cross_site(request.headers, allowed, navigation=True):
+        raise CrossSite("the reveal must come from Tong's own pages; use POST with a reason")
     result = await services(request).review.reveal(
-        admin, request.path_params["kind"], request.path_params["id"], request.query_params.get("reason")
+        account, request.path_params["kind"], request.path_params["id"], query.reason
     )
     return ok(result)
 
 
-routes = [
-    Route("/api/staff/events", events, methods=["GET"]),
-    Route("/api/staff/stats", stats, methods=["GET"]),
-    Route("/api/admin/posts/{kind}/{id:int}/author", reveal_author, methods=["GET"]),
-]
+async def reveal_author_post(request: Request, account: Account, body: shapes.ReasonBody) -> Response:
+    """`POST /api/admin/posts/{kind}/{id}/author {"reason"}`: the reveal as a state-changing
+    request (the same-origin middleware refuses it from other sites)."""
+    result = await services(request).review.reveal(
+        account, request.path_params["kind"], request.path_params["id"], body.reason
+    )
+    return ok(result)
+
+
+class CrossSite(Forbidden):
+    code = "cross_origin"
+
+
+REVEAL = "/api/admin/posts/{kind}/{id:id}/author"
+KINDS = (("kind", ("thread", "comment")),)
+
+operations = [
+    Operation("GET", "/api/staff/events", events, "The event log, for review and export", "staff",
+              who="staff", query=shapes.EventsQuery, answer=shapes.EventPage,
+              media=("application/json", "text/csv", "application/x-ndjson")),
+    Operation("GET", "/api/staff/stats", stats, "Live figures for the dashboard", "staff", who="staff",
+              answer=shapes.Stats),
+    Operation("GET", REVEAL, reveal_author, "Which account wrote a post (same-origin only)",
+              "admin", who="admin", query=shapes.RevealQuery, answer=shapes.Revealed, path_enums=KINDS),
+    Operation("POST", REVEAL, reveal_author_post, "Which account wrote a post (itself written to the log)",
+              "admin", who="admin", body=shapes.ReasonBody, answer=shapes.Revealed, path_enums=KINDS),
+]  # fmt: skip

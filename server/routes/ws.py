@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 from collections import deque
 from typing import TYPE_CHECKING
@@ -13,7 +12,7 @@ from starlette.requests import cookie_parser
 from starlette.types import Receive, Scope, Send
 
 from server import channels as ch
-from server import policy
+from server import frames, policy
 from server.accounts import token_hash
 from server.database import is_unreachable
 from server.hub import Hub
@@ -165,11 +164,31 @@ class LiveSockets:
 
     def __init__(self, services: Services) -> None:
         self.services = services
+        # Open sockets per client address (after uvicorn applied the trusted proxy's headers).
+        self._per_address: dict[str, int] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         message = await receive()
         if message["type"] != "websocket.connect":
             return
+        client = scope.get("client")
+        address = client[0] if client else ""
+        limit = self.services.settings.ws_max_per_ip
+        held = self._per_address.get(address, 0)
+        if limit and held >= limit:
+            await _refuse(send, 429, "too_many_sockets", f"at most {limit} sockets per client address")
+            return
+        self._per_address[address] = held + 1
+        try:
+            await self._serve(scope, receive, send)
+        finally:
+            left = self._per_address.get(address, 1) - 1
+            if left > 0:
+                self._per_address[address] = left
+            else:
+                self._per_address.pop(address, None)
+
+    async def _serve(self, scope: Scope, receive: Receive, send: Send) -> None:
         svc = self.services
         hub = svc.hub
         try:
@@ -220,38 +239,31 @@ class LiveSockets:
         return None, None
 
 
+async def _refuse(send: Send, status: int, code: str, message: str) -> None:
+    """Refuse the handshake with an HTTP error and the usual error body (ASGI's WebSocket
+    denial response, which uvicorn supports)."""
+    body = ch.dumps({"error": {"code": code, "message": message, "fields": {}}}).encode()
+    headers = [(b"content-type", b"application/json"), (b"retry-after", b"30")]
+    await send({"type": "websocket.http.response.start", "status": status, "headers": headers})
+    await send({"type": "websocket.http.response.body", "body": body})
+
+
 async def _handle(text: str, peer: SocketPeer, hub: Hub, account: Account | None) -> None:
     try:
-        frame = json.loads(text)
-    except json.JSONDecodeError as exc:
-        peer.push(ch.error_frame("bad_frame", f"not valid JSON: {exc.msg}"))
+        frame = frames.parse_op(text)
+    except frames.BadFrame as bad:
+        peer.push(ch.error_frame(bad.code, bad.message, bad.channel))
         return
-    if not isinstance(frame, dict):
-        peer.push(ch.error_frame("bad_frame", "a frame must be a JSON object"))
-        return
-    op = frame.get("op")
-    channel = frame.get("channel")
-    if op == "ping":
+    if isinstance(frame, frames.Ping):
         peer.push(ch.dumps({"type": "pong"}))
         return
-    if op not in ("subscribe", "unsubscribe"):
-        peer.push(ch.error_frame("unknown_op", f"unknown op {op!r}: use subscribe or unsubscribe"))
-        return
-    if not isinstance(channel, str):
-        peer.push(ch.error_frame("bad_frame", "channel must be a string"))
-        return
-    if op == "unsubscribe":
+    channel = frame.channel
+    if isinstance(frame, frames.Unsubscribe):
         hub.unsubscribe(peer, channel)
         peer.push(ch.unsubscribed_frame(channel))
         return
-    since = frame.get("since")
-    if since is not None and (not isinstance(since, int) or isinstance(since, bool) or since < 0):
-        peer.push(ch.error_frame("bad_frame", "since must be a non-negative integer", channel))
-        return
-    epoch = frame.get("epoch")
-    if epoch is not None and not isinstance(epoch, str):
-        peer.push(ch.error_frame("bad_frame", "epoch must be a string", channel))
-        return
+    since = frame.since
+    epoch = frame.epoch
     if channel not in peer.channels and len(peer.channels) >= MAX_CHANNELS_PER_SOCKET:
         peer.push(ch.error_frame("too_many_channels", f"at most {MAX_CHANNELS_PER_SOCKET} channels", channel))
         return

@@ -2,6 +2,7 @@
 // trimming), and a composer that keeps the text when sending fails and shows the server's message.
 
 import { codePoints, h, uid } from "./dom.js";
+import { errorText } from "./errors.js";
 import { t } from "./i18n.js";
 
 export const LIMITS = { comment: 4_000, title: 200, threadBody: 20_000, category: 50, reason: 1_000 };
@@ -51,10 +52,11 @@ export function countedField({ multiline = true, label, max, placeholder = "", r
   return state;
 }
 
-/** Turn an ApiError into the sentence a person reads. */
+/** Turn an ApiError into the sentence a person reads: its code translated (errors.js); the
+ * server's English message only for a code this app does not know. */
 export function errorMessage(err, key = "composer.failed") {
   if (err && err.network) return t("composer.network");
-  return t(key, { message: (err && err.message) || String(err) });
+  return t(key, { message: errorText(err) || (err && err.message) || String(err) });
 }
 
 function readDraft(key) {

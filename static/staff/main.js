@@ -1,6 +1,7 @@
 // The staff dashboard: log in as staff, then tabs fed by REST and the live `staff` channel. It uses
 // the public app's dom, api, live and i18n modules.
 
+import { explain } from "../js/errors.js";
 import { api } from "../js/api.js";
 import { $, toast } from "../js/dom.js";
 import { addStrings, lang, setLang, t, translateStatic } from "../js/i18n.js";
@@ -37,7 +38,7 @@ function showLogin(message) {
       await api.post("/api/session", { login: data.get("login"), password: data.get("password") });
       location.reload();
     } catch (error) {
-      $("#login-error").textContent = error.status === 401 ? t("login.wrong") : error.message;
+      $("#login-error").textContent = error.status === 401 ? t("login.wrong") : explain(error);
     }
   };
 }
@@ -134,10 +135,10 @@ async function boot() {
   });
   window.__tongStaff = { live, monitor };
   const results = await Promise.allSettled([monitor.start(), clock.start(), moderation.start(), review.start()]);
-  for (const r of results) if (r.status === "rejected") toast(r.reason.message || String(r.reason), "error");
+  for (const r of results) if (r.status === "rejected") toast(explain(r.reason), "error");
   document.body.dataset.ready = "true";
 }
 
 boot().catch((error) => {
-  $("#loading").textContent = t("staff.loadFailed", { message: error.message });
+  $("#loading").textContent = t("staff.loadFailed", { message: explain(error) });
 });

@@ -1,6 +1,7 @@
 // 신고·보류: the reports queue (hide / restore / dismiss, each with a reason), held comments
 // (release / reject) and author reveals (admins only, with a reason, always in the log).
 
+import { explain } from "../js/errors.js";
 import { api, query } from "../js/api.js";
 import { $, h, replace, toast } from "../js/dom.js";
 import { t } from "../js/i18n.js";
@@ -98,7 +99,7 @@ export class Moderation {
         toast(t("staff.mod.done", { action: label }));
         await this.loadReports();
       } catch (error) {
-        toast(error.message, "error");
+        toast(explain(error), "error");
       }
     };
     const disabled = !this.moderator;
@@ -138,7 +139,7 @@ export class Moderation {
         toast(t("staff.mod.done", { action: label }));
         await this.loadHeld();
       } catch (error) {
-        toast(error.message, "error");
+        toast(explain(error), "error");
       }
     };
     const disabled = !this.moderator;
@@ -186,7 +187,7 @@ export class Moderation {
         h("strong", {}, `${t(kind === "thread" ? "staff.threadRef" : "staff.commentRef", { id })}: `),
         `${a.login} (${kindLabel(a.kind)}${a.department ? `, ${a.department}` : ""})${t("staff.reveal.logged")}`);
     } catch (error) {
-      replace($("#reveal-result"), h("span", { class: "error" }, error.message));
+      replace($("#reveal-result"), h("span", { class: "error" }, explain(error)));
     }
   }
 }

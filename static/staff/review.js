@@ -1,6 +1,7 @@
 // 기록 검토: the event log filtered by time, thread, type and actor kind; paged by keyset
 // (`after_id`), never by offset; exported as CSV (opens in Excel) or JSON Lines.
 
+import { explain } from "../js/errors.js";
 import { api, query } from "../js/api.js";
 import { $, h, replace, toast } from "../js/dom.js";
 import { lang, t } from "../js/i18n.js";
@@ -69,7 +70,7 @@ export class Review {
         ? t("staff.review.shown", { n: this.shown }) + t(page.next_after_id ? "staff.review.moreLeft" : "staff.review.end")
         : t("staff.review.none");
     } catch (error) {
-      toast(error.message, "error");
+      toast(explain(error), "error");
     }
   }
 

@@ -70,7 +70,9 @@ async def test_composer_enforces_the_limit_and_keeps_text_when_sending_fails(ope
     await tab.page.route("**/api/threads/*/comments", refuse)
     await box.fill("보내지 못할 댓글")
     await send.click()
-    await expect(tab.page.locator(".composer .form-error")).to_contain_text(REFUSAL)
+    # A known code is shown translated, never the server's English message.
+    await expect(tab.page.locator(".composer .form-error")).to_contain_text("입력한 내용을 확인해 주세요")
+    await expect(tab.page.locator(".composer .form-error")).not_to_contain_text(REFUSAL)
     await expect(box).to_have_value("보내지 못할 댓글")
     await tab.page.unroute("**/api/threads/*/comments")
 

@@ -1,0 +1,165 @@
+// The API's error codes in the reader's language. The server's `message` is English, for logs and
+// scripts; what a person reads comes from `code` and the field codes of `fields` (see the API
+// document at /api/docs). A code this table does not know falls back to the server's message.
+import { lang } from "./i18n.js";
+
+const ko = {
+  codes: {
+    validation_error: "입력한 내용을 확인해 주세요.",
+    invalid_json: "요청 형식이 올바르지 않습니다.",
+    too_large: "보낸 내용이 너무 큽니다.",
+    not_found: "찾을 수 없습니다. 삭제되었거나 주소가 잘못되었습니다.",
+    method_not_allowed: "허용되지 않는 요청입니다.",
+    unauthorized: "로그인이 필요합니다.",
+    login_required: "로그인이 필요합니다.",
+    login_failed: "아이디 또는 비밀번호가 맞지 않습니다.",
+    forbidden: "권한이 없습니다.",
+    staff_only: "조달청 직원만 할 수 있습니다.",
+    moderator_only: "관리 권한이 있는 직원만 할 수 있습니다.",
+    admin_only: "관리자만 할 수 있습니다.",
+    cross_origin: "다른 사이트에서 보낸 요청은 받지 않습니다.",
+    conflict: "현재 상태와 맞지 않아 처리하지 못했습니다. 새로고침 후 다시 시도해 주세요.",
+    own_post: "자신의 글은 추천할 수 없습니다.",
+    comment_hidden: "숨겨진 댓글은 추천할 수 없습니다.",
+    already_hidden: "이미 숨겨진 댓글입니다.",
+    not_hidden: "숨겨진 댓글이 아닙니다.",
+    already_reported: "이미 신고한 댓글입니다.",
+    not_a_proposal: "제도개선 제안에만 할 수 있습니다.",
+    not_a_change_thread: "'이렇게 바꾸었습니다' 글에만 할 수 있습니다.",
+    already_decided: "이미 처리된 댓글입니다.",
+    no_open_reports: "처리할 신고가 없습니다.",
+    personal_information: "작성자를 알아볼 수 있는 정보({kinds})가 있어 등록하지 않았습니다. 지우고 다시 올려 주세요.",
+    rate_limited: "너무 자주 작성했습니다. 잠시 후 다시 시도해 주세요.",
+    unavailable: "서버가 잠시 응답하지 못합니다. 잠시 후 다시 시도해 주세요.",
+    internal_error: "서버에 문제가 생겼습니다.",
+  },
+  fields: {
+    required: "{field}을(를) 입력해 주세요.",
+    empty: "{field}이(가) 비어 있습니다.",
+    too_long: "{field}이(가) 너무 깁니다.",
+    too_short: "{field}이(가) 너무 짧습니다.",
+    too_many: "{field}이(가) 너무 많습니다.",
+    nul_character: "{field}에 쓸 수 없는 문자가 있습니다.",
+    out_of_range: "{field} 값이 범위를 벗어났습니다.",
+    unknown: "{field} 값이 올바르지 않습니다.",
+    invalid: "{field} 값이 올바르지 않습니다.",
+    not_found: "{field}에 해당하는 글을 찾을 수 없습니다.",
+    is_a_reply: "답글에는 답글을 달 수 없습니다.",
+  },
+  names: {
+    title: "제목",
+    body: "내용",
+    category: "분류",
+    reason: "사유",
+    parent_id: "원 댓글",
+    login: "아이디",
+    password: "비밀번호",
+    links: "연결한 제안",
+  },
+  kinds: {
+    resident_registration_number: "주민등록번호",
+    business_registration_number: "사업자등록번호",
+    phone_number: "전화번호",
+    email_address: "이메일 주소",
+  },
+  field: "입력값",
+};
+
+const en = {
+  codes: {
+    validation_error: "Please check what you entered.",
+    invalid_json: "The request was malformed.",
+    too_large: "What you sent is too large.",
+    not_found: "Not found: it was removed or the address is wrong.",
+    method_not_allowed: "That request is not allowed.",
+    unauthorized: "Please log in.",
+    login_required: "Please log in.",
+    login_failed: "The login or password is wrong.",
+    forbidden: "You are not allowed to do this.",
+    staff_only: "Only Public Procurement Service staff can do this.",
+    moderator_only: "Only staff with the moderator role can do this.",
+    admin_only: "Only administrators can do this.",
+    cross_origin: "Requests from other sites are refused.",
+    conflict: "This no longer matches the current state. Reload and try again.",
+    own_post: "You cannot recommend your own post.",
+    comment_hidden: "A hidden comment cannot be recommended.",
+    already_hidden: "The comment is already hidden.",
+    not_hidden: "The comment is not hidden.",
+    already_reported: "You have already reported this comment.",
+    not_a_proposal: "Only proposals allow this.",
+    not_a_change_thread: "Only 'What we changed' threads allow this.",
+    already_decided: "This held comment was already decided.",
+    no_open_reports: "There are no open reports.",
+    personal_information: "Not posted: the text contains a {kinds} that could identify the author. Remove it and post again.",
+    rate_limited: "You are writing too often. Please wait a moment.",
+    unavailable: "The server cannot answer right now. Please try again shortly.",
+    internal_error: "Something went wrong on the server.",
+  },
+  fields: {
+    required: "{field} is required.",
+    empty: "{field} must not be empty.",
+    too_long: "{field} is too long.",
+    too_short: "{field} is too short.",
+    too_many: "{field}: too many.",
+    nul_character: "{field} contains a character that cannot be used.",
+    out_of_range: "{field} is out of range.",
+    unknown: "{field} is not a valid choice.",
+    invalid: "{field} is not valid.",
+    not_found: "{field}: no such post.",
+    is_a_reply: "Replies go one level deep: reply to the top-level comment.",
+  },
+  names: {
+    title: "Title",
+    body: "Text",
+    category: "Category",
+    reason: "Reason",
+    parent_id: "Parent comment",
+    login: "Login",
+    password: "Password",
+    links: "Linked proposals",
+  },
+  kinds: {
+    resident_registration_number: "resident registration number",
+    business_registration_number: "business registration number",
+    phone_number: "phone number",
+    email_address: "e-mail address",
+  },
+  field: "A value",
+};
+
+const tables = { ko, en };
+
+function fill(template, vars) {
+  return template.replace(/\{(\w+)\}/g, (whole, name) => (name in vars ? vars[name] : whole));
+}
+
+/**
+ * What to tell a person about an API error (an ApiError: status, code, message, fields), in the
+ * current language; null when the code is unknown here (then the caller shows the server's message).
+ */
+export function errorText(err) {
+  if (!err || !err.code) return null;
+  const table = tables[lang()] || ko;
+  const fields = err.fields || {};
+  if (err.code === "personal_information") {
+    const kinds = Object.values(fields)
+      .flatMap((value) => String(value).split(","))
+      .map((kind) => table.kinds[kind] || kind);
+    return fill(table.codes.personal_information, { kinds: [...new Set(kinds)].join(", ") });
+  }
+  const explained = Object.entries(fields)
+    .map(([path, code]) => {
+      const template = table.fields[code];
+      if (!template) return null;
+      const name = table.names[path.split(".")[0]] || table.field;
+      return fill(template, { field: name });
+    })
+    .filter(Boolean);
+  if (explained.length) return explained.join(" ");
+  return table.codes[err.code] || null;
+}
+
+/** The sentence for an error: its code translated, else the server's message (the dashboard). */
+export function explain(err) {
+  return errorText(err) || (err && err.message) || String(err);
+}
