@@ -114,6 +114,21 @@ async def test_board_shows_a_new_bar_instead_of_moving_the_list(open_tab):
     await expect(bar).to_be_hidden()
 
 
+async def test_board_cards_show_watchers_from_the_digest(open_tab, make_thread, tong):
+    """A reader opening a thread shows up as '1명 보는 중' on its board card, through the watcher digest."""
+    thread = await make_thread("company1")
+    board = await open_tab("/")
+    await board.wait_subscribed("board")
+    card = board.page.locator(f'[data-thread-id="{thread["id"]}"]')
+    await expect(card).to_be_visible()
+    await expect(card.locator(".stat-live")).to_have_count(0)
+
+    reader = await open_tab(f"/threads/{thread['id']}")
+    await reader.wait_subscribed(f"thread:{thread['id']}")
+    # The digest goes out every few seconds (not one frame per watcher change).
+    await expect(card.locator(".stat-live")).to_have_text("1명 보는 중", timeout=15_000)
+
+
 async def test_a_reply_above_the_reader_does_not_move_what_they_read(open_tab, make_thread, tong):
     """A reply inserted above the viewport does not move what the reader sees, and is announced."""
     thread = await make_thread("company1")
