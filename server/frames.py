@@ -17,6 +17,8 @@ from server.models import ROW_ID_MAX
 
 # The longest channel name a client may send; every real one (`thread:` and 19 digits) is shorter.
 CHANNEL_MAX = 64
+# An epoch is opaque to clients (16 hex digits today); room to grow without refusing old clients.
+EPOCH_MAX = 128
 
 
 class Op(BaseModel):
@@ -27,7 +29,7 @@ class Subscribe(Op):
     op: Literal["subscribe"]
     channel: Annotated[str, Field(max_length=CHANNEL_MAX)]
     since: Annotated[int, Field(ge=0, le=ROW_ID_MAX, strict=True)] | None = None
-    epoch: Annotated[str, Field(max_length=CHANNEL_MAX)] | None = None
+    epoch: Annotated[str, Field(max_length=EPOCH_MAX)] | None = None
 
 
 class Unsubscribe(Op):

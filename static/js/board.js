@@ -301,6 +301,19 @@ export function mountBoard(root, ctx) {
     }
   }
 
+  // The board's watcher digest (a `counts` frame every few seconds): {"watchers": {"<id>": n}}.
+  function onCounts(frame) {
+    const watchers = (frame.data && frame.data.watchers) || {};
+    for (const [id, n] of Object.entries(watchers)) {
+      const shown = threads.get(Number(id));
+      if (!shown || typeof n !== "number" || shown.counts.watchers === n) continue;
+      const merged = { ...shown, counts: { ...shown.counts, watchers: n } };
+      threads.set(merged.id, merged);
+      const el = list.querySelector(`[data-thread-id="${merged.id}"]`);
+      if (el) fillCard(el, merged);
+    }
+  }
+
   async function onReconnect() {
     // The board channel has no seq: compare the first page with what is shown.
     try {
@@ -316,7 +329,7 @@ export function mountBoard(root, ctx) {
     }
   }
 
-  const sub = ctx.live.subscribe("board", { onEvent, onReconnect });
+  const sub = ctx.live.subscribe("board", { onEvent, onCounts, onReconnect });
   const ready = loadFirst();
   return {
     ready,

@@ -29,6 +29,9 @@ export class Subscription {
     this.sequenced = channel.startsWith("thread:");
     // The last seq this tab has applied (null: subscribe without since, live events only).
     this.lastSeq = handlers.since ?? null;
+    // The history `lastSeq` belongs to (PROTOCOL.md v1.1 "Epoch"): sent back on resume, so a
+    // server whose database was restored answers `resync` instead of replaying another history.
+    this.epoch = null;
     this.resyncing = false;
     this.everSubscribed = false;
     this.closed = false;
@@ -36,13 +39,19 @@ export class Subscription {
 
   frame() {
     const frame = { op: "subscribe", channel: this.channel };
-    if (this.sequenced && this.lastSeq !== null) frame.since = this.lastSeq;
+    if (this.sequenced && this.lastSeq !== null) {
+      frame.since = this.lastSeq;
+      if (this.epoch) frame.epoch = this.epoch;
+    }
     return frame;
   }
 
   /** After a REST reload: continue from this seq (the reload's `seq`). */
   resubscribe(since) {
     this.lastSeq = since;
+    // `since` now comes from a REST read of the server's current history; its epoch arrives with
+    // the next `subscribed`.
+    this.epoch = null;
     this.resyncing = false;
     this.live._send(this.frame());
   }
@@ -222,6 +231,7 @@ export class Live extends EventTarget {
         {
           const again = sub.everSubscribed;
           sub.everSubscribed = true;
+          if (typeof frame.epoch === "string") sub.epoch = frame.epoch;
           sub._call("onSubscribed", frame);
           // Unsequenced channels cannot resume: after a reconnect their owner reloads what it shows.
           if (again && !sub.sequenced) sub._call("onReconnect");

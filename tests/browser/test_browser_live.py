@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -113,6 +114,21 @@ async def test_board_shows_a_new_bar_instead_of_moving_the_list(open_tab):
     await expect(bar).to_be_hidden()
 
 
+async def test_board_cards_show_watchers_from_the_digest(open_tab, make_thread, tong):
+    """A reader opening a thread shows up as '1명 보는 중' on its board card, through the watcher digest."""
+    thread = await make_thread("company1")
+    board = await open_tab("/")
+    await board.wait_subscribed("board")
+    card = board.page.locator(f'[data-thread-id="{thread["id"]}"]')
+    await expect(card).to_be_visible()
+    await expect(card.locator(".stat-live")).to_have_count(0)
+
+    reader = await open_tab(f"/threads/{thread['id']}")
+    await reader.wait_subscribed(f"thread:{thread['id']}")
+    # The digest goes out every few seconds (not one frame per watcher change).
+    await expect(card.locator(".stat-live")).to_have_text("1명 보는 중", timeout=15_000)
+
+
 async def test_a_reply_above_the_reader_does_not_move_what_they_read(open_tab, make_thread, tong):
     """A reply inserted above the viewport does not move what the reader sees, and is announced."""
     thread = await make_thread("company1")
@@ -190,3 +206,24 @@ async def test_a_resync_frame_reloads_the_thread_through_rest(open_tab, make_thr
         ["재동기화 전 1", "재동기화 전 2", "재동기화 후"], timeout=3000
     )
     assert await tab.page.evaluate("window.__tong.live.stats.resyncs") == 1
+
+
+async def test_a_resuming_tab_sends_back_the_epoch_it_was_given(open_tab, make_thread):
+    """After a dropped socket the tab resumes with `since` and the `epoch` its last `subscribed` carried."""
+    thread = await make_thread("company1")
+    channel = f"thread:{thread['id']}"
+    tab = await open_tab(f"/threads/{thread['id']}")
+    await tab.wait_subscribed(channel)
+    epoch = await tab.page.evaluate("(ch) => window.__tong.live.subs.get(ch).epoch", channel)
+    assert isinstance(epoch, str) and epoch
+
+    sent: list[dict] = []
+    tab.page.on("websocket", lambda ws: ws.on("framesent", lambda payload: sent.append(json.loads(payload))))
+    await tab.page.evaluate("window.__tong.live.drop()")
+    deadline = time.monotonic() + 10
+    while not any(f.get("op") == "subscribe" and f.get("channel") == channel for f in sent):
+        assert time.monotonic() < deadline, f"no resubscribe frame was sent: {sent}"
+        await tab.page.wait_for_timeout(50)
+    resume = next(f for f in sent if f.get("op") == "subscribe" and f.get("channel") == channel)
+    assert resume["epoch"] == epoch
+    assert isinstance(resume["since"], int)
