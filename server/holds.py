@@ -27,10 +27,8 @@ from server.vocabulary import EventType
 
 KST = timezone(timedelta(hours=9), "KST")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-HELD_MESSAGE = (
-    "근무 시간 외에 올린 댓글이라 담당자 확인 후 게시됩니다. "
-    "/ Posted outside office hours: a moderator will check it before it goes live."
-)
+# English only, for logs and scripts; the apps show their own words for `held: true`.
+HELD_MESSAGE = "Posted outside office hours: a moderator will check it before it goes live."
 
 
 @dataclass(frozen=True)

@@ -359,7 +359,12 @@ def _runs(text: str) -> list[_Run]:
             core = between.replace("(", "").replace(")", "")
             joined = len(between) <= 3 and core in ("-", ".", "/", " ", "") and between != ""
             if joined:
-                joins.append(core != " " or "(" in between or ")" in between)
+                # Brackets bind only an area code ("(02) 2133-7114", "02)2133-7114"); a long number
+                # in brackets after a phone number ("010-3847-2291 (4368801391230)") stands apart.
+                area_code = ("(" in between and m.end() - m.start() <= 4) or (
+                    ")" in between and previous.end() - previous.start() <= 4
+                )
+                joins.append(core != " " or area_code)
             else:
                 runs.append(_Run(tuple(groups), tuple(joins)))
                 groups, joins = [], []

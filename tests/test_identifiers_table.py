@@ -83,6 +83,7 @@ PERSONAL: list[tuple[str, str]] = [
     ("Tel.010-1234-5678", PHONE),
     ("HP010-9876-5432", PHONE),
     ("HP01098765432", PHONE),
+    ("연락 주세요 010-3847-2291 (4368801391230)", PHONE),  # a bracketed number after it stands apart
     ("010-1234.5678", PHONE),
     ("010 - 1234 - 5678", PHONE),
     ("010-1234-\n5678", PHONE),

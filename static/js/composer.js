@@ -80,11 +80,13 @@ function writeDraft(key, text) {
 
 /**
  * A comment or reply composer. `send(text)` returns a promise; on failure the text stays and the
- * error is shown; on success the field is cleared.
+ * error is shown; on success the field is cleared (and `{note}`, when the promise gives one, shown).
  */
 export function composer({ label, max = LIMITS.comment, placeholder, rows = 4, draftKey, send, onCancel, compact = false }) {
   const text = countedField({ label, max, placeholder, rows, value: readDraft(draftKey) });
   const error = h("p", { class: "form-error", role: "alert", hidden: true });
+  // What the server said about an accepted text that is not shown yet (a held comment).
+  const note = h("p", { class: "form-note", role: "status", hidden: true });
   const submit = h("button", { type: "submit", class: "btn btn-primary" }, t("composer.submit"));
   const cancel = onCancel
     ? h("button", { type: "button", class: "btn btn-ghost", onclick: () => onCancel() }, t("comment.cancel"))
@@ -94,6 +96,7 @@ export function composer({ label, max = LIMITS.comment, placeholder, rows = 4, d
     { class: `composer${compact ? " composer-compact" : ""}`, novalidate: true },
     text.field,
     error,
+    note,
     h("div", { class: "form-actions" }, cancel, submit),
   );
   let sending = false;
@@ -119,8 +122,13 @@ export function composer({ label, max = LIMITS.comment, placeholder, rows = 4, d
     refresh();
     submit.textContent = t("composer.sending");
     error.hidden = true;
+    note.hidden = true;
     try {
-      await send(text.input.value.trim());
+      const result = await send(text.input.value.trim());
+      if (result && typeof result.note === "string") {
+        note.textContent = result.note;
+        note.hidden = false;
+      }
       text.input.value = "";
       writeDraft(draftKey, "");
       text.update();

@@ -558,6 +558,9 @@ export function mountThread(root, threadId, ctx) {
     const body = { body: text };
     if (parentId) body.parent_id = parentId;
     const posted = await api.post(`/api/threads/${threadId}/comments`, body);
+    // Held for a moderator (pre-moderation outside office hours): not a comment yet, and its id
+    // is a held id, not a comment id. It appears through its frame once released.
+    if (posted.held) return { note: t("comment.held") };
     state.ownIds.add(posted.id);
     const existing = state.comments.get(posted.id);
     if (existing) {
@@ -598,8 +601,11 @@ export function mountThread(root, threadId, ctx) {
       rows: 3,
       compact: true,
       send: async (text) => {
-        await postComment(text, top ? top.id : topId);
+        const result = await postComment(text, top ? top.id : topId);
+        // A held reply keeps the composer open to show why it does not appear yet.
+        if (result && result.note) return result;
         close();
+        return undefined;
       },
       onCancel: close,
     });
