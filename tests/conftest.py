@@ -30,6 +30,22 @@ async def stack(
     await created.drop_databases()
 
 
+@pytest_asyncio.fixture(scope="module")
+async def pg(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Stack]:
+    """PostgreSQL and Redis for one module's own servers (several processes, private services)."""
+    missing = await services_available()
+    if missing is not None:
+        if IN_CI:
+            pytest.fail(f"CI needs PostgreSQL and Redis: {missing}")
+        pytest.skip(missing)
+    name = request.module.__name__.rsplit(".", 1)[-1].removeprefix("test_")
+    created = Stack("postgres", tmp_path_factory.mktemp(name), postgres=True)
+    yield created
+    await created.drop_databases()
+
+
 @pytest_asyncio.fixture(scope="session")
 async def server(stack: Stack) -> AsyncIterator[InProcessServer]:
     """One server per stack for the whole session; tests use their own threads and accounts."""

@@ -7,16 +7,15 @@ import asyncio
 import contextlib
 import signal
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
-import pytest_asyncio
 
 from server.broker.cluster import ClusterBroker, parse_cluster_url
 from tests.clients import Socket
 from tests.live_core import Watcher, live_core
 from tests.redis_cluster import RedisClusterNodes, missing_binaries
-from tests.servers import IN_CI, Stack, services_available
+from tests.servers import IN_CI, Stack
 from tests.test_processes import create_accounts, logged_in, two_servers
 
 WATCHERS_PER_PROCESS = 5
@@ -36,18 +35,6 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisClusterNo
         yield nodes
     finally:
         nodes.stop()
-
-
-@pytest_asyncio.fixture(scope="module")
-async def pg(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack]:
-    missing = await services_available()
-    if missing is not None:
-        if IN_CI:
-            pytest.fail(f"CI needs PostgreSQL: {missing}")
-        pytest.skip(missing)
-    stack = Stack("postgres", tmp_path_factory.mktemp("cluster"), postgres=True)
-    yield stack
-    await stack.drop_databases()
 
 
 def test_cluster_url_names_any_nodes() -> None:

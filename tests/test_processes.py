@@ -13,22 +13,9 @@ from pathlib import Path
 import httpx
 import psutil
 import pytest
-import pytest_asyncio
 
 from tests.clients import PASSWORD, Http, Socket, unique
-from tests.servers import IN_CI, PrivateRedis, ProcessServer, Stack, services_available
-
-
-@pytest_asyncio.fixture(scope="module")
-async def pg(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack]:
-    missing = await services_available()
-    if missing is not None:
-        if IN_CI:
-            pytest.fail(f"CI needs PostgreSQL and Redis: {missing}")
-        pytest.skip(missing)
-    stack = Stack("postgres", tmp_path_factory.mktemp("processes"), postgres=True)
-    yield stack
-    await stack.drop_databases()
+from tests.servers import PrivateRedis, ProcessServer, Stack
 
 
 async def create_accounts(server: ProcessServer, kind: str, count: int) -> list[str]:

@@ -18,22 +18,10 @@ from limits import RateLimitItemPerMinute
 from server.logins import LoginGuard
 from server.ratelimit import Counter
 from tests.clients import Http
-from tests.servers import IN_CI, ProcessServer, Stack, services_available
+from tests.servers import IN_CI, ProcessServer, Stack
 from tests.test_processes import PrivateRedis, create_accounts, logged_in
 
 LIMIT = 10
-
-
-@pytest_asyncio.fixture(scope="module")
-async def pg(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack]:
-    missing = await services_available()
-    if missing is not None:
-        if IN_CI:
-            pytest.fail(f"CI needs PostgreSQL and Redis: {missing}")
-        pytest.skip(missing)
-    stack = Stack("postgres", tmp_path_factory.mktemp("limits"), postgres=True)
-    yield stack
-    await stack.drop_databases()
 
 
 @contextlib.asynccontextmanager

@@ -8,16 +8,13 @@ import contextlib
 import json
 import sys
 import time
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-import pytest
-import pytest_asyncio
 
 from tests.clients import Http, Socket
-from tests.servers import IN_CI, PrivateRedis, ProcessServer, Stack, services_available
+from tests.servers import PrivateRedis, ProcessServer, Stack
 from tests.test_processes import create_accounts, logged_in, two_servers
 
 # The contract's delivery bound during and after an outage.
@@ -30,18 +27,6 @@ RATE_LIMITED = {"TONG_RATE_LIMIT_PER_MINUTE": "120", "TONG_LOG_FORMAT": "json"}
 # Enough accounts that none passes 120 writes a minute.
 WRITERS = 12
 OUTAGE_S = 7.0
-
-
-@pytest_asyncio.fixture(scope="module")
-async def pg(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack]:
-    missing = await services_available()
-    if missing is not None:
-        if IN_CI:
-            pytest.fail(f"CI needs PostgreSQL and Redis: {missing}")
-        pytest.skip(missing)
-    stack = Stack("postgres", tmp_path_factory.mktemp("outage"), postgres=True)
-    yield stack
-    await stack.drop_databases()
 
 
 @dataclass

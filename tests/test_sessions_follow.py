@@ -6,31 +6,16 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import sys
-from collections.abc import AsyncIterator
 from typing import Any
 
 import asyncpg
-import pytest
-import pytest_asyncio
 
 from tests.clients import Http, Socket
-from tests.servers import IN_CI, ProcessServer, Stack, services_available
+from tests.servers import ProcessServer, Stack
 from tests.test_processes import create_accounts, logged_in, two_servers
 
 # The hub re-checks staff sessions against SQL every 10 s (hub.SESSION_RECHECK_S); a tick more.
 EXPIRY_NOTICED_S = 12.0
-
-
-@pytest_asyncio.fixture(scope="module")
-async def pg(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Stack]:
-    missing = await services_available()
-    if missing is not None:
-        if IN_CI:
-            pytest.fail(f"CI needs PostgreSQL and Redis: {missing}")
-        pytest.skip(missing)
-    stack = Stack("postgres", tmp_path_factory.mktemp("sessions"), postgres=True)
-    yield stack
-    await stack.drop_databases()
 
 
 async def staff_sockets(staff: Http, servers: tuple[ProcessServer, ...]) -> list[Socket]:
