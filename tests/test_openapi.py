@@ -22,6 +22,9 @@ from tests.servers import InProcessServer, ProcessServer, Stack
 # Examples per operation and phase; CI keeps the run near a minute per stack. A bigger run is
 # TONG_SCHEMATHESIS_EXAMPLES=200 scripts/test tests/test_openapi.py.
 EXAMPLES = int(os.environ.get("TONG_SCHEMATHESIS_EXAMPLES", "5"))
+# CI replays one fixed exploration so a red run is reproducible and main stays green on what it
+# already passed; TONG_SCHEMATHESIS_SEED=random explores anew (do that when changing the API).
+SEED = os.environ.get("TONG_SCHEMATHESIS_SEED", "20261129")
 SCHEMATHESIS = Path(sys.executable).parent / "schemathesis"
 # positive_data_acceptance is left out: valid-looking data is refused for reasons a schema cannot
 # state (a parent_id from another thread, link ids that do not exist, text holding a phone
@@ -117,6 +120,8 @@ async def _schemathesis(
         "none",
         "--no-color",
     ]
+    if SEED != "random":
+        args += ["--seed", SEED]
     if who != "staff":
         # The staff run alone walks the stateful phase (sequences of calls that link answers to
         # requests): it is the slow one, and staff can call every operation.
