@@ -16,8 +16,9 @@ import httpx
 import pytest
 
 from server.middleware import CONTENT_SECURITY_POLICY
-from tests.clients import PASSWORD, unique
+from tests.clients import PASSWORD
 from tests.servers import InProcessServer, ProcessServer, Stack
+from tests.test_processes import create_accounts
 
 # Examples per operation and phase; CI keeps the run near a minute per stack. A bigger run is
 # TONG_SCHEMATHESIS_EXAMPLES=200 scripts/test tests/test_openapi.py.
@@ -76,20 +77,7 @@ async def test_docs_page_is_served_by_tong_under_its_policy(anonymous: Any) -> N
 
 async def _account(server: ProcessServer, kind: str, roles: tuple[str, ...] = ()) -> str:
     """An account made as an operator makes one; returns its session cookie's value."""
-    login = unique(kind)
-    options = [arg for role in roles for arg in ("--role", role)]
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "server",
-        *("accounts", "create", login, "--kind", kind, *options, "--password-stdin"),
-        env=server.environment(),
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    _, err = await process.communicate(PASSWORD.encode() + b"\n")
-    assert process.returncode == 0, err.decode()
+    (login,) = await create_accounts(server, kind, 1, roles)
     async with httpx.AsyncClient(base_url=server.base_url) as client:
         response = await client.post("/api/session", json={"login": login, "password": PASSWORD})
         assert response.status_code == 200, response.text

@@ -18,21 +18,18 @@ from tests.clients import PASSWORD, Http, Socket, unique
 from tests.servers import PrivateRedis, ProcessServer, Stack
 
 
-async def create_accounts(server: ProcessServer, kind: str, count: int) -> list[str]:
+async def create_accounts(
+    server: ProcessServer, kind: str, count: int, roles: tuple[str, ...] = ()
+) -> list[str]:
     """Accounts made the way an operator makes them: `tong accounts create --count`."""
     prefix = unique(kind)
+    options = [arg for role in roles for arg in ("--role", role)]
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "server",
-        "accounts",
-        "create",
-        prefix,
-        "--kind",
-        kind,
-        "--count",
-        str(count),
-        "--password-stdin",
+        *("accounts", "create", prefix, "--kind", kind, *options),
+        *("--count", str(count), "--password-stdin"),
         env=server.environment(),
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,

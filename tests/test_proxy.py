@@ -9,7 +9,6 @@ import re
 import shutil
 import signal
 import subprocess
-import sys
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -22,9 +21,10 @@ import pytest
 import pytest_asyncio
 from websockets.exceptions import InvalidStatus
 
-from tests.clients import PASSWORD, Socket, unique
+from tests.clients import PASSWORD, Socket
 from tests.demo_server import CHROMIUM, CHROMIUM_ARGS, require_chromium
 from tests.servers import IN_CI, PrivateRedis, ProcessServer, Stack, _free_port, services_available
+from tests.test_processes import create_accounts
 
 ROOT = Path(__file__).resolve().parent.parent
 # The file docker-compose.yml mounts into its nginx (test_operations checks that it is this one).
@@ -100,23 +100,6 @@ class Proxied:
         return "".join(r.log_path.read_text(errors="replace") for r in self.replicas)
 
 
-async def create_accounts(replica: Replica, count: int) -> list[str]:
-    prefix = unique("proxy")
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "server",
-        *("accounts", "create", prefix, "--kind", "company", "--count", str(count), "--password-stdin"),
-        env=replica.environment(),
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    _, err = await process.communicate(PASSWORD.encode() + b"\n")
-    assert process.returncode == 0, err.decode()
-    return [f"{prefix}-{n}" for n in range(1, count + 1)]
-
-
 @pytest_asyncio.fixture(scope="module")
 async def proxied(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Proxied]:
     """nginx on a free (non-default) port in front of two replicas on PostgreSQL + Redis."""
@@ -159,7 +142,7 @@ async def proxied(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Pro
                     pass
                 assert time.monotonic() < deadline, (tmp / "error.log").read_text()
                 await asyncio.sleep(0.05)
-        yield Proxied(url, replicas, await create_accounts(replicas[0], 5), redis)
+        yield Proxied(url, replicas, await create_accounts(replicas[0], "company", 5), redis)
     finally:
         if process is not None:
             process.send_signal(signal.SIGQUIT)  # graceful: workers finish, then the master exits
