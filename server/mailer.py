@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
-from typing import Protocol
+from typing import Any, Protocol
 from urllib.parse import quote, unquote, urlsplit
 
 import aiosmtplib
@@ -50,6 +50,32 @@ class MailNotice:
     thread_title: str
     path: str
     created_at: datetime
+
+
+STATUS_NAMES = {"received": "접수", "reviewing": "검토중", "answered": "답변완료", "withdrawn": "철회"}
+
+
+def describe(kind: str, data: dict[str, Any], count: int) -> str:
+    """A notice's line in a mail, from the notice's own data: the thread's public labels only."""
+    if kind == "answer":
+        final = data.get("status") == "answered"
+        return "공식 답변(최종)이 등록되었습니다" if final else "공식 답변(중간)이 등록되었습니다"
+    if kind == "status":
+        status = str(data.get("status") or "")
+        return f"처리 상태가 '{STATUS_NAMES.get(status, status)}'(으)로 바뀌었습니다"
+    if kind == "change":
+        return "'이렇게 바꾸었습니다' 글에 이 제안이 연결되었습니다"
+    if kind == "reply":
+        author = data.get("author")
+        return f"{author}이(가) 내 댓글에 답글을 달았습니다" if author else "내 댓글에 답글이 달렸습니다"
+    if kind == "comments":
+        return f"내 제안에 새 댓글 {count}개"
+    return "새 알림"
+
+
+def notice_path(thread_id: int, comment_id: int | None, answer_id: int | None) -> str:
+    anchor = f"#answer-{answer_id}" if answer_id else f"#comment-{comment_id}" if comment_id else ""
+    return f"/threads/{thread_id}{anchor}"
 
 
 class NoticeSource(Protocol):

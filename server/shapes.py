@@ -174,6 +174,8 @@ Delivery = Literal["immediate", "daily", "none"]
 
 
 class MailSettingsBody(Body):
+    model_config = ConfigDict(extra="ignore", json_schema_extra={"minProperties": 1})
+
     address: Annotated[str, Field(max_length=254)] | None = Field(
         None, description="a new address (confirmed through a link mailed to it); null removes it"
     )

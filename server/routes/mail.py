@@ -1,4 +1,5 @@
-"""The account's mail settings, and the links mails carry (confirm an address, unsubscribe)."""
+"""The account page's settings (e-mail address and delivery, password), and the links mails carry
+(confirm an address, unsubscribe)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from server import shapes
-from server.errors import NotFound
+from server.errors import Invalid, NotFound
 from server.models import Account
-from server.routes.context import ok, read_body, services
+from server.routes.context import SESSION_COOKIE, ok, read_body, services
 from server.routes.operation import Operation
 
 
@@ -19,16 +20,22 @@ async def mail_settings(request: Request, account: Account) -> Response:
 
 async def change_mail_settings(request: Request, account: Account, body: shapes.MailSettingsBody) -> Response:
     assert account.id is not None
+    if not body.model_fields_set & {"address", "delivery"}:
+        raise Invalid("give an address or a delivery", {"address": "required"})
     mailboxes = services(request).mailboxes
     result = None
     if "address" in body.model_fields_set:
         result = await mailboxes.set_address(account.id, body.address)
     if body.delivery is not None:
         result = await mailboxes.set_delivery(account.id, body.delivery)
-    if result is None:
-        result = await mailboxes.settings(account.id)
     services(request).mailer.wake()
-    return ok(result)
+    return ok(result if result is not None else await mailboxes.settings(account.id))
+
+
+async def change_password(request: Request, account: Account, body: shapes.PasswordChange) -> Response:
+    token = request.cookies.get(SESSION_COOKIE, "")
+    await services(request).discussion.change_password(account, body.current, body.new, token)
+    return Response(status_code=204)
 
 
 async def confirm_address(request: Request, query: shapes.TokenQuery) -> Response:
@@ -50,6 +57,9 @@ operations = [
     Operation("PATCH", "/api/me/mail", change_mail_settings,
               "Set the e-mail address (a confirmation link is mailed) or the delivery", "account",
               who="account", body=shapes.MailSettingsBody, answer=shapes.MailSettings),
+    Operation("POST", "/api/me/password", change_password,
+              "Change the caller's password (its other sessions end)", "account", who="account",
+              body=shapes.PasswordChange, status=204),
     Operation("POST", "/api/mail/confirm", confirm_address, "Confirm an address (the mailed link's token)",
               "account", query=shapes.TokenQuery, answer=shapes.MailSettings, also=(404,)),
     Operation("POST", "/api/mail/unsubscribe", unsubscribe,
