@@ -232,3 +232,22 @@ async def test_relay_killed_at_random_points(make_server: MakeServer, sink: Smtp
     ids = per_message_id(sink.messages())
     assert len(ids) == count
     print(f"\nmail-random-kill: {count} mails, {sum(ids.values())} received, {sink.starts} relay starts")
+
+
+async def test_two_servers_share_the_outbox_without_sending_twice(
+    make_server: MakeServer, sink: SmtpSink
+) -> None:
+    """Two servers (each its own engine and sender) on one database: each of 40 mails is claimed by one and
+    arrives once (SKIP LOCKED on PostgreSQL, the single writer on SQLite)."""
+    count = 40
+    await sink.start()
+    first = await make_server(**mail_settings(sink))
+    second = await make_server(**mail_settings(sink), database_url=first.settings.effective_database_url)
+    logins = await first.accounts("company", count)
+    for n, login in enumerate(logins):
+        await first.services.mailboxes.set_address(await account_id(first, login), f"user{n}@example.kr")
+    first.services.mailer.wake()
+    second.services.mailer.wake()
+    await drained(first)
+    ids = per_message_id(sink.messages())
+    assert len(ids) == count and set(ids.values()) == {1}

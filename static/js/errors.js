@@ -49,6 +49,7 @@ const ko = {
     invalid: "{field} 값이 올바르지 않습니다.",
     not_found: "{field}에 해당하는 글을 찾을 수 없습니다.",
     is_a_reply: "답글에는 답글을 달 수 없습니다.",
+    wrong_password: "현재 비밀번호가 맞지 않습니다.",
   },
   names: {
     title: "제목",
@@ -60,6 +61,8 @@ const ko = {
     password: "비밀번호",
     links: "연결한 제안",
     address: "이메일 주소",
+    current: "현재 비밀번호",
+    new: "새 비밀번호",
   },
   kinds: {
     resident_registration_number: "주민등록번호",
@@ -116,6 +119,7 @@ const en = {
     invalid: "{field} is not valid.",
     not_found: "{field}: no such post.",
     is_a_reply: "Replies go one level deep: reply to the top-level comment.",
+    wrong_password: "The current password is wrong.",
   },
   names: {
     title: "Title",
@@ -127,6 +131,8 @@ const en = {
     password: "Password",
     links: "Linked proposals",
     address: "E-mail address",
+    current: "Current password",
+    new: "New password",
   },
   kinds: {
     resident_registration_number: "resident registration number",
