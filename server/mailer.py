@@ -29,6 +29,7 @@ import aiosmtplib
 
 from server import mailtokens
 from server.mailboxes import Mailboxes
+from server.metrics import Metrics
 from server.models import AccountMail
 from server.outbox import CONFIRM, DIGEST, KST, Claimed, OutboxStore
 from server.settings import Settings
@@ -121,9 +122,11 @@ class Mailer:
         mailboxes: Mailboxes,
         secret: bytes,
         epoch: Callable[[], str],
+        metrics: Metrics,
         notices: NoticeSource = no_notices,
     ) -> None:
         self.settings = settings
+        self.metrics = metrics
         self.outbox = outbox
         self.mailboxes = mailboxes
         self.secret = secret
@@ -208,6 +211,7 @@ class Mailer:
             message = self.compose(rows, mailbox, notices)
         except LookupError as reason:
             await self.outbox.drop(ids, str(reason))
+            self.metrics.mails.labels("dropped").inc(len(ids))
             return None
         attempts = max(row.attempts for row in rows)
         try:
@@ -215,14 +219,17 @@ class Mailer:
         except Permanent as exc:
             log.warning("mail %s refused for good: %s", message["Message-ID"], exc)
             await self.outbox.failed(ids, attempts, str(exc), give_up=True)
+            self.metrics.mails.labels("given_up").inc()
         except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
             give_up = attempts >= self.settings.mail_max_attempts
             log.info("mail %s not sent (attempt %d): %r", message["Message-ID"], attempts, exc)
             await self.outbox.failed(ids, attempts, repr(exc), give_up=give_up)
+            self.metrics.mails.labels("given_up" if give_up else "retry").inc()
             await self._close()
             return repr(exc)
         else:
             await self.outbox.sent(ids)
+            self.metrics.mails.labels("sent").inc()
         return None
 
     # --- SMTP -------------------------------------------------------------------------------

@@ -126,5 +126,5 @@ def build_services(settings: Settings) -> Services:
         session_purge=SessionPurge(db, settings.session_purge_interval_s),
         outbox=outbox,
         mailboxes=mailboxes,
-        mailer=Mailer(settings, outbox, mailboxes, secret, epochs.id),
+        mailer=Mailer(settings, outbox, mailboxes, secret, epochs.id, metrics),
     )

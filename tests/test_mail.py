@@ -209,6 +209,9 @@ async def test_relay_dying_loses_nothing_and_duplicates_share_a_message_id(
         assert list(duplicates.values()) == [2], "the mail stored before the 250 came again"
     else:
         assert duplicates == {}
+    registry = server.services.metrics.registry
+    assert registry.get_sample_value("tong_mails_total", {"result": "sent"}) == count
+    assert (registry.get_sample_value("tong_mails_total", {"result": "retry"}) or 0) >= 1
     print(f"\nmail-restart {phase}: {count} mails, {len(received)} received, duplicates {duplicates}")
 
 
