@@ -254,3 +254,27 @@ async def test_two_servers_share_the_outbox_without_sending_twice(
     await drained(first)
     ids = per_message_id(sink.messages())
     assert len(ids) == count and set(ids.values()) == {1}
+
+
+async def test_a_relay_that_is_down_is_retried_with_back_off(make_server: MakeServer, sink: SmtpSink) -> None:
+    """With no relay listening, sends fail and are retried at doubling intervals (capped), each
+    row saying why; once the relay starts, every mail goes out once."""
+    server = await make_server(**mail_settings(sink))
+    outbox = server.services.outbox
+    assert [round(outbox.backoff(n) / outbox.retry_base_s, 1) // 1 for n in (1, 2, 3)] == [1, 2, 4]
+    assert outbox.retry_max_s <= outbox.backoff(30) <= outbox.retry_max_s * 1.1
+    logins = await server.accounts("company", 3)
+    for n, login in enumerate(logins):
+        await server.services.mailboxes.set_address(await account_id(server, login), f"down{n}@example.kr")
+    deadline = asyncio.get_running_loop().time() + 30
+    while True:
+        async with server.services.db.read() as s:
+            rows = (await s.execute(select(Outbox.attempts, Outbox.last_error))).all()
+        if all(attempts >= 3 for attempts, _ in rows):
+            break
+        assert asyncio.get_running_loop().time() < deadline, rows
+        await asyncio.sleep(0.05)
+    assert all(error and "Connect" in error for _, error in rows), rows
+    await sink.start()
+    await drained(server)
+    assert sorted(per_message_id(sink.messages()).values()) == [1, 1, 1]
