@@ -166,6 +166,24 @@ class LinksBody(Body):
     links: Annotated[list[Id], Field(max_length=1000)]
 
 
+CategoryName = Annotated[str, Field(min_length=1, max_length=50)]
+
+
+class NewCategory(Body):
+    name: CategoryName = Field(description="Korean name, shown first")
+    name_en: CategoryName | None = None
+    slug: Annotated[str, Field(min_length=1, max_length=60, pattern=r"^[a-z0-9-]+$")] | None = Field(
+        None, description="stable in board URLs; made from name_en (or c-<id>) when absent"
+    )
+
+
+class CategoryChange(Body):
+    name: CategoryName | None = None
+    name_en: CategoryName | None = None
+    retired: bool | None = None
+    position: Annotated[int, Field(ge=0, le=10_000)] | None = None
+
+
 class SeenBody(Body):
     ids: Annotated[list[Id], Field(max_length=1000)] | None = Field(None, description="all when absent")
 
@@ -182,10 +200,17 @@ class ThreadsQuery(Query):
     status: Status | None = None
     sort: Literal["latest", "recommended", "active", "commented"] = "latest"
     q: QueryText | None = None
+    category: Annotated[str, AfterValidator(_no_nul), Field(max_length=QUERY_TEXT_MAX)] | None = Field(
+        None, description="a category's slug (or name): GET /api/categories"
+    )
     cursor: Annotated[str, Field(max_length=QUERY_TEXT_MAX)] | None = Field(
         None, description="next_cursor of the previous page, as it came"
     )
     limit: PageLimit | None = None
+
+
+class CategoriesQuery(Query):
+    kind: ThreadKind | None = Field(None, description="count only threads of this kind")
 
 
 class CommentsQuery(Query):
@@ -289,6 +314,8 @@ class AnswerOut(Shape):
 class LinkedThread(Shape):
     id: int
     title: str
+    status: Status | Literal["withdrawn"] | None = Field(None, description="a linked proposal's (links)")
+    outcome: Outcome | None = None
 
 
 class ThreadOut(ThreadSummary):
@@ -495,6 +522,20 @@ class AnswerStats(Shape):
     waiting: int
     overdue: int
     generated_at: str
+
+
+class CategoryOut(Shape):
+    id: int
+    slug: str
+    name: str
+    name_en: str | None
+    retired: bool
+    position: int
+    count: int
+
+
+class CategoryList(Shape):
+    items: list[CategoryOut]
 
 
 class LinksOut(Shape):
