@@ -180,8 +180,8 @@ class NewCategory(Body):
 class CategoryChange(Body):
     name: CategoryName | None = None
     name_en: CategoryName | None = None
-    retired: bool | None = None
-    position: Annotated[int, Field(ge=0, le=10_000)] | None = None
+    retired: Annotated[bool, Field(strict=True)] | None = None
+    position: Annotated[int, Field(ge=0, le=10_000, strict=True)] | None = None
 
 
 class SeenBody(Body):
@@ -514,13 +514,25 @@ class Stats(Shape):
     hot_threads: list[HotThread]
 
 
+class QuarterOutcomes(Shape):
+    quarter: str = Field(description="KST calendar quarter, e.g. 2026-Q4")
+    accepted: int
+    partially_accepted: int
+    declined: int
+    total: int
+
+
 class AnswerStats(Shape):
     target_days: int
     answered: int
     median_days: float | None
+    median_days_recent: float | None = Field(description="over final answers of the last recent_days")
+    recent_days: int
+    within_target: int
     within_target_share: float | None
     waiting: int
-    overdue: int
+    overdue: int = Field(description="proposals waiting longer than target_days")
+    quarters: list[QuarterOutcomes] = Field(description="final answers per quarter by outcome, oldest first")
     generated_at: str
 
 

@@ -65,5 +65,6 @@ def routes(static_dir: Path | None = None) -> list[Route | Mount]:
         Route("/staff", staff_page, methods=["GET"]),
         Route("/staff/{rest:path}", staff_page, methods=["GET"]),
         Route("/login", app_page, methods=["GET"]),
+        Route("/record", app_page, methods=["GET"]),
         Mount("/static", StaticFiles(directory=directory, check_dir=False), name="static"),
     ]

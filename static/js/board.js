@@ -8,6 +8,7 @@ import { authorEl, kindBadge, statusBadges } from "./labels.js";
 import { lang, t } from "./i18n.js";
 import { currentUser, isStaff } from "./session.js";
 import { linkPicker } from "./links.js";
+import { recordLine } from "./record.js";
 import { timeEl } from "./time.js";
 
 const SORTS = ["latest", "recommended", "active", "commented"];
@@ -203,6 +204,16 @@ export function mountBoard(root, ctx) {
 
   // --- new thread form ---
   const composerSlot = h("div", { class: "new-thread-slot" });
+  // The answer record's headline figure (the same computation as the staff dashboard's).
+  const recordSlot = h("div", { class: "record-slot" });
+  async function loadRecord() {
+    try {
+      const stats = await api.get("/api/stats/answers");
+      if (alive) replace(recordSlot, recordLine(stats));
+    } catch {
+      // The board works without it.
+    }
+  }
   const proposeButton = currentUser()
     ? h("button", { type: "button", class: "btn btn-primary", "aria-expanded": "false", onclick: () => toggleComposer() }, t("board.propose"))
     : h("a", { class: "btn btn-primary", href: "/login?next=/" }, t("board.propose"));
@@ -227,7 +238,7 @@ export function mountBoard(root, ctx) {
       h(
         "section",
         { class: "board-hero" },
-        h("div", null, h("h1", null, t("board.title")), h("p", { class: "lede" }, t("board.intro"))),
+        h("div", null, h("h1", null, t("board.title")), h("p", { class: "lede" }, t("board.intro")), recordSlot),
         h("div", { class: "hero-actions" }, proposeButton),
       ),
       composerSlot,
@@ -369,7 +380,7 @@ export function mountBoard(root, ctx) {
   }
 
   const sub = ctx.live.subscribe("board", { onEvent, onCounts, onReconnect });
-  const ready = Promise.all([loadFirst(), loadChips()]);
+  const ready = Promise.all([loadFirst(), loadChips(), loadRecord()]);
   return {
     ready,
     unmount() {

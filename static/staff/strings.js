@@ -9,6 +9,7 @@ export const ko = {
   "staff.tab.moderation": "신고·보류",
   "staff.tab.review": "기록 검토",
   "staff.tab.categories": "분류 관리",
+  "staff.clock.public": "공개 답변 기록 보기",
   "staff.cat.title": "분류 목록",
   "staff.cat.hint": "글쓴이는 이 목록에서 분류를 고릅니다. 이름을 바꾸면 그 분류의 글 모두에 새 이름이 보입니다. 사용 중지한 분류는 기존 글에 남지만 새 글에서는 고를 수 없습니다.",
   "staff.cat.name": "이름",
@@ -203,6 +204,7 @@ export const ko = {
 
 export const en = {
   "staff.tab.categories": "Categories",
+  "staff.clock.public": "See the public answer record",
   "staff.cat.title": "Category list",
   "staff.cat.hint": "Writers choose a category from this list. A new name shows on every thread in the category. A retired category stays on its threads but cannot be chosen for new ones.",
   "staff.cat.name": "Name",
