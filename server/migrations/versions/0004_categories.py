@@ -4,8 +4,8 @@ Free-text categories become rows of the list: the well-known ones with their Eng
 slugs, any other value a thread carried as a row of its own (slug `c-<n>`); every thread keeps its
 `category` text and gains the `category_id` of its row.
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: 0004
+Revises: 0003
 Created: 2026-11-29 23:10:00
 """
 
@@ -17,8 +17,8 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0003"
-down_revision: str | Sequence[str] | None = "0002"
+revision: str = "0004"
+down_revision: str | Sequence[str] | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
