@@ -16,12 +16,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server import policy, public
 from server.accounts import Passwords, check_strength, new_session_token, token_hash
+from server.categories import resolve as resolve_category
 from server.database import Database
 from server.errors import Conflict, Invalid, NotFound, Unauthorized
 from server.events import EventLog
 from server.holds import Holds
 from server.identifiers import refuse_identifiers
-from server.links import parse_links, store_links
+from server.links import parse_links, store_links, tell_proposals
 from server.models import (
     Account,
     AccountSession,
@@ -212,6 +213,9 @@ class Discussion:
                 created_at=now,
                 last_activity_at=now,
             )
+            if category is not None:
+                chosen = await resolve_category(s, category)
+                thread.category, thread.category_id = chosen.name, chosen.id
             s.add(thread)
             await s.flush()
             assert thread.id is not None
@@ -219,6 +223,8 @@ class Discussion:
             linked = await store_links(s, thread.id, link_ids) if link_ids else []
             summary = public.thread_summary(thread, op)
             await change.append(EventType.THREAD_CREATED, actor, {"thread": summary}, thread_id=thread.id)
+            if link_ids:
+                await tell_proposals(change, self.posting, actor, link_ids)
         shown = public.thread_detail(thread, op, [])
         if kind == CHANGE:
             shown["links"] = linked

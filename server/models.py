@@ -71,7 +71,10 @@ class Thread(SQLModel, table=True):
     kind: str = Field(max_length=16, index=True)  # proposal | change
     title: str = Field(max_length=400)
     body: str
+    # The category's name when the thread was filed or its category last renamed (v1's `category`);
+    # `category_id` is the managed list's row (categories.py). Free text before revision 0003.
     category: str | None = Field(default=None, max_length=50)
+    category_id: int | None = Field(default=None, foreign_key="category.id", index=True)
     status: str | None = Field(default=None, max_length=16, index=True)
     outcome: str | None = Field(default=None, max_length=24)
     author_id: int = Field(foreign_key="account.id", index=True)
@@ -84,6 +87,20 @@ class Thread(SQLModel, table=True):
     # How many distinct company / agency authors have a pseudonym here (기업 n, 기관 n).
     company_authors: int = 0
     agency_authors: int = 0
+
+
+class Category(SQLModel, table=True):
+    """The managed list of categories: staff add, rename and retire them (never delete: a retired
+    category stays on its threads but cannot be chosen for new ones)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    # Stable in URLs (`/?category=`) across renames.
+    slug: str = Field(max_length=60, unique=True)
+    name: str = Field(max_length=50, unique=True)  # Korean, shown first
+    name_en: str | None = Field(default=None, max_length=50)
+    retired: bool = False
+    position: int = 0
+    created_at: datetime = Field(default_factory=utcnow)
 
 
 class ThreadAuthor(SQLModel, table=True):

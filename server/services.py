@@ -11,6 +11,7 @@ from server.activity import Activity
 from server.answers import AnswerClock
 from server.breaker import Breaker
 from server.broker import Broker, broker_from_url
+from server.categories import Categories
 from server.database import Database
 from server.desk import Desk
 from server.discussion import Discussion
@@ -88,11 +89,12 @@ def build_services(settings: Settings) -> Services:
     review = Review(db, events)
     desk = Desk(
         holds=holds,
-        links=Links(db, events),
+        links=Links(db, events, posting),
         reports=Reports(db, events, settings),
         answers=AnswerClock(db, settings.answer_target_days),
         activity=Activity(db, hub.presence),
         sealer=Sealer(db, settings.seal_delay_s, settings.seal_interval_s, settings.seal_batch),
+        categories=Categories(db, events),
     )
     outbox = OutboxStore(
         db,
