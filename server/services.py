@@ -14,6 +14,7 @@ from server.broker import Broker, broker_from_url
 from server.database import Database
 from server.desk import Desk
 from server.discussion import Discussion
+from server.editing import Editing
 from server.epoch import Epochs, HistoryWatch, mark_for
 from server.events import EventLog
 from server.holds import HoldPolicy, Holds
@@ -49,6 +50,7 @@ class Services:
     hub: Hub
     reader: Reader
     discussion: Discussion
+    editing: Editing
     review: Review
     figures: Figures
     desk: Desk
@@ -76,9 +78,9 @@ def build_services(settings: Settings) -> Services:
     passwords = Passwords(settings.argon2_time_cost, settings.argon2_memory_cost, settings.argon2_concurrency)
     # One counter for every limit (writes per account, logins): Redis through the same breaker.
     counter = Counter(settings.redis_url, settings.redis_prefix, breaker)
-    discussion = Discussion(
-        db, events, posting, holds, settings, passwords, RateLimiter(settings.rate_limit_per_minute, counter)
-    )
+    limiter = RateLimiter(settings.rate_limit_per_minute, counter)
+    discussion = Discussion(db, events, posting, holds, settings, passwords, limiter)
+    editing = Editing(db, events, posting, settings, limiter)
     review = Review(db, events)
     desk = Desk(
         holds=holds,
@@ -102,6 +104,7 @@ def build_services(settings: Settings) -> Services:
         hub=hub,
         reader=reader,
         discussion=discussion,
+        editing=editing,
         review=review,
         figures=figures,
         desk=desk,
