@@ -16,12 +16,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server import policy, public
 from server.accounts import Passwords, check_strength, new_session_token, token_hash
+from server.categories import resolve as resolve_category
 from server.database import Database
 from server.errors import Conflict, Invalid, NotFound, Unauthorized
 from server.events import EventLog
 from server.holds import Holds
 from server.identifiers import refuse_identifiers
-from server.links import parse_links, store_links
+from server.links import parse_links, store_links, tell_proposals
 from server.models import (
     Account,
     AccountSession,
@@ -145,6 +146,24 @@ class Discussion:
         async with self.db.transaction() as s:
             await s.execute(delete(AccountSession).where(AccountSession.token_hash == token_hash(token)))  # type: ignore[arg-type]
 
+    async def change_password(self, account: Account, current: str, new: str, token: str) -> None:
+        """The account's own password change: the current one must match; the new one passes the
+        strength check. Every other session of the account ends (their sockets lose the staff
+        channel within seconds, through the hub's session check); this one goes on."""
+        async with self.db.read() as s:
+            stored = (await s.execute(select(Account.password_hash).where(Account.id == account.id))).scalar()
+        if not await self.passwords.verify_bounded(stored, current):
+            raise Invalid("the current password is wrong", {"current": "wrong_password"})
+        check_strength(new, [account.login, account.kind], self.settings.password_min_score)
+        hashed = await self.passwords.hash_bounded(new)
+        async with self.db.transaction() as s:
+            await s.execute(update(Account).where(Account.id == account.id).values(password_hash=hashed))
+            await s.execute(
+                delete(AccountSession).where(
+                    AccountSession.account_id == account.id, AccountSession.token_hash != token_hash(token)
+                )
+            )
+
     async def account_for_token(self, token: str) -> Account | None:
         async with self.db.read() as s:
             row = (
@@ -195,6 +214,9 @@ class Discussion:
                 created_at=now,
                 last_activity_at=now,
             )
+            if category is not None:
+                chosen = await resolve_category(s, category)
+                thread.category, thread.category_id = chosen.name, chosen.id
             s.add(thread)
             await s.flush()
             assert thread.id is not None
@@ -202,6 +224,8 @@ class Discussion:
             linked = await store_links(s, thread.id, link_ids) if link_ids else []
             summary = public.thread_summary(thread, op)
             await change.append(EventType.THREAD_CREATED, actor, {"thread": summary}, thread_id=thread.id)
+            if link_ids:
+                await tell_proposals(change, self.posting, actor, link_ids)
         shown = public.thread_detail(thread, op, [])
         if kind == CHANGE:
             shown["links"] = linked

@@ -12,7 +12,7 @@ from server import channels as ch
 from server import events, public
 from server.database import Database
 from server.errors import Invalid, NotFound
-from server.models import Account, Answer, Comment, Event, Recommendation, Thread, ThreadAuthor
+from server.models import Account, Answer, Category, Comment, Event, Recommendation, Thread, ThreadAuthor
 from server.vocabulary import STATUSES, THREAD_KINDS
 
 SORTS = {
@@ -85,6 +85,7 @@ class Reader:
         cursor: str | None,
         limit: int | None,
         viewer: Account | None,
+        category: str | None = None,
     ) -> tuple[list[Thread], list[dict[str, Any]], str | None]:
         if sort not in SORTS:
             raise Invalid(f"sort must be one of {', '.join(SORTS)}", {"sort": "unknown"})
@@ -99,6 +100,12 @@ class Reader:
             stmt = stmt.where(Thread.kind == kind)
         if status:
             stmt = stmt.where(Thread.status == status)
+        if category:
+            # The slug a shared URL carries (stable across renames), or the name as threads show it.
+            chosen = select(Category.id).where(
+                or_(Category.slug == category.lower(), Category.name == category)  # type: ignore[arg-type]
+            )
+            stmt = stmt.where(Thread.category_id.in_(chosen.scalar_subquery()))  # type: ignore[union-attr]
         if q and q.strip():
             pattern = _like_pattern(q.strip())
             stmt = stmt.where(
@@ -182,12 +189,13 @@ class Reader:
             return await events.thread_frames(session, thread_id, after, upto)
 
     async def thread_counts(self, thread_id: int, comment_ids: list[int]) -> dict[str, Any]:
+        """A thread channel's counts frame data. No `comments` (optional since v1.1): a count read
+        here may already include a comment whose event has not reached the watcher, who counts
+        the comment.created events it applies instead."""
         async with self.db.read() as session:
-            row = (
-                await session.execute(
-                    select(Thread.recommendation_count, Thread.comment_count).where(Thread.id == thread_id)
-                )
-            ).first()
+            recommendations = (
+                await session.execute(select(Thread.recommendation_count).where(Thread.id == thread_id))
+            ).scalar()
             per_comment: dict[str, int] = {}
             if comment_ids:
                 rows = await session.execute(
@@ -197,12 +205,7 @@ class Reader:
                     )
                 )
                 per_comment = {str(cid): count for cid, count in rows}
-        recommendations, comments = row if row is not None else (0, 0)
-        return {
-            "recommendations": recommendations,
-            "comments": comments,
-            "comment_recommendations": per_comment,
-        }
+        return {"recommendations": recommendations or 0, "comment_recommendations": per_comment}
 
     async def summaries(self, thread_ids: list[int], watchers: dict[int, int]) -> list[dict[str, Any]]:
         async with self.db.read() as session:

@@ -11,6 +11,7 @@ from server.activity import Activity
 from server.answers import AnswerClock
 from server.breaker import Breaker
 from server.broker import Broker, broker_from_url
+from server.categories import Categories
 from server.database import Database
 from server.desk import Desk
 from server.discussion import Discussion
@@ -21,7 +22,10 @@ from server.holds import HoldPolicy, Holds
 from server.hub import Hub
 from server.links import Links
 from server.logins import LoginGuard
+from server.mailboxes import Mailboxes
+from server.mailer import Mailer
 from server.metrics import Metrics
+from server.outbox import OutboxStore
 from server.posting import Posting
 from server.publisher import Publisher
 from server.ratelimit import Counter, RateLimiter
@@ -56,6 +60,9 @@ class Services:
     desk: Desk
     logins: LoginGuard
     session_purge: SessionPurge
+    outbox: OutboxStore
+    mailboxes: Mailboxes
+    mailer: Mailer
 
 
 def build_services(settings: Settings) -> Services:
@@ -84,12 +91,24 @@ def build_services(settings: Settings) -> Services:
     review = Review(db, events)
     desk = Desk(
         holds=holds,
-        links=Links(db, events),
+        links=Links(db, events, posting),
         reports=Reports(db, events, settings),
         answers=AnswerClock(db, settings.answer_target_days),
         activity=Activity(db, hub.presence),
         sealer=Sealer(db, settings.seal_delay_s, settings.seal_interval_s, settings.seal_batch),
+        categories=Categories(db, events),
     )
+    outbox = OutboxStore(
+        db,
+        enabled=bool(settings.smtp_url),
+        digest_hour=settings.mail_digest_hour,
+        retry_base_s=settings.mail_retry_base_s,
+        retry_max_s=settings.mail_retry_max_s,
+        # A round stops at its first failing send, so it lasts about one SMTP timeout; twice that
+        # and some slack before another process may take the rows over.
+        lease_s=2 * settings.mail_timeout_s + 10,
+    )
+    mailboxes = Mailboxes(db, outbox, secret)
     return Services(
         settings=settings,
         db=db,
@@ -110,4 +129,7 @@ def build_services(settings: Settings) -> Services:
         desk=desk,
         logins=LoginGuard.from_settings(settings, counter),
         session_purge=SessionPurge(db, settings.session_purge_interval_s),
+        outbox=outbox,
+        mailboxes=mailboxes,
+        mailer=Mailer(settings, outbox, mailboxes, secret, epochs.id, metrics),
     )

@@ -183,8 +183,43 @@ class LinksBody(Body):
     links: Annotated[list[Id], Field(max_length=1000)]
 
 
+CategoryName = Annotated[str, Field(min_length=1, max_length=50)]
+
+
+class NewCategory(Body):
+    name: CategoryName = Field(description="Korean name, shown first")
+    name_en: CategoryName | None = None
+    slug: Annotated[str, Field(min_length=1, max_length=60, pattern=r"^[a-z0-9-]+$")] | None = Field(
+        None, description="stable in board URLs; made from name_en (or c-<id>) when absent"
+    )
+
+
+class CategoryChange(Body):
+    name: CategoryName | None = None
+    name_en: CategoryName | None = None
+    retired: Annotated[bool, Field(strict=True)] | None = None
+    position: Annotated[int, Field(ge=0, le=10_000, strict=True)] | None = None
+
+
 class SeenBody(Body):
     ids: Annotated[list[Id], Field(max_length=1000)] | None = Field(None, description="all when absent")
+
+
+Delivery = Literal["immediate", "daily", "none"]
+
+
+class MailSettingsBody(Body):
+    model_config = ConfigDict(extra="ignore", json_schema_extra={"minProperties": 1})
+
+    address: Annotated[str, Field(max_length=254)] | None = Field(
+        None, description="a new address (confirmed through a link mailed to it); null removes it"
+    )
+    delivery: Delivery | None = Field(None, description="immediate, a daily digest (KST), or none")
+
+
+class PasswordChange(Body):
+    current: Annotated[str, Field(max_length=1000)]
+    new: Annotated[str, Field(min_length=1, max_length=1000)]
 
 
 # --- query strings ----------------------------------------------------------------------------
@@ -199,10 +234,17 @@ class ThreadsQuery(Query):
     status: Status | None = None
     sort: Literal["latest", "recommended", "active", "commented"] = "latest"
     q: QueryText | None = None
+    category: Annotated[str, AfterValidator(_no_nul), Field(max_length=QUERY_TEXT_MAX)] | None = Field(
+        None, description="a category's slug (or name): GET /api/categories"
+    )
     cursor: Annotated[str, Field(max_length=QUERY_TEXT_MAX)] | None = Field(
         None, description="next_cursor of the previous page, as it came"
     )
     limit: PageLimit | None = None
+
+
+class CategoriesQuery(Query):
+    kind: ThreadKind | None = Field(None, description="count only threads of this kind")
 
 
 class CommentsQuery(Query):
@@ -234,6 +276,10 @@ class EventsQuery(Query):
     lang: Literal["en", "ko"] = Field("en", description="CSV headers and labels (logcsv.LANGUAGES)")
     limit: LogLimit | None = None
     actor_kind: AccountKind | None = None
+
+
+class TokenQuery(Query):
+    token: Annotated[str, Field(min_length=1, max_length=200)]
 
 
 class RevealQuery(Query):
@@ -308,6 +354,8 @@ class AnswerOut(Shape):
 class LinkedThread(Shape):
     id: int
     title: str
+    status: Status | Literal["withdrawn"] | None = Field(None, description="a linked proposal's (links)")
+    outcome: Outcome | None = None
 
 
 class ThreadOut(ThreadSummary):
@@ -527,14 +575,40 @@ class Stats(Shape):
     hot_threads: list[HotThread]
 
 
+class QuarterOutcomes(Shape):
+    quarter: str = Field(description="KST calendar quarter, e.g. 2026-Q4")
+    accepted: int
+    partially_accepted: int
+    declined: int
+    total: int
+
+
 class AnswerStats(Shape):
     target_days: int
     answered: int
     median_days: float | None
+    median_days_recent: float | None = Field(description="over final answers of the last recent_days")
+    recent_days: int
+    within_target: int
     within_target_share: float | None
     waiting: int
-    overdue: int
+    overdue: int = Field(description="proposals waiting longer than target_days")
+    quarters: list[QuarterOutcomes] = Field(description="final answers per quarter by outcome, oldest first")
     generated_at: str
+
+
+class CategoryOut(Shape):
+    id: int
+    slug: str
+    name: str
+    name_en: str | None
+    retired: bool
+    position: int
+    count: int
+
+
+class CategoryList(Shape):
+    items: list[CategoryOut]
 
 
 class LinksOut(Shape):
@@ -554,6 +628,17 @@ class Dismissed(Shape):
     comment_id: int
     dismissed: int
     reason: str
+
+
+class MailSettings(Shape):
+    enabled: bool = Field(description="false when the server sends no mail (no SMTP configured)")
+    address: str | None
+    verified: bool
+    delivery: Delivery
+
+
+class Unsubscribed(Shape):
+    unsubscribed: bool
 
 
 class Health(Shape):

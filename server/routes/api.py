@@ -79,6 +79,7 @@ async def list_threads(request: Request, query: shapes.ThreadsQuery) -> Response
         cursor=query.cursor,
         limit=query.limit,
         viewer=await caller(request),
+        category=query.category,
     )
     watchers = await svc.hub.watchers([t.id for t in threads if t.id is not None])
     for item in items:

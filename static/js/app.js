@@ -9,6 +9,8 @@ import { mountBoard } from "./board.js";
 import { mountThread } from "./thread.js";
 import { mountLogin } from "./login.js";
 import { mountNotFound } from "./notfound.js";
+import { mountRecord } from "./record.js";
+import { mountAccount, mountMailLink } from "./account.js";
 
 const live = new Live();
 const main = document.getElementById("main");
@@ -38,6 +40,9 @@ const ROUTES = [
   [/^\/$/, (m, ctx) => mountBoard(main, ctx)],
   [/^\/threads\/(\d+)$/, (m, ctx) => mountThread(main, Number(m[1]), ctx)],
   [/^\/login$/, (m, ctx) => mountLogin(main, ctx)],
+  [/^\/record$/, (m, ctx) => mountRecord(main, ctx)],
+  [/^\/account$/, (m, ctx) => mountAccount(main, ctx)],
+  [/^\/mail\/(confirm|unsubscribe)$/, (m, ctx) => mountMailLink(main, ctx, m[1])],
 ];
 
 function isAppPath(pathname) {
@@ -138,7 +143,7 @@ function renderHeader() {
         "div",
         { class: "account" },
         isStaff() ? h("a", { href: "/staff", class: "header-link" }, t("app.staffDashboard")) : null,
-        h("span", { class: "account-name" }, t("nav.signedInAs", { login: me.login })),
+        h("a", { href: "/account", class: "account-name" }, t("nav.signedInAs", { login: me.login })),
         h(
           "button",
           {
