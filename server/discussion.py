@@ -19,7 +19,7 @@ from server.accounts import Passwords, check_strength, new_session_token, token_
 from server.categories import resolve as resolve_category
 from server.database import Database
 from server.errors import Conflict, Invalid, NotFound, Unauthorized
-from server.events import EventLog
+from server.events import Change, EventLog
 from server.holds import Holds
 from server.identifiers import refuse_identifiers
 from server.links import parse_links, store_links, tell_proposals
@@ -289,8 +289,14 @@ class Discussion:
             if status is not None and status[0] == WITHDRAWN:
                 raise Conflict("the proposal was withdrawn: no new comments", code="thread_withdrawn")
             return await self.holds.hold(actor, thread_id, body, parent_id, words)
-        async with self.events.change() as change:
+
+        async def work(change: Change) -> dict[str, Any]:
             shown = await self.posting.insert_comment(change, actor, thread_id, body, parent_id)
+            self.events.injected_failure(change, body)
+            return shown
+
+        # Group commit: comments arriving while the previous group commits share one transaction.
+        shown = await self.events.grouped(work, key=(0, thread_id))
         return {**shown, "mine": True, "recommended": False}
 
     async def moderate(self, actor: Account, comment_id: int, hide: bool, reason: Any) -> dict[str, Any]:
@@ -368,10 +374,12 @@ class Discussion:
     # --- recommendations --------------------------------------------------------------------
 
     async def recommend(self, actor: Account, target: str, target_id: int, on: bool) -> dict[str, Any]:
-        """Recommend (on) or withdraw; idempotent, so a retried request changes nothing."""
+        """Recommend (on) or withdraw; idempotent, so a retried request changes nothing.
+
+        The checks read first; the write joins a group commit behind the comments waiting (a storm
+        of recommendations must not hold a thread's comments up)."""
         model: type[Thread] | type[Comment] = Thread if target == "thread" else Comment
-        async with self.events.change() as change:
-            s = change.session
+        async with self.db.read() as s:
             if target == "thread":
                 row = (
                     await s.execute(
@@ -390,19 +398,22 @@ class Discussion:
                 ).first()
                 hidden = bool(row and row.hidden)
                 withdrawn = bool(row and row.withdrawn)
-            if row is None:
-                raise NotFound(f"{target} {target_id} does not exist")
-            thread_id, author_id = row[0], row[1]
-            if on and author_id == actor.id:
-                raise Conflict("you cannot recommend your own post", code="own_post")
-            if on and hidden:
-                raise Conflict("a hidden comment cannot be recommended", code="comment_hidden")
-            if on and withdrawn:
-                raise Conflict("a deleted comment cannot be recommended", code="comment_withdrawn")
-            if on and row.status == WITHDRAWN:
-                raise Conflict("the proposal was withdrawn by its author", code="thread_withdrawn")
-            await self.limiter.check(actor)
-            key = {"target": target, "target_id": target_id, "account_id": actor.id}
+        if row is None:
+            raise NotFound(f"{target} {target_id} does not exist")
+        thread_id, author_id = row[0], row[1]
+        if on and author_id == actor.id:
+            raise Conflict("you cannot recommend your own post", code="own_post")
+        if on and hidden:
+            raise Conflict("a hidden comment cannot be recommended", code="comment_hidden")
+        if on and withdrawn:
+            raise Conflict("a deleted comment cannot be recommended", code="comment_withdrawn")
+        if on and row.status == WITHDRAWN:
+            raise Conflict("the proposal was withdrawn by its author", code="thread_withdrawn")
+        await self.limiter.check(actor)
+        key = {"target": target, "target_id": target_id, "account_id": actor.id}
+
+        async def work(change: Change) -> int:
+            s = change.session
             if on:
                 changed = (
                     await s.execute(
@@ -419,25 +430,31 @@ class Discussion:
                         .returning(Recommendation.target_id)
                     )
                 ).first() is not None
-            if changed:
-                count = (
-                    await s.execute(
-                        update(model)
-                        .where(model.id == target_id)  # type: ignore[arg-type]
-                        .values(recommendation_count=model.recommendation_count + (1 if on else -1))
-                        .returning(model.recommendation_count)
-                    )
-                ).scalar_one()
-                await change.append(
-                    EventType.RECOMMENDATION_ADDED if on else EventType.RECOMMENDATION_WITHDRAWN,
-                    actor,
-                    {"target": target, "target_id": target_id, "count": count},
-                    thread_id=thread_id,
+            if not changed:
+                return int(
+                    (
+                        await s.execute(select(model.recommendation_count).where(model.id == target_id))  # type: ignore[arg-type]
+                    ).scalar_one()
                 )
-            else:
-                count = (
-                    await s.execute(select(model.recommendation_count).where(model.id == target_id))  # type: ignore[arg-type]
-                ).scalar_one()
+            count = (
+                await s.execute(
+                    update(model)
+                    .where(model.id == target_id)  # type: ignore[arg-type]
+                    .values(recommendation_count=model.recommendation_count + (1 if on else -1))
+                    .returning(model.recommendation_count)
+                )
+            ).scalar_one()
+            await change.append(
+                EventType.RECOMMENDATION_ADDED if on else EventType.RECOMMENDATION_WITHDRAWN,
+                actor,
+                {"target": target, "target_id": target_id, "count": count},
+                thread_id=thread_id,
+            )
+            return int(count)
+
+        # Row locks in a group are taken threads first, then comments, each in id order.
+        order = (0, target_id) if target == "thread" else (1, target_id)
+        count = await self.events.grouped(work, key=order, urgent=False)
         return {"recommended": on, "count": count}
 
     # --- internals --------------------------------------------------------------------------

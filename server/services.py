@@ -79,7 +79,14 @@ def build_services(settings: Settings) -> Services:
     history_watch = HistoryWatch(epochs, hub.history_changed, settings.history_watch_interval)
     # A publish lost on the way to the broker is caught up from SQL by this process's hub.
     publisher = Publisher(broker, metrics, on_lost=hub.publish_lost)
-    events = EventLog(db, publisher, secret)
+    events = EventLog(
+        db,
+        publisher,
+        secret,
+        group_commit=settings.group_commit_max > 1,
+        group_max=settings.group_commit_max,
+        fail_marker=settings.test_fail_marker,
+    )
     posting = Posting()
     holds = Holds(db, events, posting, HoldPolicy.from_settings(settings), settings)
     passwords = Passwords(settings.argon2_time_cost, settings.argon2_memory_cost, settings.argon2_concurrency)
