@@ -195,6 +195,8 @@ _SIMPLE: Any = sa.literal_column("'simple'::regconfig")
 
 def matching(dialect: str, query: Query) -> Any:
     """A where-clause on Thread: the thread matches the query."""
+    if query.empty:
+        return sa.false()
     if dialect == "postgresql":
         ts = sa.func.to_tsquery(_SIMPLE, _tsquery(query.terms))
         ids = select(_DOC.c.thread_id).where(_DOC.c.document.op("@@")(ts))

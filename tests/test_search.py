@@ -81,9 +81,8 @@ async def test_comments_and_answers_are_searched_hidden_and_held_are_not(
     assert released.status_code == 200, released.text
     assert _ids(await _search(anyone, "하도급")) == [thread["id"]]
 
-    answered = await staff.post(
-        f"/api/threads/{thread['id']}/answers", json={"body": "검사 기한을 14일로 정했습니다.", "outcome": "accepted"}
-    )
+    answer = {"body": "검사 기한을 14일로 정했습니다.", "outcome": "accepted"}
+    answered = await staff.post(f"/api/threads/{thread['id']}/answers", json=answer)
     assert answered.status_code == 201, answered.text
     found = await _search(anyone, "검사 기한")
     assert found[0]["match"] == "answer" and "<mark>검사</mark>" in found[0]["highlight"]
@@ -104,13 +103,14 @@ async def test_filters_combine_with_q_and_relevance_pages(
 ) -> None:
     server = await make_server(rate_limit_per_minute=0)
     clients.extend([author := await server.user("company"), staff := await server.user("staff")])
-    ids = [(await author.thread(f"입찰 공고 개선 {n}", "공고문 양식")) ["id"] for n in range(5)]
+    ids = [(await author.thread(f"입찰 공고 개선 {n}", "공고문 양식"))["id"] for n in range(5)]
     best = await author.thread("입찰 공고 공고문 입찰", "입찰 공고문 양식을 통일해 주세요")
     answered = await staff.post(
         f"/api/threads/{ids[0]}/answers", json={"body": "반영합니다", "outcome": "accepted"}
     )
     assert answered.status_code == 201
-    await staff.post("/api/threads", json={"kind": "change", "title": "입찰 공고 양식 변경", "body": "바꿨습니다"})
+    change = {"kind": "change", "title": "입찰 공고 양식 변경", "body": "바꿨습니다"}
+    await staff.post("/api/threads", json=change)
 
     everything = await _search(author, "입찰 공고")
     assert len(everything) == 7 and everything[0]["id"] == best["id"]
@@ -155,8 +155,10 @@ async def test_similar_proposals(
         await author.thread("보증금 반환 지연", "입찰 보증금이 묶여 있습니다."),
     ]
     await author.thread("검사 일정 안내", "문자로 알려 주세요.")
-    await staff.post("/api/threads", json={"kind": "change", "title": "입찰 보증금 반환 기한", "body": "정했습니다"})
-    await staff.post(f"/api/threads/{same[0]['id']}/answers", json={"body": "7일 이내", "outcome": "accepted"})
+    change = {"kind": "change", "title": "입찰 보증금 반환 기한", "body": "정했습니다"}
+    await staff.post("/api/threads", json=change)
+    answer = {"body": "7일 이내", "outcome": "accepted"}
+    await staff.post(f"/api/threads/{same[0]['id']}/answers", json=answer)
 
     response = await author.get("/api/threads/similar", params={"title": "입찰보증금 반환이 늦어요"})
     assert response.status_code == 200, response.text

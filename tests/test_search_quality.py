@@ -8,7 +8,6 @@ in the first twenty. Both are averaged over the queries."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any
 
 import pytest
 import pytest_asyncio
@@ -87,7 +86,10 @@ async def test_korean_search_beats_substring_search(seeded: tuple[InProcessServe
     old = [await _old(server, q) for q, _ in QUERIES]
     new_p, new_r = _measure(new, relevant)
     old_p, old_r = _measure(old, relevant)
-    report = f"new: precision@5 {new_p:.3f} recall@20 {new_r:.3f}; substring: precision@5 {old_p:.3f} recall@20 {old_r:.3f}"
+    report = (
+        f"new: precision@5 {new_p:.3f} recall@20 {new_r:.3f}; "
+        f"substring: precision@5 {old_p:.3f} recall@20 {old_r:.3f}"
+    )
     print(report)
     misses = [
         (q, len(set(found[:5]) & wanted), len(set(found[:20]) & wanted), len(wanted))
@@ -97,7 +99,3 @@ async def test_korean_search_beats_substring_search(seeded: tuple[InProcessServe
     assert new_p >= 0.6, (report, misses)
     assert new_r >= 0.8, (report, misses)
     assert new_p >= old_p + 0.2 and new_r >= old_r + 0.2, report
-
-
-def _summary(item: dict[str, Any]) -> tuple[Any, ...]:
-    return (item["id"], item.get("match"), item.get("highlight"))
