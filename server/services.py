@@ -20,7 +20,10 @@ from server.holds import HoldPolicy, Holds
 from server.hub import Hub
 from server.links import Links
 from server.logins import LoginGuard
+from server.mailboxes import Mailboxes
+from server.mailer import Mailer
 from server.metrics import Metrics
+from server.outbox import OutboxStore
 from server.posting import Posting
 from server.publisher import Publisher
 from server.ratelimit import Counter, RateLimiter
@@ -54,6 +57,9 @@ class Services:
     desk: Desk
     logins: LoginGuard
     session_purge: SessionPurge
+    outbox: OutboxStore
+    mailboxes: Mailboxes
+    mailer: Mailer
 
 
 def build_services(settings: Settings) -> Services:
@@ -88,6 +94,17 @@ def build_services(settings: Settings) -> Services:
         activity=Activity(db, hub.presence),
         sealer=Sealer(db, settings.seal_delay_s, settings.seal_interval_s, settings.seal_batch),
     )
+    outbox = OutboxStore(
+        db,
+        enabled=bool(settings.smtp_url),
+        digest_hour=settings.mail_digest_hour,
+        retry_base_s=settings.mail_retry_base_s,
+        retry_max_s=settings.mail_retry_max_s,
+        # A round stops at its first failing send, so it lasts about one SMTP timeout; twice that
+        # and some slack before another process may take the rows over.
+        lease_s=2 * settings.mail_timeout_s + 10,
+    )
+    mailboxes = Mailboxes(db, outbox, secret)
     return Services(
         settings=settings,
         db=db,
@@ -107,4 +124,7 @@ def build_services(settings: Settings) -> Services:
         desk=desk,
         logins=LoginGuard.from_settings(settings, counter),
         session_purge=SessionPurge(db, settings.session_purge_interval_s),
+        outbox=outbox,
+        mailboxes=mailboxes,
+        mailer=Mailer(settings, outbox, mailboxes, secret, epochs.id, metrics),
     )
