@@ -104,9 +104,9 @@ class SearchDocument(SQLModel, table=True):
 
 
 # The search index's parts that only the revision knows (see SearchDocument): the FTS5 table and
-# its shadow tables on SQLite, the tsvector column and its index on PostgreSQL.
+# its shadow tables on SQLite, the tsvector columns and their index on PostgreSQL.
 SEARCH_FTS_TABLE = "search_fts"
-SEARCH_INDEX_OBJECTS = frozenset({"document", "ix_search_document_document"})
+SEARCH_INDEX_OBJECTS = frozenset({"document", "head", "ix_search_document_document"})
 
 
 def is_search_index_object(name: str | None, type_: str) -> bool:

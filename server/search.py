@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import html
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -189,8 +190,12 @@ def _tsquery(terms: Iterable[str]) -> str:
 
 _FTS = sa.table(SEARCH_FTS_TABLE, sa.column("rowid"))
 _FTS_NAME: Any = sa.literal_column(SEARCH_FTS_TABLE)
-_DOC = sa.table("search_document", sa.column("thread_id"), sa.column("document"))
+_DOC = sa.table("search_document", sa.column("thread_id"), sa.column("document"), sa.column("head"))
 _SIMPLE: Any = sa.literal_column("'simple'::regconfig")
+# PostgreSQL ranks at most this many matching threads, the newest: a word found in most of a
+# large board (입찰 on a procurement board) would otherwise rank tens of thousands of rows per
+# request. Below it, the order is exact.
+RANK_CANDIDATES = 1_000
 
 
 def matching(dialect: str, query: Query) -> Any:
@@ -213,13 +218,19 @@ async def ranked(
         return []
     if dialect_of(session) == "postgresql":
         ts = sa.func.to_tsquery(_SIMPLE, _tsquery(query.terms))
-        score = sa.func.ts_rank(_DOC.c.document, ts)
-        stmt = (
-            select(Thread.id)
-            .select_from(_DOC.join(Thread, Thread.id == _DOC.c.thread_id))  # type: ignore[arg-type]
+        # The threads table only when a filter needs it.
+        source = _DOC.join(Thread, Thread.id == _DOC.c.thread_id) if where else _DOC  # type: ignore[arg-type]
+        candidates = (
+            select(_DOC.c.thread_id, _DOC.c.head)
+            .select_from(source)
             .where(_DOC.c.document.op("@@")(ts), *where)
-            .order_by(score.desc(), Thread.id.desc())  # type: ignore[union-attr]
+            .order_by(_DOC.c.thread_id.desc())
+            .limit(RANK_CANDIDATES)
+            .subquery()
         )
+        # Title, body and answers rank (weights A, B, B); a match in comments only ranks after.
+        score = sa.func.ts_rank(candidates.c.head, ts)
+        stmt = select(candidates.c.thread_id).order_by(score.desc(), candidates.c.thread_id.desc())
     else:
         score = sa.func.bm25(_FTS_NAME, *BM25_WEIGHTS)
         stmt = (
@@ -234,48 +245,39 @@ async def ranked(
 # --- what matched, highlighted --------------------------------------------------------------
 
 
+def _pattern(terms: Iterable[str]) -> re.Pattern[str]:
+    # Longest first, so 낙찰자 is marked whole rather than as 낙찰.
+    ordered = sorted(set(terms), key=len, reverse=True)
+    return re.compile("|".join(re.escape(t) for t in ordered), re.IGNORECASE)
+
+
 def snippet(text: str, terms: Iterable[str], width: int = SNIPPET_CHARS) -> str | None:
-    """HTML-escaped text around the first match with each matched word in <mark>...</mark>;
-    None when no word of the text matches. Blocking (analyses at most a window of the text)."""
-    wanted = set(terms)
-    start = 0
-    if len(text) > width:
-        # Analyse only a window: around the first place a term occurs as written, if any.
-        lowered = text.lower()
-        found = [i for i in (lowered.find(t) for t in wanted) if i >= 0]
-        start = max(0, min(found) - width // 4) if found else 0
+    """HTML-escaped text around the first match, each matched word in <mark>...</mark>; None when
+    no term occurs. The terms are the analyser's tokens (nouns, roots and stems), which occur in
+    the text as written, so marking finds them without analysing the text again."""
+    pattern = _pattern(terms)
+    first = pattern.search(text)
+    if first is None:
+        return None
+    start = max(0, first.start() - width // 4) if len(text) > width else 0
     end = min(len(text), start + width)
     window = text[start:end]
     marks: list[tuple[int, int]] = []
-    for span in analyser.spans(window):
-        if not wanted.intersection(span.tokens):
-            continue
-        if marks and span.start <= marks[-1][1]:
-            # One word the analyser split (수의 + 계약) is one mark.
-            marks[-1] = (marks[-1][0], max(marks[-1][1], span.end))
+    for found in pattern.finditer(window):
+        if marks and found.start() <= marks[-1][1]:
+            # Parts of one word (수의 + 계약) make one mark.
+            marks[-1] = (marks[-1][0], max(marks[-1][1], found.end()))
         else:
-            marks.append((span.start, span.end))
-    if not marks:
-        return None
+            marks.append((found.start(), found.end()))
     out = ["…" if start > 0 else ""]
     at = 0
     for mark_start, mark_end in marks:
-        if mark_start < at:
-            continue
         out.append(html.escape(window[at:mark_start]))
         out.append("<mark>" + html.escape(window[mark_start:mark_end]) + "</mark>")
         at = mark_end
     out.append(html.escape(window[at:]))
     out.append("…" if end < len(text) else "")
     return "".join(out)
-
-
-def _first_snippet(texts: Iterable[str], terms: Sequence[str]) -> str | None:
-    for text in texts:
-        found = snippet(text, terms)
-        if found is not None:
-            return found
-    return None
 
 
 async def highlights(
@@ -285,60 +287,70 @@ async def highlights(
     ids = [t.id for t in threads if t.id is not None]
     if query.empty or not ids:
         return {}
-    docs = {
-        row.thread_id: row
-        for row in (
-            await session.execute(select(SearchDocument).where(SearchDocument.thread_id.in_(ids)))  # type: ignore[attr-defined]
-        ).scalars()
-    }
     wanted = set(query.terms)
+    # The small parts' tokens only: a busy thread's comments can be long.
+    rows = await session.execute(
+        select(
+            SearchDocument.thread_id, SearchDocument.title, SearchDocument.body, SearchDocument.answers
+        ).where(
+            SearchDocument.thread_id.in_(ids)  # type: ignore[attr-defined]
+        )
+    )
+    parts: dict[int, str] = {}
+    for thread_id, *texts in rows:
+        found = next(
+            (p for p, text in zip(PARTS, texts, strict=False) if wanted.intersection(text.split())), None
+        )
+        parts[thread_id] = found or "comments"
+    answers = await _texts(session, Answer, [i for i, p in parts.items() if p == "answers"], query.terms)
+    comments = await _texts(session, Comment, [i for i, p in parts.items() if p == "comments"], query.terms)
     out: dict[int, dict[str, str]] = {}
     for thread in threads:
-        assert thread.id is not None
-        doc = docs.get(thread.id)
-        if doc is None:
+        if thread.id not in parts:
             continue
-        part = next((p for p in PARTS if wanted.intersection(getattr(doc, p).split())), None)
-        if part is None:
-            continue
-        texts: list[str]
-        if part == "title":
-            texts = [thread.title]
-        elif part == "body":
-            texts = [thread.body]
-        elif part == "answers":
-            texts = list(
-                (
-                    await session.execute(
-                        select(Answer.body).where(Answer.thread_id == thread.id).order_by(Answer.seq)  # type: ignore[arg-type]
-                    )
-                ).scalars()
-            )
-        else:
-            texts = await _comment_candidates(session, thread.id, query.terms)
-        found = await asyncio.to_thread(_first_snippet, texts, query.terms)
+        part = parts[thread.id]
+        texts = {
+            "title": [thread.title],
+            "body": [thread.body],
+            "answers": answers.get(thread.id, []),
+            "comments": comments.get(thread.id, []),
+        }[part]
         out[thread.id] = {"match": MATCH_NAMES[part]}
+        found = next(filter(None, (snippet(text, query.terms) for text in texts)), None)
         if found is not None:
             out[thread.id]["highlight"] = found
     return out
 
 
-async def _comment_candidates(session: AsyncSession, thread_id: int, terms: Sequence[str]) -> list[str]:
-    """Public comments that contain a term as written (the few worth analysing for a snippet)."""
+async def _texts(
+    session: AsyncSession, table: type[Answer] | type[Comment], thread_ids: list[int], terms: Sequence[str]
+) -> dict[int, list[str]]:
+    """The first few public answers or comments of these threads that contain a term as written."""
+    if not thread_ids:
+        return {}
     # Terms are letters and digits only (analyser._normal): nothing to escape in a LIKE pattern.
-    likes = [
-        Comment.body.ilike(
-            "%" + t.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%", escape="\\"
-        )  # type: ignore[attr-defined]
-        for t in terms
-    ]
-    rows = await session.execute(
-        select(Comment.body)
-        .where(Comment.thread_id == thread_id, Comment.hidden == False, sa.or_(*likes))  # type: ignore[arg-type]  # noqa: E712
-        .order_by(Comment.seq)  # type: ignore[arg-type]
-        .limit(5)
+    likes = sa.or_(*(table.body.ilike(f"%{t}%") for t in terms))  # type: ignore[attr-defined]
+    conditions = [table.thread_id.in_(thread_ids), likes]  # type: ignore[attr-defined]
+    if table is Comment:
+        conditions.append(Comment.hidden == False)  # type: ignore[arg-type]  # noqa: E712
+    numbered = (
+        select(
+            table.thread_id,
+            table.body,
+            sa.func.row_number().over(partition_by=table.thread_id, order_by=table.seq).label("n"),
+        )
+        .where(*conditions)
+        .subquery()
     )
-    return list(rows.scalars())
+    rows = await session.execute(
+        select(numbered.c.thread_id, numbered.c.body)
+        .where(numbered.c.n <= 3)
+        .order_by(numbered.c.thread_id, numbered.c.n)
+    )
+    out: dict[int, list[str]] = {}
+    for thread_id, body in rows:
+        out.setdefault(thread_id, []).append(body)
+    return out
 
 
 async def matched_terms(session: AsyncSession, thread_ids: Sequence[int], query: Query) -> dict[int, int]:

@@ -146,6 +146,8 @@ async def ensure_current(db: Database, *, upgrade_if_behind: bool = False) -> Sc
 def include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
     """Leave out of comparisons what only a revision makes: the search index's FTS5 tables
     (SQLite) and tsvector column and index (PostgreSQL); see models.SearchDocument."""
+    if type_ == "column" and getattr(getattr(obj, "table", None), "name", None) != "search_document":
+        return True
     return not (reflected and models.is_search_index_object(name, type_))
 
 

@@ -2,7 +2,8 @@
 
 `search_document` is a model (SearchDocument). The index over it is not: on SQLite an FTS5 table
 with external content, kept by triggers; on PostgreSQL a generated tsvector column ('simple'
-configuration: the tokens are already analysed) with a GIN index. Existing threads are indexed
+configuration: the tokens are already analysed) with a GIN index, and a smaller one of the title,
+body and answers that ranking reads. Existing threads are indexed
 by `tong search reindex`.
 
 Revision ID: 0004
@@ -44,6 +45,14 @@ def upgrade() -> None:
             "setweight(to_tsvector('simple'::regconfig, body), 'B') || "
             "setweight(to_tsvector('simple'::regconfig, answers), 'B') || "
             "setweight(to_tsvector('simple'::regconfig, comments), 'D')) STORED"
+        )
+        # What ranking reads: the title, body and answers only, a small vector kept in the row,
+        # so ranking thousands of candidates does not detoast their comments.
+        op.execute(
+            "ALTER TABLE search_document ADD COLUMN head tsvector GENERATED ALWAYS AS ("
+            "setweight(to_tsvector('simple'::regconfig, title), 'A') || "
+            "setweight(to_tsvector('simple'::regconfig, body), 'B') || "
+            "setweight(to_tsvector('simple'::regconfig, answers), 'B')) STORED"
         )
         op.execute("CREATE INDEX ix_search_document_document ON search_document USING gin (document)")
         return
