@@ -344,7 +344,8 @@ CREATE TABLE public.search_document (
     body character varying NOT NULL,
     answers character varying NOT NULL,
     comments character varying NOT NULL,
-    document tsvector GENERATED ALWAYS AS ((((setweight(to_tsvector('simple'::regconfig, (title)::text), 'A'::"char") || setweight(to_tsvector('simple'::regconfig, (body)::text), 'B'::"char")) || setweight(to_tsvector('simple'::regconfig, (answers)::text), 'B'::"char")) || setweight(to_tsvector('simple'::regconfig, (comments)::text), 'D'::"char"))) STORED
+    document tsvector GENERATED ALWAYS AS ((((setweight(to_tsvector('simple'::regconfig, (title)::text), 'A'::"char") || setweight(to_tsvector('simple'::regconfig, (body)::text), 'B'::"char")) || setweight(to_tsvector('simple'::regconfig, (answers)::text), 'B'::"char")) || setweight(to_tsvector('simple'::regconfig, (comments)::text), 'D'::"char"))) STORED,
+    head tsvector GENERATED ALWAYS AS (((setweight(to_tsvector('simple'::regconfig, (title)::text), 'A'::"char") || setweight(to_tsvector('simple'::regconfig, (body)::text), 'B'::"char")) || setweight(to_tsvector('simple'::regconfig, (answers)::text), 'B'::"char"))) STORED
 );
 
 --
