@@ -1,4 +1,4 @@
--- Tong schema for PostgreSQL at revision 0004: `tong db schema`, i.e. pg_dump --schema-only
+-- Tong schema for PostgreSQL at revision 0005: `tong db schema`, i.e. pg_dump --schema-only
 -- of a database upgraded to head by server/migrations. Do not edit; write a revision.
 
 --
@@ -102,6 +102,38 @@ CREATE SEQUENCE public.answer_id_seq
 --
 
 ALTER SEQUENCE public.answer_id_seq OWNED BY public.answer.id;
+
+--
+-- Name: category; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.category (
+    id integer NOT NULL,
+    slug character varying(60) NOT NULL,
+    name character varying(50) NOT NULL,
+    name_en character varying(50),
+    retired boolean NOT NULL,
+    "position" integer NOT NULL,
+    created_at timestamp with time zone NOT NULL
+);
+
+--
+-- Name: category_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+CREATE SEQUENCE public.category_id_seq
+    AS integer
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+--
+-- Name: category_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: -
+--
+
+ALTER SEQUENCE public.category_id_seq OWNED BY public.category.id;
 
 --
 -- Name: comment; Type: TABLE; Schema: public; Owner: -
@@ -367,7 +399,8 @@ CREATE TABLE public.thread (
     comment_count integer NOT NULL,
     recommendation_count integer NOT NULL,
     company_authors integer NOT NULL,
-    agency_authors integer NOT NULL
+    agency_authors integer NOT NULL,
+    category_id integer
 );
 
 --
@@ -421,6 +454,12 @@ ALTER TABLE ONLY public.account ALTER COLUMN id SET DEFAULT nextval('public.acco
 --
 
 ALTER TABLE ONLY public.answer ALTER COLUMN id SET DEFAULT nextval('public.answer_id_seq'::regclass);
+
+--
+-- Name: category id; Type: DEFAULT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.category ALTER COLUMN id SET DEFAULT nextval('public.category_id_seq'::regclass);
 
 --
 -- Name: comment id; Type: DEFAULT; Schema: public; Owner: -
@@ -505,6 +544,27 @@ ALTER TABLE ONLY public.alembic_version
 
 ALTER TABLE ONLY public.answer
     ADD CONSTRAINT answer_pkey PRIMARY KEY (id);
+
+--
+-- Name: category category_name_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.category
+    ADD CONSTRAINT category_name_key UNIQUE (name);
+
+--
+-- Name: category category_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.category
+    ADD CONSTRAINT category_pkey PRIMARY KEY (id);
+
+--
+-- Name: category category_slug_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.category
+    ADD CONSTRAINT category_slug_key UNIQUE (slug);
 
 --
 -- Name: comment comment_pkey; Type: CONSTRAINT; Schema: public; Owner: -
@@ -715,6 +775,12 @@ CREATE INDEX ix_thread_activity ON public.thread USING btree (last_activity_at, 
 CREATE INDEX ix_thread_author_id ON public.thread USING btree (author_id);
 
 --
+-- Name: ix_thread_category_id; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX ix_thread_category_id ON public.thread USING btree (category_id);
+
+--
 -- Name: ix_thread_commented; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -910,6 +976,13 @@ ALTER TABLE ONLY public.thread
 
 ALTER TABLE ONLY public.thread_author
     ADD CONSTRAINT thread_author_thread_id_fkey FOREIGN KEY (thread_id) REFERENCES public.thread(id);
+
+--
+-- Name: thread thread_category_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.thread
+    ADD CONSTRAINT thread_category_id_fkey FOREIGN KEY (category_id) REFERENCES public.category(id);
 
 --
 -- Name: thread_link thread_link_change_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -

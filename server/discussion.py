@@ -16,12 +16,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server import policy, public
 from server.accounts import Passwords, check_strength, new_session_token, token_hash
+from server.categories import resolve as resolve_category
 from server.database import Database
 from server.errors import Conflict, Invalid, NotFound, Unauthorized
-from server.events import EventLog
+from server.events import Change, EventLog
 from server.holds import Holds
 from server.identifiers import refuse_identifiers
-from server.links import parse_links, store_links
+from server.links import parse_links, store_links, tell_proposals
 from server.models import (
     Account,
     AccountSession,
@@ -212,6 +213,9 @@ class Discussion:
                 created_at=now,
                 last_activity_at=now,
             )
+            if category is not None:
+                chosen = await resolve_category(s, category)
+                thread.category, thread.category_id = chosen.name, chosen.id
             s.add(thread)
             await s.flush()
             assert thread.id is not None
@@ -219,6 +223,8 @@ class Discussion:
             linked = await store_links(s, thread.id, link_ids) if link_ids else []
             summary = public.thread_summary(thread, op)
             await change.append(EventType.THREAD_CREATED, actor, {"thread": summary}, thread_id=thread.id)
+            if link_ids:
+                await tell_proposals(change, self.posting, actor, link_ids)
         shown = public.thread_detail(thread, op, [])
         if kind == CHANGE:
             shown["links"] = linked
@@ -278,8 +284,14 @@ class Discussion:
         await self.limiter.check(actor)
         if words := self.holds.matches(body):
             return await self.holds.hold(actor, thread_id, body, parent_id, words)
-        async with self.events.change() as change:
+
+        async def work(change: Change) -> dict[str, Any]:
             shown = await self.posting.insert_comment(change, actor, thread_id, body, parent_id)
+            self.events.injected_failure(change, body)
+            return shown
+
+        # Group commit: comments arriving while the previous group commits share one transaction.
+        shown = await self.events.grouped(work, key=(0, thread_id))
         return {**shown, "mine": True, "recommended": False}
 
     async def moderate(self, actor: Account, comment_id: int, hide: bool, reason: Any) -> dict[str, Any]:
@@ -355,10 +367,12 @@ class Discussion:
     # --- recommendations --------------------------------------------------------------------
 
     async def recommend(self, actor: Account, target: str, target_id: int, on: bool) -> dict[str, Any]:
-        """Recommend (on) or withdraw; idempotent, so a retried request changes nothing."""
+        """Recommend (on) or withdraw; idempotent, so a retried request changes nothing.
+
+        The checks read first; the write joins a group commit behind the comments waiting (a storm
+        of recommendations must not hold a thread's comments up)."""
         model: type[Thread] | type[Comment] = Thread if target == "thread" else Comment
-        async with self.events.change() as change:
-            s = change.session
+        async with self.db.read() as s:
             if target == "thread":
                 row = (
                     await s.execute(select(Thread.id, Thread.author_id).where(Thread.id == target_id))
@@ -373,15 +387,18 @@ class Discussion:
                     )
                 ).first()
                 hidden = bool(row and row.hidden)
-            if row is None:
-                raise NotFound(f"{target} {target_id} does not exist")
-            thread_id, author_id = row[0], row[1]
-            if on and author_id == actor.id:
-                raise Conflict("you cannot recommend your own post", code="own_post")
-            if on and hidden:
-                raise Conflict("a hidden comment cannot be recommended", code="comment_hidden")
-            await self.limiter.check(actor)
-            key = {"target": target, "target_id": target_id, "account_id": actor.id}
+        if row is None:
+            raise NotFound(f"{target} {target_id} does not exist")
+        thread_id, author_id = row[0], row[1]
+        if on and author_id == actor.id:
+            raise Conflict("you cannot recommend your own post", code="own_post")
+        if on and hidden:
+            raise Conflict("a hidden comment cannot be recommended", code="comment_hidden")
+        await self.limiter.check(actor)
+        key = {"target": target, "target_id": target_id, "account_id": actor.id}
+
+        async def work(change: Change) -> int:
+            s = change.session
             if on:
                 changed = (
                     await s.execute(
@@ -398,25 +415,31 @@ class Discussion:
                         .returning(Recommendation.target_id)
                     )
                 ).first() is not None
-            if changed:
-                count = (
-                    await s.execute(
-                        update(model)
-                        .where(model.id == target_id)  # type: ignore[arg-type]
-                        .values(recommendation_count=model.recommendation_count + (1 if on else -1))
-                        .returning(model.recommendation_count)
-                    )
-                ).scalar_one()
-                await change.append(
-                    EventType.RECOMMENDATION_ADDED if on else EventType.RECOMMENDATION_WITHDRAWN,
-                    actor,
-                    {"target": target, "target_id": target_id, "count": count},
-                    thread_id=thread_id,
+            if not changed:
+                return int(
+                    (
+                        await s.execute(select(model.recommendation_count).where(model.id == target_id))  # type: ignore[arg-type]
+                    ).scalar_one()
                 )
-            else:
-                count = (
-                    await s.execute(select(model.recommendation_count).where(model.id == target_id))  # type: ignore[arg-type]
-                ).scalar_one()
+            count = (
+                await s.execute(
+                    update(model)
+                    .where(model.id == target_id)  # type: ignore[arg-type]
+                    .values(recommendation_count=model.recommendation_count + (1 if on else -1))
+                    .returning(model.recommendation_count)
+                )
+            ).scalar_one()
+            await change.append(
+                EventType.RECOMMENDATION_ADDED if on else EventType.RECOMMENDATION_WITHDRAWN,
+                actor,
+                {"target": target, "target_id": target_id, "count": count},
+                thread_id=thread_id,
+            )
+            return int(count)
+
+        # Row locks in a group are taken threads first, then comments, each in id order.
+        order = (0, target_id) if target == "thread" else (1, target_id)
+        count = await self.events.grouped(work, key=order, urgent=False)
         return {"recommended": on, "count": count}
 
     # --- internals --------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from server.broker import Broker, BrokerUnavailable
 from server.metrics import Metrics
 from server.redaction import Audience, CommentState, carried_comment_id, shown_to
 from server.settings import Settings
+from server.wireframe import PreparedFrame
 
 log = logging.getLogger("tong.hub")
 
@@ -74,8 +75,8 @@ class Peer(Protocol):
     def account_id(self) -> int | None:
         """The account the socket was opened with; None when anonymous or signed out."""
 
-    def push(self, frame: str, encoded: bytes | None = None) -> None:
-        """Send `frame`; `encoded` is its UTF-8 bytes when the caller encoded it once for many."""
+    def push(self, frame: str, prepared: PreparedFrame | None = None) -> None:
+        """Send `frame`; `prepared` is its wire bytes when the caller built them once for many."""
 
     def sign_out(self) -> None:
         """Forget the account: the socket reads on as anonymous."""
@@ -108,7 +109,8 @@ class ThreadChannel:
     peers: set[Peer] = field(default_factory=set)
     ready: bool = False
     last_seq: int = 0
-    recent: deque[tuple[int, str]] = field(default_factory=deque)
+    # The latest frames, prepared: a reconnect storm replays the same bytes to every socket.
+    recent: deque[tuple[int, PreparedFrame]] = field(default_factory=deque)
     pending: dict[int, str] = field(default_factory=dict)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     filling: bool = False
@@ -299,7 +301,10 @@ class Hub:
             peer.push(ch.resync_frame(name))
         else:
             for frame in frames:
-                peer.push(frame)
+                if isinstance(frame, PreparedFrame):
+                    peer.push(frame.text, frame)
+                else:
+                    peer.push(frame)
         channel.peers.add(peer)
         channel.empty_since = None
         peer.channels.add(name)
@@ -372,7 +377,7 @@ class Hub:
     async def _latest(self, thread_id: int) -> int | None:
         return (await self.store.latest_seqs([thread_id])).get(thread_id)
 
-    async def _replay(self, channel: ThreadChannel, since: int | None) -> list[str] | None:
+    async def _replay(self, channel: ThreadChannel, since: int | None) -> list[str | PreparedFrame] | None:
         """Frames after `since` up to the channel's latest; None when a resync is due."""
         if since is None:
             return []
@@ -388,11 +393,11 @@ class Hub:
             newer = self._recent_after(channel, upto)
             if newer is not None and len(older) == upto - since:
                 self.metrics.replays.labels("sql").inc()
-                return [frame for _, frame in older] + newer
+                return [*(frame for _, frame in older), *newer]
         return None
 
     @staticmethod
-    def _recent_after(channel: ThreadChannel, since: int) -> list[str] | None:
+    def _recent_after(channel: ThreadChannel, since: int) -> list[str | PreparedFrame] | None:
         if since >= channel.last_seq:
             return []
         recent = channel.recent
@@ -500,15 +505,20 @@ class Hub:
 
     def _deliver(self, channel: ThreadChannel, seq: int, frame: str) -> None:
         channel.last_seq = seq
-        channel.recent.append((seq, frame))
-        self._fan_out(channel.peers, frame, "event")
+        prepared = PreparedFrame(frame)
+        channel.recent.append((seq, prepared))
+        self._fan_out(channel.peers, frame, "event", prepared)
         if HIDDEN_MARKER in frame:
             _conceal_in_recent(channel.recent, frame)
 
-    def _fan_out(self, peers: set[Peer], frame: str, kind: str) -> None:
-        encoded = frame.encode()
+    def _fan_out(
+        self, peers: set[Peer], frame: str, kind: str, prepared: PreparedFrame | None = None
+    ) -> None:
+        """The same bytes to every peer: the frame is built once (wireframe.py), not per socket."""
+        if prepared is None:
+            prepared = PreparedFrame(frame)
         for peer in peers:
-            peer.push(frame, encoded)
+            peer.push(frame, prepared)
         self.metrics.frames_delivered.labels(kind).inc(len(peers))
 
     def _drain_pending(self, channel: ThreadChannel) -> None:
@@ -720,18 +730,18 @@ class Hub:
 HIDDEN_MARKER = '"event":"comment.hidden"'
 
 
-def _conceal_in_recent(recent: deque[tuple[int, str]], hidden_frame: str) -> None:
+def _conceal_in_recent(recent: deque[tuple[int, PreparedFrame]], hidden_frame: str) -> None:
     """Once a moderator hides a comment, every frame kept for replay that carries it (created,
     restored, whatever the type) is shown as the redaction rule shows it now, so a client resuming
     later never receives the hidden text. Hides are rare: parsing the ring then is cheap enough."""
     comment = json.loads(hidden_frame)["data"]["comment"]
     states = {comment["id"]: CommentState(hidden=True, hidden_reason=comment.get("hidden_reason"))}
     for index, (seq, frame) in enumerate(recent):
-        parsed = json.loads(frame)
+        parsed = json.loads(frame.text)
         if carried_comment_id(parsed["data"]) != comment["id"]:
             continue
         parsed["data"] = shown_to(Audience.PUBLIC, parsed["data"], states)
-        recent[index] = (seq, ch.dumps(parsed))
+        recent[index] = (seq, PreparedFrame(ch.dumps(parsed)))
 
 
 def _log_id_of(frame: str) -> int | None:

@@ -71,7 +71,10 @@ class Thread(SQLModel, table=True):
     kind: str = Field(max_length=16, index=True)  # proposal | change
     title: str = Field(max_length=400)
     body: str
+    # The category's name when the thread was filed or its category last renamed (v1's `category`);
+    # `category_id` is the managed list's row (categories.py). Free text before revision 0003.
     category: str | None = Field(default=None, max_length=50)
+    category_id: int | None = Field(default=None, foreign_key="category.id", index=True)
     status: str | None = Field(default=None, max_length=16, index=True)
     outcome: str | None = Field(default=None, max_length=24)
     author_id: int = Field(foreign_key="account.id", index=True)
@@ -91,7 +94,7 @@ class SearchDocument(SQLModel, table=True):
 
     Each column holds the space-separated tokens of one part: what the public may read, never a
     hidden or held comment. The ranked index over it is not a model: an FTS5 table kept by
-    triggers on SQLite, a generated tsvector column with a GIN index on PostgreSQL (revision 0004;
+    triggers on SQLite, a generated tsvector column with a GIN index on PostgreSQL (revision 0005;
     `SEARCH_INDEX_OBJECTS` below tells the models-and-migrations check to expect them)."""
 
     __tablename__ = "search_document"
@@ -115,6 +118,20 @@ def is_search_index_object(name: str | None, type_: str) -> bool:
     if type_ == "table":
         return name == SEARCH_FTS_TABLE or name.startswith(SEARCH_FTS_TABLE + "_")
     return name in SEARCH_INDEX_OBJECTS
+
+
+class Category(SQLModel, table=True):
+    """The managed list of categories: staff add, rename and retire them (never delete: a retired
+    category stays on its threads but cannot be chosen for new ones)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    # Stable in URLs (`/?category=`) across renames.
+    slug: str = Field(max_length=60, unique=True)
+    name: str = Field(max_length=50, unique=True)  # Korean, shown first
+    name_en: str | None = Field(default=None, max_length=50)
+    retired: bool = False
+    position: int = 0
+    created_at: datetime = Field(default_factory=utcnow)
 
 
 class ThreadAuthor(SQLModel, table=True):

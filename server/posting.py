@@ -18,6 +18,7 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server import public
+from server.database import after_commit
 from server.errors import Invalid, NotFound
 from server.events import Change
 from server.models import Account, Comment, Thread, ThreadAuthor, utcnow
@@ -48,6 +49,11 @@ class Posting:
         if seq is None:
             raise NotFound(f"thread {thread_id} does not exist")
         return int(seq)
+
+    def _remember(self, key: tuple[int, int], shown: dict[str, Any]) -> None:
+        if len(self._pseudonyms) >= PSEUDONYM_CACHE:
+            self._pseudonyms.clear()
+        self._pseudonyms[key] = shown
 
     async def check_parent(self, s: AsyncSession, thread_id: int, parent_id: int | None) -> None:
         """A reply's parent is a top-level comment of the same thread (one level of replies)."""
@@ -108,10 +114,10 @@ class Posting:
         ).first()
         if row is not None:
             shown = public.author(row.kind, row.number, row.is_op, account.department)
-            # Only committed pseudonyms are cached (a new one could still roll back); they never change.
-            if len(self._pseudonyms) >= PSEUDONYM_CACHE:
-                self._pseudonyms.clear()
-            self._pseudonyms[(thread_id, account.id)] = shown
+            # Only committed pseudonyms are cached (they never change): the row read here may have
+            # been written earlier in this same transaction, shared with other changes, and still
+            # roll back with them.
+            after_commit(s, functools.partial(self._remember, (thread_id, account.id), shown))
             return shown
         number = 0
         if account.kind in (COMPANY, AGENCY):

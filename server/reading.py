@@ -13,7 +13,7 @@ from server import channels as ch
 from server import events, public, search
 from server.database import Database
 from server.errors import Invalid, NotFound
-from server.models import Account, Answer, Comment, Event, Recommendation, Thread, ThreadAuthor
+from server.models import Account, Answer, Category, Comment, Event, Recommendation, Thread, ThreadAuthor
 from server.validation import parse_time
 from server.vocabulary import OUTCOMES, PROPOSAL, STATUSES, THREAD_KINDS
 
@@ -297,7 +297,11 @@ def _filters(
     if outcome:
         where.append(Thread.outcome == outcome)
     if category:
-        where.append(Thread.category == category)
+        # The slug a shared URL carries (stable across renames), or the name as threads show it.
+        chosen = select(Category.id).where(
+            or_(Category.slug == category.lower(), Category.name == category)  # type: ignore[arg-type]
+        )
+        where.append(Thread.category_id.in_(chosen.scalar_subquery()))  # type: ignore[union-attr]
     start = parse_time(since, "since")
     if start is not None:
         where.append(Thread.created_at >= start)

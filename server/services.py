@@ -11,6 +11,7 @@ from server.activity import Activity
 from server.answers import AnswerClock
 from server.breaker import Breaker
 from server.broker import Broker, broker_from_url
+from server.categories import Categories
 from server.database import Database
 from server.desk import Desk
 from server.discussion import Discussion
@@ -76,7 +77,14 @@ def build_services(settings: Settings) -> Services:
     history_watch = HistoryWatch(epochs, hub.history_changed, settings.history_watch_interval)
     # A publish lost on the way to the broker is caught up from SQL by this process's hub.
     publisher = Publisher(broker, metrics, on_lost=hub.publish_lost)
-    events = EventLog(db, publisher, secret)
+    events = EventLog(
+        db,
+        publisher,
+        secret,
+        group_commit=settings.group_commit_max > 1,
+        group_max=settings.group_commit_max,
+        fail_marker=settings.test_fail_marker,
+    )
     posting = Posting()
     holds = Holds(db, events, posting, HoldPolicy.from_settings(settings), settings)
     passwords = Passwords(settings.argon2_time_cost, settings.argon2_memory_cost, settings.argon2_concurrency)
@@ -88,11 +96,12 @@ def build_services(settings: Settings) -> Services:
     review = Review(db, events)
     desk = Desk(
         holds=holds,
-        links=Links(db, events),
+        links=Links(db, events, posting),
         reports=Reports(db, events, settings),
         answers=AnswerClock(db, settings.answer_target_days),
         activity=Activity(db, hub.presence),
         sealer=Sealer(db, settings.seal_delay_s, settings.seal_interval_s, settings.seal_batch),
+        categories=Categories(db, events),
     )
     outbox = OutboxStore(
         db,

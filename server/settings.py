@@ -53,6 +53,11 @@ class Settings(BaseSettings):
     # OpenTelemetry spans for requests, SQL and Redis (the `otel` extra; OTEL_* variables say where).
     otel_enabled: bool = False
     session_days: int = 14
+    # Group commit: comments (and recommendations) arriving while the previous group commits share
+    # one transaction, up to this many; 1 turns it off (one transaction per change).
+    group_commit_max: int = 64
+    # Tests only: a comment containing this text fails while it shares a transaction with others.
+    test_fail_marker: str | None = None
 
     # Limits of the contract (defaults from PROTOCOL.md).
     title_max: int = 200

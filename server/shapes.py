@@ -166,6 +166,24 @@ class LinksBody(Body):
     links: Annotated[list[Id], Field(max_length=1000)]
 
 
+CategoryName = Annotated[str, Field(min_length=1, max_length=50)]
+
+
+class NewCategory(Body):
+    name: CategoryName = Field(description="Korean name, shown first")
+    name_en: CategoryName | None = None
+    slug: Annotated[str, Field(min_length=1, max_length=60, pattern=r"^[a-z0-9-]+$")] | None = Field(
+        None, description="stable in board URLs; made from name_en (or c-<id>) when absent"
+    )
+
+
+class CategoryChange(Body):
+    name: CategoryName | None = None
+    name_en: CategoryName | None = None
+    retired: Annotated[bool, Field(strict=True)] | None = None
+    position: Annotated[int, Field(ge=0, le=10_000, strict=True)] | None = None
+
+
 class SeenBody(Body):
     ids: Annotated[list[Id], Field(max_length=1000)] | None = Field(None, description="all when absent")
 
@@ -207,7 +225,9 @@ class ThreadsQuery(Query):
         None, description="search titles, bodies, comments and answers (Korean-aware)"
     )
     outcome: Outcome | None = None
-    category: QueryText | None = None
+    category: Annotated[str, AfterValidator(_no_nul), Field(max_length=QUERY_TEXT_MAX)] | None = Field(
+        None, description="a category's slug (or name): GET /api/categories"
+    )
     since: QueryText | None = Field(
         None, description="created at or after: ISO 8601 date or time (KST without a zone)"
     )
@@ -224,6 +244,10 @@ class SimilarQuery(Query):
     title: QueryText
     limit: Annotated[int, Field(ge=1, le=10)] | None = None
     exclude: QueryId | None = Field(None, description="a thread not to list (the one being read)")
+
+
+class CategoriesQuery(Query):
+    kind: ThreadKind | None = Field(None, description="count only threads of this kind")
 
 
 class CommentsQuery(Query):
@@ -336,6 +360,8 @@ class AnswerOut(Shape):
 class LinkedThread(Shape):
     id: int
     title: str
+    status: Status | Literal["withdrawn"] | None = Field(None, description="a linked proposal's (links)")
+    outcome: Outcome | None = None
 
 
 class ThreadOut(ThreadSummary):
@@ -534,14 +560,40 @@ class Stats(Shape):
     hot_threads: list[HotThread]
 
 
+class QuarterOutcomes(Shape):
+    quarter: str = Field(description="KST calendar quarter, e.g. 2026-Q4")
+    accepted: int
+    partially_accepted: int
+    declined: int
+    total: int
+
+
 class AnswerStats(Shape):
     target_days: int
     answered: int
     median_days: float | None
+    median_days_recent: float | None = Field(description="over final answers of the last recent_days")
+    recent_days: int
+    within_target: int
     within_target_share: float | None
     waiting: int
-    overdue: int
+    overdue: int = Field(description="proposals waiting longer than target_days")
+    quarters: list[QuarterOutcomes] = Field(description="final answers per quarter by outcome, oldest first")
     generated_at: str
+
+
+class CategoryOut(Shape):
+    id: int
+    slug: str
+    name: str
+    name_en: str | None
+    retired: bool
+    position: int
+    count: int
+
+
+class CategoryList(Shape):
+    items: list[CategoryOut]
 
 
 class LinksOut(Shape):

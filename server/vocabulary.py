@@ -27,6 +27,9 @@ class EventType(StrEnum):
     REPORT_FILED = "report.filed"
     REPORT_DISMISSED = "report.dismissed"
     AUTHOR_REVEALED = "author.revealed"
+    CATEGORY_CREATED = "category.created"
+    CATEGORY_CHANGED = "category.changed"
+    PROPOSAL_LINKED = "thread.changed_in"
 
 
 # Events whose payload carries text a user wrote: what redaction and the anonymity tests look at.

@@ -20,14 +20,14 @@ def _tag() -> str:
 
 async def test_board_search_marks_what_matched(open_tab: OpenTab, make_thread: MakeThread) -> None:
     tag = _tag()
-    titled = await make_thread(title=f"<b>하자보수보증금</b> 반환 지연 {tag}", body="준공 후 1년이 지났습니다.")
+    titled = await make_thread(title=f"<b>하자보수보증금</b> 반환 지연 {tag}", body="1년이 지났습니다.")
     tab = await open_tab("/")
     box = tab.page.get_by_role("searchbox", name="검색어")
     await box.fill(f"하자보수보증금을 {tag}")
     await box.press("Enter")
     card = tab.page.locator(f'.thread-card[data-thread-id="{titled["id"]}"]')
     await expect(card).to_be_visible()
-    assert f"q=" in tab.page.url
+    assert "q=" in tab.page.url
     link = card.locator(".card-link")
     # The title's markup is text; the matched words are <mark> elements.
     await expect(link).to_have_text(f"<b>하자보수보증금</b> 반환 지연 {tag}")
@@ -42,7 +42,8 @@ async def test_board_search_finds_comments(open_tab: OpenTab, make_thread: MakeT
     tag = _tag()
     thread = await make_thread(title=f"검수 일정 {tag}", body="담당자가 일정을 잡아 주지 않습니다.")
     async with tong.client("company2") as client:
-        r = await client.post(f"/api/threads/{thread['id']}/comments", json={"body": f"지체상금 감면도 함께 검토해 주세요 {tag}x"})
+        comment = {"body": f"지체상금 감면도 함께 검토해 주세요 {tag}x"}
+        r = await client.post(f"/api/threads/{thread['id']}/comments", json=comment)
         assert r.status_code == 201, r.text
     tab = await open_tab(f"/?q=지체상금을+{tag}x")
     snippet = tab.page.locator(f'.thread-card[data-thread-id="{thread["id"]}"] [data-role="snippet"]')
@@ -54,7 +55,8 @@ async def test_composer_warns_of_similar_proposals(open_tab: OpenTab, make_threa
     """Typing a title shows similar proposals with their status; the author recommends one, is
     asked once more before posting, posts anyway, and the new thread lists the old one."""
     tag = _tag()
-    old = await make_thread("company1", title=f"우수조달물품 지정 심사 일정 공개 {tag}", body="미리 알려 주세요.")
+    title = f"우수조달물품 지정 심사 일정 공개 {tag}"
+    old = await make_thread("company1", title=title, body="미리 알려 주세요.")
     tab = await open_tab("/", login="company2")
     await tab.page.get_by_role("button", name="제안하기").click()
     await tab.page.get_by_label("제목").fill(f"우수조달물품 심사 일정을 알려 주세요 {tag}")
