@@ -14,6 +14,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server import channels as ch
 from server import policy, public
 from server.accounts import Passwords, check_strength, new_session_token, token_hash
 from server.categories import resolve as resolve_category
@@ -36,6 +37,7 @@ from server.models import (
 from server.posting import Posting
 from server.ratelimit import RateLimiter
 from server.reading import thread_authors
+from server.sessions import Sessions
 from server.settings import Settings
 from server.validation import text
 from server.vocabulary import (
@@ -69,6 +71,7 @@ class Discussion:
         settings: Settings,
         passwords: Passwords,
         limiter: RateLimiter | None = None,
+        sessions: Sessions | None = None,
     ) -> None:
         self.db = db
         self.events = events
@@ -78,6 +81,7 @@ class Discussion:
         self.settings = settings
         self.passwords = passwords
         self.limiter = limiter or RateLimiter(settings.rate_limit_per_minute)
+        self.sessions = sessions or Sessions(db)
 
     # --- accounts and sessions --------------------------------------------------------------
 
@@ -143,7 +147,15 @@ class Discussion:
 
     async def logout(self, token: str) -> None:
         async with self.db.transaction() as s:
-            await s.execute(delete(AccountSession).where(AccountSession.token_hash == token_hash(token)))  # type: ignore[arg-type]
+            account_id = (
+                await s.execute(
+                    delete(AccountSession)
+                    .where(AccountSession.token_hash == token_hash(token))  # type: ignore[arg-type]
+                    .returning(AccountSession.account_id)
+                )
+            ).scalar()
+        if account_id is not None:
+            self.sessions.cache.forget(int(account_id), token_hash(token))
 
     async def change_password(self, account: Account, current: str, new: str, token: str) -> None:
         """The account's own password change: the current one must match; the new one passes the
@@ -157,19 +169,41 @@ class Discussion:
         hashed = await self.passwords.hash_bounded(new)
         async with self.db.transaction() as s:
             await s.execute(update(Account).where(Account.id == account.id).values(password_hash=hashed))
-            await s.execute(
-                delete(AccountSession).where(
-                    AccountSession.account_id == account.id, AccountSession.token_hash != token_hash(token)
+            ended = (
+                (
+                    await s.execute(
+                        delete(AccountSession)
+                        .where(
+                            AccountSession.account_id == account.id,
+                            AccountSession.token_hash != token_hash(token),
+                        )
+                        .returning(AccountSession.token_hash)
+                    )
                 )
+                .scalars()
+                .all()
             )
+        # The ended sessions' ends reach every process (their caches and sockets) through the broker.
+        assert account.id is not None
+        for hashed in ended:
+            self.sessions.cache.forget(account.id, hashed)
+        await self.events.publisher.send([(ch.SESSIONS, ch.encode_revoked(account.id, h)) for h in ended])
 
     async def account_for_token(self, token: str) -> Account | None:
+        """The account of a good session (unexpired, account enabled), from this process's cache
+        when it knows the session (sessions.SessionCache says how an end reaches it)."""
+        hashed = token_hash(token)
+        cache = self.sessions.cache
+        account = cache.get(hashed)
+        if account is not None:
+            return account
+        generation = cache.generation
         async with self.db.read() as s:
             row = (
                 await s.execute(
                     select(Account, AccountSession.expires_at)
                     .join(AccountSession, AccountSession.account_id == Account.id)
-                    .where(AccountSession.token_hash == token_hash(token))
+                    .where(AccountSession.token_hash == hashed)
                 )
             ).first()
         if row is None:
@@ -179,6 +213,7 @@ class Discussion:
             expires_at = expires_at.replace(tzinfo=UTC)
         if expires_at < utcnow() or account.disabled:
             return None
+        cache.put(hashed, account, expires_at.timestamp(), generation)
         return account
 
     # --- threads ----------------------------------------------------------------------------

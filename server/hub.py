@@ -85,6 +85,8 @@ class Peer(Protocol):
 class SessionSource(Protocol):
     async def live(self, hashes: list[str]) -> dict[str, float]: ...
 
+    def forget(self, account_id: int, session: str | None) -> None: ...
+
 
 class FrameStore(Protocol):
     """What the hub reads from SQL."""
@@ -211,7 +213,9 @@ class Hub:
 
     def revoke(self, account_id: int, session: str | None) -> None:
         """The session (None: every session) of the account ended: its sockets here lose the
-        staff channel, with an error frame, and read on as anonymous."""
+        staff channel, with an error frame, and read on as anonymous; this process forgets it."""
+        if self._sessions is not None:
+            self._sessions.forget(account_id, session)
         for peer in [p for p in self._signed_in if p.account_id == account_id]:
             if session is None or peer.session == session:
                 self._end_session(peer)

@@ -32,7 +32,7 @@ from server.reading import Reader
 from server.reports import Reports
 from server.review import Figures, Review
 from server.sealing import Sealer
-from server.sessions import SessionPurge, Sessions
+from server.sessions import SessionCache, SessionPurge, Sessions
 from server.settings import Settings
 
 
@@ -72,7 +72,7 @@ def build_services(settings: Settings) -> Services:
     reader = Reader(db, secret, settings.page_limit_max)
     figures = Figures(db)
     epochs = Epochs(db, mark_for(settings.redis_url, settings.redis_prefix, settings.data_dir))
-    sessions = Sessions(db)
+    sessions = Sessions(db, SessionCache(settings.session_cache_s))
     hub = Hub(broker, reader, settings, metrics, figures.stats, sessions, epochs.id)
     history_watch = HistoryWatch(epochs, hub.history_changed, settings.history_watch_interval)
     # A publish lost on the way to the broker is caught up from SQL by this process's hub.
@@ -91,7 +91,14 @@ def build_services(settings: Settings) -> Services:
     # One counter for every limit (writes per account, logins): Redis through the same breaker.
     counter = Counter(settings.redis_url, settings.redis_prefix, breaker)
     discussion = Discussion(
-        db, events, posting, holds, settings, passwords, RateLimiter(settings.rate_limit_per_minute, counter)
+        db,
+        events,
+        posting,
+        holds,
+        settings,
+        passwords,
+        RateLimiter(settings.rate_limit_per_minute, counter),
+        sessions=sessions,
     )
     review = Review(db, events)
     desk = Desk(

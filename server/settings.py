@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     # OpenTelemetry spans for requests, SQL and Redis (the `otel` extra; OTEL_* variables say where).
     otel_enabled: bool = False
     session_days: int = 14
+    # A process remembers a good session this long (no SQL read per request); an ended session is
+    # forgotten at once through the broker, and after this long at the latest. 0: no cache.
+    session_cache_s: float = 5.0
     # Group commit: comments (and recommendations) arriving while the previous group commits share
     # one transaction, up to this many; 1 turns it off (one transaction per change).
     group_commit_max: int = 64
