@@ -14,15 +14,15 @@ from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server import public
 from server.database import after_commit
-from server.errors import Invalid, NotFound
+from server.errors import Conflict, Invalid, NotFound
 from server.events import Change
 from server.models import Account, Comment, Thread, ThreadAuthor, utcnow
-from server.vocabulary import AGENCY, COMPANY, EventType
+from server.vocabulary import AGENCY, COMPANY, WITHDRAWN, EventType
 
 INSERT_COMMENT = insert(Comment).returning(Comment.id)  # type: ignore[arg-type]
 # (thread, account) -> author object; bounded so a long-running process does not grow forever.
@@ -47,6 +47,8 @@ class Posting:
         params = {"thread": thread_id, "now": now or utcnow(), **{f"new_{k}": v for k, v in changes.items()}}
         seq = (await s.execute(statement, params)).scalar()
         if seq is None:
+            if comments and (await s.execute(select(Thread.id).where(Thread.id == thread_id))).first():
+                raise Conflict("the proposal was withdrawn: no new comments", code="thread_withdrawn")
             raise NotFound(f"thread {thread_id} does not exist")
         return int(seq)
 
@@ -143,6 +145,9 @@ def _seq_statement(changed: tuple[str, ...], comment: bool) -> Any:
     """UPDATE thread SET seq = seq + 1, … RETURNING seq, built once per shape of change."""
     values: dict[str, Any] = {"seq": Thread.seq + 1, "last_activity_at": bindparam("now")}
     values.update({name: bindparam(f"new_{name}") for name in changed})
+    statement = update(Thread).where(Thread.id == bindparam("thread"))  # type: ignore[arg-type]
     if comment:
         values["comment_count"] = Thread.comment_count + 1
-    return update(Thread).where(Thread.id == bindparam("thread")).values(**values).returning(Thread.seq)  # type: ignore[arg-type]
+        # A withdrawn proposal takes no new comments: no row updated, no seq (next_seq says why).
+        statement = statement.where(or_(Thread.status.is_(None), Thread.status != WITHDRAWN))
+    return statement.values(**values).returning(Thread.seq)

@@ -19,7 +19,7 @@ from server.errors import Invalid, NotFound
 from server.events import EventLog
 from server.models import Account, Comment, Event, Report, Thread
 from server.validation import KST
-from server.vocabulary import ANSWERED, PROPOSAL, EventType
+from server.vocabulary import ANSWERED, PROPOSAL, WITHDRAWN, EventType
 
 Presence = Callable[[list[str]], Awaitable[dict[str, int]]]
 EXPORT_BATCH = 1000
@@ -169,7 +169,9 @@ class Figures:
             ).scalar_one()
             waiting = (
                 await s.execute(
-                    select(func.count()).where(Thread.kind == PROPOSAL, Thread.status != ANSWERED)
+                    select(func.count()).where(
+                        Thread.kind == PROPOSAL, Thread.status.not_in((ANSWERED, WITHDRAWN))
+                    )
                 )
             ).scalar_one()
             open_reports = (

@@ -1,10 +1,10 @@
 """Search: one module over two backends (SQLite FTS5 with bm25, PostgreSQL tsvector with ts_rank).
 
 What is indexed is `SearchDocument`, one row per thread, each part (title, body, answers,
-comments) as the analyser's tokens of its public text: a hidden comment is never in it, a held one
-only once it is released. The event seam (`events.EventLog.change`) calls `apply` with the rows of
-each change before it commits, so the index moves in the same transaction as what it indexes;
-`reindex_thread` rebuilds one thread (`tong search reindex` all of them).
+comments) as the analyser's tokens of its public text: a hidden or withdrawn comment is never in
+it, a held one only once it is released. The event seam (`events.EventLog.change`) calls `apply`
+with the rows of each change before it commits, so the index moves in the same transaction as
+what it indexes; `reindex_thread` rebuilds one thread (`tong search reindex` all of them).
 
 Queries are analysed the same way and matched with OR over their tokens, ranked: a thread that
 has more of them, in its title rather than its comments, comes first.
@@ -37,19 +37,18 @@ BM25_WEIGHTS = (10.0, 4.0, 4.0, 1.0)
 MAX_TERMS = 16
 SNIPPET_CHARS = 160
 
-# Rows after which a thread's document is rebuilt from its current public text. Names not yet
-# in the vocabulary (edits, withdrawals) are matched as strings when they come.
+# Rows after which a thread's document is rebuilt from its current public text (edits and
+# withdrawals included: the rebuild reads what the public reads now).
 REBUILD_TYPES = frozenset(
     {
         EventType.THREAD_CREATED,
+        EventType.THREAD_UPDATED,
         EventType.COMMENT_HIDDEN,
         EventType.COMMENT_RESTORED,
+        EventType.COMMENT_EDITED,
+        EventType.COMMENT_WITHDRAWN,
         EventType.ANSWER_POSTED,
-        "thread.updated",
-        "thread.withdrawn",
-        "comment.edited",
-        "comment.withdrawn",
-        "answer.edited",
+        EventType.ANSWER_EDITED,
     }
 )
 
@@ -104,7 +103,7 @@ async def public_texts(session: AsyncSession, thread_id: int) -> dict[str, list[
     comments = (
         await session.execute(
             select(Comment.body)
-            .where(Comment.thread_id == thread_id, Comment.hidden == False)  # type: ignore[arg-type]  # noqa: E712
+            .where(Comment.thread_id == thread_id, Comment.hidden == False, Comment.withdrawn == False)  # type: ignore[arg-type]  # noqa: E712
             .order_by(Comment.seq)  # type: ignore[arg-type]
         )
     ).scalars()
@@ -332,7 +331,7 @@ async def _texts(
     likes = sa.or_(*(table.body.ilike(f"%{t}%") for t in terms))  # type: ignore[attr-defined]
     conditions = [table.thread_id.in_(thread_ids), likes]  # type: ignore[attr-defined]
     if table is Comment:
-        conditions.append(Comment.hidden == False)  # type: ignore[arg-type]  # noqa: E712
+        conditions += [Comment.hidden == False, Comment.withdrawn == False]  # type: ignore[list-item]  # noqa: E712
     numbered = (
         select(
             table.thread_id,
