@@ -201,3 +201,25 @@ async def test_reindex_command(
     assert "search: 1 threads indexed" in result.stdout
     assert "search reindex: 100%" in result.stderr
     assert _ids(await _search(author, "적격심사")) == [thread["id"]]
+
+
+async def test_edits_and_withdrawals_move_the_index(
+    make_server: Callable[..., Awaitable[InProcessServer]], clients: list[Http]
+) -> None:
+    """An edited title or comment is found by its new words and no longer by its old ones; a
+    withdrawn comment is not found at all."""
+    server = await make_server()
+    clients.extend([author := await server.user("company"), other := await server.user("agency")])
+    thread = await author.thread("낙찰하한율 조정", "덤핑이 늘었습니다.")
+    comment = await other.comment(thread["id"], "원가계산 기준도 봐 주세요")
+    edited = await author.patch(f"/api/threads/{thread['id']}", json={"title": "예정가격 산정 방식"})
+    assert edited.status_code == 200, edited.text
+    assert await _search(author, "낙찰하한율") == []
+    assert _ids(await _search(author, "예정가격")) == [thread["id"]]
+    changed = await other.patch(f"/api/comments/{comment['id']}", json={"body": "설계변경 승인이 늦습니다"})
+    assert changed.status_code == 200, changed.text
+    assert await _search(author, "원가계산") == []
+    assert _ids(await _search(author, "설계변경")) == [thread["id"]]
+    deleted = await other.delete(f"/api/comments/{comment['id']}")
+    assert deleted.status_code == 200, deleted.text
+    assert await _search(author, "설계변경") == []
