@@ -15,6 +15,7 @@ from server.categories import Categories
 from server.database import Database
 from server.desk import Desk
 from server.discussion import Discussion
+from server.editing import Editing
 from server.epoch import Epochs, HistoryWatch, mark_for
 from server.events import EventLog
 from server.holds import HoldPolicy, Holds
@@ -32,7 +33,7 @@ from server.reading import Reader
 from server.reports import Reports
 from server.review import Figures, Review
 from server.sealing import Sealer
-from server.sessions import SessionPurge, Sessions
+from server.sessions import SessionCache, SessionPurge, Sessions
 from server.settings import Settings
 
 
@@ -53,6 +54,7 @@ class Services:
     hub: Hub
     reader: Reader
     discussion: Discussion
+    editing: Editing
     review: Review
     figures: Figures
     desk: Desk
@@ -72,20 +74,27 @@ def build_services(settings: Settings) -> Services:
     reader = Reader(db, secret, settings.page_limit_max)
     figures = Figures(db)
     epochs = Epochs(db, mark_for(settings.redis_url, settings.redis_prefix, settings.data_dir))
-    sessions = Sessions(db)
+    sessions = Sessions(db, SessionCache(settings.session_cache_s))
     hub = Hub(broker, reader, settings, metrics, figures.stats, sessions, epochs.id)
     history_watch = HistoryWatch(epochs, hub.history_changed, settings.history_watch_interval)
     # A publish lost on the way to the broker is caught up from SQL by this process's hub.
     publisher = Publisher(broker, metrics, on_lost=hub.publish_lost)
-    events = EventLog(db, publisher, secret)
+    events = EventLog(
+        db,
+        publisher,
+        secret,
+        group_commit=settings.group_commit_max > 1,
+        group_max=settings.group_commit_max,
+        fail_marker=settings.test_fail_marker,
+    )
     posting = Posting()
     holds = Holds(db, events, posting, HoldPolicy.from_settings(settings), settings)
     passwords = Passwords(settings.argon2_time_cost, settings.argon2_memory_cost, settings.argon2_concurrency)
     # One counter for every limit (writes per account, logins): Redis through the same breaker.
     counter = Counter(settings.redis_url, settings.redis_prefix, breaker)
-    discussion = Discussion(
-        db, events, posting, holds, settings, passwords, RateLimiter(settings.rate_limit_per_minute, counter)
-    )
+    limiter = RateLimiter(settings.rate_limit_per_minute, counter)
+    discussion = Discussion(db, events, posting, holds, settings, passwords, limiter, sessions=sessions)
+    editing = Editing(db, events, posting, settings, limiter)
     review = Review(db, events)
     desk = Desk(
         holds=holds,
@@ -121,6 +130,7 @@ def build_services(settings: Settings) -> Services:
         hub=hub,
         reader=reader,
         discussion=discussion,
+        editing=editing,
         review=review,
         figures=figures,
         desk=desk,

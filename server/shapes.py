@@ -108,7 +108,7 @@ DeskLimit = Annotated[int, Field(ge=1, le=DESK_LIST_MAX)]
 LogLimit = Annotated[int, Field(ge=1, le=LOG_PAGE_MAX)]
 
 ThreadKind = Literal["proposal", "change"]
-Status = Literal["received", "reviewing", "answered"]
+Status = Literal["received", "reviewing", "answered", "withdrawn"]
 Outcome = Literal["accepted", "partially_accepted", "declined"]
 AccountKind = Literal["company", "agency", "staff"]
 
@@ -142,6 +142,23 @@ class NewThread(Body):
 class StatusChange(Body):
     model_config = ConfigDict(extra="forbid")
     status: Literal["received", "reviewing"]
+
+
+class ThreadChange(Body):
+    """Staff change the status; the author edits the title and/or body (v1.1). Not both at once."""
+
+    model_config = ConfigDict(extra="forbid")
+    status: Literal["received", "reviewing"] | None = Field(None, description="staff only")
+    title: Title | None = Field(None, description="the author only")
+    body: ThreadBody | None = Field(None, description="the author only")
+
+
+class EditedComment(Body):
+    body: CommentBody
+
+
+class EditedAnswer(Body):
+    body: ThreadBody
 
 
 class NewComment(Body):
@@ -330,6 +347,8 @@ class AnswerOut(Shape):
     status: str
     outcome: Outcome | None
     created_at: str
+    revision: int | None = Field(None, description="present once edited (2, 3, ...)")
+    edited_at: str | None = None
 
 
 class LinkedThread(Shape):
@@ -343,6 +362,8 @@ class ThreadOut(ThreadSummary):
     body: str
     answers: list[AnswerOut]
     seq: int
+    revision: int | None = Field(None, description="present once edited (2, 3, ...)")
+    edited_at: str | None = None
     links: list[LinkedThread] | None = None
     changed_in: list[LinkedThread] | None = None
 
@@ -362,6 +383,25 @@ class CommentOut(Shape):
     hidden: bool
     counts: CommentCounts
     hidden_reason: str | None = None
+    withdrawn: bool | None = Field(None, description="true once its author deleted it (body null)")
+    revision: int | None = Field(None, description="present once edited (2, 3, ...)")
+    edited_at: str | None = None
+
+
+class RevisionItem(Shape):
+    revision: int
+    body: str | None = Field(description="null for a hidden or deleted comment (moderators see it)")
+    title: str | None = Field(None, description="proposals only")
+    author: Author | None
+    created_at: str
+
+
+class Revisions(Shape):
+    target: Literal["thread", "comment", "answer"]
+    id: int
+    items: list[RevisionItem]
+    hidden: bool | None = None
+    withdrawn: bool | None = None
 
 
 class HeldOut(Shape):

@@ -17,6 +17,12 @@ from websockets.server import ServerProtocol
 # the server shrink the window they compress with too.
 WINDOW_BITS = 9
 MEM_LEVEL = 2
+# No context takeover either way (RFC 7692 lets the server require both): every message is
+# compressed on its own, so the compressed frame of an event is the same bytes for every watcher
+# and is built once (wireframe.py), and no socket keeps a zlib stream between messages (the
+# compressor and decompressor live only while one message is encoded or decoded). With a 512-byte
+# window there was little history to take over anyway.
+NO_CONTEXT_TAKEOVER = True
 
 
 class TongWebSocketProtocol(WebSocketsSansIOProtocol):
@@ -26,6 +32,8 @@ class TongWebSocketProtocol(WebSocketsSansIOProtocol):
             self.conn = ServerProtocol(
                 extensions=[
                     ServerPerMessageDeflateFactory(
+                        server_no_context_takeover=NO_CONTEXT_TAKEOVER,
+                        client_no_context_takeover=NO_CONTEXT_TAKEOVER,
                         server_max_window_bits=WINDOW_BITS,
                         client_max_window_bits=WINDOW_BITS,
                         compress_settings={"memLevel": MEM_LEVEL},

@@ -76,7 +76,7 @@ export function fillCard(card, thread) {
       { class: "card-top" },
       thread.kind === "change" ? kindBadge("change") : null,
       statusBadges(thread),
-      thread.category ? h("span", { class: "chip" }, thread.category) : null,
+      thread.category ? h("a", { class: "chip", href: "/" + query({ category: thread.category }) }, thread.category) : null,
     ),
     h("h2", { class: "card-title" }, link),
     thread.excerpt ? h("p", { class: "card-excerpt" }, thread.excerpt) : null,
@@ -168,7 +168,8 @@ export function mountBoard(root, ctx) {
   let chosen = null;
   const chips = h("div", { class: "category-chips", role: "group", "aria-label": t("category.filter"), "data-role": "category-chips" });
   function chip(slug, label, count) {
-    const on = f.category === slug;
+    // A shared address may name the category by slug or (from a thread's chip) by its name.
+    const on = slug ? !!chosen && chosen.slug === slug : !f.category;
     return h(
       "button",
       { type: "button", class: "tab chip-filter", "aria-pressed": String(on), "data-category": slug, onclick: () => setFilters({ category: slug }) },

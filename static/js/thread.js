@@ -185,7 +185,7 @@ export function mountThread(root, threadId, ctx) {
         { class: "thread-badges" },
         kindBadge(th.kind),
         statusBadges(th),
-        th.category ? h("span", { class: "chip" }, th.category) : null,
+        th.category ? h("a", { class: "chip", href: `/?category=${encodeURIComponent(th.category)}` }, th.category) : null,
       ),
       h("h1", { id: "thread-title", class: "thread-title", tabindex: "-1" }, th.title),
       h(

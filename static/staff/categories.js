@@ -30,9 +30,9 @@ export class CategoryList {
     await this.load();
   }
 
-  /** Another staff member changed the list: show it. */
+  /** Another staff member changed the list, or a new thread changed a count: show it. */
   onEvent(event) {
-    if (event.type !== "category.created" && event.type !== "category.changed") return;
+    if (!["category.created", "category.changed", "thread.created"].includes(event.type)) return;
     clearTimeout(this._soon);
     this._soon = setTimeout(() => this.load(), 300);
   }

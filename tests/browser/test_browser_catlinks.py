@@ -54,6 +54,10 @@ async def test_category_chips_filter_the_board_and_the_url_shares_it(open_tab, t
     await tab.page.get_by_role("button", name="등록하기").click()
     await expect(tab.page.locator("h1.thread-title")).to_have_text(title)
     await expect(tab.page.locator(".thread-badges .chip")).to_have_text("계약제도")
+    # The thread's category chip leads back to the board filtered by it.
+    await tab.page.locator(".thread-badges .chip").click()
+    await expect(tab.page.locator('[data-category="contracts"]')).to_have_attribute("aria-pressed", "true")
+    await expect(tab.page.locator(".thread-card").first).to_contain_text(title)
     assert not tab.errors and not tab.csp_violations()
 
 
