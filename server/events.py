@@ -22,7 +22,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server import channels as ch
-from server import public
+from server import public, search
 from server.database import Database
 from server.models import Account, Comment, Event, utcnow
 from server.publisher import Message, Publisher
@@ -131,6 +131,8 @@ class EventLog:
         async with self.db.transaction() as session:
             change = Change(session)
             yield change
+            # The search index moves with what it indexes, in this transaction.
+            await search.apply(session, change.rows)
         await self.publisher.send(self.messages(change.rows))
 
     def messages(self, rows: list[LoggedRow]) -> list[Message]:
