@@ -70,7 +70,8 @@ async def test_recorded_thread_frames_match_the_committed_fixture(
     server: InProcessServer, company: Http, agency: Http, staff: Http, anonymous: Http
 ) -> None:
     """A thread's life (comments, a reply, recommendations, hide/restore/hide, interim and final
-    answers; v1.1 edits of the proposal, a comment and an answer, a deleted comment) gives frames of the committed fixture's shape; the fixture is re-recorded when asked."""
+    answers; v1.1 edits of the proposal, a comment and an answer, a deleted comment) gives frames
+    of the committed fixture's shape; the fixture is re-recorded when asked."""
     thread = await company.thread("견적 제출 기간을 늘려 주세요", "영업일 3일을 보장해 주세요.")
     tid = thread["id"]
     first = await agency.comment(tid, "동의합니다.")
