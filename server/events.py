@@ -10,7 +10,7 @@ and resume) lives in hub.py and never decides content. Every stored event that l
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -45,12 +45,24 @@ class LoggedRow:
     actor_kind: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class SentNotice:
+    """A notice written in a change (notices.py), sent to its account's `me` channel after commit
+    with the account's unread count then."""
+
+    account_id: int
+    notice: dict[str, Any]
+    unread: int
+
+
 @dataclass
 class Change:
-    """One transaction's writes: the session to write with and the rows appended so far."""
+    """One transaction's writes: the session to write with, the rows appended so far and the
+    notices written for them."""
 
     session: AsyncSession
     rows: list[LoggedRow] = field(default_factory=list)
+    notices: list[SentNotice] = field(default_factory=list)
 
     async def append(
         self,
@@ -76,11 +88,18 @@ class Change:
         return int(event_id)
 
 
+# Awaited at the end of every change, before its commit: notices.Notices.derive.
+BeforeCommit = Callable[[Change], Awaitable[None]]
+
+
 class EventLog:
-    def __init__(self, db: Database, publisher: Publisher, secret: bytes) -> None:
+    def __init__(
+        self, db: Database, publisher: Publisher, secret: bytes, before_commit: BeforeCommit | None = None
+    ) -> None:
         self.db = db
         self.publisher = publisher
         self.secret = secret
+        self._before_commit = before_commit
 
     @asynccontextmanager
     async def change(self) -> AsyncIterator[Change]:
@@ -89,7 +108,9 @@ class EventLog:
         async with self.db.transaction() as session:
             change = Change(session)
             yield change
-        await self.publisher.send(self.messages(change.rows))
+            if self._before_commit is not None and change.rows:
+                await self._before_commit(change)
+        await self.publisher.send(self.messages(change.rows) + notice_messages(change.notices))
 
     def messages(self, rows: list[LoggedRow]) -> list[Message]:
         """Every message the committed rows send, in the order watchers should get them."""
@@ -129,6 +150,16 @@ class EventLog:
             messages.append((ch.thread_channel(thread_id), ch.encode_counts(thread, sorted(comment_ids))))
         messages.extend((ch.BOARD, ch.encode_summary(thread_id)) for thread_id in summaries)
         return messages
+
+
+def notice_messages(notices: list[SentNotice]) -> list[Message]:
+    """Each notice, then its account's unread count, on the account's own channel."""
+    messages: list[Message] = []
+    for sent in notices:
+        name = ch.me_channel(sent.account_id)
+        messages.append((name, ch.encode_frame(ch.notice_frame(sent.notice))))
+        messages.append((name, ch.encode_frame(ch.unread_frame(sent.unread))))
+    return messages
 
 
 # Events after which a thread's summary on the board (status, counts, last activity) changed.

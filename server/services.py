@@ -21,6 +21,7 @@ from server.hub import Hub
 from server.links import Links
 from server.logins import LoginGuard
 from server.metrics import Metrics
+from server.notices import Notices
 from server.posting import Posting
 from server.publisher import Publisher
 from server.ratelimit import Counter, RateLimiter
@@ -49,6 +50,7 @@ class Services:
     hub: Hub
     reader: Reader
     discussion: Discussion
+    notices: Notices
     review: Review
     figures: Figures
     desk: Desk
@@ -70,7 +72,9 @@ def build_services(settings: Settings) -> Services:
     history_watch = HistoryWatch(epochs, hub.history_changed, settings.history_watch_interval)
     # A publish lost on the way to the broker is caught up from SQL by this process's hub.
     publisher = Publisher(broker, metrics, on_lost=hub.publish_lost)
-    events = EventLog(db, publisher, secret)
+    # Follows and notices are derived inside every change's transaction, before it commits.
+    notices = Notices(db)
+    events = EventLog(db, publisher, secret, before_commit=notices.derive)
     posting = Posting()
     holds = Holds(db, events, posting, HoldPolicy.from_settings(settings), settings)
     passwords = Passwords(settings.argon2_time_cost, settings.argon2_memory_cost, settings.argon2_concurrency)
@@ -102,6 +106,7 @@ def build_services(settings: Settings) -> Services:
         hub=hub,
         reader=reader,
         discussion=discussion,
+        notices=notices,
         review=review,
         figures=figures,
         desk=desk,

@@ -154,6 +154,11 @@ class NewAnswer(Body):
     outcome: Outcome | None = None
 
 
+class PreferencesBody(Body):
+    model_config = ConfigDict(extra="forbid")
+    auto_follow: bool = Field(strict=True, description="commenting or recommending follows the thread")
+
+
 class ReasonBody(Body):
     reason: Reason
 
@@ -191,6 +196,11 @@ class ThreadsQuery(Query):
 class CommentsQuery(Query):
     after_seq: QueryId | None = None
     limit: PageLimit | None = None
+
+
+class NoticesQuery(Query):
+    after: QueryId | None = Field(None, description="the last id of the previous page (newest first)")
+    limit: Annotated[int, Field(ge=1, le=100)] | None = None
 
 
 class PageQuery(Query):
@@ -297,6 +307,8 @@ class ThreadOut(ThreadSummary):
     seq: int
     links: list[LinkedThread] | None = None
     changed_in: list[LinkedThread] | None = None
+    following: bool | None = Field(None, description="whether the caller follows it (logged in)")
+    followers: int | None = Field(None, description="how many accounts follow it (staff only)")
 
 
 class CommentCounts(Shape):
@@ -502,12 +514,35 @@ class LinksOut(Shape):
     links: list[LinkedThread]
 
 
+class NoticeOut(Shape):
+    id: int
+    kind: Literal["answer", "status", "change", "reply", "comments"]
+    thread_id: int
+    comment_id: int | None
+    answer_id: int | None
+    count: int = Field(description="comments: new comments batched in this notice")
+    data: dict[str, Any] = Field(description="public labels only: title, author label, status, change")
+    created_at: str
+    updated_at: str
+    seen: bool
+
+
 class Notices(Shape):
-    items: list[dict[str, Any]]
+    items: list[NoticeOut]
+    unread: int
 
 
 class Seen(Shape):
     seen: list[int]
+    unread: int
+
+
+class Following(Shape):
+    following: bool
+
+
+class Preferences(Shape):
+    auto_follow: bool
 
 
 class Dismissed(Shape):

@@ -227,7 +227,9 @@ async def test_baseline_rows_survive_the_upgrade_and_are_served(stack: Stack, da
     async with database.engine.connect() as conn:
         after = await conn.run_sync(_rows, list(tables))
     for name, rows in tables.items():
-        assert after[name] == rows, name
+        # Columns later revisions added (account.auto_follow, 0003) are not in the fixture.
+        kept = [{k: row[k] for k in fixture_row} for row, fixture_row in zip(after[name], rows, strict=False)]
+        assert len(after[name]) == len(rows) and kept == rows, name
     verdict = await verify(database)
     assert verdict.ok and verdict.checked == len(tables["event_seal"]), verdict
 
