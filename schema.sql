@@ -1,4 +1,4 @@
--- Tong schema for PostgreSQL at revision 0003: `tong db schema`, i.e. pg_dump --schema-only
+-- Tong schema for PostgreSQL at revision 0004: `tong db schema`, i.e. pg_dump --schema-only
 -- of a database upgraded to head by server/migrations. Do not edit; write a revision.
 
 --
@@ -38,6 +38,19 @@ CREATE SEQUENCE public.account_id_seq
 --
 
 ALTER SEQUENCE public.account_id_seq OWNED BY public.account.id;
+
+--
+-- Name: account_mail; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.account_mail (
+    account_id integer NOT NULL,
+    address character varying(254) NOT NULL,
+    verified_at timestamp with time zone,
+    confirm_nonce character varying(32),
+    confirm_sent_at timestamp with time zone,
+    delivery character varying(16) NOT NULL
+);
 
 --
 -- Name: account_session; Type: TABLE; Schema: public; Owner: -
@@ -290,6 +303,40 @@ CREATE TABLE public.notice_seen (
 );
 
 --
+-- Name: outbox; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.outbox (
+    id integer NOT NULL,
+    notice_id integer,
+    channel character varying(16) NOT NULL,
+    account_id integer NOT NULL,
+    attempts integer NOT NULL,
+    next_attempt_at timestamp with time zone,
+    sent_at timestamp with time zone,
+    last_error character varying(500),
+    created_at timestamp with time zone NOT NULL
+);
+
+--
+-- Name: outbox_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+CREATE SEQUENCE public.outbox_id_seq
+    AS integer
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+--
+-- Name: outbox_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: -
+--
+
+ALTER SEQUENCE public.outbox_id_seq OWNED BY public.outbox.id;
+
+--
 -- Name: recommendation; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -439,6 +486,12 @@ ALTER TABLE ONLY public.history ALTER COLUMN id SET DEFAULT nextval('public.hist
 ALTER TABLE ONLY public.notice ALTER COLUMN id SET DEFAULT nextval('public.notice_id_seq'::regclass);
 
 --
+-- Name: outbox id; Type: DEFAULT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.outbox ALTER COLUMN id SET DEFAULT nextval('public.outbox_id_seq'::regclass);
+
+--
 -- Name: report id; Type: DEFAULT; Schema: public; Owner: -
 --
 
@@ -456,6 +509,13 @@ ALTER TABLE ONLY public.thread ALTER COLUMN id SET DEFAULT nextval('public.threa
 
 ALTER TABLE ONLY public.account
     ADD CONSTRAINT account_login_key UNIQUE (login);
+
+--
+-- Name: account_mail account_mail_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.account_mail
+    ADD CONSTRAINT account_mail_pkey PRIMARY KEY (account_id);
 
 --
 -- Name: account account_pkey; Type: CONSTRAINT; Schema: public; Owner: -
@@ -542,6 +602,13 @@ ALTER TABLE ONLY public.notice_seen
     ADD CONSTRAINT notice_seen_pkey PRIMARY KEY (account_id, change_id);
 
 --
+-- Name: outbox outbox_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.outbox
+    ADD CONSTRAINT outbox_pkey PRIMARY KEY (id);
+
+--
 -- Name: recommendation recommendation_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -582,6 +649,13 @@ ALTER TABLE ONLY public.thread
 
 ALTER TABLE ONLY public.comment
     ADD CONSTRAINT uq_comment_thread_seq UNIQUE (thread_id, seq);
+
+--
+-- Name: outbox uq_outbox_notice_channel; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.outbox
+    ADD CONSTRAINT uq_outbox_notice_channel UNIQUE (notice_id, channel);
 
 --
 -- Name: report uq_report_comment_account; Type: CONSTRAINT; Schema: public; Owner: -
@@ -663,6 +737,18 @@ CREATE INDEX ix_notice_account ON public.notice USING btree (account_id, id);
 CREATE INDEX ix_notice_thread_id ON public.notice USING btree (thread_id);
 
 --
+-- Name: ix_outbox_account_id; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX ix_outbox_account_id ON public.outbox USING btree (account_id);
+
+--
+-- Name: ix_outbox_due; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX ix_outbox_due ON public.outbox USING btree (next_attempt_at);
+
+--
 -- Name: ix_recommendation_thread_id; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -721,6 +807,13 @@ CREATE INDEX ix_thread_recommended ON public.thread USING btree (recommendation_
 --
 
 CREATE INDEX ix_thread_status ON public.thread USING btree (status);
+
+--
+-- Name: account_mail account_mail_account_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.account_mail
+    ADD CONSTRAINT account_mail_account_id_fkey FOREIGN KEY (account_id) REFERENCES public.account(id);
 
 --
 -- Name: account_session account_session_account_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
@@ -833,6 +926,13 @@ ALTER TABLE ONLY public.notice_seen
 
 ALTER TABLE ONLY public.notice
     ADD CONSTRAINT notice_thread_id_fkey FOREIGN KEY (thread_id) REFERENCES public.thread(id);
+
+--
+-- Name: outbox outbox_account_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.outbox
+    ADD CONSTRAINT outbox_account_id_fkey FOREIGN KEY (account_id) REFERENCES public.account(id);
 
 --
 -- Name: recommendation recommendation_account_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -

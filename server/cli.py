@@ -116,6 +116,41 @@ def cmd_accounts_disable(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_accounts_email(args: argparse.Namespace) -> int:
+    """Set, confirm or remove an account's e-mail address, or its delivery (a running server
+    sends the confirmation mail: it is queued in the outbox)."""
+    from server.errors import DomainError
+
+    async def change(services: object) -> object:
+        mailboxes = services.mailboxes  # type: ignore[attr-defined]
+        account_id = await mailboxes.account_id(args.login)
+        if account_id is None:
+            return None
+        result = await mailboxes.settings(account_id)
+        if args.remove:
+            result = await mailboxes.set_address(account_id, None)
+        elif args.address:
+            result = await mailboxes.set_address(account_id, args.address, verified=args.verified)
+        if args.delivery:
+            result = await mailboxes.set_delivery(account_id, args.delivery)
+        return result
+
+    try:
+        result = asyncio.run(_with_services(_settings(), change))
+    except DomainError as exc:
+        print(f"tong: {exc.message}", file=sys.stderr)
+        return 1
+    if result is None:
+        print(f"tong: no account {args.login!r}", file=sys.stderr)
+        return 1
+    shown = cast(dict[str, object], result)
+    state = (
+        "verified" if shown["verified"] else "waiting for its confirmation link" if shown["address"] else ""
+    )
+    print(f"{args.login}: {shown['address'] or 'no address'} {state}; delivery {shown['delivery']}".strip())
+    return 0
+
+
 async def _with_database(settings: Settings, work: Callable[..., object], *args: object) -> object:
     from server.database import Database
 
@@ -259,6 +294,13 @@ def build_parser() -> argparse.ArgumentParser:
     disable = accounts.add_parser("disable", help="disable an account and end its sessions")
     disable.add_argument("login")
     disable.set_defaults(func=cmd_accounts_disable)
+    email = accounts.add_parser("email", help="an account's e-mail address and how notices are mailed")
+    email.add_argument("login")
+    email.add_argument("address", nargs="?", help="a new address: a confirmation link is mailed to it")
+    email.add_argument("--verified", action="store_true", help="the operator vouches: no confirmation")
+    email.add_argument("--remove", action="store_true", help="remove the address")
+    email.add_argument("--delivery", choices=["immediate", "daily", "none"], help="daily: a digest in KST")
+    email.set_defaults(func=cmd_accounts_email)
 
     db = commands.add_parser("db", help="database").add_subparsers(dest="action", required=True)
     upgrade = db.add_parser("upgrade", help="upgrade the schema (under a lock; safe to run twice)")

@@ -144,6 +144,24 @@ class Discussion:
         async with self.db.transaction() as s:
             await s.execute(delete(AccountSession).where(AccountSession.token_hash == token_hash(token)))  # type: ignore[arg-type]
 
+    async def change_password(self, account: Account, current: str, new: str, token: str) -> None:
+        """The account's own password change: the current one must match; the new one passes the
+        strength check. Every other session of the account ends (their sockets lose the staff
+        channel within seconds, through the hub's session check); this one goes on."""
+        async with self.db.read() as s:
+            stored = (await s.execute(select(Account.password_hash).where(Account.id == account.id))).scalar()
+        if not await self.passwords.verify_bounded(stored, current):
+            raise Invalid("the current password is wrong", {"current": "wrong_password"})
+        check_strength(new, [account.login, account.kind], self.settings.password_min_score)
+        hashed = await self.passwords.hash_bounded(new)
+        async with self.db.transaction() as s:
+            await s.execute(update(Account).where(Account.id == account.id).values(password_hash=hashed))
+            await s.execute(
+                delete(AccountSession).where(
+                    AccountSession.account_id == account.id, AccountSession.token_hash != token_hash(token)
+                )
+            )
+
     async def account_for_token(self, token: str) -> Account | None:
         async with self.db.read() as s:
             row = (

@@ -130,9 +130,9 @@ class EventLog:
                 messages.append((ch.BOARD, ch.encode_frame(board_created_frame(row.payload))))
             if row.thread_id is None:
                 continue
-            if row.type == EventType.COMMENT_CREATED:
-                _count(counts, row.thread_id, thread=True)
-            elif row.type in (EventType.RECOMMENDATION_ADDED, EventType.RECOMMENDATION_WITHDRAWN):
+            # v1.1: a comment alone sends no counts frame (its own frame says it; the client
+            # counts the comments it applies): counts go out for recommendations and watchers.
+            if row.type in (EventType.RECOMMENDATION_ADDED, EventType.RECOMMENDATION_WITHDRAWN):
                 on_thread = row.payload["target"] == "thread"
                 _count(
                     counts,

@@ -116,6 +116,9 @@ class ThreadChannel:
     dirty_comments: set[int] = field(default_factory=set)
     watchers_dirty: bool = False
     watchers_sent_at: float = 0.0
+    # The watcher count the last counts frame showed: a presence heartbeat that finds it unchanged
+    # sends nothing (every watcher used to get a counts frame every 10 s for no change).
+    watchers_shown: int = -1
     counts_sent_at: float = 0.0
     empty_since: float | None = None
 
@@ -331,6 +334,8 @@ class Hub:
         self.metrics.subscriptions.inc()
         self._presence_dirty.add(name)
         channel.watchers_dirty = True
+        # The newcomer has not seen a counts frame yet, even when the count is unchanged.
+        channel.watchers_shown = -1
 
     async def history_changed(self) -> None:
         """The database's history changed under us (a restored dump): what memory holds belongs to
@@ -697,13 +702,17 @@ class Hub:
         except BrokerUnavailable:
             watchers = {c.name: len(c.peers) for c in dirty}
         for channel in dirty:
+            # Never report fewer watchers than this process alone holds (presence lags a tick).
+            count = max(watchers.get(channel.name, 0), len(channel.peers))
+            if not channel.counts_dirty and count == channel.watchers_shown:
+                channel.watchers_dirty = False
+                continue
             comment_ids = sorted(channel.dirty_comments)
             channel.counts_dirty = channel.watchers_dirty = False
             channel.watchers_sent_at = channel.counts_sent_at = now
             channel.dirty_comments.clear()
             data = await self.store.thread_counts(channel.thread_id, comment_ids)
-            # Never report fewer watchers than this process alone holds (presence lags a tick).
-            data["watchers"] = max(watchers.get(channel.name, 0), len(channel.peers))
+            data["watchers"] = channel.watchers_shown = count
             self._fan_out(channel.peers, ch.counts_frame(channel.name, data), "counts")
 
     async def _flush_summaries(self) -> None:

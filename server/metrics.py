@@ -44,5 +44,8 @@ class Metrics:
             "tong_http_requests", "HTTP requests by status class", ["method", "status"], registry=r
         )
 
+        # sent | retry (a transient failure, tried again later) | given_up | dropped (nobody to send to)
+        self.mails = Counter("tong_mails", "Outbox mails by result (mailer.py)", ["result"], registry=r)
+
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -264,3 +264,46 @@ class History(SQLModel, table=True):
     id: int = Field(default=1, primary_key=True)
     epoch: str = Field(max_length=32)
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class AccountMail(SQLModel, table=True):
+    """An account's e-mail address and what it wants sent there (mailboxes.py).
+
+    The address is used only once `verified_at` is set, i.e. after its owner followed the
+    confirmation link; changing it clears `verified_at` and starts a new confirmation.
+    """
+
+    __tablename__ = "account_mail"
+
+    account_id: int = Field(foreign_key="account.id", primary_key=True)
+    address: str = Field(max_length=254)
+    verified_at: datetime | None = None
+    # A random value the confirmation link is signed over; a new address gets a new one, so an
+    # old link stops working. Only the server's secret turns it into the link.
+    confirm_nonce: str | None = Field(default=None, max_length=32)
+    confirm_sent_at: datetime | None = None
+    delivery: str = Field(default="immediate", max_length=16)  # immediate | daily | none
+
+
+class Outbox(SQLModel, table=True):
+    """Mails to send, written in the transaction of what they announce (outbox.py).
+
+    One row per (notice, channel): `email` a mail of its own, `digest` a line in the account's
+    daily digest, `confirm` an address confirmation (no notice). `next_attempt_at` is both the
+    retry time and the lease of the process sending it; it is null once the row is done.
+    """
+
+    __table_args__ = (
+        UniqueConstraint("notice_id", "channel", name="uq_outbox_notice_channel"),
+        Index("ix_outbox_due", "next_attempt_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    notice_id: int | None = None
+    channel: str = Field(max_length=16)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    attempts: int = 0
+    next_attempt_at: datetime | None = None
+    sent_at: datetime | None = None
+    last_error: str | None = Field(default=None, max_length=500)
+    created_at: datetime = Field(default_factory=utcnow)

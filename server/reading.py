@@ -182,12 +182,13 @@ class Reader:
             return await events.thread_frames(session, thread_id, after, upto)
 
     async def thread_counts(self, thread_id: int, comment_ids: list[int]) -> dict[str, Any]:
+        """A thread channel's counts frame data. No `comments` (optional since v1.1): a count read
+        here may already include a comment whose event has not reached the watcher, who counts
+        the comment.created events it applies instead."""
         async with self.db.read() as session:
-            row = (
-                await session.execute(
-                    select(Thread.recommendation_count, Thread.comment_count).where(Thread.id == thread_id)
-                )
-            ).first()
+            recommendations = (
+                await session.execute(select(Thread.recommendation_count).where(Thread.id == thread_id))
+            ).scalar()
             per_comment: dict[str, int] = {}
             if comment_ids:
                 rows = await session.execute(
@@ -197,12 +198,7 @@ class Reader:
                     )
                 )
                 per_comment = {str(cid): count for cid, count in rows}
-        recommendations, comments = row if row is not None else (0, 0)
-        return {
-            "recommendations": recommendations,
-            "comments": comments,
-            "comment_recommendations": per_comment,
-        }
+        return {"recommendations": recommendations or 0, "comment_recommendations": per_comment}
 
     async def summaries(self, thread_ids: list[int], watchers: dict[int, int]) -> list[dict[str, Any]]:
         async with self.db.read() as session:

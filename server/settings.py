@@ -131,6 +131,24 @@ class Settings(BaseSettings):
     seal_interval_s: float = 2.0
     seal_batch: int = 2_000
 
+    # E-mail (mailer.py). Without `smtp_url` no mail is ever queued: notices stay in the app.
+    # smtp://user:password@host:587 (STARTTLS when the server offers it), smtps://host:465 (TLS).
+    smtp_url: str = ""
+    mail_from: str = "Tong <noreply@localhost>"
+    # The site's address as users reach it (https://tong.example.kr): links in mails start here.
+    public_url: str = "http://localhost:8000"
+    # How often each process looks for due mails when nothing woke it.
+    mail_poll_interval_s: float = 5.0
+    # A failed send is retried after base * 2^(attempts-1) seconds, at most `mail_retry_max_s`;
+    # after `mail_max_attempts` (about two days at the cap) the row is given up and says why.
+    mail_retry_base_s: float = 30.0
+    mail_retry_max_s: float = 3600.0
+    mail_max_attempts: int = 48
+    # One SMTP conversation's limit; a claimed row is leased for a little longer than this.
+    mail_timeout_s: float = 30.0
+    # The daily digest of a KST day goes out at this hour (KST) of the next morning.
+    mail_digest_hour: int = Field(default=8, ge=0, le=23)
+
     @field_validator("hold_words", "office_days", "login_allowlist", mode="before")
     @classmethod
     def _comma_separated(cls, value: object) -> object:

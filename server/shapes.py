@@ -175,6 +175,23 @@ class SeenBody(Body):
     ids: Annotated[list[Id], Field(max_length=1000)] | None = Field(None, description="all when absent")
 
 
+Delivery = Literal["immediate", "daily", "none"]
+
+
+class MailSettingsBody(Body):
+    model_config = ConfigDict(extra="ignore", json_schema_extra={"minProperties": 1})
+
+    address: Annotated[str, Field(max_length=254)] | None = Field(
+        None, description="a new address (confirmed through a link mailed to it); null removes it"
+    )
+    delivery: Delivery | None = Field(None, description="immediate, a daily digest (KST), or none")
+
+
+class PasswordChange(Body):
+    current: Annotated[str, Field(max_length=1000)]
+    new: Annotated[str, Field(min_length=1, max_length=1000)]
+
+
 # --- query strings ----------------------------------------------------------------------------
 
 
@@ -227,6 +244,10 @@ class EventsQuery(Query):
     lang: Literal["en", "ko"] = Field("en", description="CSV headers and labels (logcsv.LANGUAGES)")
     limit: LogLimit | None = None
     actor_kind: AccountKind | None = None
+
+
+class TokenQuery(Query):
+    token: Annotated[str, Field(min_length=1, max_length=200)]
 
 
 class RevealQuery(Query):
@@ -549,6 +570,17 @@ class Dismissed(Shape):
     comment_id: int
     dismissed: int
     reason: str
+
+
+class MailSettings(Shape):
+    enabled: bool = Field(description="false when the server sends no mail (no SMTP configured)")
+    address: str | None
+    verified: bool
+    delivery: Delivery
+
+
+class Unsubscribed(Shape):
+    unsubscribed: bool
 
 
 class Health(Shape):

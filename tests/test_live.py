@@ -227,6 +227,28 @@ async def test_counts_are_coalesced_and_exact(
     await socket.close()
 
 
+async def test_a_comment_alone_sends_no_counts_frame(
+    server: InProcessServer, company: Http, agency: Http
+) -> None:
+    """v1.1: a watcher gets one frame per comment. The comments are read to the end, then a
+    recommendation: everything up to its counts frame is the comments' own events, and no counts
+    frame carries `comments` (a client counts the comment.created events it applies)."""
+    thread = await company.thread()
+    socket = await watch(server, thread["id"], since=thread["seq"])
+    await socket.expect(lambda f: f["type"] == "counts" and f["data"]["watchers"] == 1)
+    for n in range(6):
+        await agency.comment(thread["id"], f"의견 {n}")
+    seen = []
+    while len([f for f in seen if f["type"] == "event"]) < 6:
+        seen.append(await socket.recv())
+    await agency.put(f"/api/threads/{thread['id']}/recommendation")
+    while not (seen[-1]["type"] == "counts" and seen[-1]["data"]["recommendations"] == 1):
+        seen.append(await socket.recv())
+    assert [f["type"] for f in seen] == ["event"] * 6 + ["counts"], seen
+    assert "comments" not in seen[-1]["data"]
+    await socket.close()
+
+
 async def test_watchers_are_counted(server: InProcessServer, company: Http) -> None:
     """Watcher counts follow subscriptions, and REST reports them too."""
     thread = await company.thread()

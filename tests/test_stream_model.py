@@ -216,11 +216,14 @@ class Watcher:
         if frame["type"] == "event":
             assert frame["seq"] == self.last_seq + 1, f"live seq {frame['seq']} after {self.last_seq}"
             self.last_seq = frame["seq"]
+            if frame["event"] == "comment.created":
+                # v1.1: counted from the events applied, as the browser does (no counts frame).
+                self.comments = (self.comments or 0) + 1
             return frame
         if frame["type"] == "counts":
             data = frame["data"]
             self.recommendations = data["recommendations"]
-            self.comments = data.get("comments", self.comments)
+            assert "comments" not in data, f"a counts frame carries comments: {frame}"
             for key, value in data["comment_recommendations"].items():
                 self.comment_recommendations[int(key)] = value
         elif frame["type"] not in ("subscribed",):

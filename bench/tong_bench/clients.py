@@ -175,6 +175,10 @@ class Worker:
         self.slots = asyncio.Semaphore(config.connect_concurrency)
         self.tasks: set[asyncio.Task[Any]] = set()
         self.commands: asyncio.Queue[tuple[Any, ...]] = asyncio.Queue()
+        # Every frame a watcher receives, by type, and their bytes, since the coordinator's
+        # "mark" (the load phases' start): what a comment costs each watcher, not only its event.
+        self.frames: Counter[str] = Counter()
+        self.frame_bytes = 0
 
     # --- the coordinator's side of the pipe ---------------------------------------------------
 
@@ -200,6 +204,9 @@ class Worker:
                 command = await self.commands.get()
                 if command[0] == "drop":
                     self._drop(*command[1:])
+                elif command[0] == "mark":
+                    self.frames.clear()
+                    self.frame_bytes = 0
                 elif command[0] == "finish":
                     await self._drain(command[1], command[2])
                     break
@@ -309,6 +316,8 @@ class Worker:
         if isinstance(raw, str):
             raw = raw.encode()
         kind = frame_type(raw)
+        self.frames[kind.decode() if kind else "?"] += 1
+        self.frame_bytes += len(raw)
         if kind == b"event":
             seq = frame_seq(raw)
             if seq is None:
@@ -453,6 +462,8 @@ class Worker:
             "resume_time": self.resume_time.to_wire(),
             "still_dropped": sum(1 for w in self.watchers if w.dropped_at),
             "counts_frames": counts_frames,
+            "frames": dict(self.frames),
+            "frame_bytes": self.frame_bytes,
             "counts_at": counts_at,
             "last_recommendations": {t: dict(c) for t, c in last_recommendations.items()},
             "phases": {

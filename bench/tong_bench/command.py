@@ -161,6 +161,14 @@ def _execute(args: argparse.Namespace) -> int:
         return EXIT_BROKEN
     if args.bench_command == "chart":
         return EXIT_OK
+    if result.get("scenario") == "writes-closed-loop":
+        from . import writeloop
+
+        if args.output:
+            args.output.parent.mkdir(parents=True, exist_ok=True)
+            args.output.write_text(to_json(result))
+        print(to_json(result) if args.json else writeloop.table(result))
+        return EXIT_OK if result["persisted"] else EXIT_BROKEN
     return _emit(args, result)
 
 
@@ -188,6 +196,18 @@ async def _dispatch(args: argparse.Namespace, progress: Progress) -> dict[str, A
         return await scenarios.fanout(plan, target, progress, redis_pair=args.redis_pair)
     if name == "memory":
         return await scenarios.memory(plan, target, progress)
+    if name == "writes" and args.connections:
+        from . import writeloop
+
+        threads = args.threads or 8
+        return await writeloop.closed_loop(
+            replace(plan, threads=threads),
+            target,
+            progress,
+            args.connections,
+            args.duration or 10.0,
+            args.profile,
+        )
     if name == "writes":
         rate = args.rate or plan.phases[1].post_rate
         plan.phases = [replace(plan.phases[0], post_rate=rate / 2), replace(plan.phases[1], post_rate=rate)]
@@ -275,6 +295,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         _common(p)
         if name in ("fanout", "writes"):
             p.add_argument("--rate", type=float, help="comments per second")
+        if name == "writes":
+            p.add_argument(
+                "--connections",
+                type=int,
+                help="closed loop instead: N keep-alive connections posting as fast as answered "
+                "(comments/s, server CPU per comment, POST p50/p99)",
+            )
+            p.add_argument("--profile", type=Path, help="with --connections: a py-spy flame graph (SVG)")
         if name == "fanout":
             p.add_argument(
                 "--redis-pair",

@@ -119,6 +119,13 @@ def run_table(r: dict[str, Any]) -> str:
             f"{k['mean_per_second_storm'] or 0:.2f}/s; last exact: {'yes' if k['last_exact'] else 'NO'} "
             f"({k['watchers_with_exact_last']}/{k['watchers']} watchers saw {k['final_recommendations']})"
         )
+    f = r.get("frames")
+    if f and f.get("per_comment_per_watcher") is not None:
+        kinds = ", ".join(f"{k} {v:.2f}" for k, v in sorted(f["per_comment_per_watcher_by_type"].items()))
+        lines.append(
+            f"  received     {f['per_comment_per_watcher']:.2f} frames per comment per watcher ({kinds}); "
+            f"{f['total']} frames, {mib(f['bytes'])} since the load started"
+        )
     lines.append(f"  persisted    {'all' if r['all_persisted'] else 'NOT ALL'}: {r['persisted']}")
     s = r["server"]
     lines.append(

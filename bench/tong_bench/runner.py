@@ -144,6 +144,7 @@ class Run:
                 connected_idle = pool.total("connected")
                 await self._mark(server)
                 clients.mark()
+                pool.send("mark")
                 redis_before = await redisstats.counters(endpoint.redis_url) if endpoint.redis_url else None
                 phases, poster, recommender = await self._phases(
                     pool, accounts, threads, watchers_on, client, endpoint
@@ -467,6 +468,22 @@ class Run:
             for p in persisted.values()
         )
 
+        # Every frame the watchers received from the load phases' start to the drain's end, per
+        # comment each of them should have had live (frames per comment per watcher: 1.0 means
+        # a comment costs a watcher exactly its own event frame).
+        by_type: Counter[str] = Counter()
+        for r in results:
+            by_type.update(r.get("frames", {}))
+        owed = sum(watchers_on[thread] for thread in poster.accepted.values())
+        received = {
+            "by_type": dict(by_type),
+            "total": sum(by_type.values()),
+            "bytes": sum(r.get("frame_bytes", 0) for r in results),
+            "owed_deliveries": owed,
+            "per_comment_per_watcher": sum(by_type.values()) / owed if owed else None,
+            "per_comment_per_watcher_by_type": {k: v / owed for k, v in by_type.items()} if owed else {},
+        }
+
         rss_before, rss_after, idle = memory
         server_procs = server.usage.report()
         client_procs = clients.usage.report()
@@ -517,6 +534,7 @@ class Run:
             "delivery": delivery,
             "resume": {**resume_time.summary(), "still_dropped": delivery["still_dropped"]},
             "counts": counts,
+            "frames": received,
             "persisted": persisted,
             "all_persisted": all_persisted,
             "server": {
@@ -526,6 +544,8 @@ class Run:
                 "peak_rss_per_connection": (peak_rss - rss_before) / idle if idle else None,
                 # An upper bound: the window's CPU also pays for posts, recommendations, counts.
                 "cpu_per_delivery": server_cpu_seconds / live if live else None,
+                # The same CPU over every frame delivered (events, counts, anything else).
+                "cpu_per_frame": server_cpu_seconds / received["total"] if received["total"] else None,
             },
             "clients": {"processes": client_procs, "saturated": bool(saturated)},
             # Publishes and commands Redis processed during the load phases, per comment posted.

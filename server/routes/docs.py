@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 
 from server import frames, openapi
-from server.routes import api, desk, me, ops, staff
+from server.routes import api, desk, mail, me, ops, staff
 from server.routes.context import services
 from server.routes.operation import Operation
 from server.routes.pages import find_static_dir
@@ -62,6 +62,7 @@ operations = [
 def all_operations() -> list[Operation]:
     return [
         *api.operations,
+        *mail.operations,
         *staff.operations,
         *desk.operations,
         *me.operations,

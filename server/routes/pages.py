@@ -65,5 +65,9 @@ def routes(static_dir: Path | None = None) -> list[Route | Mount]:
         Route("/staff", staff_page, methods=["GET"]),
         Route("/staff/{rest:path}", staff_page, methods=["GET"]),
         Route("/login", app_page, methods=["GET"]),
+        Route("/account", app_page, methods=["GET"]),
+        # The links in mails (mailer.py): the page asks before it POSTs the token.
+        Route("/mail/confirm", app_page, methods=["GET"]),
+        Route("/mail/unsubscribe", app_page, methods=["GET"]),
         Mount("/static", StaticFiles(directory=directory, check_dir=False), name="static"),
     ]

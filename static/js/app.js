@@ -9,6 +9,7 @@ import { mountBoard } from "./board.js";
 import { mountThread } from "./thread.js";
 import { mountLogin } from "./login.js";
 import { mountNotFound } from "./notfound.js";
+import { mountAccount, mountMailLink } from "./account.js";
 
 const live = new Live();
 const main = document.getElementById("main");
@@ -38,6 +39,8 @@ const ROUTES = [
   [/^\/$/, (m, ctx) => mountBoard(main, ctx)],
   [/^\/threads\/(\d+)$/, (m, ctx) => mountThread(main, Number(m[1]), ctx)],
   [/^\/login$/, (m, ctx) => mountLogin(main, ctx)],
+  [/^\/account$/, (m, ctx) => mountAccount(main, ctx)],
+  [/^\/mail\/(confirm|unsubscribe)$/, (m, ctx) => mountMailLink(main, ctx, m[1])],
 ];
 
 function isAppPath(pathname) {
@@ -138,7 +141,7 @@ function renderHeader() {
         "div",
         { class: "account" },
         isStaff() ? h("a", { href: "/staff", class: "header-link" }, t("app.staffDashboard")) : null,
-        h("span", { class: "account-name" }, t("nav.signedInAs", { login: me.login })),
+        h("a", { href: "/account", class: "account-name" }, t("nav.signedInAs", { login: me.login })),
         h(
           "button",
           {

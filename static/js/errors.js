@@ -32,6 +32,10 @@ const ko = {
     rate_limited: "너무 자주 작성했습니다. 잠시 후 다시 시도해 주세요.",
     unavailable: "서버가 잠시 응답하지 못합니다. 잠시 후 다시 시도해 주세요.",
     internal_error: "서버에 문제가 생겼습니다.",
+    mail_disabled: "이 서버는 메일을 보내지 않습니다.",
+    no_address: "먼저 이메일 주소를 등록해 주세요.",
+    invalid_token: "링크가 올바르지 않거나 이미 사용되었습니다.",
+    expired_token: "링크의 유효 기간(48시간)이 지났습니다. 주소를 다시 등록해 주세요.",
   },
   fields: {
     required: "{field}을(를) 입력해 주세요.",
@@ -45,6 +49,7 @@ const ko = {
     invalid: "{field} 값이 올바르지 않습니다.",
     not_found: "{field}에 해당하는 글을 찾을 수 없습니다.",
     is_a_reply: "답글에는 답글을 달 수 없습니다.",
+    wrong_password: "현재 비밀번호가 맞지 않습니다.",
   },
   names: {
     title: "제목",
@@ -55,6 +60,9 @@ const ko = {
     login: "아이디",
     password: "비밀번호",
     links: "연결한 제안",
+    address: "이메일 주소",
+    current: "현재 비밀번호",
+    new: "새 비밀번호",
   },
   kinds: {
     resident_registration_number: "주민등록번호",
@@ -94,6 +102,10 @@ const en = {
     rate_limited: "You are writing too often. Please wait a moment.",
     unavailable: "The server cannot answer right now. Please try again shortly.",
     internal_error: "Something went wrong on the server.",
+    mail_disabled: "This server sends no mail.",
+    no_address: "Add an e-mail address first.",
+    invalid_token: "This link is not valid or was already used.",
+    expired_token: "This link has expired (48 hours). Add the address again.",
   },
   fields: {
     required: "{field} is required.",
@@ -107,6 +119,7 @@ const en = {
     invalid: "{field} is not valid.",
     not_found: "{field}: no such post.",
     is_a_reply: "Replies go one level deep: reply to the top-level comment.",
+    wrong_password: "The current password is wrong.",
   },
   names: {
     title: "Title",
@@ -117,6 +130,9 @@ const en = {
     login: "Login",
     password: "Password",
     links: "Linked proposals",
+    address: "E-mail address",
+    current: "Current password",
+    new: "New password",
   },
   kinds: {
     resident_registration_number: "resident registration number",

@@ -106,9 +106,12 @@ function eventFrame(state, frame) {
   return next;
 }
 
+// A counts frame's `comments` (optional since v1.1) is exact when it is read on the server, which
+// may be before this page has applied (or, paused, before it shows) the comment.created events it
+// includes: taking it would count those comments twice. The page counts the events it applies.
 function countsFrame(state, data) {
   const counts = {};
-  for (const key of ["recommendations", "comments", "watchers"]) {
+  for (const key of ["recommendations", "watchers"]) {
     if (typeof data[key] === "number") counts[key] = data[key];
   }
   let next = Object.keys(counts).length ? withCounts(state, counts) : state;

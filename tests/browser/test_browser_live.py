@@ -173,6 +173,8 @@ async def test_paused_updates_wait_and_apply_on_resume(open_tab, make_thread, to
     await tab.page.get_by_role("button", name="실시간 다시 시작").click()
     assert await tab.page.locator(".comment-body").all_inner_texts() == ["대기 댓글 1", "대기 댓글 2"]
     await expect(tab.page.locator(".paused-note")).to_be_hidden()
+    # v1.1: the count comes from the comment.created events applied, once each (no counts frame).
+    await expect(tab.page.locator("#comments-title")).to_have_text("댓글 2개")
 
 
 async def test_a_resync_frame_reloads_the_thread_through_rest(open_tab, make_thread, tong):

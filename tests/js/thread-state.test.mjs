@@ -78,6 +78,18 @@ test("a comment already shown is not counted again", () => {
   assert.equal(after.thread.counts.comments, start.thread.counts.comments + 1);
 });
 
+test("the comment count comes from the comment.created events applied, never from a counts frame", () => {
+  const state = fold(load(start), frames);
+  assert.equal(state.thread.counts.comments, end.thread.counts.comments);
+  // v1.1: no counts frame is sent for a comment alone, and one that carries `comments` anyway
+  // (read on the server before the page applied the events it includes) leaves the count alone.
+  const created = frames.filter((f) => f.type === "event" && f.event === "comment.created").length;
+  assert.equal(frames.filter((f) => f.type === "counts").length < created, true);
+  const ahead = apply(state, { type: "counts", channel: frames[0].channel, data: { comments: 999, watchers: 3 } });
+  assert.equal(ahead.thread.counts.comments, state.thread.counts.comments);
+  assert.equal(ahead.thread.counts.watchers, 3);
+});
+
 test("a hidden comment keeps its place with no body, and its reason is kept until restored", () => {
   const hidden = frames.find((f) => f.type === "event" && f.event === "comment.hidden");
   const restored = frames.find((f) => f.type === "event" && f.event === "comment.restored");
