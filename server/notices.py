@@ -53,6 +53,8 @@ KINDS = (ANSWER, STATUS, LINKED, REPLY, COMMENTS)
 # A page of notices; the bell shows the first.
 PAGE_DEFAULT = 30
 PAGE_MAX = 100
+# Rows of each list on the activity page.
+ACTIVITY_MAX = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -298,6 +300,74 @@ class Notices:
                 await s.execute(select(Account.auto_follow).where(Account.id == account.id))
             ).scalar_one()
         return {"auto_follow": bool(value)}
+
+    async def activity(self, account: Account) -> dict[str, Any]:
+        """`GET /api/me/activity` (내 활동): my proposals, my comments with their thread, the threads
+        I follow; newest first, ACTIVITY_MAX of each. Only the caller ever reads it."""
+
+        def brief(t: Any) -> dict[str, Any]:
+            return {"id": t.id, "kind": t.kind, "title": t.title, "status": t.status, "outcome": t.outcome}
+
+        async with self.db.read() as s:
+            threads = (
+                await s.execute(
+                    select(
+                        Thread.id,
+                        Thread.kind,
+                        Thread.title,
+                        Thread.status,
+                        Thread.outcome,
+                        Thread.created_at,
+                        Thread.comment_count,
+                    )
+                    .where(Thread.author_id == account.id)
+                    .order_by(Thread.id.desc())
+                    .limit(ACTIVITY_MAX)
+                )
+            ).all()
+            comments = (
+                await s.execute(
+                    select(
+                        Comment.id,
+                        Comment.thread_id,
+                        Comment.body,
+                        Comment.hidden,
+                        Comment.created_at,
+                        Thread.title,
+                    )
+                    .join(Thread, Thread.id == Comment.thread_id)
+                    .where(Comment.author_id == account.id)
+                    .order_by(Comment.id.desc())
+                    .limit(ACTIVITY_MAX)
+                )
+            ).all()
+            followed = (
+                await s.execute(
+                    select(Thread.id, Thread.kind, Thread.title, Thread.status, Thread.outcome)
+                    .join(Follow, Follow.thread_id == Thread.id)
+                    .where(Follow.account_id == account.id)
+                    .order_by(Follow.created_at.desc(), Thread.id.desc())
+                    .limit(ACTIVITY_MAX)
+                )
+            ).all()
+        return {
+            "threads": [
+                {**brief(t), "created_at": public.iso(t.created_at), "comments": t.comment_count}
+                for t in threads
+            ],
+            "comments": [
+                {
+                    "id": c.id,
+                    "thread": {"id": c.thread_id, "title": c.title},
+                    # As everyone sees it: a hidden comment's text is not shown here either.
+                    "body": None if c.hidden else c.body,
+                    "hidden": c.hidden,
+                    "created_at": public.iso(c.created_at),
+                }
+                for c in comments
+            ],
+            "following": [brief(t) for t in followed],
+        }
 
     # --- reading and marking seen -----------------------------------------------------------
 

@@ -562,6 +562,30 @@ class Following(Shape):
     following: bool
 
 
+class MyThread(Shape):
+    id: int
+    kind: Literal["proposal", "change"]
+    title: str
+    status: str | None
+    outcome: str | None
+    created_at: str | None = None
+    comments: int | None = None
+
+
+class MyComment(Shape):
+    id: int
+    thread: LinkedThread
+    body: str | None
+    hidden: bool
+    created_at: str
+
+
+class MyActivity(Shape):
+    threads: list[MyThread]
+    comments: list[MyComment]
+    following: list[MyThread]
+
+
 class Preferences(Shape):
     auto_follow: bool
 

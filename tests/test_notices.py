@@ -175,3 +175,26 @@ async def test_held_comment_notifies_only_once_released(make_server: Any, client
     assert (await moderator.post(f"/api/staff/held/{held_id}/release")).status_code == 200
     (notice,) = (await _notices(author))["items"]
     assert notice["kind"] == "comments" and "검토요청" not in str(notice)
+
+
+async def test_my_activity_is_mine_only(company: Http, agency: Http, anonymous: Http) -> None:
+    """GET /api/me/activity lists my proposals with status, my comments with their thread, and the
+    threads I follow; another account's page holds none of it; anonymous callers get 401."""
+    mine = await company.thread("내 제안")
+    theirs = await agency.thread("남의 제안")
+    comment = await company.comment(theirs["id"], "의견입니다")
+    page = (await company.get("/api/me/activity")).json()
+    assert [(t["id"], t["status"]) for t in page["threads"]] == [(mine["id"], "received")]
+    assert page["comments"] == [
+        {
+            "id": comment["id"],
+            "thread": {"id": theirs["id"], "title": "남의 제안"},
+            "body": "의견입니다",
+            "hidden": False,
+            "created_at": comment["created_at"],
+        }
+    ]
+    assert {t["id"] for t in page["following"]} == {mine["id"], theirs["id"]}
+    other = (await agency.get("/api/me/activity")).json()
+    assert [t["id"] for t in other["threads"]] == [theirs["id"]] and other["comments"] == []
+    assert (await anonymous.get("/api/me/activity")).status_code == 401

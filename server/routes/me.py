@@ -34,6 +34,10 @@ async def notices_seen(request: Request, account: Account, body: shapes.SeenBody
     return ok({"seen": marked, "unread": unread})
 
 
+async def activity(request: Request, account: Account) -> Response:
+    return ok(await services(request).notices.activity(account))
+
+
 async def preferences(request: Request, account: Account) -> Response:
     return ok(await services(request).notices.preferences(account, None))
 
@@ -53,6 +57,8 @@ operations = [
               "session", who="account", query=shapes.NoticesQuery, answer=shapes.Notices),
     Operation("POST", "/api/me/notices/seen", notices_seen, "Mark notices seen (all when ids is absent)",
               "session", who="account", body=shapes.SeenBody, answer=shapes.Seen, body_optional=True),
+    Operation("GET", "/api/me/activity", activity, "My proposals, comments and followed threads", "session",
+              who="account", answer=shapes.MyActivity),
     Operation("GET", "/api/me/preferences", preferences, "The caller's preferences", "session",
               who="account", answer=shapes.Preferences),
     Operation("PATCH", "/api/me/preferences", set_preferences, "Change the caller's preferences", "session",
