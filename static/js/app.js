@@ -10,8 +10,11 @@ import { mountThread } from "./thread.js";
 import { mountLogin } from "./login.js";
 import { mountNotFound } from "./notfound.js";
 import { mountAccount, mountMailLink } from "./account.js";
+import { Bell } from "./notices.js";
+import { mountActivity } from "./activity.js";
 
 const live = new Live();
+const bell = new Bell(live);
 const main = document.getElementById("main");
 const header = document.getElementById("site-header");
 const footer = document.getElementById("site-footer");
@@ -40,6 +43,7 @@ const ROUTES = [
   [/^\/threads\/(\d+)$/, (m, ctx) => mountThread(main, Number(m[1]), ctx)],
   [/^\/login$/, (m, ctx) => mountLogin(main, ctx)],
   [/^\/account$/, (m, ctx) => mountAccount(main, ctx)],
+  [/^\/me$/, (m, ctx) => mountActivity(main, ctx)],
   [/^\/mail\/(confirm|unsubscribe)$/, (m, ctx) => mountMailLink(main, ctx, m[1])],
 ];
 
@@ -141,6 +145,8 @@ function renderHeader() {
         "div",
         { class: "account" },
         isStaff() ? h("a", { href: "/staff", class: "header-link" }, t("app.staffDashboard")) : null,
+        bell.element,
+        h("a", { href: "/me", class: "header-link", "data-role": "my-activity" }, t("nav.myActivity")),
         h("a", { href: "/account", class: "account-name" }, t("nav.signedInAs", { login: me.login })),
         h(
           "button",
@@ -198,6 +204,7 @@ function renderHeader() {
 
 onLangChange(() => render({ scrollY: window.scrollY, focus: false }));
 onSessionChange(() => renderHeader());
+bell.render();
 
 // --- start ---------------------------------------------------------------------------------
 

@@ -15,6 +15,7 @@ import { renderNotFound } from "./notfound.js";
 import { apply, initial, patchComment, patchThread } from "./thread-state.js";
 import { currentUser, isModerator, isStaff } from "./session.js";
 import { timeEl } from "./time.js";
+import { followButton } from "./notices.js";
 
 const COMMENT_PAGE = 200;
 // Several comments in a burst become one announcement instead of a queue of them.
@@ -197,7 +198,13 @@ export function mountThread(root, threadId, ctx) {
       ),
       h("div", { class: "thread-body", "data-anchor": "body" }, paragraphs(th.body)),
       linkedThreads(th),
-      h("div", { class: "thread-actions" }, recommend, h("span", { class: "stat", "data-role": "comment-count" }, t("count.comments", { n: th.counts.comments }))),
+      h(
+        "div",
+        { class: "thread-actions" },
+        recommend,
+        h("span", { class: "stat", "data-role": "comment-count" }, t("count.comments", { n: th.counts.comments })),
+        followButton(th, (message) => ctx.toast(message, "error")),
+      ),
     );
     document.title = `${th.title} · ${t("app.name")}`;
   }
