@@ -1,4 +1,4 @@
--- Tong schema for PostgreSQL at revision 0004: `tong db schema`, i.e. pg_dump --schema-only
+-- Tong schema for PostgreSQL at revision 0006: `tong db schema`, i.e. pg_dump --schema-only
 -- of a database upgraded to head by server/migrations. Do not edit; write a revision.
 
 --
@@ -83,7 +83,9 @@ CREATE TABLE public.answer (
     status character varying(16) NOT NULL,
     outcome character varying(24),
     seq integer NOT NULL,
-    created_at timestamp with time zone NOT NULL
+    created_at timestamp with time zone NOT NULL,
+    edited_at timestamp with time zone,
+    revision integer DEFAULT 1 NOT NULL
 );
 
 --
@@ -105,6 +107,38 @@ CREATE SEQUENCE public.answer_id_seq
 ALTER SEQUENCE public.answer_id_seq OWNED BY public.answer.id;
 
 --
+-- Name: category; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.category (
+    id integer NOT NULL,
+    slug character varying(60) NOT NULL,
+    name character varying(50) NOT NULL,
+    name_en character varying(50),
+    retired boolean NOT NULL,
+    "position" integer NOT NULL,
+    created_at timestamp with time zone NOT NULL
+);
+
+--
+-- Name: category_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+CREATE SEQUENCE public.category_id_seq
+    AS integer
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+--
+-- Name: category_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: -
+--
+
+ALTER SEQUENCE public.category_id_seq OWNED BY public.category.id;
+
+--
 -- Name: comment; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -118,7 +152,10 @@ CREATE TABLE public.comment (
     created_at timestamp with time zone NOT NULL,
     hidden boolean NOT NULL,
     hidden_reason character varying,
-    recommendation_count integer NOT NULL
+    recommendation_count integer NOT NULL,
+    edited_at timestamp with time zone,
+    revision integer DEFAULT 1 NOT NULL,
+    withdrawn boolean DEFAULT false NOT NULL
 );
 
 --
@@ -382,6 +419,39 @@ CREATE SEQUENCE public.report_id_seq
 ALTER SEQUENCE public.report_id_seq OWNED BY public.report.id;
 
 --
+-- Name: revision; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.revision (
+    id integer NOT NULL,
+    target character varying(8) NOT NULL,
+    target_id integer NOT NULL,
+    number integer NOT NULL,
+    title character varying(400),
+    body character varying NOT NULL,
+    editor_id integer NOT NULL,
+    created_at timestamp with time zone NOT NULL
+);
+
+--
+-- Name: revision_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+CREATE SEQUENCE public.revision_id_seq
+    AS integer
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+--
+-- Name: revision_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: -
+--
+
+ALTER SEQUENCE public.revision_id_seq OWNED BY public.revision.id;
+
+--
 -- Name: thread; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -400,7 +470,10 @@ CREATE TABLE public.thread (
     comment_count integer NOT NULL,
     recommendation_count integer NOT NULL,
     company_authors integer NOT NULL,
-    agency_authors integer NOT NULL
+    agency_authors integer NOT NULL,
+    category_id integer,
+    edited_at timestamp with time zone,
+    revision integer DEFAULT 1 NOT NULL
 );
 
 --
@@ -456,6 +529,12 @@ ALTER TABLE ONLY public.account ALTER COLUMN id SET DEFAULT nextval('public.acco
 ALTER TABLE ONLY public.answer ALTER COLUMN id SET DEFAULT nextval('public.answer_id_seq'::regclass);
 
 --
+-- Name: category id; Type: DEFAULT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.category ALTER COLUMN id SET DEFAULT nextval('public.category_id_seq'::regclass);
+
+--
 -- Name: comment id; Type: DEFAULT; Schema: public; Owner: -
 --
 
@@ -496,6 +575,12 @@ ALTER TABLE ONLY public.outbox ALTER COLUMN id SET DEFAULT nextval('public.outbo
 --
 
 ALTER TABLE ONLY public.report ALTER COLUMN id SET DEFAULT nextval('public.report_id_seq'::regclass);
+
+--
+-- Name: revision id; Type: DEFAULT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.revision ALTER COLUMN id SET DEFAULT nextval('public.revision_id_seq'::regclass);
 
 --
 -- Name: thread id; Type: DEFAULT; Schema: public; Owner: -
@@ -544,6 +629,27 @@ ALTER TABLE ONLY public.alembic_version
 
 ALTER TABLE ONLY public.answer
     ADD CONSTRAINT answer_pkey PRIMARY KEY (id);
+
+--
+-- Name: category category_name_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.category
+    ADD CONSTRAINT category_name_key UNIQUE (name);
+
+--
+-- Name: category category_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.category
+    ADD CONSTRAINT category_pkey PRIMARY KEY (id);
+
+--
+-- Name: category category_slug_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.category
+    ADD CONSTRAINT category_slug_key UNIQUE (slug);
 
 --
 -- Name: comment comment_pkey; Type: CONSTRAINT; Schema: public; Owner: -
@@ -623,6 +729,13 @@ ALTER TABLE ONLY public.report
     ADD CONSTRAINT report_pkey PRIMARY KEY (id);
 
 --
+-- Name: revision revision_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.revision
+    ADD CONSTRAINT revision_pkey PRIMARY KEY (id);
+
+--
 -- Name: thread_author thread_author_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -663,6 +776,13 @@ ALTER TABLE ONLY public.outbox
 
 ALTER TABLE ONLY public.report
     ADD CONSTRAINT uq_report_comment_account UNIQUE (comment_id, account_id);
+
+--
+-- Name: revision uq_revision_target_number; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.revision
+    ADD CONSTRAINT uq_revision_target_number UNIQUE (target, target_id, number);
 
 --
 -- Name: ix_account_session_account_id; Type: INDEX; Schema: public; Owner: -
@@ -771,6 +891,12 @@ CREATE INDEX ix_thread_activity ON public.thread USING btree (last_activity_at, 
 --
 
 CREATE INDEX ix_thread_author_id ON public.thread USING btree (author_id);
+
+--
+-- Name: ix_thread_category_id; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX ix_thread_category_id ON public.thread USING btree (category_id);
 
 --
 -- Name: ix_thread_commented; Type: INDEX; Schema: public; Owner: -
@@ -970,6 +1096,13 @@ ALTER TABLE ONLY public.report
     ADD CONSTRAINT report_thread_id_fkey FOREIGN KEY (thread_id) REFERENCES public.thread(id);
 
 --
+-- Name: revision revision_editor_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.revision
+    ADD CONSTRAINT revision_editor_id_fkey FOREIGN KEY (editor_id) REFERENCES public.account(id);
+
+--
 -- Name: thread_author thread_author_account_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -989,6 +1122,13 @@ ALTER TABLE ONLY public.thread
 
 ALTER TABLE ONLY public.thread_author
     ADD CONSTRAINT thread_author_thread_id_fkey FOREIGN KEY (thread_id) REFERENCES public.thread(id);
+
+--
+-- Name: thread thread_category_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.thread
+    ADD CONSTRAINT thread_category_id_fkey FOREIGN KEY (category_id) REFERENCES public.category(id);
 
 --
 -- Name: thread_link thread_link_change_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -

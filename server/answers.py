@@ -3,13 +3,17 @@
 A proposal waits from the moment it is posted until a staff answer with an outcome; an interim
 answer (검토중) does not stop the clock. The target (`TONG_ANSWER_TARGET_DAYS`, 14 by default) is
 the service's promise to the public, so the public figures are computed against it too.
+
+`public_stats` is the one computation of the figures: the staff dashboard's answer tab and the
+public record page (/record, the board's header line) both show what it returns, and the staff
+answer clock counts waiting and overdue proposals with the same `_waiting_counts`.
 """
 
 from __future__ import annotations
 
 import statistics
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import func, select
@@ -17,12 +21,21 @@ from sqlalchemy import func, select
 from server import public
 from server.database import Database
 from server.models import Answer, Thread, utcnow
-from server.vocabulary import ANSWERED, PROPOSAL
+from server.vocabulary import ANSWERED, OUTCOMES, PROPOSAL, WITHDRAWN
 
 DAY_S = 86_400.0
 # The public figures change slowly and the board may ask often: computed at most once a minute.
 PUBLIC_CACHE_S = 60.0
 RECENT_DAYS = 90
+# Quarters are Korean calendar quarters (an answer at 08:00 KST on 1 April is in Q2).
+KST = timezone(timedelta(hours=9), "KST")
+# The public record shows this many recent quarters (with answers) at most.
+QUARTERS_SHOWN = 8
+
+
+def quarter_of(moment: datetime) -> str:
+    local = _aware(moment).astimezone(KST)
+    return f"{local.year}-Q{(local.month - 1) // 3 + 1}"
 
 
 def _aware(moment: datetime) -> datetime:
@@ -51,22 +64,17 @@ class AnswerClock:
             .group_by(Answer.thread_id)
             .subquery()
         )
-        waiting = (Thread.kind == PROPOSAL, Thread.status != ANSWERED)
-        overdue_before = now - timedelta(days=self.target_days)
         async with self.db.read() as s:
             rows = (
                 await s.execute(
                     select(Thread, interim.c.answers, interim.c.last_answer_at)
                     .outerjoin(interim, interim.c.thread_id == Thread.id)
-                    .where(*waiting)
+                    .where(*WAITING)
                     .order_by(Thread.created_at, Thread.id)  # type: ignore[arg-type]
                     .limit(limit)
                 )
             ).all()
-            total = (await s.execute(select(func.count()).where(*waiting))).scalar_one()
-            overdue = (
-                await s.execute(select(func.count()).where(*waiting, Thread.created_at < overdue_before))
-            ).scalar_one()
+            total, overdue = await self._waiting_counts(s, now)
         items = []
         for thread, answers, last_answer_at in rows:
             age = _days(thread.created_at, now)
@@ -78,7 +86,7 @@ class AnswerClock:
                     "created_at": public.iso(thread.created_at),
                     "due_at": public.iso(_aware(thread.created_at) + timedelta(days=self.target_days)),
                     "age_days": round(age, 2),
-                    "overdue": age >= self.target_days,
+                    "overdue": self._overdue(thread.created_at, now),
                     "interim_answers": answers or 0,
                     "last_answer_at": public.iso(last_answer_at) if last_answer_at else None,
                     "recommendations": thread.recommendation_count,
@@ -86,6 +94,22 @@ class AnswerClock:
                 }
             )
         return {"target_days": self.target_days, "total": total, "overdue": overdue, "items": items}
+
+    def _overdue(self, created: datetime, now: datetime) -> bool:
+        return _aware(created) <= now - timedelta(days=self.target_days)
+
+    async def _waiting_counts(self, s: Any, now: datetime) -> tuple[int, int]:
+        """(waiting, overdue): proposals without a final answer, and those past the target."""
+        total = (await s.execute(select(func.count()).where(*WAITING))).scalar_one()
+        overdue = (
+            await s.execute(
+                select(func.count()).where(
+                    *WAITING,
+                    Thread.created_at <= now - timedelta(days=self.target_days),  # type: ignore[operator]
+                )
+            )
+        ).scalar_one()
+        return int(total), int(overdue)
 
     async def public_stats(self) -> dict[str, Any]:
         """Median days to a final answer and the share answered within the target (cached a minute)."""
@@ -107,7 +131,9 @@ class AnswerClock:
         async with self.db.read() as s:
             answered = (
                 await s.execute(
-                    select(Thread.created_at, final.c.answered_at).join(final, final.c.thread_id == Thread.id)
+                    select(Thread.created_at, final.c.answered_at, Thread.outcome).join(
+                        final, final.c.thread_id == Thread.id
+                    )
                 )
             ).all()
             responded = (
@@ -115,35 +141,47 @@ class AnswerClock:
                     select(Thread.created_at, first.c.first_at).join(first, first.c.thread_id == Thread.id)
                 )
             ).all()
-            waiting = (
-                (
-                    await s.execute(
-                        select(Thread.created_at).where(Thread.kind == PROPOSAL, Thread.status != ANSWERED)
-                    )
-                )
-                .scalars()
-                .all()
-            )
-        days = [_days(created, at) for created, at in answered]
+            waiting, overdue = await self._waiting_counts(s, now)
+        days = [_days(created, at) for created, at, _ in answered]
         recent_from = now - timedelta(days=RECENT_DAYS)
-        recent = [_days(created, at) for created, at in answered if _aware(at) >= recent_from]
+        recent = [_days(created, at) for created, at, _ in answered if _aware(at) >= recent_from]
         first_days = [_days(created, at) for created, at in responded]
+        within = sum(d <= self.target_days for d in days)
         result = {
             "target_days": self.target_days,
             "answered": len(days),
             "median_days": _median(days),
             "median_days_recent": _median(recent),
             "recent_days": RECENT_DAYS,
-            "within_target_share": round(sum(d <= self.target_days for d in days) / len(days), 3)
-            if days
-            else None,
+            "answered_recent": len(recent),
+            "within_target": within,
+            "within_target_share": round(within / len(days), 3) if days else None,
             "median_days_first_response": _median(first_days),
-            "waiting": len(waiting),
-            "overdue": sum(_days(created, now) >= self.target_days for created in waiting),
+            "waiting": waiting,
+            "overdue": overdue,
+            "quarters": _quarters([(at, outcome) for _, at, outcome in answered]),
             "generated_at": public.iso(now),
         }
         self._public = (time.monotonic(), result)
         return result
+
+
+# A withdrawn proposal waits for nothing any more.
+WAITING = (Thread.kind == PROPOSAL, Thread.status.not_in((ANSWERED, WITHDRAWN)))
+
+
+def _quarters(finals: list[tuple[datetime, str | None]]) -> list[dict[str, Any]]:
+    """Final answers per quarter (of the first final answer) by the proposal's outcome, oldest
+    first, the last `QUARTERS_SHOWN` quarters that have any."""
+    counted: dict[str, dict[str, Any]] = {}
+    for at, outcome in finals:
+        if outcome not in OUTCOMES:
+            continue  # answered once, since withdrawn or reopened: no outcome to count
+        quarter = quarter_of(at)
+        row = counted.setdefault(quarter, {"quarter": quarter, **dict.fromkeys(OUTCOMES, 0), "total": 0})
+        row[outcome] += 1
+        row["total"] += 1
+    return [counted[q] for q in sorted(counted)[-QUARTERS_SHOWN:]]
 
 
 def _median(values: list[float]) -> float | None:

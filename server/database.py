@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -34,6 +34,16 @@ PGBOUNCER_PARAMETER = "pgbouncer"
 # A new PostgreSQL connection that is not up within this long fails the request with 503 instead
 # of holding it (asyncpg waits 60 s by default, e.g. for a host that drops packets).
 CONNECT_TIMEOUT_S = 2.0
+
+
+AFTER_COMMIT = "tong.after_commit"
+
+
+def after_commit(session: AsyncSession, callback: Callable[[], None]) -> None:
+    """Run `callback` once the session's write transaction has committed: for what a process may
+    remember only about committed rows (a transaction can be shared by several changes, and what
+    one of them wrote can still roll back with another's failure)."""
+    session.info.setdefault(AFTER_COMMIT, []).append(callback)
 
 
 def is_unreachable(exc: BaseException) -> bool:
@@ -98,9 +108,13 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
-        """A write transaction: committed when the block ends, rolled back on an exception."""
-        async with self._write() as session, session.begin():
-            yield session
+        """A write transaction: committed when the block ends, rolled back on an exception.
+        Callables registered with `after_commit` run once it has committed (never on rollback)."""
+        async with self._write() as session:
+            async with session.begin():
+                yield session
+            for callback in session.info.pop(AFTER_COMMIT, ()):
+                callback()
 
     @asynccontextmanager
     async def schema_transaction(self) -> AsyncIterator[AsyncConnection]:

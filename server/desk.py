@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from server.activity import Activity
 from server.answers import AnswerClock
+from server.categories import Categories
 from server.holds import Holds
 from server.links import Links
 from server.reports import Reports
@@ -20,6 +21,7 @@ class Desk:
     answers: AnswerClock
     activity: Activity
     sealer: Sealer
+    categories: Categories
 
     def start(self) -> None:
         """Start the background tasks; the app's lifespan owns them and awaits `stop`."""

@@ -14,14 +14,16 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server import channels as ch
 from server import policy, public
 from server.accounts import Passwords, check_strength, new_session_token, token_hash
+from server.categories import resolve as resolve_category
 from server.database import Database
 from server.errors import Conflict, Invalid, NotFound, Unauthorized
-from server.events import EventLog
+from server.events import Change, EventLog
 from server.holds import Holds
 from server.identifiers import refuse_identifiers
-from server.links import parse_links, store_links
+from server.links import parse_links, store_links, tell_proposals
 from server.models import (
     Account,
     AccountSession,
@@ -35,6 +37,7 @@ from server.models import (
 from server.posting import Posting
 from server.ratelimit import RateLimiter
 from server.reading import thread_authors
+from server.sessions import Sessions
 from server.settings import Settings
 from server.validation import text
 from server.vocabulary import (
@@ -49,6 +52,7 @@ from server.vocabulary import (
     STAFF,
     STAFF_ROLES,
     THREAD_KINDS,
+    WITHDRAWN,
     EventType,
 )
 
@@ -68,6 +72,7 @@ class Discussion:
         settings: Settings,
         passwords: Passwords,
         limiter: RateLimiter | None = None,
+        sessions: Sessions | None = None,
     ) -> None:
         self.db = db
         self.events = events
@@ -77,6 +82,7 @@ class Discussion:
         self.settings = settings
         self.passwords = passwords
         self.limiter = limiter or RateLimiter(settings.rate_limit_per_minute)
+        self.sessions = sessions or Sessions(db)
 
     # --- accounts and sessions --------------------------------------------------------------
 
@@ -142,7 +148,15 @@ class Discussion:
 
     async def logout(self, token: str) -> None:
         async with self.db.transaction() as s:
-            await s.execute(delete(AccountSession).where(AccountSession.token_hash == token_hash(token)))  # type: ignore[arg-type]
+            account_id = (
+                await s.execute(
+                    delete(AccountSession)
+                    .where(AccountSession.token_hash == token_hash(token))  # type: ignore[arg-type]
+                    .returning(AccountSession.account_id)
+                )
+            ).scalar()
+        if account_id is not None:
+            self.sessions.cache.forget(int(account_id), token_hash(token))
 
     async def change_password(self, account: Account, current: str, new: str, token: str) -> None:
         """The account's own password change: the current one must match; the new one passes the
@@ -156,19 +170,41 @@ class Discussion:
         hashed = await self.passwords.hash_bounded(new)
         async with self.db.transaction() as s:
             await s.execute(update(Account).where(Account.id == account.id).values(password_hash=hashed))
-            await s.execute(
-                delete(AccountSession).where(
-                    AccountSession.account_id == account.id, AccountSession.token_hash != token_hash(token)
+            ended = (
+                (
+                    await s.execute(
+                        delete(AccountSession)
+                        .where(
+                            AccountSession.account_id == account.id,
+                            AccountSession.token_hash != token_hash(token),
+                        )
+                        .returning(AccountSession.token_hash)
+                    )
                 )
+                .scalars()
+                .all()
             )
+        # The ended sessions' ends reach every process (their caches and sockets) through the broker.
+        assert account.id is not None
+        for hashed in ended:
+            self.sessions.cache.forget(account.id, hashed)
+        await self.events.publisher.send([(ch.SESSIONS, ch.encode_revoked(account.id, h)) for h in ended])
 
     async def account_for_token(self, token: str) -> Account | None:
+        """The account of a good session (unexpired, account enabled), from this process's cache
+        when it knows the session (sessions.SessionCache says how an end reaches it)."""
+        hashed = token_hash(token)
+        cache = self.sessions.cache
+        account = cache.get(hashed)
+        if account is not None:
+            return account
+        generation = cache.generation
         async with self.db.read() as s:
             row = (
                 await s.execute(
                     select(Account, AccountSession.expires_at)
                     .join(AccountSession, AccountSession.account_id == Account.id)
-                    .where(AccountSession.token_hash == token_hash(token))
+                    .where(AccountSession.token_hash == hashed)
                 )
             ).first()
         if row is None:
@@ -178,6 +214,7 @@ class Discussion:
             expires_at = expires_at.replace(tzinfo=UTC)
         if expires_at < utcnow() or account.disabled:
             return None
+        cache.put(hashed, account, expires_at.timestamp(), generation)
         return account
 
     # --- threads ----------------------------------------------------------------------------
@@ -212,6 +249,9 @@ class Discussion:
                 created_at=now,
                 last_activity_at=now,
             )
+            if category is not None:
+                chosen = await resolve_category(s, category)
+                thread.category, thread.category_id = chosen.name, chosen.id
             s.add(thread)
             await s.flush()
             assert thread.id is not None
@@ -219,6 +259,8 @@ class Discussion:
             linked = await store_links(s, thread.id, link_ids) if link_ids else []
             summary = public.thread_summary(thread, op)
             await change.append(EventType.THREAD_CREATED, actor, {"thread": summary}, thread_id=thread.id)
+            if link_ids:
+                await tell_proposals(change, self.posting, actor, link_ids)
         shown = public.thread_detail(thread, op, [])
         if kind == CHANGE:
             shown["links"] = linked
@@ -277,9 +319,19 @@ class Discussion:
             refuse_identifiers({"body": body})
         await self.limiter.check(actor)
         if words := self.holds.matches(body):
+            async with self.db.read() as s:
+                status = (await s.execute(select(Thread.status).where(Thread.id == thread_id))).first()
+            if status is not None and status[0] == WITHDRAWN:
+                raise Conflict("the proposal was withdrawn: no new comments", code="thread_withdrawn")
             return await self.holds.hold(actor, thread_id, body, parent_id, words)
-        async with self.events.change() as change:
+
+        async def work(change: Change) -> dict[str, Any]:
             shown = await self.posting.insert_comment(change, actor, thread_id, body, parent_id)
+            self.events.injected_failure(change, body)
+            return shown
+
+        # Group commit: comments arriving while the previous group commits share one transaction.
+        shown = await self.events.grouped(work, key=(0, thread_id))
         return {**shown, "mine": True, "recommended": False}
 
     async def moderate(self, actor: Account, comment_id: int, hide: bool, reason: Any) -> dict[str, Any]:
@@ -296,6 +348,8 @@ class Discussion:
             seq = await self.posting.next_seq(s, row.thread_id)
             # Re-read under the thread's lock: a concurrent hide/restore has committed by now.
             await s.refresh(row)
+            if row.withdrawn:
+                raise Conflict("the comment was deleted by its author", code="comment_withdrawn")
             if row.hidden == hide:
                 raise Conflict(
                     "the comment is already hidden" if hide else "the comment is not hidden",
@@ -355,33 +409,46 @@ class Discussion:
     # --- recommendations --------------------------------------------------------------------
 
     async def recommend(self, actor: Account, target: str, target_id: int, on: bool) -> dict[str, Any]:
-        """Recommend (on) or withdraw; idempotent, so a retried request changes nothing."""
+        """Recommend (on) or withdraw; idempotent, so a retried request changes nothing.
+
+        The checks read first; the write joins a group commit behind the comments waiting (a storm
+        of recommendations must not hold a thread's comments up)."""
         model: type[Thread] | type[Comment] = Thread if target == "thread" else Comment
-        async with self.events.change() as change:
-            s = change.session
+        async with self.db.read() as s:
             if target == "thread":
                 row = (
-                    await s.execute(select(Thread.id, Thread.author_id).where(Thread.id == target_id))
+                    await s.execute(
+                        select(Thread.id, Thread.author_id, Thread.status).where(Thread.id == target_id)
+                    )
                 ).first()
-                hidden = False
+                hidden = withdrawn = False
             else:
                 row = (
                     await s.execute(
-                        select(Comment.thread_id, Comment.author_id, Comment.hidden).where(
-                            Comment.id == target_id
-                        )
+                        select(Comment.thread_id, Comment.author_id, Thread.status)
+                        .add_columns(Comment.hidden, Comment.withdrawn)
+                        .join(Thread, Thread.id == Comment.thread_id)
+                        .where(Comment.id == target_id)
                     )
                 ).first()
                 hidden = bool(row and row.hidden)
-            if row is None:
-                raise NotFound(f"{target} {target_id} does not exist")
-            thread_id, author_id = row[0], row[1]
-            if on and author_id == actor.id:
-                raise Conflict("you cannot recommend your own post", code="own_post")
-            if on and hidden:
-                raise Conflict("a hidden comment cannot be recommended", code="comment_hidden")
-            await self.limiter.check(actor)
-            key = {"target": target, "target_id": target_id, "account_id": actor.id}
+                withdrawn = bool(row and row.withdrawn)
+        if row is None:
+            raise NotFound(f"{target} {target_id} does not exist")
+        thread_id, author_id = row[0], row[1]
+        if on and author_id == actor.id:
+            raise Conflict("you cannot recommend your own post", code="own_post")
+        if on and hidden:
+            raise Conflict("a hidden comment cannot be recommended", code="comment_hidden")
+        if on and withdrawn:
+            raise Conflict("a deleted comment cannot be recommended", code="comment_withdrawn")
+        if on and row.status == WITHDRAWN:
+            raise Conflict("the proposal was withdrawn by its author", code="thread_withdrawn")
+        await self.limiter.check(actor)
+        key = {"target": target, "target_id": target_id, "account_id": actor.id}
+
+        async def work(change: Change) -> int:
+            s = change.session
             if on:
                 changed = (
                     await s.execute(
@@ -398,25 +465,31 @@ class Discussion:
                         .returning(Recommendation.target_id)
                     )
                 ).first() is not None
-            if changed:
-                count = (
-                    await s.execute(
-                        update(model)
-                        .where(model.id == target_id)  # type: ignore[arg-type]
-                        .values(recommendation_count=model.recommendation_count + (1 if on else -1))
-                        .returning(model.recommendation_count)
-                    )
-                ).scalar_one()
-                await change.append(
-                    EventType.RECOMMENDATION_ADDED if on else EventType.RECOMMENDATION_WITHDRAWN,
-                    actor,
-                    {"target": target, "target_id": target_id, "count": count},
-                    thread_id=thread_id,
+            if not changed:
+                return int(
+                    (
+                        await s.execute(select(model.recommendation_count).where(model.id == target_id))  # type: ignore[arg-type]
+                    ).scalar_one()
                 )
-            else:
-                count = (
-                    await s.execute(select(model.recommendation_count).where(model.id == target_id))  # type: ignore[arg-type]
-                ).scalar_one()
+            count = (
+                await s.execute(
+                    update(model)
+                    .where(model.id == target_id)  # type: ignore[arg-type]
+                    .values(recommendation_count=model.recommendation_count + (1 if on else -1))
+                    .returning(model.recommendation_count)
+                )
+            ).scalar_one()
+            await change.append(
+                EventType.RECOMMENDATION_ADDED if on else EventType.RECOMMENDATION_WITHDRAWN,
+                actor,
+                {"target": target, "target_id": target_id, "count": count},
+                thread_id=thread_id,
+            )
+            return int(count)
+
+        # Row locks in a group are taken threads first, then comments, each in id order.
+        order = (0, target_id) if target == "thread" else (1, target_id)
+        count = await self.events.grouped(work, key=order, urgent=False)
         return {"recommended": on, "count": count}
 
     # --- internals --------------------------------------------------------------------------
@@ -427,6 +500,8 @@ class Discussion:
             raise NotFound(f"thread {thread_id} does not exist")
         if row.kind != PROPOSAL:
             raise Conflict("only proposals have a status and official answers", code="not_a_proposal")
+        if row.status == WITHDRAWN:
+            raise Conflict("the proposal was withdrawn by its author", code="thread_withdrawn")
         return row.status  # type: ignore[no-any-return]
 
     def _insert_ignore(self, table: Any) -> Any:

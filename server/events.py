@@ -10,11 +10,13 @@ and resume) lives in hub.py and never decides content. Every stored event that l
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,8 +26,12 @@ from server import public
 from server.database import Database
 from server.models import Account, Comment, Event, utcnow
 from server.publisher import Message, Publisher
-from server.redaction import Audience, CommentState, carried_comment_id, shown_to
+from server.redaction import Audience, CommentState, carried_comment_id, shown_to, state_of
 from server.vocabulary import EventType
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 # Built once; executing it with parameters skips building a statement per write.
 INSERT_EVENT = insert(Event).returning(Event.id)  # type: ignore[arg-type]
@@ -57,12 +63,15 @@ class SentNotice:
 
 @dataclass
 class Change:
-    """One transaction's writes: the session to write with, the rows appended so far and the
-    notices written for them."""
+    """One transaction's writes: the session to write with and the rows appended so far."""
 
     session: AsyncSession
     rows: list[LoggedRow] = field(default_factory=list)
+    # Notices written for these rows (notices.py), sent after the commit.
     notices: list[SentNotice] = field(default_factory=list)
+    # The transaction is shared with other changes (group commit): if any of them fails, all are
+    # rolled back and each runs again alone.
+    shared: bool = False
 
     async def append(
         self,
@@ -88,18 +97,50 @@ class Change:
         return int(event_id)
 
 
-# Awaited at the end of every change, before its commit: notices.Notices.derive.
+# Awaited at the end of every change's work, inside its transaction: notices.Notices.derive.
 BeforeCommit = Callable[[Change], Awaitable[None]]
 
 
 class EventLog:
     def __init__(
-        self, db: Database, publisher: Publisher, secret: bytes, before_commit: BeforeCommit | None = None
+        self,
+        db: Database,
+        publisher: Publisher,
+        secret: bytes,
+        *,
+        group_commit: bool = True,
+        group_max: int = 64,
+        fail_marker: str | None = None,
+        before_commit: BeforeCommit | None = None,
     ) -> None:
         self.db = db
         self.publisher = publisher
         self.secret = secret
         self._before_commit = before_commit
+        self.group = GroupCommit(self, group_max) if group_commit else None
+        # Tests only: a change whose work calls `injected_failure(text)` with this marker in the
+        # text fails while its transaction is shared (a whole group then rolls back and retries).
+        self.fail_marker = fail_marker
+        self.injected = 0
+
+    def injected_failure(self, change: Change, text: str) -> None:
+        if self.fail_marker and change.shared and self.fail_marker in text:
+            self.injected += 1
+            raise InjectedFailure(f"injected failure in a shared transaction ({self.fail_marker})")
+
+    async def grouped(
+        self, work: Callable[[Change], Awaitable[T]], *, key: tuple[int, ...] = (), urgent: bool = True
+    ) -> T:
+        """Run `work` in a change whose transaction it may share with the changes that arrived
+        meanwhile (group commit): each still appends its own rows and takes its own seqs, and is
+        accepted only once the shared transaction has committed. `key` orders a group's members
+        (a thread id: row locks are then always taken in the same order); `urgent` members (comments)
+        go into the next group before the others (recommendations). `work` may run twice (alone
+        after a failed group), so it must do nothing outside the transaction it is given."""
+        if self.group is None:
+            async with self.change() as change:
+                return await work(change)
+        return await self.group.run(work, key, urgent)
 
     @asynccontextmanager
     async def change(self) -> AsyncIterator[Change]:
@@ -108,9 +149,14 @@ class EventLog:
         async with self.db.transaction() as session:
             change = Change(session)
             yield change
-            if self._before_commit is not None and change.rows:
-                await self._before_commit(change)
+            await self.finish(change)
         await self.publisher.send(self.messages(change.rows) + notice_messages(change.notices))
+
+    async def finish(self, change: Change) -> None:
+        """The change's work is done, its transaction not yet committed: derive what follows from
+        its rows in the same transaction (follows and notices)."""
+        if self._before_commit is not None and change.rows:
+            await self._before_commit(change)
 
     def messages(self, rows: list[LoggedRow]) -> list[Message]:
         """Every message the committed rows send, in the order watchers should get them."""
@@ -162,12 +208,124 @@ def notice_messages(notices: list[SentNotice]) -> list[Message]:
     return messages
 
 
+class InjectedFailure(RuntimeError):
+    """The failure a test asks for (`TONG_TEST_FAIL_MARKER`)."""
+
+
+@dataclass
+class _Member:
+    work: Callable[[Change], Awaitable[Any]]
+    key: tuple[int, ...]
+    future: asyncio.Future[Any]
+
+
+class GroupCommit:
+    """One transaction for the changes that arrive while the previous group commits.
+
+    No timer: a change arriving at an idle process starts a group at once (no added latency when
+    quiet); under load, whatever queued during one commit forms the next group, so the number of
+    transactions per second falls as the rate rises. Every member runs its own work inside the
+    shared transaction; a member that raises, or a commit that fails, rolls the whole group back,
+    and then each member runs again in a transaction of its own, so one failure never loses or
+    wrongly accepts another member (the failing one gets its own error, as it would have alone).
+    Messages are built from the committed rows of all members, in order, and published once.
+    """
+
+    def __init__(self, log: EventLog, max_size: int) -> None:
+        self.log = log
+        self.max_size = max(1, max_size)
+        # Recommendations fill at most half a group: a comment never waits behind more than that.
+        self.max_bulk = max(1, self.max_size // 2)
+        self._urgent: list[_Member] = []
+        self._bulk: list[_Member] = []
+        self._task: asyncio.Task[None] | None = None
+        self.groups = 0
+        self.members = 0
+        self.retried = 0
+
+    async def run(self, work: Callable[[Change], Awaitable[T]], key: tuple[int, ...], urgent: bool) -> T:
+        loop = asyncio.get_running_loop()
+        member = _Member(work, key, loop.create_future())
+        (self._urgent if urgent else self._bulk).append(member)
+        if self._task is None or self._task.done():
+            self._task = loop.create_task(self._drain())
+        return await asyncio.shield(member.future)  # type: ignore[no-any-return]
+
+    async def _drain(self) -> None:
+        batch: list[_Member] = []
+        try:
+            while self._urgent or self._bulk:
+                batch = self._urgent[: self.max_size]
+                del self._urgent[: len(batch)]
+                room = min(self.max_size - len(batch), self.max_bulk)
+                if room > 0 and self._bulk:
+                    taken = self._bulk[:room]
+                    del self._bulk[: len(taken)]
+                    batch.extend(taken)
+                await self._commit(batch)
+        except BaseException:
+            # Stopping (cancelled): whoever still waits gets an error rather than waiting forever.
+            for member in batch + self._urgent + self._bulk:
+                if not member.future.done():
+                    member.future.set_exception(RuntimeError("the server is stopping"))
+            self._urgent.clear()
+            self._bulk.clear()
+            raise
+
+    async def _commit(self, batch: list[_Member]) -> None:
+        if len(batch) == 1:
+            await self._alone(batch[0])
+            return
+        batch.sort(key=lambda m: m.key)
+        results: list[Any] = []
+        changes: list[Change] = []
+        try:
+            async with self.log.db.transaction() as session:
+                for member in batch:
+                    change = Change(session, shared=True)
+                    results.append(await member.work(change))
+                    await self.log.finish(change)
+                    changes.append(change)
+        except Exception as exc:
+            log.info("a group of %d changes rolled back (%r); each runs again alone", len(batch), exc)
+            self.retried += len(batch)
+            for member in batch:
+                await self._alone(member)
+            return
+        self.groups += 1
+        self.members += len(batch)
+        try:
+            messages = self.log.messages([row for c in changes for row in c.rows])
+            messages += notice_messages([sent for c in changes for sent in c.notices])
+            await self.log.publisher.send(messages)
+        except Exception as exc:
+            for member in batch:
+                if not member.future.done():
+                    member.future.set_exception(exc)
+            return
+        for member, result in zip(batch, results, strict=True):
+            if not member.future.done():
+                member.future.set_result(result)
+
+    async def _alone(self, member: _Member) -> None:
+        try:
+            async with self.log.change() as change:
+                result = await member.work(change)
+        except Exception as exc:
+            if not member.future.done():
+                member.future.set_exception(exc)
+            return
+        if not member.future.done():
+            member.future.set_result(result)
+
+
 # Events after which a thread's summary on the board (status, counts, last activity) changed.
 SUMMARY_CHANGES = frozenset(
     {
         EventType.COMMENT_CREATED,
         EventType.ANSWER_POSTED,
         EventType.THREAD_STATUS_CHANGED,
+        EventType.THREAD_UPDATED,
         EventType.RECOMMENDATION_ADDED,
         EventType.RECOMMENDATION_WITHDRAWN,
     }
@@ -189,8 +347,7 @@ def _states_after(rows: Iterable[LoggedRow]) -> dict[int, CommentState]:
     for row in rows:
         comment_id = carried_comment_id(row.payload)
         if comment_id is not None:
-            comment = row.payload["comment"]
-            states[comment_id] = CommentState(bool(comment.get("hidden")), comment.get("hidden_reason"))
+            states[comment_id] = state_of(row.payload["comment"])
     return states
 
 
@@ -215,9 +372,27 @@ async def comment_states(session: AsyncSession, comment_ids: Iterable[int]) -> d
     if not ids:
         return {}
     rows = await session.execute(
-        select(Comment.id, Comment.hidden, Comment.hidden_reason).where(Comment.id.in_(ids))  # type: ignore[union-attr]
+        select(
+            Comment.id,
+            Comment.hidden,
+            Comment.hidden_reason,
+            Comment.withdrawn,
+            Comment.revision,
+            Comment.body,
+            Comment.edited_at,
+        ).where(Comment.id.in_(ids))  # type: ignore[union-attr]
     )
-    return {comment_id: CommentState(hidden, reason) for comment_id, hidden, reason in rows}
+    return {
+        comment_id: CommentState(
+            hidden=hidden,
+            hidden_reason=reason,
+            withdrawn=withdrawn,
+            revision=revision,
+            body=None if hidden or withdrawn else body,
+            edited_at=public.iso(edited_at) if edited_at is not None else None,
+        )
+        for comment_id, hidden, reason, withdrawn, revision, body, edited_at in rows
+    }
 
 
 async def thread_frames(

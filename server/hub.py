@@ -23,8 +23,9 @@ from typing import Any, Protocol
 from server import channels as ch
 from server.broker import Broker, BrokerUnavailable
 from server.metrics import Metrics
-from server.redaction import Audience, CommentState, carried_comment_id, shown_to
+from server.redaction import Audience, carried_comment_id, shown_to, state_of
 from server.settings import Settings
+from server.wireframe import PreparedFrame
 
 log = logging.getLogger("tong.hub")
 
@@ -74,8 +75,8 @@ class Peer(Protocol):
     def account_id(self) -> int | None:
         """The account the socket was opened with; None when anonymous or signed out."""
 
-    def push(self, frame: str, encoded: bytes | None = None) -> None:
-        """Send `frame`; `encoded` is its UTF-8 bytes when the caller encoded it once for many."""
+    def push(self, frame: str, prepared: PreparedFrame | None = None) -> None:
+        """Send `frame`; `prepared` is its wire bytes when the caller built them once for many."""
 
     def sign_out(self) -> None:
         """Forget the account: the socket reads on as anonymous."""
@@ -83,6 +84,8 @@ class Peer(Protocol):
 
 class SessionSource(Protocol):
     async def live(self, hashes: list[str]) -> dict[str, float]: ...
+
+    def forget(self, account_id: int, session: str | None) -> None: ...
 
 
 class FrameStore(Protocol):
@@ -108,7 +111,8 @@ class ThreadChannel:
     peers: set[Peer] = field(default_factory=set)
     ready: bool = False
     last_seq: int = 0
-    recent: deque[tuple[int, str]] = field(default_factory=deque)
+    # The latest frames, prepared: a reconnect storm replays the same bytes to every socket.
+    recent: deque[tuple[int, PreparedFrame]] = field(default_factory=deque)
     pending: dict[int, str] = field(default_factory=dict)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     filling: bool = False
@@ -213,7 +217,9 @@ class Hub:
 
     def revoke(self, account_id: int, session: str | None) -> None:
         """The session (None: every session) of the account ended: its sockets here lose the
-        staff channel, with an error frame, and read on as anonymous."""
+        staff channel, with an error frame, and read on as anonymous; this process forgets it."""
+        if self._sessions is not None:
+            self._sessions.forget(account_id, session)
         for peer in [p for p in self._signed_in if p.account_id == account_id]:
             if session is None or peer.session == session:
                 self._end_session(peer)
@@ -327,7 +333,10 @@ class Hub:
             peer.push(ch.resync_frame(name))
         else:
             for frame in frames:
-                peer.push(frame)
+                if isinstance(frame, PreparedFrame):
+                    peer.push(frame.text, frame)
+                else:
+                    peer.push(frame)
         channel.peers.add(peer)
         channel.empty_since = None
         peer.channels.add(name)
@@ -408,7 +417,7 @@ class Hub:
     async def _latest(self, thread_id: int) -> int | None:
         return (await self.store.latest_seqs([thread_id])).get(thread_id)
 
-    async def _replay(self, channel: ThreadChannel, since: int | None) -> list[str] | None:
+    async def _replay(self, channel: ThreadChannel, since: int | None) -> list[str | PreparedFrame] | None:
         """Frames after `since` up to the channel's latest; None when a resync is due."""
         if since is None:
             return []
@@ -424,11 +433,11 @@ class Hub:
             newer = self._recent_after(channel, upto)
             if newer is not None and len(older) == upto - since:
                 self.metrics.replays.labels("sql").inc()
-                return [frame for _, frame in older] + newer
+                return [*(frame for _, frame in older), *newer]
         return None
 
     @staticmethod
-    def _recent_after(channel: ThreadChannel, since: int) -> list[str] | None:
+    def _recent_after(channel: ThreadChannel, since: int) -> list[str | PreparedFrame] | None:
         if since >= channel.last_seq:
             return []
         recent = channel.recent
@@ -540,15 +549,20 @@ class Hub:
 
     def _deliver(self, channel: ThreadChannel, seq: int, frame: str) -> None:
         channel.last_seq = seq
-        channel.recent.append((seq, frame))
-        self._fan_out(channel.peers, frame, "event")
-        if HIDDEN_MARKER in frame:
-            _conceal_in_recent(channel.recent, frame)
+        prepared = PreparedFrame(frame)
+        channel.recent.append((seq, prepared))
+        self._fan_out(channel.peers, frame, "event", prepared)
+        if any(marker in frame for marker in REDACTING_MARKERS):
+            _redact_recent(channel.recent, frame)
 
-    def _fan_out(self, peers: set[Peer], frame: str, kind: str) -> None:
-        encoded = frame.encode()
+    def _fan_out(
+        self, peers: set[Peer], frame: str, kind: str, prepared: PreparedFrame | None = None
+    ) -> None:
+        """The same bytes to every peer: the frame is built once (wireframe.py), not per socket."""
+        if prepared is None:
+            prepared = PreparedFrame(frame)
         for peer in peers:
-            peer.push(frame, encoded)
+            peer.push(frame, prepared)
         self.metrics.frames_delivered.labels(kind).inc(len(peers))
 
     def _drain_pending(self, channel: ThreadChannel) -> None:
@@ -757,21 +771,27 @@ class Hub:
                 self._spawn(self.broker.unsubscribe(name), f"unsubscribe-{name}")
 
 
-HIDDEN_MARKER = '"event":"comment.hidden"'
+# Frames after which earlier frames carrying the same comment show less or newer text.
+REDACTING_MARKERS = (
+    '"event":"comment.hidden"',
+    '"event":"comment.edited"',
+    '"event":"comment.withdrawn"',
+)
 
 
-def _conceal_in_recent(recent: deque[tuple[int, str]], hidden_frame: str) -> None:
-    """Once a moderator hides a comment, every frame kept for replay that carries it (created,
-    restored, whatever the type) is shown as the redaction rule shows it now, so a client resuming
-    later never receives the hidden text. Hides are rare: parsing the ring then is cheap enough."""
-    comment = json.loads(hidden_frame)["data"]["comment"]
-    states = {comment["id"]: CommentState(hidden=True, hidden_reason=comment.get("hidden_reason"))}
+def _redact_recent(recent: deque[tuple[int, PreparedFrame]], latest_frame: str) -> None:
+    """Once a moderator hides a comment, or its author edits or deletes it, every frame kept for
+    replay that carries it (created, restored, whatever the type) is shown as the redaction rule
+    shows it now, so a client resuming later never receives hidden, deleted or superseded text.
+    These are rare: parsing the ring then is cheap enough."""
+    comment = json.loads(latest_frame)["data"]["comment"]
+    states = {comment["id"]: state_of(comment)}
     for index, (seq, frame) in enumerate(recent):
-        parsed = json.loads(frame)
+        parsed = json.loads(frame.text)
         if carried_comment_id(parsed["data"]) != comment["id"]:
             continue
         parsed["data"] = shown_to(Audience.PUBLIC, parsed["data"], states)
-        recent[index] = (seq, ch.dumps(parsed))
+        recent[index] = (seq, PreparedFrame(ch.dumps(parsed)))
 
 
 def _log_id_of(frame: str) -> int | None:

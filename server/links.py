@@ -1,7 +1,9 @@
 """Quarterly change threads ("이렇게 바꾸었습니다") link the proposals they answer.
 
 A linked proposal shows `changed_in`; whoever follows it (its author, and by default whoever
-commented on or recommended it) gets a `change` notice (notices.py) when it is linked.
+commented on or recommended it) gets a `change` notice (notices.py) when it is linked. Every
+proposal whose links changed gets the sequenced event `thread.changed_in` (its current
+`changed_in`) on its own channel, so an open proposal page shows "이 제안이 반영되었습니다" as it happens.
 """
 
 from __future__ import annotations
@@ -14,8 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from server import policy
 from server.database import Database
 from server.errors import Conflict, Invalid, NotFound
-from server.events import EventLog
+from server.events import Change, EventLog
 from server.models import Account, Thread, ThreadLink, utcnow
+from server.posting import Posting
 from server.vocabulary import CHANGE, PROPOSAL, EventType
 
 # A quarter's change thread answers tens of proposals, not thousands.
@@ -33,7 +36,11 @@ def parse_links(value: list[int]) -> list[int]:
 async def store_links(s: AsyncSession, change_id: int, proposal_ids: list[int]) -> list[dict[str, Any]]:
     """Replace the change thread's links inside the caller's transaction; returns them as {id, title}."""
     rows = (
-        await s.execute(select(Thread.id, Thread.title, Thread.kind).where(Thread.id.in_(proposal_ids)))  # type: ignore[union-attr]
+        await s.execute(
+            select(Thread.id, Thread.title, Thread.kind, Thread.status, Thread.outcome).where(
+                Thread.id.in_(proposal_ids)  # type: ignore[union-attr]
+            )
+        )
     ).all()
     found = {r.id: r for r in rows}
     missing = [i for i in proposal_ids if i not in found]
@@ -51,13 +58,38 @@ async def store_links(s: AsyncSession, change_id: int, proposal_ids: list[int]) 
             insert(ThreadLink),
             [{"change_id": change_id, "proposal_id": i, "created_at": now} for i in proposal_ids],
         )
-    return [{"id": i, "title": found[i].title} for i in proposal_ids]
+    return [
+        {"id": i, "title": found[i].title, "status": found[i].status, "outcome": found[i].outcome}
+        for i in proposal_ids
+    ]
+
+
+async def changed_in(s: AsyncSession, proposal_id: int) -> list[dict[str, Any]]:
+    """The change threads that answer this proposal, oldest first, as {id, title}."""
+    rows = await s.execute(
+        select(Thread.id, Thread.title)
+        .join(ThreadLink, ThreadLink.change_id == Thread.id)
+        .where(ThreadLink.proposal_id == proposal_id)
+        .order_by(Thread.id)  # type: ignore[arg-type]
+    )
+    return [{"id": i, "title": t} for i, t in rows]
+
+
+async def tell_proposals(change: Change, posting: Posting, actor: Account, proposal_ids: list[int]) -> None:
+    """One sequenced `thread.changed_in` per proposal whose links changed, in id order (the
+    order every writer takes thread locks in), carrying its change threads as they are now."""
+    s = change.session
+    for proposal_id in sorted(set(proposal_ids)):
+        seq = await posting.next_seq(s, proposal_id)
+        data = {"thread_id": proposal_id, "changed_in": await changed_in(s, proposal_id)}
+        await change.append(EventType.PROPOSAL_LINKED, actor, data, thread_id=proposal_id, seq=seq)
 
 
 class Links:
-    def __init__(self, db: Database, events: EventLog) -> None:
+    def __init__(self, db: Database, events: EventLog, posting: Posting) -> None:
         self.db = db
         self.events = events
+        self.posting = posting
 
     async def set_links(self, actor: Account, change_id: int, value: Any) -> dict[str, Any]:
         """`PUT /api/threads/{id}/links`: staff replace the proposals a change thread answers."""
@@ -82,6 +114,7 @@ class Links:
                 "removed": sorted(before - set(ids)),
             }
             await change.append(EventType.THREAD_LINKS_CHANGED, actor, payload, thread_id=change_id)
+            await tell_proposals(change, self.posting, actor, payload["added"] + payload["removed"])
         return {"thread_id": change_id, "links": linked}
 
     async def decorate(self, thread: dict[str, Any]) -> dict[str, Any]:
@@ -89,18 +122,16 @@ class Links:
         async with self.db.read() as s:
             if thread["kind"] == CHANGE:
                 rows = await s.execute(
-                    select(Thread.id, Thread.title)
+                    select(Thread.id, Thread.title, Thread.status, Thread.outcome)
                     .join(ThreadLink, ThreadLink.proposal_id == Thread.id)
                     .where(ThreadLink.change_id == thread["id"])
                     .order_by(Thread.id)  # type: ignore[arg-type]
                 )
-                thread["links"] = [{"id": i, "title": t} for i, t in rows]
+                # Each proposal with where it stands (반영 / 부분반영 / 불채택, or still open).
+                thread["links"] = [
+                    {"id": i, "title": t, "status": status, "outcome": outcome}
+                    for i, t, status, outcome in rows
+                ]
             else:
-                rows = await s.execute(
-                    select(Thread.id, Thread.title)
-                    .join(ThreadLink, ThreadLink.change_id == Thread.id)
-                    .where(ThreadLink.proposal_id == thread["id"])
-                    .order_by(Thread.id)  # type: ignore[arg-type]
-                )
-                thread["changed_in"] = [{"id": i, "title": t} for i, t in rows]
+                thread["changed_in"] = await changed_in(s, thread["id"])
         return thread

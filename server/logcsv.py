@@ -24,6 +24,7 @@ COLUMNS = (
     ("created_at", "시각 (KST)"),
     ("comment_id", "댓글 번호"),
     ("title", "제목"),
+    ("category", "분류"),
     ("text", "내용"),
     ("reason", "사유"),
     ("status", "상태"),
@@ -64,6 +65,8 @@ def main_fields(payload: dict[str, Any]) -> dict[str, Any]:
     return {
         "comment_id": comment_id,
         "title": thread.get("title"),
+        # A thread's category, or the category a staff change to the list names.
+        "category": thread.get("category") or _part(payload, "category").get("name"),
         "text": comment.get("body") or answer.get("body") or payload.get("body") or thread.get("body"),
         "reason": payload.get("reason"),
         "status": payload.get("status") or answer.get("status"),
@@ -90,6 +93,7 @@ def row(shown: dict[str, Any], lang: str, payload_json: str) -> list[Any]:
         _time(shown["created_at"], lang),
         cell(fields["comment_id"]),
         _flat(fields["title"]),
+        _flat(fields["category"]),
         _flat(fields["text"]),
         _flat(fields["reason"]),
         cell(fields["status"]),

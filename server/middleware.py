@@ -216,6 +216,10 @@ class RequestContextMiddleware:
                 outcome["close_code"] = message.get("code", 1000)
             await send(message)
 
+        # The socket's own send stays reachable (routes/ws.py writes frames straight through the
+        # protocol behind it once the socket is open: no ASGI message per frame).
+        send_with_id.__wrapped__ = send  # type: ignore[attr-defined]
+
         async def receive_noting_close() -> Message:
             message = await receive()
             if message["type"] == "websocket.disconnect":

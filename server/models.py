@@ -73,7 +73,10 @@ class Thread(SQLModel, table=True):
     kind: str = Field(max_length=16, index=True)  # proposal | change
     title: str = Field(max_length=400)
     body: str
+    # The category's name when the thread was filed or its category last renamed (v1's `category`);
+    # `category_id` is the managed list's row (categories.py). Free text before revision 0003.
     category: str | None = Field(default=None, max_length=50)
+    category_id: int | None = Field(default=None, foreign_key="category.id", index=True)
     status: str | None = Field(default=None, max_length=16, index=True)
     outcome: str | None = Field(default=None, max_length=24)
     author_id: int = Field(foreign_key="account.id", index=True)
@@ -86,6 +89,23 @@ class Thread(SQLModel, table=True):
     # How many distinct company / agency authors have a pseudonym here (기업 n, 기관 n).
     company_authors: int = 0
     agency_authors: int = 0
+    # Set by the author's edits (title/body): the public sees "수정됨" with this time.
+    edited_at: datetime | None = None
+    revision: int = 1
+
+
+class Category(SQLModel, table=True):
+    """The managed list of categories: staff add, rename and retire them (never delete: a retired
+    category stays on its threads but cannot be chosen for new ones)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    # Stable in URLs (`/?category=`) across renames.
+    slug: str = Field(max_length=60, unique=True)
+    name: str = Field(max_length=50, unique=True)  # Korean, shown first
+    name_en: str | None = Field(default=None, max_length=50)
+    retired: bool = False
+    position: int = 0
+    created_at: datetime = Field(default_factory=utcnow)
 
 
 class ThreadAuthor(SQLModel, table=True):
@@ -114,6 +134,10 @@ class Comment(SQLModel, table=True):
     # Shown in the placeholder of a hidden comment; the moderator's public reason.
     hidden_reason: str | None = None
     recommendation_count: int = 0
+    edited_at: datetime | None = None
+    revision: int = 1
+    # Deleted by its author: kept in place like a hidden comment (body null to the public).
+    withdrawn: bool = False
 
 
 class Recommendation(SQLModel, table=True):
@@ -134,6 +158,26 @@ class Answer(SQLModel, table=True):
     status: str = Field(max_length=16)
     outcome: str | None = Field(default=None, max_length=24)
     seq: int
+    created_at: datetime = Field(default_factory=utcnow)
+    edited_at: datetime | None = None
+    revision: int = 1
+
+
+class Revision(SQLModel, table=True):
+    """One version of an edited text: a proposal's title and body, a comment, an official answer.
+
+    The first edit also stores the original as number 1, so the history shows every version;
+    content never edited has no rows here."""
+
+    __table_args__ = (UniqueConstraint("target", "target_id", "number", name="uq_revision_target_number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    target: str = Field(max_length=8)  # thread | comment | answer
+    target_id: int
+    number: int
+    title: str | None = Field(default=None, max_length=400)
+    body: str
+    editor_id: int = Field(foreign_key="account.id")
     created_at: datetime = Field(default_factory=utcnow)
 
 

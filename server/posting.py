@@ -14,14 +14,15 @@ from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server import public
-from server.errors import Invalid, NotFound
+from server.database import after_commit
+from server.errors import Conflict, Invalid, NotFound
 from server.events import Change
 from server.models import Account, Comment, Thread, ThreadAuthor, utcnow
-from server.vocabulary import AGENCY, COMPANY, EventType
+from server.vocabulary import AGENCY, COMPANY, WITHDRAWN, EventType
 
 INSERT_COMMENT = insert(Comment).returning(Comment.id)  # type: ignore[arg-type]
 # (thread, account) -> author object; bounded so a long-running process does not grow forever.
@@ -46,8 +47,15 @@ class Posting:
         params = {"thread": thread_id, "now": now or utcnow(), **{f"new_{k}": v for k, v in changes.items()}}
         seq = (await s.execute(statement, params)).scalar()
         if seq is None:
+            if comments and (await s.execute(select(Thread.id).where(Thread.id == thread_id))).first():
+                raise Conflict("the proposal was withdrawn: no new comments", code="thread_withdrawn")
             raise NotFound(f"thread {thread_id} does not exist")
         return int(seq)
+
+    def _remember(self, key: tuple[int, int], shown: dict[str, Any]) -> None:
+        if len(self._pseudonyms) >= PSEUDONYM_CACHE:
+            self._pseudonyms.clear()
+        self._pseudonyms[key] = shown
 
     async def check_parent(self, s: AsyncSession, thread_id: int, parent_id: int | None) -> None:
         """A reply's parent is a top-level comment of the same thread (one level of replies)."""
@@ -108,10 +116,10 @@ class Posting:
         ).first()
         if row is not None:
             shown = public.author(row.kind, row.number, row.is_op, account.department)
-            # Only committed pseudonyms are cached (a new one could still roll back); they never change.
-            if len(self._pseudonyms) >= PSEUDONYM_CACHE:
-                self._pseudonyms.clear()
-            self._pseudonyms[(thread_id, account.id)] = shown
+            # Only committed pseudonyms are cached (they never change): the row read here may have
+            # been written earlier in this same transaction, shared with other changes, and still
+            # roll back with them.
+            after_commit(s, functools.partial(self._remember, (thread_id, account.id), shown))
             return shown
         number = 0
         if account.kind in (COMPANY, AGENCY):
@@ -137,6 +145,9 @@ def _seq_statement(changed: tuple[str, ...], comment: bool) -> Any:
     """UPDATE thread SET seq = seq + 1, … RETURNING seq, built once per shape of change."""
     values: dict[str, Any] = {"seq": Thread.seq + 1, "last_activity_at": bindparam("now")}
     values.update({name: bindparam(f"new_{name}") for name in changed})
+    statement = update(Thread).where(Thread.id == bindparam("thread"))  # type: ignore[arg-type]
     if comment:
         values["comment_count"] = Thread.comment_count + 1
-    return update(Thread).where(Thread.id == bindparam("thread")).values(**values).returning(Thread.seq)  # type: ignore[arg-type]
+        # A withdrawn proposal takes no new comments: no row updated, no seq (next_seq says why).
+        statement = statement.where(or_(Thread.status.is_(None), Thread.status != WITHDRAWN))
+    return statement.values(**values).returning(Thread.seq)

@@ -12,7 +12,7 @@ from server import channels as ch
 from server import events, public
 from server.database import Database
 from server.errors import Invalid, NotFound
-from server.models import Account, Answer, Comment, Event, Recommendation, Thread, ThreadAuthor
+from server.models import Account, Answer, Category, Comment, Event, Recommendation, Thread, ThreadAuthor
 from server.vocabulary import STATUSES, THREAD_KINDS
 
 SORTS = {
@@ -85,6 +85,7 @@ class Reader:
         cursor: str | None,
         limit: int | None,
         viewer: Account | None,
+        category: str | None = None,
     ) -> tuple[list[Thread], list[dict[str, Any]], str | None]:
         if sort not in SORTS:
             raise Invalid(f"sort must be one of {', '.join(SORTS)}", {"sort": "unknown"})
@@ -99,6 +100,12 @@ class Reader:
             stmt = stmt.where(Thread.kind == kind)
         if status:
             stmt = stmt.where(Thread.status == status)
+        if category:
+            # The slug a shared URL carries (stable across renames), or the name as threads show it.
+            chosen = select(Category.id).where(
+                or_(Category.slug == category.lower(), Category.name == category)  # type: ignore[arg-type]
+            )
+            stmt = stmt.where(Thread.category_id.in_(chosen.scalar_subquery()))  # type: ignore[union-attr]
         if q and q.strip():
             pattern = _like_pattern(q.strip())
             stmt = stmt.where(

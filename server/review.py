@@ -18,7 +18,7 @@ from server.database import Database
 from server.errors import Invalid, NotFound
 from server.events import EventLog
 from server.models import Account, Comment, Event, Report, Thread
-from server.vocabulary import ANSWERED, PROPOSAL, EventType
+from server.vocabulary import ANSWERED, PROPOSAL, WITHDRAWN, EventType
 
 Presence = Callable[[list[str]], Awaitable[dict[str, int]]]
 KST = timezone(timedelta(hours=9), "KST")
@@ -180,7 +180,9 @@ class Figures:
             ).scalar_one()
             waiting = (
                 await s.execute(
-                    select(func.count()).where(Thread.kind == PROPOSAL, Thread.status != ANSWERED)
+                    select(func.count()).where(
+                        Thread.kind == PROPOSAL, Thread.status.not_in((ANSWERED, WITHDRAWN))
+                    )
                 )
             ).scalar_one()
             open_reports = (

@@ -14,9 +14,11 @@ from server.activity import Activity
 from server.answers import AnswerClock
 from server.breaker import Breaker
 from server.broker import Broker, broker_from_url
+from server.categories import Categories
 from server.database import Database
 from server.desk import Desk
 from server.discussion import Discussion
+from server.editing import Editing
 from server.epoch import Epochs, HistoryWatch, mark_for
 from server.events import EventLog
 from server.holds import HoldPolicy, Holds
@@ -35,7 +37,7 @@ from server.reading import Reader
 from server.reports import Reports
 from server.review import Figures, Review
 from server.sealing import Sealer
-from server.sessions import SessionPurge, Sessions
+from server.sessions import SessionCache, SessionPurge, Sessions
 from server.settings import Settings
 
 
@@ -57,6 +59,7 @@ class Services:
     reader: Reader
     discussion: Discussion
     notices: Notices
+    editing: Editing
     review: Review
     figures: Figures
     desk: Desk
@@ -76,7 +79,7 @@ def build_services(settings: Settings) -> Services:
     reader = Reader(db, secret, settings.page_limit_max)
     figures = Figures(db)
     epochs = Epochs(db, mark_for(settings.redis_url, settings.redis_prefix, settings.data_dir))
-    sessions = Sessions(db)
+    sessions = Sessions(db, SessionCache(settings.session_cache_s))
     hub = Hub(broker, reader, settings, metrics, figures.stats, sessions, epochs.id)
     history_watch = HistoryWatch(epochs, hub.history_changed, settings.history_watch_interval)
     # A publish lost on the way to the broker is caught up from SQL by this process's hub.
@@ -98,23 +101,32 @@ def build_services(settings: Settings) -> Services:
 
     # Follows and notices are derived inside every change's transaction, before it commits.
     notices = Notices(db, hooks=[mail_notices])
-    events = EventLog(db, publisher, secret, before_commit=notices.derive)
+    events = EventLog(
+        db,
+        publisher,
+        secret,
+        group_commit=settings.group_commit_max > 1,
+        group_max=settings.group_commit_max,
+        fail_marker=settings.test_fail_marker,
+        before_commit=notices.derive,
+    )
     posting = Posting()
     holds = Holds(db, events, posting, HoldPolicy.from_settings(settings), settings)
     passwords = Passwords(settings.argon2_time_cost, settings.argon2_memory_cost, settings.argon2_concurrency)
     # One counter for every limit (writes per account, logins): Redis through the same breaker.
     counter = Counter(settings.redis_url, settings.redis_prefix, breaker)
-    discussion = Discussion(
-        db, events, posting, holds, settings, passwords, RateLimiter(settings.rate_limit_per_minute, counter)
-    )
+    limiter = RateLimiter(settings.rate_limit_per_minute, counter)
+    discussion = Discussion(db, events, posting, holds, settings, passwords, limiter, sessions=sessions)
+    editing = Editing(db, events, posting, settings, limiter)
     review = Review(db, events)
     desk = Desk(
         holds=holds,
-        links=Links(db, events),
+        links=Links(db, events, posting),
         reports=Reports(db, events, settings),
         answers=AnswerClock(db, settings.answer_target_days),
         activity=Activity(db, hub.presence),
         sealer=Sealer(db, settings.seal_delay_s, settings.seal_interval_s, settings.seal_batch),
+        categories=Categories(db, events),
     )
     mailboxes = Mailboxes(db, outbox, secret)
     return Services(
@@ -132,6 +144,7 @@ def build_services(settings: Settings) -> Services:
         reader=reader,
         discussion=discussion,
         notices=notices,
+        editing=editing,
         review=review,
         figures=figures,
         desk=desk,

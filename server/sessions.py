@@ -9,6 +9,7 @@ its staff sockets hold against SQL every few seconds (a lost message, an expiry,
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 
 from sqlalchemy import delete, select, update
@@ -27,9 +28,65 @@ def revoked_message(account_id: int, token: str | None = None) -> Message:
     return ch.SESSIONS, ch.encode_revoked(account_id, token_hash(token) if token else None)
 
 
+class SessionCache:
+    """This process's memory of good sessions: the account behind a session hash, so a request
+    does not read SQL to learn who sent it.
+
+    An entry ends three ways: at once when the session's end reaches the process (`forget`, from
+    the hub's `revoked` broker messages and from this process's own logout, password change and
+    disable); at the session's expiry; and, as the backstop for an end that never arrives (a lost
+    broker message, `tong accounts disable` run beside a single process whose broker is in memory,
+    an account changed by hand in SQL), `ttl_s` after it was read from SQL. A read that started
+    before an end arrived is not remembered (the generation check), so it cannot bring back a
+    session that ended while it ran.
+    """
+
+    def __init__(self, ttl_s: float, size: int = 100_000) -> None:
+        self.ttl_s = ttl_s
+        self.size = size
+        self.generation = 0
+        self._entries: dict[str, tuple[Account, float, float]] = {}
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, hashed: str) -> Account | None:
+        """The cached account of a still-good session, or None (unknown, stale or expired)."""
+        entry = self._entries.get(hashed)
+        if entry is None:
+            self.misses += 1
+            return None
+        account, expires, cached = entry
+        if time.monotonic() - cached > self.ttl_s or time.time() >= expires:
+            del self._entries[hashed]
+            self.misses += 1
+            return None
+        self.hits += 1
+        return account
+
+    def put(self, hashed: str, account: Account, expires: float, generation: int) -> None:
+        """Remember a session read from SQL, unless an end arrived since the read began."""
+        if self.ttl_s <= 0 or generation != self.generation:
+            return
+        if len(self._entries) >= self.size:
+            self._entries.clear()
+        self._entries[hashed] = (account, expires, time.monotonic())
+
+    def forget(self, account_id: int, session: str | None = None) -> None:
+        """A session (None: every session) of the account ended."""
+        self.generation += 1
+        for hashed in [h for h, (a, _, _) in self._entries.items() if a.id == account_id]:
+            if session is None or hashed == session:
+                del self._entries[hashed]
+
+
 class Sessions:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, cache: SessionCache | None = None) -> None:
         self.db = db
+        self.cache = cache or SessionCache(0)
+
+    def forget(self, account_id: int, session: str | None) -> None:
+        """A session (None: every session) of the account ended: this process forgets it."""
+        self.cache.forget(account_id, session)
 
     async def live(self, hashes: list[str]) -> dict[str, float]:
         """Of the given session hashes, those still good (unexpired, account enabled), with the
@@ -61,6 +118,7 @@ class Sessions:
                 return None
             await s.execute(update(Account).where(Account.id == account_id).values(disabled=True))
             await s.execute(delete(AccountSession).where(AccountSession.account_id == account_id))
+        self.forget(int(account_id), None)
         return int(account_id)
 
 

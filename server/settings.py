@@ -53,6 +53,14 @@ class Settings(BaseSettings):
     # OpenTelemetry spans for requests, SQL and Redis (the `otel` extra; OTEL_* variables say where).
     otel_enabled: bool = False
     session_days: int = 14
+    # A process remembers a good session this long (no SQL read per request); an ended session is
+    # forgotten at once through the broker, and after this long at the latest. 0: no cache.
+    session_cache_s: float = 5.0
+    # Group commit: comments (and recommendations) arriving while the previous group commits share
+    # one transaction, up to this many; 1 turns it off (one transaction per change).
+    group_commit_max: int = 64
+    # Tests only: a comment containing this text fails while it shares a transaction with others.
+    test_fail_marker: str | None = None
 
     # Limits of the contract (defaults from PROTOCOL.md).
     title_max: int = 200
@@ -114,6 +122,10 @@ class Settings(BaseSettings):
     argon2_concurrency: int = 0
 
     answer_target_days: int = 14
+    # Authors edit a proposal's title and body until its first official answer ("first_answer"),
+    # or until the final one ("final_answer"); their comments for this many hours (0: never).
+    proposal_edit_until: Literal["first_answer", "final_answer"] = "first_answer"
+    comment_edit_hours: float = Field(default=24.0, ge=0)
 
     # Refuse posts holding a phone number, e-mail address, 주민등록번호 or 사업자등록번호 (identifiers.py).
     refuse_identifiers: bool = True

@@ -108,7 +108,7 @@ DeskLimit = Annotated[int, Field(ge=1, le=DESK_LIST_MAX)]
 LogLimit = Annotated[int, Field(ge=1, le=LOG_PAGE_MAX)]
 
 ThreadKind = Literal["proposal", "change"]
-Status = Literal["received", "reviewing", "answered"]
+Status = Literal["received", "reviewing", "answered", "withdrawn"]
 Outcome = Literal["accepted", "partially_accepted", "declined"]
 AccountKind = Literal["company", "agency", "staff"]
 
@@ -144,6 +144,23 @@ class StatusChange(Body):
     status: Literal["received", "reviewing"]
 
 
+class ThreadChange(Body):
+    """Staff change the status; the author edits the title and/or body (v1.1). Not both at once."""
+
+    model_config = ConfigDict(extra="forbid")
+    status: Literal["received", "reviewing"] | None = Field(None, description="staff only")
+    title: Title | None = Field(None, description="the author only")
+    body: ThreadBody | None = Field(None, description="the author only")
+
+
+class EditedComment(Body):
+    body: CommentBody
+
+
+class EditedAnswer(Body):
+    body: ThreadBody
+
+
 class NewComment(Body):
     body: CommentBody
     parent_id: Id | None = None
@@ -169,6 +186,24 @@ class OptionalReasonBody(Body):
 
 class LinksBody(Body):
     links: Annotated[list[Id], Field(max_length=1000)]
+
+
+CategoryName = Annotated[str, Field(min_length=1, max_length=50)]
+
+
+class NewCategory(Body):
+    name: CategoryName = Field(description="Korean name, shown first")
+    name_en: CategoryName | None = None
+    slug: Annotated[str, Field(min_length=1, max_length=60, pattern=r"^[a-z0-9-]+$")] | None = Field(
+        None, description="stable in board URLs; made from name_en (or c-<id>) when absent"
+    )
+
+
+class CategoryChange(Body):
+    name: CategoryName | None = None
+    name_en: CategoryName | None = None
+    retired: Annotated[bool, Field(strict=True)] | None = None
+    position: Annotated[int, Field(ge=0, le=10_000, strict=True)] | None = None
 
 
 class SeenBody(Body):
@@ -204,10 +239,17 @@ class ThreadsQuery(Query):
     status: Status | None = None
     sort: Literal["latest", "recommended", "active", "commented"] = "latest"
     q: QueryText | None = None
+    category: Annotated[str, AfterValidator(_no_nul), Field(max_length=QUERY_TEXT_MAX)] | None = Field(
+        None, description="a category's slug (or name): GET /api/categories"
+    )
     cursor: Annotated[str, Field(max_length=QUERY_TEXT_MAX)] | None = Field(
         None, description="next_cursor of the previous page, as it came"
     )
     limit: PageLimit | None = None
+
+
+class CategoriesQuery(Query):
+    kind: ThreadKind | None = Field(None, description="count only threads of this kind")
 
 
 class CommentsQuery(Query):
@@ -315,17 +357,23 @@ class AnswerOut(Shape):
     status: str
     outcome: Outcome | None
     created_at: str
+    revision: int | None = Field(None, description="present once edited (2, 3, ...)")
+    edited_at: str | None = None
 
 
 class LinkedThread(Shape):
     id: int
     title: str
+    status: Status | Literal["withdrawn"] | None = Field(None, description="a linked proposal's (links)")
+    outcome: Outcome | None = None
 
 
 class ThreadOut(ThreadSummary):
     body: str
     answers: list[AnswerOut]
     seq: int
+    revision: int | None = Field(None, description="present once edited (2, 3, ...)")
+    edited_at: str | None = None
     links: list[LinkedThread] | None = None
     changed_in: list[LinkedThread] | None = None
     following: bool | None = Field(None, description="whether the caller follows it (logged in)")
@@ -347,6 +395,25 @@ class CommentOut(Shape):
     hidden: bool
     counts: CommentCounts
     hidden_reason: str | None = None
+    withdrawn: bool | None = Field(None, description="true once its author deleted it (body null)")
+    revision: int | None = Field(None, description="present once edited (2, 3, ...)")
+    edited_at: str | None = None
+
+
+class RevisionItem(Shape):
+    revision: int
+    body: str | None = Field(description="null for a hidden or deleted comment (moderators see it)")
+    title: str | None = Field(None, description="proposals only")
+    author: Author | None
+    created_at: str
+
+
+class Revisions(Shape):
+    target: Literal["thread", "comment", "answer"]
+    id: int
+    items: list[RevisionItem]
+    hidden: bool | None = None
+    withdrawn: bool | None = None
 
 
 class HeldOut(Shape):
@@ -520,14 +587,40 @@ class Stats(Shape):
     hot_threads: list[HotThread]
 
 
+class QuarterOutcomes(Shape):
+    quarter: str = Field(description="KST calendar quarter, e.g. 2026-Q4")
+    accepted: int
+    partially_accepted: int
+    declined: int
+    total: int
+
+
 class AnswerStats(Shape):
     target_days: int
     answered: int
     median_days: float | None
+    median_days_recent: float | None = Field(description="over final answers of the last recent_days")
+    recent_days: int
+    within_target: int
     within_target_share: float | None
     waiting: int
-    overdue: int
+    overdue: int = Field(description="proposals waiting longer than target_days")
+    quarters: list[QuarterOutcomes] = Field(description="final answers per quarter by outcome, oldest first")
     generated_at: str
+
+
+class CategoryOut(Shape):
+    id: int
+    slug: str
+    name: str
+    name_en: str | None
+    retired: bool
+    position: int
+    count: int
+
+
+class CategoryList(Shape):
+    items: list[CategoryOut]
 
 
 class LinksOut(Shape):

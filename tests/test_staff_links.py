@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.clients import Http
+from tests.clients import Http, Socket
 from tests.servers import InProcessServer
 
 
@@ -24,9 +24,10 @@ async def test_change_thread_links_proposals(company: Http, staff: Http, anonymo
     """A change thread posted with links lists them, and each proposal shows `changed_in`."""
     first, second = await company.thread("첫 제안"), await company.thread("둘째 제안")
     change = await _change(staff, [first["id"], second["id"]])
+    open_proposal = {"status": "received", "outcome": None}
     assert change["links"] == [
-        {"id": first["id"], "title": "첫 제안"},
-        {"id": second["id"], "title": "둘째 제안"},
+        {"id": first["id"], "title": "첫 제안", **open_proposal},
+        {"id": second["id"], "title": "둘째 제안", **open_proposal},
     ]
     shown = (await anonymous.get(f"/api/threads/{first['id']}")).json()
     assert shown["changed_in"] == [{"id": change["id"], "title": change["title"]}]
@@ -91,3 +92,45 @@ async def test_recommender_sees_notice_until_seen(
     assert seen.json() == {"seen": [ids[0]], "unread": 0}
     assert (await agency.get("/api/me/notices")).json()["unread"] == 0
     assert (await company.get("/api/me/notices")).json()["unread"] == 1
+
+
+async def test_a_linked_proposal_hears_it_live_in_seq(
+    server: InProcessServer, company: Http, staff: Http, anonymous: Http
+) -> None:
+    """Linking and unlinking send `thread.changed_in` on the proposal's own channel, sequenced
+    (the next seq, replayed after a reconnect like any event), carrying its change threads; the
+    change thread lists each proposal with its outcome."""
+    proposal = await company.thread("실시간 반영 제안")
+    answered = await company.thread("답변된 제안")
+    posted = await staff.post(
+        f"/api/threads/{answered['id']}/answers", json={"body": "반영", "outcome": "accepted"}
+    )
+    assert posted.status_code == 201
+    seq = (await anonymous.get(f"/api/threads/{proposal['id']}")).json()["seq"]
+    socket = await Socket.open(server.ws_url)
+    try:
+        await socket.subscribe(f"thread:{proposal['id']}", since=seq)
+        change = await _change(staff, [answered["id"]])
+        assert change["links"][0]["outcome"] == "accepted"
+        linked = await staff.put(
+            f"/api/threads/{change['id']}/links", json={"links": [answered["id"], proposal["id"]]}
+        )
+        assert linked.status_code == 200
+        [frame] = await socket.events(1)
+        assert frame["event"] == "thread.changed_in" and frame["seq"] == seq + 1
+        assert frame["data"] == {
+            "thread_id": proposal["id"],
+            "changed_in": [{"id": change["id"], "title": change["title"]}],
+        }
+        assert (await staff.put(f"/api/threads/{change['id']}/links", json={"links": []})).status_code == 200
+        [frame] = await socket.events(1)
+        assert frame["seq"] == seq + 2 and frame["data"]["changed_in"] == []
+    finally:
+        await socket.close()
+    replay = await Socket.open(server.ws_url)
+    try:
+        await replay.subscribe(f"thread:{proposal['id']}", since=seq)
+        frames = await replay.events(2)
+        assert [f["data"]["changed_in"] != [] for f in frames] == [True, False]
+    finally:
+        await replay.close()

@@ -185,7 +185,13 @@ class Worker:
     def _on_pipe(self) -> None:
         while self.pipe.poll():
             try:
-                self.commands.put_nowait(self.pipe.recv())
+                command = self.pipe.recv()
+                if command[0] == "mark":
+                    # At once, not behind the command queue: frames read meanwhile count too.
+                    self.frames.clear()
+                    self.frame_bytes = 0
+                    continue
+                self.commands.put_nowait(command)
             except EOFError:
                 self.commands.put_nowait(("abort",))
                 asyncio.get_running_loop().remove_reader(self.pipe.fileno())
@@ -204,9 +210,6 @@ class Worker:
                 command = await self.commands.get()
                 if command[0] == "drop":
                     self._drop(*command[1:])
-                elif command[0] == "mark":
-                    self.frames.clear()
-                    self.frame_bytes = 0
                 elif command[0] == "finish":
                     await self._drain(command[1], command[2])
                     break

@@ -10,7 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from . import chart, scenarios
+from . import chart, runall, scenarios
 from .plan import Phase, Plan
 from .report import Progress, run_table, to_json
 from .spawn import SpawnOptions
@@ -161,6 +161,8 @@ def _execute(args: argparse.Namespace) -> int:
         return EXIT_BROKEN
     if args.bench_command == "chart":
         return EXIT_OK
+    if args.bench_command == "run-all":
+        return _emit_all(args, result)
     if result.get("scenario") == "writes-closed-loop":
         from . import writeloop
 
@@ -170,6 +172,22 @@ def _execute(args: argparse.Namespace) -> int:
         print(to_json(result) if args.json else writeloop.table(result))
         return EXIT_OK if result["persisted"] else EXIT_BROKEN
     return _emit(args, result)
+
+
+def _emit_all(args: argparse.Namespace, result: dict[str, Any]) -> int:
+    table = runall.markdown(result)
+    if args.output:
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        args.output.write_text(to_json(result))
+    if args.markdown:
+        args.markdown.parent.mkdir(parents=True, exist_ok=True)
+        args.markdown.write_text(table)
+    if args.charts:
+        for path in runall.charts(result, args.charts):
+            print(f"wrote {path}", file=sys.stderr)
+    print(to_json(result) if args.json else table)
+    broken = any(r["ok"] == 0.0 for cell in result["cells"] for rs in cell["runs"].values() for r in rs)
+    return EXIT_BROKEN if broken else EXIT_OK
 
 
 async def _dispatch(args: argparse.Namespace, progress: Progress) -> dict[str, Any]:
@@ -189,6 +207,11 @@ async def _dispatch(args: argparse.Namespace, progress: Progress) -> dict[str, A
         return await scenarios.run_generic(plan, target, args.compare_bare, progress)
     if name == "chart":
         return await _chart(args, target, progress)
+    if name == "run-all":
+        sizes = [int(s) for s in args.sizes.split(",")]
+        only = set(args.only.split(",")) if args.only else None
+        duration = args.duration if args.duration is not None else 10.0
+        return await runall.run_all(target, sizes, args.repeat, duration, progress, only)
     plan = _plan(args, scenarios.default_plan(name, args.db))
     if name == "fanout":
         if args.rate is not None:
@@ -332,6 +355,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "--sizes", default=",".join(str(s) for s in chart.SIZES), help="comma-separated watcher counts"
     )
     c.set_defaults(func=_execute)
+
+    a = commands.add_parser(
+        "run-all",
+        help="every fan-out scenario, Tong and the floor in the same run: JSON, README table, charts",
+    )
+    _common(a)
+    a.add_argument(
+        "--sizes", default=",".join(str(s) for s in runall.SIZES), help="comma-separated watcher counts"
+    )
+    a.add_argument("--repeat", type=int, default=3, help="runs per cell (medians with min–max)")
+    a.add_argument("--only", help="comma-separated scenario names: fanout, deflate, reconnect")
+    a.add_argument("--markdown", type=Path, help="write the table (Markdown) here")
+    a.add_argument("--charts", type=Path, help="write one SVG chart per scenario into this directory")
+    a.set_defaults(func=_execute)
 
     f = commands.add_parser("floor", help="run the bare websockets floor in the foreground")
     f.add_argument("--host", default="127.0.0.1")

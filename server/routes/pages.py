@@ -65,6 +65,7 @@ def routes(static_dir: Path | None = None) -> list[Route | Mount]:
         Route("/staff", staff_page, methods=["GET"]),
         Route("/staff/{rest:path}", staff_page, methods=["GET"]),
         Route("/login", app_page, methods=["GET"]),
+        Route("/record", app_page, methods=["GET"]),
         Route("/account", app_page, methods=["GET"]),
         # 내 활동: the caller's proposals, comments, follows and notices.
         Route("/me", app_page, methods=["GET"]),

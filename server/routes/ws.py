@@ -6,10 +6,12 @@ import asyncio
 import contextlib
 import logging
 from collections import deque
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from starlette.requests import cookie_parser
 from starlette.types import Receive, Scope, Send
+from websockets.extensions.permessage_deflate import PerMessageDeflate
+from websockets.protocol import State
 
 from server import channels as ch
 from server import frames, policy
@@ -18,6 +20,7 @@ from server.database import is_unreachable
 from server.hub import Hub
 from server.models import Account
 from server.routes.context import SESSION_COOKIE
+from server.wireframe import PreparedFrame
 
 if TYPE_CHECKING:
     from server.services import Services
@@ -33,15 +36,19 @@ class SocketPeer:
     """A socket as the hub sees it: frames go out without awaiting, one client never slows another.
 
     With uvicorn's websockets-sansio protocol, a frame is written synchronously while the
-    transport is writable (no task, no queue); while it is paused for flow control, frames queue
-    for a writer task that awaits the ASGI send. Past `buffer_max` queued bytes the peer is
-    closed with 1013. Other ASGI servers get the queue and writer task for every frame.
+    transport is writable (no task, no queue): the bytes prepared once for every watcher
+    (wireframe.py) where this socket's framing allows, else framed by its own protocol; while it
+    is paused for flow control, frames queue for a writer task that awaits the ASGI send. Past
+    `buffer_max` queued bytes the peer is closed with 1013. Other ASGI servers get the queue and
+    writer task for every frame.
     """
 
     __slots__ = (
         "_abort_after",
         "_buffer_max",
+        "_deflate",
         "_hub",
+        "_prepared_ok",
         "_protocol",
         "_queue",
         "_queued",
@@ -68,26 +75,66 @@ class SocketPeer:
         # Who opened the socket (and the hash of their session token); cleared when it ends.
         self.account: Account | None = None
         self.session: str | None = None
+        # Middleware that wraps `send` leaves the protocol's own as `__wrapped__` (middleware.py):
+        # without it every frame took the queue and a writer task, at twice the CPU per frame.
+        while not hasattr(send, "__self__") and hasattr(send, "__wrapped__"):
+            send = send.__wrapped__
         protocol = getattr(send, "__self__", None)
         # uvicorn's websockets-sansio protocol exposes its websockets connection (`conn`), its
         # transport, and `writable` (cleared while the transport is paused for flow control).
         sansio = all(hasattr(protocol, name) for name in ("writable", "conn", "transport", "close_sent"))
         self._protocol = protocol if sansio else None
+        # Whether prepared bytes fit this socket (set once the handshake chose its extensions),
+        # and with which deflate parameters (window bits, zlib settings) when compressed.
+        self._prepared_ok = False
+        self._deflate: tuple[int, dict[str, Any]] | None = None
 
-    def push(self, frame: str, encoded: bytes | None = None) -> None:
+    def accepted(self) -> None:
+        """The handshake is done: decide whether prepared bytes fit this socket's framing."""
+        protocol = self._protocol
+        if protocol is None:
+            return
+        extensions = protocol.conn.extensions
+        if not extensions:
+            self._prepared_ok = True
+        elif (
+            len(extensions) == 1
+            and isinstance(extensions[0], PerMessageDeflate)
+            and extensions[0].local_no_context_takeover
+        ):
+            self._prepared_ok = True
+            self._deflate = (extensions[0].local_max_window_bits, extensions[0].compress_settings)
+
+    @property
+    def writes_prepared(self) -> bool:
+        """Whether frames go straight to the transport as bytes prepared once for all sockets."""
+        return self._protocol is not None and self._prepared_ok
+
+    def push(self, frame: str, prepared: PreparedFrame | None = None) -> None:
         if self.closed:
             return
         protocol = self._protocol
         if protocol is not None and self._writer is None and protocol.writable.is_set():
-            # Write the frame straight through the connection's websockets protocol, as
-            # websockets' own broadcast() does: no ASGI message, no coroutine, and the UTF-8
-            # bytes encoded once per fan-out rather than once per socket.
+            # Write straight to the transport, as websockets' own broadcast() does: no ASGI
+            # message, no coroutine. The bytes of a frame fanned out to many are built once
+            # (wireframe.py) and written as they are, unless this socket frames its own.
             if protocol.close_sent or protocol.transport.is_closing():
                 self.closed = True
                 return
+            conn = protocol.conn
             try:
-                protocol.conn.send_text(encoded if encoded is not None else frame.encode())
-                protocol.transport.write(b"".join(protocol.conn.data_to_send()))
+                if self._prepared_ok and conn.state is State.OPEN and not conn.expect_continuation_frame:
+                    if prepared is None:
+                        prepared = PreparedFrame(frame)
+                    if conn.writes:
+                        # Never ahead of bytes the protocol queued (uvicorn flushes at once: a guard).
+                        protocol.transport.write(b"".join(conn.data_to_send()))
+                    deflate = self._deflate
+                    wire = prepared.plain() if deflate is None else prepared.deflated(*deflate)
+                    protocol.transport.write(wire)
+                else:
+                    conn.send_text(prepared.data if prepared is not None else frame.encode())
+                    protocol.transport.write(b"".join(conn.data_to_send()))
             except Exception:
                 self.closed = True
             return
@@ -209,6 +256,7 @@ class LiveSockets:
         hub.connected()
         try:
             await send({"type": "websocket.accept"})
+            peer.accepted()
             while True:
                 message = await receive()
                 if message["type"] == "websocket.disconnect":

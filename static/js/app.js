@@ -9,6 +9,7 @@ import { mountBoard } from "./board.js";
 import { mountThread } from "./thread.js";
 import { mountLogin } from "./login.js";
 import { mountNotFound } from "./notfound.js";
+import { mountRecord } from "./record.js";
 import { mountAccount, mountMailLink } from "./account.js";
 import { Bell } from "./notices.js";
 import { mountActivity } from "./activity.js";
@@ -42,6 +43,7 @@ const ROUTES = [
   [/^\/$/, (m, ctx) => mountBoard(main, ctx)],
   [/^\/threads\/(\d+)$/, (m, ctx) => mountThread(main, Number(m[1]), ctx)],
   [/^\/login$/, (m, ctx) => mountLogin(main, ctx)],
+  [/^\/record$/, (m, ctx) => mountRecord(main, ctx)],
   [/^\/account$/, (m, ctx) => mountAccount(main, ctx)],
   [/^\/me$/, (m, ctx) => mountActivity(main, ctx)],
   [/^\/mail\/(confirm|unsubscribe)$/, (m, ctx) => mountMailLink(main, ctx, m[1])],

@@ -5,8 +5,10 @@ import { api, query } from "./api.js";
 import { countedField, errorMessage, LIMITS } from "./composer.js";
 import { h, replace, uid } from "./dom.js";
 import { authorEl, kindBadge, statusBadges } from "./labels.js";
-import { t } from "./i18n.js";
+import { lang, t } from "./i18n.js";
 import { currentUser, isStaff } from "./session.js";
+import { linkPicker } from "./links.js";
+import { recordLine } from "./record.js";
 import { timeEl } from "./time.js";
 
 const SORTS = ["latest", "recommended", "active", "commented"];
@@ -18,11 +20,23 @@ function filtersFrom(params) {
   const sort = SORTS.includes(params.get("sort")) ? params.get("sort") : "latest";
   const status = STATUSES.includes(params.get("status")) ? params.get("status") : "";
   const kind = KINDS.includes(params.get("kind")) ? params.get("kind") : "";
-  return { sort, status, kind, q: (params.get("q") || "").trim() };
+  return { sort, status, kind, q: (params.get("q") || "").trim(), category: (params.get("category") || "").trim() };
 }
 
-function matches(thread, f) {
+/** A category as the reader's language names it (Korean first; English when there is one). */
+export function categoryName(category) {
+  return lang() === "en" && category.name_en ? category.name_en : category.name;
+}
+
+/** The managed list, in order, with counts (of `kind` threads when given). */
+export async function loadCategories(kind = "") {
+  const data = await api.get("/api/categories" + query({ kind }));
+  return data.items;
+}
+
+function matches(thread, f, chosen) {
   if (f.kind && thread.kind !== f.kind) return false;
+  if (f.category && (!chosen || thread.category !== chosen.name)) return false;
   if (f.status && thread.status !== f.status) return false;
   if (f.q) {
     const needle = f.q.toLowerCase();
@@ -62,7 +76,7 @@ export function fillCard(card, thread) {
       { class: "card-top" },
       thread.kind === "change" ? kindBadge("change") : null,
       statusBadges(thread),
-      thread.category ? h("span", { class: "chip" }, thread.category) : null,
+      thread.category ? h("a", { class: "chip", href: "/" + query({ category: thread.category }) }, thread.category) : null,
     ),
     h("h2", { class: "card-title" }, link),
     thread.excerpt ? h("p", { class: "card-excerpt" }, thread.excerpt) : null,
@@ -104,7 +118,7 @@ export function mountBoard(root, ctx) {
 
   function setFilters(changes) {
     const next = { ...f, ...changes };
-    ctx.navigate("/" + query({ kind: next.kind, status: next.status, sort: next.sort === "latest" ? "" : next.sort, q: next.q }), {
+    ctx.navigate("/" + query({ kind: next.kind, category: next.category, status: next.status, sort: next.sort === "latest" ? "" : next.sort, q: next.q }), {
       replace: true,
       keepScroll: true,
     });
@@ -149,10 +163,37 @@ export function mountBoard(root, ctx) {
     searchInput,
     h("button", { type: "submit", class: "btn btn-primary" }, t("search.submit")),
   );
+  // Filter chips: one per category (retired ones only while threads carry them), with counts;
+  // the choice is the URL's `?category=<slug>`, so a filtered board can be shared.
+  let chosen = null;
+  const chips = h("div", { class: "category-chips", role: "group", "aria-label": t("category.filter"), "data-role": "category-chips" });
+  function chip(slug, label, count) {
+    // A shared address may name the category by slug or (from a thread's chip) by its name.
+    const on = slug ? !!chosen && chosen.slug === slug : !f.category;
+    return h(
+      "button",
+      { type: "button", class: "tab chip-filter", "aria-pressed": String(on), "data-category": slug, onclick: () => setFilters({ category: slug }) },
+      label,
+      count === null ? null : h("span", { class: "chip-count" }, h("span", { class: "sr-only" }, " "), t("category.count", { n: count })),
+    );
+  }
+  async function loadChips() {
+    let items;
+    try {
+      items = await loadCategories(f.kind);
+    } catch {
+      return;
+    }
+    if (!alive) return;
+    chosen = items.find((c) => c.slug === f.category || c.name === f.category) || null;
+    const shown = items.filter((c) => !c.retired || c.count > 0 || c === chosen);
+    replace(chips, chip("", t("category.all"), null), shown.map((c) => chip(c.slug, categoryName(c) + (c.retired ? ` (${t("category.retired")})` : ""), c.count)));
+  }
   const toolbar = h(
     "div",
     { class: "toolbar" },
     kindTabs,
+    chips,
     h(
       "div",
       { class: "toolbar-row" },
@@ -164,6 +205,16 @@ export function mountBoard(root, ctx) {
 
   // --- new thread form ---
   const composerSlot = h("div", { class: "new-thread-slot" });
+  // The answer record's headline figure (the same computation as the staff dashboard's).
+  const recordSlot = h("div", { class: "record-slot" });
+  async function loadRecord() {
+    try {
+      const stats = await api.get("/api/stats/answers");
+      if (alive) replace(recordSlot, recordLine(stats));
+    } catch {
+      // The board works without it.
+    }
+  }
   const proposeButton = currentUser()
     ? h("button", { type: "button", class: "btn btn-primary", "aria-expanded": "false", onclick: () => toggleComposer() }, t("board.propose"))
     : h("a", { class: "btn btn-primary", href: "/login?next=/" }, t("board.propose"));
@@ -188,7 +239,7 @@ export function mountBoard(root, ctx) {
       h(
         "section",
         { class: "board-hero" },
-        h("div", null, h("h1", null, t("board.title")), h("p", { class: "lede" }, t("board.intro"))),
+        h("div", null, h("h1", null, t("board.title")), h("p", { class: "lede" }, t("board.intro")), recordSlot),
         h("div", { class: "hero-actions" }, proposeButton),
       ),
       composerSlot,
@@ -203,7 +254,7 @@ export function mountBoard(root, ctx) {
 
   // --- loading ---
   function listUrl(cursor) {
-    return "/api/threads" + query({ kind: f.kind, status: f.status, sort: f.sort, q: f.q, cursor, limit: PAGE });
+    return "/api/threads" + query({ kind: f.kind, category: f.category, status: f.status, sort: f.sort, q: f.q, cursor, limit: PAGE });
   }
 
   async function loadFirst() {
@@ -285,7 +336,7 @@ export function mountBoard(root, ctx) {
     const summary = frame.data && frame.data.thread;
     if (!summary) return;
     if (frame.event === "thread.created") {
-      if (threads.has(summary.id) || !matches(summary, f)) return;
+      if (threads.has(summary.id) || !matches(summary, f, chosen)) return;
       if (threads.size === 0 && !loading) {
         // Nothing to push down: show it at once.
         threads.set(summary.id, summary);
@@ -330,7 +381,7 @@ export function mountBoard(root, ctx) {
   }
 
   const sub = ctx.live.subscribe("board", { onEvent, onCounts, onReconnect });
-  const ready = loadFirst();
+  const ready = Promise.all([loadFirst(), loadChips(), loadRecord()]);
   return {
     ready,
     unmount() {
@@ -352,12 +403,26 @@ function newThreadForm(ctx, close) {
       )
     : null;
   const title = countedField({ multiline: false, label: t("newThread.titleLabel"), max: LIMITS.title, name: "title" });
-  const category = countedField({ multiline: false, label: t("newThread.category"), max: LIMITS.category, name: "category", required: false, placeholder: t("newThread.categoryPlaceholder") });
+  // Chosen from the managed list (retired categories cannot be chosen).
+  const categoryId = uid("category");
+  const categorySelect = h("select", { id: categoryId, class: "select", name: "category" }, h("option", { value: "" }, t("category.none")));
+  loadCategories()
+    .then((items) => {
+      for (const c of items) if (!c.retired) categorySelect.append(h("option", { value: c.slug }, categoryName(c)));
+    })
+    .catch(() => {});
+  const category = { field: h("div", { class: "field" }, h("label", { for: categoryId }, t("newThread.category")), categorySelect) };
   const body = countedField({ label: t("newThread.body"), max: LIMITS.threadBody, name: "body", rows: 8, placeholder: t("newThread.bodyPlaceholder") });
   const error = h("p", { class: "form-error", role: "alert", hidden: true });
   const submit = h("button", { type: "submit", class: "btn btn-primary" }, t("newThread.submit"));
-  const refresh = () => (submit.disabled = !(title.ok && body.ok && category.ok));
-  for (const field of [title, category, body]) field.onChange(refresh);
+  const links = staff ? linkPicker({ label: t("links.pick") }) : null;
+  if (kindSelect) {
+    const showLinks = () => (links.field.hidden = kindSelect.value !== "change");
+    kindSelect.addEventListener("change", showLinks);
+    showLinks();
+  }
+  const refresh = () => (submit.disabled = !(title.ok && body.ok));
+  for (const field of [title, body]) field.onChange(refresh);
   refresh();
   const form = h(
     "form",
@@ -367,6 +432,7 @@ function newThreadForm(ctx, close) {
     title.field,
     category.field,
     body.field,
+    links ? links.field : null,
     error,
     h("div", { class: "form-actions" }, h("button", { type: "button", class: "btn btn-ghost", onclick: close }, t("newThread.cancel")), submit),
   );
@@ -376,7 +442,8 @@ function newThreadForm(ctx, close) {
     submit.disabled = true;
     error.hidden = true;
     const payload = { kind: kindSelect ? kindSelect.value : "proposal", title: title.input.value.trim(), body: body.input.value.trim() };
-    if (category.input.value.trim()) payload.category = category.input.value.trim();
+    if (categorySelect.value) payload.category = categorySelect.value;
+    if (payload.kind === "change" && links) payload.links = links.ids();
     try {
       const thread = await api.post("/api/threads", payload);
       ctx.navigate(`/threads/${thread.id}`);

@@ -92,6 +92,10 @@ function eventFrame(state, frame) {
     case "thread.status_changed":
       next = withThread(state, { status: data.status, outcome: data.outcome ?? null });
       break;
+    case "thread.changed_in":
+      // A change thread linked (or unlinked) this proposal: the list as it is now.
+      next = withThread(state, { changed_in: data.changed_in || [] });
+      break;
     case "thread.updated": {
       const changed = data.thread || data;
       const picked = {};

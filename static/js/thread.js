@@ -14,6 +14,7 @@ import { authorEl, kindBadge, outcomeBadge, statusBadge, statusBadges } from "./
 import { renderNotFound } from "./notfound.js";
 import { apply, initial, patchComment, patchThread } from "./thread-state.js";
 import { currentUser, isModerator, isStaff } from "./session.js";
+import { linkPicker } from "./links.js";
 import { timeEl } from "./time.js";
 import { followButton } from "./notices.js";
 
@@ -185,7 +186,7 @@ export function mountThread(root, threadId, ctx) {
         { class: "thread-badges" },
         kindBadge(th.kind),
         statusBadges(th),
-        th.category ? h("span", { class: "chip" }, th.category) : null,
+        th.category ? h("a", { class: "chip", href: `/?category=${encodeURIComponent(th.category)}` }, th.category) : null,
       ),
       h("h1", { id: "thread-title", class: "thread-title", tabindex: "-1" }, th.title),
       h(
@@ -209,16 +210,74 @@ export function mountThread(root, threadId, ctx) {
     document.title = `${th.title} · ${t("app.name")}`;
   }
 
-  /** A change thread lists the proposals it answers; a proposal names the change threads about it. */
+  /** A change thread lists the proposals it answers with their outcome (staff can edit the
+   *  list); a proposal a change thread answers says so, with a link to it. */
   function linkedThreads(th) {
-    const items = th.kind === "change" ? th.links : th.changed_in;
-    if (!items || !items.length) return null;
-    const key = th.kind === "change" ? "thread.links" : "thread.changedIn";
+    if (th.kind !== "change") {
+      const items = th.changed_in || [];
+      if (!items.length) return null;
+      return h(
+        "section",
+        { class: "changed-in-notice", "data-role": "changed-in", "aria-labelledby": "changed-in-title" },
+        h("h2", { id: "changed-in-title", class: "linked-title" }, h("span", { class: "changed-in-mark", "aria-hidden": "true" }, "✓"), " ", t("changedIn.notice")),
+        h("ul", null, items.map((item) => h("li", null, h("a", { href: `/threads/${item.id}` }, t("changedIn.see", { title: item.title }))))),
+      );
+    }
+    const items = th.links || [];
+    const staff = isStaff();
+    if (!items.length && !staff) return null;
+    const slot = h("div", { class: "links-editor-slot" });
+    const editButton = staff
+      ? h("button", { type: "button", class: "btn btn-small btn-outline", "data-role": "links-edit", "aria-expanded": "false", onclick: () => toggleEditor() }, t("links.edit"))
+      : null;
+    function toggleEditor() {
+      if (slot.firstChild) {
+        slot.replaceChildren();
+        editButton.setAttribute("aria-expanded", "false");
+        editButton.focus();
+        return;
+      }
+      editButton.setAttribute("aria-expanded", "true");
+      const picker = linkPicker({ label: t("links.pick"), initial: state.thread.links || [] });
+      const error = h("p", { class: "form-error", role: "alert", hidden: true });
+      const save = h("button", { type: "submit", class: "btn btn-primary", "data-role": "links-save" }, t("links.save"));
+      const form = h(
+        "form",
+        { class: "links-editor", novalidate: true },
+        picker.field,
+        error,
+        h("div", { class: "form-actions" }, h("button", { type: "button", class: "btn btn-ghost", onclick: () => toggleEditor() }, t("links.cancel")), save),
+      );
+      form.addEventListener("submit", async (event) => {
+        event.preventDefault();
+        save.disabled = true;
+        error.hidden = true;
+        try {
+          await api.put(`/api/threads/${th.id}/links`, { links: picker.ids() });
+          // The stored list with each proposal's status and outcome, as everyone now sees it.
+          const fresh = await api.get(`/api/threads/${th.id}`);
+          commit({ thread: { ...state.thread, links: fresh.links } });
+          keepingScroll(() => renderHead());
+          ctx.toast(t("links.saved"));
+          els.head.querySelector('[data-role="links-edit"]')?.focus();
+        } catch (err) {
+          error.textContent = errorMessage(err);
+          error.hidden = false;
+          save.disabled = false;
+        }
+      });
+      slot.append(form);
+      picker.field.querySelector("input").focus();
+    }
     return h(
       "nav",
-      { class: "linked-threads", "aria-label": t(key) },
-      h("h2", { class: "linked-title" }, t(key)),
-      h("ul", null, items.map((item) => h("li", null, h("a", { href: `/threads/${item.id}` }, item.title)))),
+      { class: "linked-threads", "aria-label": t("thread.links"), "data-role": "links" },
+      h("h2", { class: "linked-title" }, t("thread.links")),
+      items.length
+        ? h("ul", null, items.map((item) => h("li", { "data-thread-id": item.id }, h("a", { href: `/threads/${item.id}` }, item.title), " ", statusBadges(item))))
+        : h("p", { class: "muted" }, t("links.none")),
+      editButton,
+      slot,
     );
   }
 
@@ -780,6 +839,15 @@ export function mountThread(root, threadId, ctx) {
           renderStaff();
         });
         if (isNew && !quiet) ctx.announce(t("thread.announceAnswer", { status: t(`status.${data.status}`) }));
+        break;
+      }
+      case "thread.changed_in": {
+        keepingScroll(() => {
+          renderHead();
+          renderCounts();
+        });
+        const latest = (data.changed_in || []).at(-1);
+        if (latest && !quiet) ctx.announce(t("changedIn.announce", { title: latest.title }));
         break;
       }
       case "thread.status_changed":

@@ -4,6 +4,7 @@ import { api } from "../js/api.js";
 import { $, h, replace } from "../js/dom.js";
 import { t } from "../js/i18n.js";
 import { day, statusLabel, truncate } from "./format.js";
+import { quarterChart, quarterTable } from "../js/record.js";
 
 const REFRESH_MS = 60_000;
 
@@ -42,6 +43,13 @@ export class AnswerClock {
       figure(t("staff.clock.median"), stats.median_days === null ? "–" : t("staff.clock.days", { n: stats.median_days }), t("staff.clock.medianNote", { n: stats.answered })),
       figure(t("staff.clock.recent", { n: stats.recent_days }), stats.median_days_recent === null ? "–" : t("staff.clock.days", { n: stats.median_days_recent }), t("staff.clock.recentNote")),
       figure(t("staff.clock.within"), share, t("staff.clock.withinNote", { n: target })),
+    );
+    // The same quarters, chart and table the public record page shows (one computation).
+    replace(
+      $("#answer-quarters"),
+      stats.quarters.length
+        ? h("div", { class: "record-quarters" }, quarterChart(stats.quarters), quarterTable(stats.quarters))
+        : h("p", { class: "muted" }, t("record.empty")),
     );
     const body = $("#clock tbody");
     if (!clock.items.length) {

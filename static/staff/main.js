@@ -7,6 +7,7 @@ import { $, toast } from "../js/dom.js";
 import { addStrings, lang, setLang, t, translateStatic } from "../js/i18n.js";
 import { Live } from "../js/live.js";
 import { AnswerClock } from "./answers.js";
+import { CategoryList } from "./categories.js";
 import { Moderation } from "./moderation.js";
 import { Monitor } from "./monitor.js";
 import { Review } from "./review.js";
@@ -14,7 +15,7 @@ import { en, ko } from "./strings.js";
 
 addStrings({ ko, en });
 
-const TABS = ["monitor", "answers", "moderation", "review"];
+const TABS = ["monitor", "answers", "moderation", "review", "categories"];
 
 function showTab() {
   const wanted = location.hash.slice(1);
@@ -83,12 +84,14 @@ async function boot() {
     },
   });
   const review = new Review();
+  const categories = new CategoryList();
   let lastId = 0;
   const deliver = (event) => {
     lastId = Math.max(lastId, event.id);
     monitor.onEvent(event);
     clock.onEvent(event);
     moderation.onEvent(event);
+    categories.onEvent(event);
   };
   // The public app's connection: back-off with jitter, heartbeat, offline/online, 1012/1013.
   const live = new Live();
@@ -134,7 +137,7 @@ async function boot() {
     },
   });
   window.__tongStaff = { live, monitor };
-  const results = await Promise.allSettled([monitor.start(), clock.start(), moderation.start(), review.start()]);
+  const results = await Promise.allSettled([monitor.start(), clock.start(), moderation.start(), review.start(), categories.start()]);
   for (const r of results) if (r.status === "rejected") toast(explain(r.reason), "error");
   document.body.dataset.ready = "true";
 }

@@ -7,12 +7,13 @@ import re
 from collections.abc import AsyncIterator
 from typing import Any
 
+import httpx
 import pytest
 import pytest_asyncio
 from playwright.async_api import expect
 
 from tests.browser.conftest import Tong
-from tests.demo_server import demo_server
+from tests.demo_server import DEMO_PASSWORD, demo_server
 from tests.smtp_sink import SmtpSink
 
 pytestmark = pytest.mark.browser
@@ -76,4 +77,29 @@ async def test_unsubscribe_page_asks_before_it_posts(open_tab: Any) -> None:
     await expect(tab.page.locator('[data-role="mail-link-result"]')).to_be_empty()
     await tab.page.get_by_role("button", name="그만 받기").click()
     await expect(tab.page.locator('[data-role="mail-link-result"]')).to_contain_text("링크가 올바르지 않거나")
+    assert tab.errors == [] and tab.csp_violations() == []
+
+
+async def test_password_change_on_the_account_page(open_tab: Any, tong: Tong) -> None:
+    """The password form refuses a wrong current password in Korean, then changes it; the new
+    password logs in."""
+    tab = await open_tab("/account", login="agency2")
+    page = tab.page
+    new = "봄비 내리는 조달 2026 창문"
+    await page.get_by_label("현재 비밀번호").fill("틀린 비밀번호")
+    await page.get_by_label("새 비밀번호", exact=True).fill(new)
+    await page.get_by_label("새 비밀번호 확인").fill(new)
+    await page.get_by_role("button", name="비밀번호 변경").click()
+    await expect(page.locator('[data-role="password-form"] .form-error')).to_contain_text(
+        "현재 비밀번호가 맞지 않습니다"
+    )
+    await page.get_by_label("현재 비밀번호").fill(DEMO_PASSWORD)
+    await page.get_by_role("button", name="비밀번호 변경").click()
+    await expect(page.locator('[data-role="password-form"] [role="status"]')).to_contain_text(
+        "비밀번호를 바꾸었습니다"
+    )
+    async with httpx.AsyncClient(base_url=tong.base) as client:
+        assert (
+            await client.post("/api/session", json={"login": "agency2", "password": new})
+        ).status_code == 200
     assert tab.errors == [] and tab.csp_violations() == []
