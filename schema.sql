@@ -1,4 +1,4 @@
--- Tong schema for PostgreSQL at revision 0006: `tong db schema`, i.e. pg_dump --schema-only
+-- Tong schema for PostgreSQL at revision 0007: `tong db schema`, i.e. pg_dump --schema-only
 -- of a database upgraded to head by server/migrations. Do not edit; write a revision.
 
 --
@@ -452,6 +452,20 @@ CREATE SEQUENCE public.revision_id_seq
 ALTER SEQUENCE public.revision_id_seq OWNED BY public.revision.id;
 
 --
+-- Name: search_document; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.search_document (
+    thread_id integer NOT NULL,
+    title character varying NOT NULL,
+    body character varying NOT NULL,
+    answers character varying NOT NULL,
+    comments character varying NOT NULL,
+    document tsvector GENERATED ALWAYS AS ((((setweight(to_tsvector('simple'::regconfig, (title)::text), 'A'::"char") || setweight(to_tsvector('simple'::regconfig, (body)::text), 'B'::"char")) || setweight(to_tsvector('simple'::regconfig, (answers)::text), 'B'::"char")) || setweight(to_tsvector('simple'::regconfig, (comments)::text), 'D'::"char"))) STORED,
+    head tsvector GENERATED ALWAYS AS (((setweight(to_tsvector('simple'::regconfig, (title)::text), 'A'::"char") || setweight(to_tsvector('simple'::regconfig, (body)::text), 'B'::"char")) || setweight(to_tsvector('simple'::regconfig, (answers)::text), 'B'::"char"))) STORED
+);
+
+--
 -- Name: thread; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -736,6 +750,13 @@ ALTER TABLE ONLY public.revision
     ADD CONSTRAINT revision_pkey PRIMARY KEY (id);
 
 --
+-- Name: search_document search_document_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.search_document
+    ADD CONSTRAINT search_document_pkey PRIMARY KEY (thread_id);
+
+--
 -- Name: thread_author thread_author_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -879,6 +900,12 @@ CREATE INDEX ix_recommendation_thread_id ON public.recommendation USING btree (t
 --
 
 CREATE INDEX ix_report_comment_id ON public.report USING btree (comment_id);
+
+--
+-- Name: ix_search_document_document; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX ix_search_document_document ON public.search_document USING gin (document);
 
 --
 -- Name: ix_thread_activity; Type: INDEX; Schema: public; Owner: -
@@ -1101,6 +1128,13 @@ ALTER TABLE ONLY public.report
 
 ALTER TABLE ONLY public.revision
     ADD CONSTRAINT revision_editor_id_fkey FOREIGN KEY (editor_id) REFERENCES public.account(id);
+
+--
+-- Name: search_document search_document_thread_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.search_document
+    ADD CONSTRAINT search_document_thread_id_fkey FOREIGN KEY (thread_id) REFERENCES public.thread(id);
 
 --
 -- Name: thread_author thread_author_account_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -

@@ -22,7 +22,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server import channels as ch
-from server import public
+from server import public, search
 from server.database import Database
 from server.models import Account, Comment, Event, utcnow
 from server.publisher import Message, Publisher
@@ -153,8 +153,10 @@ class EventLog:
         await self.publisher.send(self.messages(change.rows) + notice_messages(change.notices))
 
     async def finish(self, change: Change) -> None:
-        """The change's work is done, its transaction not yet committed: derive what follows from
-        its rows in the same transaction (follows and notices)."""
+        """The change's work is done, its transaction not yet committed (alone or shared by a
+        group): what follows from its rows moves in the same transaction: the search index, and
+        follows and notices."""
+        await search.apply(change.session, change.rows)
         if self._before_commit is not None and change.rows:
             await self._before_commit(change)
 

@@ -94,6 +94,37 @@ class Thread(SQLModel, table=True):
     revision: int = 1
 
 
+class SearchDocument(SQLModel, table=True):
+    """A thread's public text as analysed tokens (search.py), one row per thread.
+
+    Each column holds the space-separated tokens of one part: what the public may read, never a
+    hidden or held comment. The ranked index over it is not a model: an FTS5 table kept by
+    triggers on SQLite, a generated tsvector column with a GIN index on PostgreSQL (revision 0006;
+    `SEARCH_INDEX_OBJECTS` below tells the models-and-migrations check to expect them)."""
+
+    __tablename__ = "search_document"
+
+    thread_id: int = Field(foreign_key="thread.id", primary_key=True)
+    title: str = ""
+    body: str = ""
+    answers: str = ""
+    comments: str = ""
+
+
+# The search index's parts that only the revision knows (see SearchDocument): the FTS5 table and
+# its shadow tables on SQLite, the tsvector columns and their index on PostgreSQL.
+SEARCH_FTS_TABLE = "search_fts"
+SEARCH_INDEX_OBJECTS = frozenset({"document", "head", "ix_search_document_document"})
+
+
+def is_search_index_object(name: str | None, type_: str) -> bool:
+    if name is None:
+        return False
+    if type_ == "table":
+        return name == SEARCH_FTS_TABLE or name.startswith(SEARCH_FTS_TABLE + "_")
+    return name in SEARCH_INDEX_OBJECTS
+
+
 class Category(SQLModel, table=True):
     """The managed list of categories: staff add, rename and retire them (never delete: a retired
     category stays on its threads but cannot be chosen for new ones)."""

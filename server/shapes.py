@@ -230,6 +230,9 @@ class PasswordChange(Body):
 # --- query strings ----------------------------------------------------------------------------
 
 
+WHEN = "ISO 8601 date or time (KST without a zone)"
+
+
 class Query(BaseModel):
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
 
@@ -237,15 +240,32 @@ class Query(BaseModel):
 class ThreadsQuery(Query):
     kind: ThreadKind | None = None
     status: Status | None = None
-    sort: Literal["latest", "recommended", "active", "commented"] = "latest"
-    q: QueryText | None = None
+    sort: Literal["latest", "recommended", "active", "commented", "relevance"] | None = Field(
+        None, description="latest by default; relevance (the default with q) ranks search results"
+    )
+    q: QueryText | None = Field(
+        None, description="search titles, bodies, comments and answers (Korean-aware)"
+    )
+    outcome: Outcome | None = None
     category: Annotated[str, AfterValidator(_no_nul), Field(max_length=QUERY_TEXT_MAX)] | None = Field(
         None, description="a category's slug (or name): GET /api/categories"
+    )
+    since: QueryText | None = Field(
+        None, description="created at or after: ISO 8601 date or time (KST without a zone)"
+    )
+    until: QueryText | None = Field(
+        None, description="created at or before: ISO 8601 date (the whole day) or time"
     )
     cursor: Annotated[str, Field(max_length=QUERY_TEXT_MAX)] | None = Field(
         None, description="next_cursor of the previous page, as it came"
     )
     limit: PageLimit | None = None
+
+
+class SimilarQuery(Query):
+    title: QueryText
+    limit: Annotated[int, Field(ge=1, le=10)] | None = None
+    exclude: QueryId | None = Field(None, description="a thread not to list (the one being read)")
 
 
 class CategoriesQuery(Query):
@@ -269,9 +289,6 @@ class PageQuery(Query):
 class ActivityQuery(Query):
     hours: Annotated[int, Field(ge=1, le=LIMIT_MAX)] | None = None
     bucket_minutes: Annotated[int, Field(ge=1, le=LIMIT_MAX)] | None = None
-
-
-WHEN = "ISO 8601 date or time (KST without a zone)"
 
 
 class EventsQuery(Query):
@@ -341,11 +358,19 @@ class ThreadSummary(Shape):
     counts: ThreadCounts
     mine: bool | None = None
     recommended: bool | None = None
+    # In search results: which part matched, and a snippet of it in which the matched words are
+    # <mark>...</mark> and everything else is HTML-escaped text.
+    match: Literal["title", "body", "comment", "answer"] | None = None
+    highlight: str | None = None
 
 
 class ThreadPage(Shape):
     items: list[ThreadSummary]
     next_cursor: str | None
+
+
+class SimilarPage(Shape):
+    items: list[ThreadSummary]
 
 
 class AnswerOut(Shape):

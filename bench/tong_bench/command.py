@@ -23,6 +23,7 @@ SCENARIOS = {
     "storm": "2,000 recommendations/s on a thread watched by 5,000: coalesced, exact, comments unharmed",
     "reconnect": "10,000 watchers cut at once resume with since within 10 s, nothing lost or doubled",
     "replicas": "40,000 watchers on 20 threads over 4 processes: Redis Cluster against one Redis",
+    "search": "search p95 over 100,000 threads and 1,000,000 comments on PostgreSQL (seeds with COPY)",
 }
 
 EXIT_OK, EXIT_BROKEN, EXIT_MISSED = 0, 1, 2
@@ -171,6 +172,14 @@ def _execute(args: argparse.Namespace) -> int:
             args.output.write_text(to_json(result))
         print(to_json(result) if args.json else writeloop.table(result))
         return EXIT_OK if result["persisted"] else EXIT_BROKEN
+    if result.get("scenario") == "search" and not args.json:
+        seeded, measured = result["seeded"], result["measured"]
+        print(
+            f"== search: {seeded['threads']:,} threads, {seeded['comments']:,} comments on PostgreSQL "
+            f"(seeded in {seeded['seed_s']} s); {measured['requests']} searches from {measured['clients']} "
+            f"clients, {measured['errors']} errors; "
+            f"load average {result['load_average']} on {result['cpus']} CPUs"
+        )
     return _emit(args, result)
 
 
@@ -207,6 +216,19 @@ async def _dispatch(args: argparse.Namespace, progress: Progress) -> dict[str, A
         return await scenarios.run_generic(plan, target, args.compare_bare, progress)
     if name == "chart":
         return await _chart(args, target, progress)
+    if name == "search":
+        from . import searchbench
+
+        assert target.spawn is not None, "tong bench search spawns its own Tong on PostgreSQL"
+        return await searchbench.run(
+            target.spawn,
+            args.threads or 100_000,
+            args.comments,
+            args.requests,
+            args.clients or 4,
+            args.seed if args.seed is not None else 1,
+            progress,
+        )
     if name == "run-all":
         sizes = [int(s) for s in args.sizes.split(",")]
         only = set(args.only.split(",")) if args.only else None
@@ -346,6 +368,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
             )
         if name == "reconnect":
             p.add_argument("--drop-at", type=float, help="seconds into the run when every watcher is cut")
+        if name == "search":
+            p.add_argument(
+                "--comments", type=int, default=1_000_000, help="comments to seed (with --threads)"
+            )
+            p.add_argument("--requests", type=int, default=2_000, help="searches to time")
         p.set_defaults(func=_execute)
 
     c = commands.add_parser("chart", help="fan-out latency against watchers, Tong and bare, as a PNG")

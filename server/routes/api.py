@@ -79,12 +79,21 @@ async def list_threads(request: Request, query: shapes.ThreadsQuery) -> Response
         cursor=query.cursor,
         limit=query.limit,
         viewer=await caller(request),
+        outcome=query.outcome,
         category=query.category,
+        since=query.since,
+        until=query.until,
     )
     watchers = await svc.hub.watchers([t.id for t in threads if t.id is not None])
     for item in items:
         item["counts"]["watchers"] = watchers.get(item["id"], 0)
     return ok({"items": items, "next_cursor": next_cursor})
+
+
+async def similar_threads(request: Request, query: shapes.SimilarQuery) -> Response:
+    """Proposals like a title being written (the composer) or read (the thread page)."""
+    items = await services(request).reader.similar(query.title, query.limit or 5, query.exclude)
+    return ok({"items": items})
 
 
 async def create_thread(request: Request, account: Account, body: shapes.NewThread) -> Response:
@@ -227,6 +236,9 @@ operations = [
     Operation("GET", "/api/me", me, "The caller", "session", who="account", answer=shapes.Me),
     Operation("GET", "/api/threads", list_threads, "Threads, newest or by another order", "threads",
               query=shapes.ThreadsQuery, answer=shapes.ThreadPage),
+    Operation("GET", "/api/threads/similar", similar_threads,
+              "Up to five proposals like a title, best first (search's index)", "threads",
+              query=shapes.SimilarQuery, answer=shapes.SimilarPage),
     Operation("POST", "/api/threads", create_thread, "Post a thread (change threads: staff)", "threads",
               who="account", body=shapes.NewThread, status=201, answer=shapes.ThreadOut, also=(403,)),
     Operation("GET", THREAD, get_thread, "A thread with its official answers and seq", "threads",
