@@ -3,7 +3,8 @@ bell rings live on every tab."""
 
 from __future__ import annotations
 
-import time
+import random
+import string
 
 import pytest
 from playwright.async_api import expect
@@ -11,10 +12,15 @@ from playwright.async_api import expect
 pytestmark = pytest.mark.browser
 
 
+def tag() -> str:
+    """Letters only: a long run of digits in a title looks like an identifier and is refused."""
+    return "".join(random.choices(string.ascii_lowercase, k=8))
+
+
 async def test_answer_rings_the_authors_bell_on_every_tab(open_tab, make_thread, tong):
     """Staff post an answer in their tab; the author's bell shows 1 unread on both of the author's
     tabs without a reload; the list links to the exact answer; opening it clears the count everywhere."""
-    title = f"알림 시험 {time.monotonic_ns()}"
+    title = f"알림 시험 {tag()}"
     thread = await make_thread("company4", title=title)
     async with tong.client("company4") as client:
         # What the demo data told company4 already is read: the bell starts at nothing.
@@ -60,7 +66,7 @@ async def test_answer_rings_the_authors_bell_on_every_tab(open_tab, make_thread,
 
 async def test_follow_button_and_staff_follower_count(open_tab, make_thread):
     """A reader follows and unfollows with the thread's button (aria-pressed); staff see the count."""
-    thread = await make_thread("company5")
+    thread = await make_thread("company5", title=f"팔로우 시험 {tag()}")
     path = f"/threads/{thread['id']}"
     reader = await open_tab(path, login="company6")
     follow = reader.page.locator('[data-role="follow"]')
@@ -80,7 +86,7 @@ async def test_follow_button_and_staff_follower_count(open_tab, make_thread):
 
 async def test_my_activity_at_phone_width(open_tab, make_thread):
     """내 활동 at 390 px: my proposal with its status, the threads I follow, my notices; in English too."""
-    title = f"내 활동 시험 {time.monotonic_ns()}"
+    title = f"내 활동 시험 {tag()}"
     await make_thread("company7", title=title)
     tab = await open_tab("/me", login="company7", width=390, height=844)
     await expect(tab.page.get_by_role("heading", name="내 활동", level=1)).to_be_visible()
