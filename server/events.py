@@ -33,8 +33,10 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-# Built once; executing it with parameters skips building a statement per write.
-INSERT_EVENT = insert(Event).returning(Event.id)  # type: ignore[arg-type]
+# Built once; executing it with parameters skips building a statement per write. A Core statement
+# on the table (not the ORM entity): the session runs it without the ORM's bulk-insert machinery.
+EVENTS: Any = Event.__table__  # type: ignore[attr-defined]
+INSERT_EVENT = insert(EVENTS).returning(EVENTS.c.id)
 
 
 @dataclass(frozen=True, slots=True)
