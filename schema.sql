@@ -1,4 +1,4 @@
--- Tong schema for PostgreSQL at revision 0004: `tong db schema`, i.e. pg_dump --schema-only
+-- Tong schema for PostgreSQL at revision 0006: `tong db schema`, i.e. pg_dump --schema-only
 -- of a database upgraded to head by server/migrations. Do not edit; write a revision.
 
 --
@@ -82,7 +82,9 @@ CREATE TABLE public.answer (
     status character varying(16) NOT NULL,
     outcome character varying(24),
     seq integer NOT NULL,
-    created_at timestamp with time zone NOT NULL
+    created_at timestamp with time zone NOT NULL,
+    edited_at timestamp with time zone,
+    revision integer DEFAULT 1 NOT NULL
 );
 
 --
@@ -149,7 +151,10 @@ CREATE TABLE public.comment (
     created_at timestamp with time zone NOT NULL,
     hidden boolean NOT NULL,
     hidden_reason character varying,
-    recommendation_count integer NOT NULL
+    recommendation_count integer NOT NULL,
+    edited_at timestamp with time zone,
+    revision integer DEFAULT 1 NOT NULL,
+    withdrawn boolean DEFAULT false NOT NULL
 );
 
 --
@@ -367,6 +372,53 @@ CREATE SEQUENCE public.report_id_seq
 ALTER SEQUENCE public.report_id_seq OWNED BY public.report.id;
 
 --
+-- Name: revision; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.revision (
+    id integer NOT NULL,
+    target character varying(8) NOT NULL,
+    target_id integer NOT NULL,
+    number integer NOT NULL,
+    title character varying(400),
+    body character varying NOT NULL,
+    editor_id integer NOT NULL,
+    created_at timestamp with time zone NOT NULL
+);
+
+--
+-- Name: revision_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+CREATE SEQUENCE public.revision_id_seq
+    AS integer
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+--
+-- Name: revision_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: -
+--
+
+ALTER SEQUENCE public.revision_id_seq OWNED BY public.revision.id;
+
+--
+-- Name: search_document; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.search_document (
+    thread_id integer NOT NULL,
+    title character varying NOT NULL,
+    body character varying NOT NULL,
+    answers character varying NOT NULL,
+    comments character varying NOT NULL,
+    document tsvector GENERATED ALWAYS AS ((((setweight(to_tsvector('simple'::regconfig, (title)::text), 'A'::"char") || setweight(to_tsvector('simple'::regconfig, (body)::text), 'B'::"char")) || setweight(to_tsvector('simple'::regconfig, (answers)::text), 'B'::"char")) || setweight(to_tsvector('simple'::regconfig, (comments)::text), 'D'::"char"))) STORED,
+    head tsvector GENERATED ALWAYS AS (((setweight(to_tsvector('simple'::regconfig, (title)::text), 'A'::"char") || setweight(to_tsvector('simple'::regconfig, (body)::text), 'B'::"char")) || setweight(to_tsvector('simple'::regconfig, (answers)::text), 'B'::"char"))) STORED
+);
+
+--
 -- Name: thread; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -386,7 +438,9 @@ CREATE TABLE public.thread (
     recommendation_count integer NOT NULL,
     company_authors integer NOT NULL,
     agency_authors integer NOT NULL,
-    category_id integer
+    category_id integer,
+    edited_at timestamp with time zone,
+    revision integer DEFAULT 1 NOT NULL
 );
 
 --
@@ -482,6 +536,12 @@ ALTER TABLE ONLY public.outbox ALTER COLUMN id SET DEFAULT nextval('public.outbo
 --
 
 ALTER TABLE ONLY public.report ALTER COLUMN id SET DEFAULT nextval('public.report_id_seq'::regclass);
+
+--
+-- Name: revision id; Type: DEFAULT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.revision ALTER COLUMN id SET DEFAULT nextval('public.revision_id_seq'::regclass);
 
 --
 -- Name: thread id; Type: DEFAULT; Schema: public; Owner: -
@@ -616,6 +676,20 @@ ALTER TABLE ONLY public.report
     ADD CONSTRAINT report_pkey PRIMARY KEY (id);
 
 --
+-- Name: revision revision_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.revision
+    ADD CONSTRAINT revision_pkey PRIMARY KEY (id);
+
+--
+-- Name: search_document search_document_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.search_document
+    ADD CONSTRAINT search_document_pkey PRIMARY KEY (thread_id);
+
+--
 -- Name: thread_author thread_author_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -656,6 +730,13 @@ ALTER TABLE ONLY public.outbox
 
 ALTER TABLE ONLY public.report
     ADD CONSTRAINT uq_report_comment_account UNIQUE (comment_id, account_id);
+
+--
+-- Name: revision uq_revision_target_number; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.revision
+    ADD CONSTRAINT uq_revision_target_number UNIQUE (target, target_id, number);
 
 --
 -- Name: ix_account_session_account_id; Type: INDEX; Schema: public; Owner: -
@@ -734,6 +815,12 @@ CREATE INDEX ix_recommendation_thread_id ON public.recommendation USING btree (t
 --
 
 CREATE INDEX ix_report_comment_id ON public.report USING btree (comment_id);
+
+--
+-- Name: ix_search_document_document; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX ix_search_document_document ON public.search_document USING gin (document);
 
 --
 -- Name: ix_thread_activity; Type: INDEX; Schema: public; Owner: -
@@ -921,6 +1008,20 @@ ALTER TABLE ONLY public.report
 
 ALTER TABLE ONLY public.report
     ADD CONSTRAINT report_thread_id_fkey FOREIGN KEY (thread_id) REFERENCES public.thread(id);
+
+--
+-- Name: revision revision_editor_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.revision
+    ADD CONSTRAINT revision_editor_id_fkey FOREIGN KEY (editor_id) REFERENCES public.account(id);
+
+--
+-- Name: search_document search_document_thread_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.search_document
+    ADD CONSTRAINT search_document_thread_id_fkey FOREIGN KEY (thread_id) REFERENCES public.thread(id);
 
 --
 -- Name: thread_author thread_author_account_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -

@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 from server import public
 from server.database import Database
 from server.models import Answer, Thread, utcnow
-from server.vocabulary import ANSWERED, OUTCOMES, PROPOSAL
+from server.vocabulary import ANSWERED, OUTCOMES, PROPOSAL, WITHDRAWN
 
 DAY_S = 86_400.0
 # The public figures change slowly and the board may ask often: computed at most once a minute.
@@ -166,7 +166,8 @@ class AnswerClock:
         return result
 
 
-WAITING = (Thread.kind == PROPOSAL, Thread.status != ANSWERED)
+# A withdrawn proposal waits for nothing any more.
+WAITING = (Thread.kind == PROPOSAL, Thread.status.not_in((ANSWERED, WITHDRAWN)))
 
 
 def _quarters(finals: list[tuple[datetime, str | None]]) -> list[dict[str, Any]]:

@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from server import analyser
 from server.database import is_unreachable
 from server.errors import DomainError, RateLimited
 from server.middleware import RequestContextMiddleware, SameOriginMiddleware, current_request_id
@@ -93,6 +94,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        # Search's analyser loads in a thread meanwhile (seconds), not in the first request.
+        analyser.start_loading()
         await ensure_current(services.db, upgrade_if_behind=settings.migrate_on_start)
         # The epoch is read (or rotated, after a restore) before anything is served.
         await services.epochs.watch()

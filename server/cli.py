@@ -266,6 +266,50 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+async def _reindex(db: object, batch: int) -> int:
+    """Rebuild every thread's search document, `batch` threads per transaction, with a progress bar."""
+    import sqlalchemy as sa
+    from tqdm import tqdm
+
+    from server import analyser, search
+    from server.database import Database
+    from server.models import Thread
+
+    assert isinstance(db, Database)
+    await analyser.ready()
+    async with db.read() as session:
+        total = (await session.execute(sa.select(sa.func.count()).select_from(Thread))).scalar_one()
+    done = 0
+    after = 0
+    with tqdm(total=total, unit="thread", desc="search reindex", file=sys.stderr) as bar:
+        while True:
+            async with db.transaction() as session:
+                ids = list(
+                    (
+                        await session.execute(
+                            sa.select(Thread.id).where(Thread.id > after).order_by(Thread.id).limit(batch)  # type: ignore[call-overload,arg-type,operator]
+                        )
+                    ).scalars()
+                )
+                for thread_id in ids:
+                    await search.reindex_thread(session, thread_id)
+            if not ids:
+                return done
+            after = ids[-1]
+            done += len(ids)
+            bar.update(len(ids))
+
+
+def cmd_search_reindex(args: argparse.Namespace) -> int:
+    """Index every thread's public text again (after upgrading to the search revision, or to
+    apply a new analyser); safe while serving: each thread is rebuilt in its own batch."""
+    settings = _settings()
+    asyncio.run(_with_database(settings, _prepare_schema, False))
+    done = asyncio.run(_with_database(settings, _reindex, args.batch))
+    print(f"search: {done} threads indexed", flush=True)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tong", description="Tong (通): real-time public discussion server")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -326,6 +370,12 @@ def build_parser() -> argparse.ArgumentParser:
     ).set_defaults(func=cmd_db_schema)
 
     commands.add_parser("demo", help="seed demo data (once)").set_defaults(func=cmd_demo)
+    searching = commands.add_parser("search", help="the search index").add_subparsers(
+        dest="action", required=True
+    )
+    reindex = searching.add_parser("reindex", help="index every thread again (progress bar)")
+    reindex.add_argument("--batch", type=int, default=200, help="threads per transaction")
+    reindex.set_defaults(func=cmd_search_reindex)
 
     _register_optional(commands)
     return parser

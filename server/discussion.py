@@ -52,6 +52,7 @@ from server.vocabulary import (
     STAFF,
     STAFF_ROLES,
     THREAD_KINDS,
+    WITHDRAWN,
     EventType,
 )
 
@@ -318,6 +319,10 @@ class Discussion:
             refuse_identifiers({"body": body})
         await self.limiter.check(actor)
         if words := self.holds.matches(body):
+            async with self.db.read() as s:
+                status = (await s.execute(select(Thread.status).where(Thread.id == thread_id))).first()
+            if status is not None and status[0] == WITHDRAWN:
+                raise Conflict("the proposal was withdrawn: no new comments", code="thread_withdrawn")
             return await self.holds.hold(actor, thread_id, body, parent_id, words)
 
         async def work(change: Change) -> dict[str, Any]:
@@ -343,6 +348,8 @@ class Discussion:
             seq = await self.posting.next_seq(s, row.thread_id)
             # Re-read under the thread's lock: a concurrent hide/restore has committed by now.
             await s.refresh(row)
+            if row.withdrawn:
+                raise Conflict("the comment was deleted by its author", code="comment_withdrawn")
             if row.hidden == hide:
                 raise Conflict(
                     "the comment is already hidden" if hide else "the comment is not hidden",
@@ -410,18 +417,22 @@ class Discussion:
         async with self.db.read() as s:
             if target == "thread":
                 row = (
-                    await s.execute(select(Thread.id, Thread.author_id).where(Thread.id == target_id))
+                    await s.execute(
+                        select(Thread.id, Thread.author_id, Thread.status).where(Thread.id == target_id)
+                    )
                 ).first()
-                hidden = False
+                hidden = withdrawn = False
             else:
                 row = (
                     await s.execute(
-                        select(Comment.thread_id, Comment.author_id, Comment.hidden).where(
-                            Comment.id == target_id
-                        )
+                        select(Comment.thread_id, Comment.author_id, Thread.status)
+                        .add_columns(Comment.hidden, Comment.withdrawn)
+                        .join(Thread, Thread.id == Comment.thread_id)
+                        .where(Comment.id == target_id)
                     )
                 ).first()
                 hidden = bool(row and row.hidden)
+                withdrawn = bool(row and row.withdrawn)
         if row is None:
             raise NotFound(f"{target} {target_id} does not exist")
         thread_id, author_id = row[0], row[1]
@@ -429,6 +440,10 @@ class Discussion:
             raise Conflict("you cannot recommend your own post", code="own_post")
         if on and hidden:
             raise Conflict("a hidden comment cannot be recommended", code="comment_hidden")
+        if on and withdrawn:
+            raise Conflict("a deleted comment cannot be recommended", code="comment_withdrawn")
+        if on and row.status == WITHDRAWN:
+            raise Conflict("the proposal was withdrawn by its author", code="thread_withdrawn")
         await self.limiter.check(actor)
         key = {"target": target, "target_id": target_id, "account_id": actor.id}
 
@@ -485,6 +500,8 @@ class Discussion:
             raise NotFound(f"thread {thread_id} does not exist")
         if row.kind != PROPOSAL:
             raise Conflict("only proposals have a status and official answers", code="not_a_proposal")
+        if row.status == WITHDRAWN:
+            raise Conflict("the proposal was withdrawn by its author", code="thread_withdrawn")
         return row.status  # type: ignore[no-any-return]
 
     def _insert_ignore(self, table: Any) -> Any:

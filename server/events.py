@@ -22,11 +22,11 @@ from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server import channels as ch
-from server import public
+from server import public, search
 from server.database import Database
 from server.models import Account, Comment, Event, utcnow
 from server.publisher import Message, Publisher
-from server.redaction import Audience, CommentState, carried_comment_id, shown_to
+from server.redaction import Audience, CommentState, carried_comment_id, shown_to, state_of
 from server.vocabulary import EventType
 
 log = logging.getLogger(__name__)
@@ -133,6 +133,8 @@ class EventLog:
         async with self.db.transaction() as session:
             change = Change(session)
             yield change
+            # The search index moves with what it indexes, in this transaction.
+            await search.apply(session, change.rows)
         await self.publisher.send(self.messages(change.rows))
 
     def messages(self, rows: list[LoggedRow]) -> list[Message]:
@@ -289,6 +291,7 @@ SUMMARY_CHANGES = frozenset(
         EventType.COMMENT_CREATED,
         EventType.ANSWER_POSTED,
         EventType.THREAD_STATUS_CHANGED,
+        EventType.THREAD_UPDATED,
         EventType.RECOMMENDATION_ADDED,
         EventType.RECOMMENDATION_WITHDRAWN,
     }
@@ -310,8 +313,7 @@ def _states_after(rows: Iterable[LoggedRow]) -> dict[int, CommentState]:
     for row in rows:
         comment_id = carried_comment_id(row.payload)
         if comment_id is not None:
-            comment = row.payload["comment"]
-            states[comment_id] = CommentState(bool(comment.get("hidden")), comment.get("hidden_reason"))
+            states[comment_id] = state_of(row.payload["comment"])
     return states
 
 
@@ -336,9 +338,27 @@ async def comment_states(session: AsyncSession, comment_ids: Iterable[int]) -> d
     if not ids:
         return {}
     rows = await session.execute(
-        select(Comment.id, Comment.hidden, Comment.hidden_reason).where(Comment.id.in_(ids))  # type: ignore[union-attr]
+        select(
+            Comment.id,
+            Comment.hidden,
+            Comment.hidden_reason,
+            Comment.withdrawn,
+            Comment.revision,
+            Comment.body,
+            Comment.edited_at,
+        ).where(Comment.id.in_(ids))  # type: ignore[union-attr]
     )
-    return {comment_id: CommentState(hidden, reason) for comment_id, hidden, reason in rows}
+    return {
+        comment_id: CommentState(
+            hidden=hidden,
+            hidden_reason=reason,
+            withdrawn=withdrawn,
+            revision=revision,
+            body=None if hidden or withdrawn else body,
+            edited_at=public.iso(edited_at) if edited_at is not None else None,
+        )
+        for comment_id, hidden, reason, withdrawn, revision, body, edited_at in rows
+    }
 
 
 async def thread_frames(

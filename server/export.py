@@ -12,7 +12,8 @@ from typing import IO, Any
 from sqlalchemy import func, select
 
 from server.models import Account, Event
-from server.review import LogFilter, parse_time
+from server.review import LogFilter
+from server.validation import parse_time
 
 ACTOR_KINDS = ("company", "agency", "staff")
 

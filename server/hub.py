@@ -23,7 +23,7 @@ from typing import Any, Protocol
 from server import channels as ch
 from server.broker import Broker, BrokerUnavailable
 from server.metrics import Metrics
-from server.redaction import Audience, CommentState, carried_comment_id, shown_to
+from server.redaction import Audience, carried_comment_id, shown_to, state_of
 from server.settings import Settings
 from server.wireframe import PreparedFrame
 
@@ -512,8 +512,8 @@ class Hub:
         prepared = PreparedFrame(frame)
         channel.recent.append((seq, prepared))
         self._fan_out(channel.peers, frame, "event", prepared)
-        if HIDDEN_MARKER in frame:
-            _conceal_in_recent(channel.recent, frame)
+        if any(marker in frame for marker in REDACTING_MARKERS):
+            _redact_recent(channel.recent, frame)
 
     def _fan_out(
         self, peers: set[Peer], frame: str, kind: str, prepared: PreparedFrame | None = None
@@ -731,15 +731,21 @@ class Hub:
                 self._spawn(self.broker.unsubscribe(name), f"unsubscribe-{name}")
 
 
-HIDDEN_MARKER = '"event":"comment.hidden"'
+# Frames after which earlier frames carrying the same comment show less or newer text.
+REDACTING_MARKERS = (
+    '"event":"comment.hidden"',
+    '"event":"comment.edited"',
+    '"event":"comment.withdrawn"',
+)
 
 
-def _conceal_in_recent(recent: deque[tuple[int, PreparedFrame]], hidden_frame: str) -> None:
-    """Once a moderator hides a comment, every frame kept for replay that carries it (created,
-    restored, whatever the type) is shown as the redaction rule shows it now, so a client resuming
-    later never receives the hidden text. Hides are rare: parsing the ring then is cheap enough."""
-    comment = json.loads(hidden_frame)["data"]["comment"]
-    states = {comment["id"]: CommentState(hidden=True, hidden_reason=comment.get("hidden_reason"))}
+def _redact_recent(recent: deque[tuple[int, PreparedFrame]], latest_frame: str) -> None:
+    """Once a moderator hides a comment, or its author edits or deletes it, every frame kept for
+    replay that carries it (created, restored, whatever the type) is shown as the redaction rule
+    shows it now, so a client resuming later never receives hidden, deleted or superseded text.
+    These are rare: parsing the ring then is cheap enough."""
+    comment = json.loads(latest_frame)["data"]["comment"]
+    states = {comment["id"]: state_of(comment)}
     for index, (seq, frame) in enumerate(recent):
         parsed = json.loads(frame.text)
         if carried_comment_id(parsed["data"]) != comment["id"]:

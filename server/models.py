@@ -87,6 +87,40 @@ class Thread(SQLModel, table=True):
     # How many distinct company / agency authors have a pseudonym here (기업 n, 기관 n).
     company_authors: int = 0
     agency_authors: int = 0
+    # Set by the author's edits (title/body): the public sees "수정됨" with this time.
+    edited_at: datetime | None = None
+    revision: int = 1
+
+
+class SearchDocument(SQLModel, table=True):
+    """A thread's public text as analysed tokens (search.py), one row per thread.
+
+    Each column holds the space-separated tokens of one part: what the public may read, never a
+    hidden or held comment. The ranked index over it is not a model: an FTS5 table kept by
+    triggers on SQLite, a generated tsvector column with a GIN index on PostgreSQL (revision 0006;
+    `SEARCH_INDEX_OBJECTS` below tells the models-and-migrations check to expect them)."""
+
+    __tablename__ = "search_document"
+
+    thread_id: int = Field(foreign_key="thread.id", primary_key=True)
+    title: str = ""
+    body: str = ""
+    answers: str = ""
+    comments: str = ""
+
+
+# The search index's parts that only the revision knows (see SearchDocument): the FTS5 table and
+# its shadow tables on SQLite, the tsvector columns and their index on PostgreSQL.
+SEARCH_FTS_TABLE = "search_fts"
+SEARCH_INDEX_OBJECTS = frozenset({"document", "head", "ix_search_document_document"})
+
+
+def is_search_index_object(name: str | None, type_: str) -> bool:
+    if name is None:
+        return False
+    if type_ == "table":
+        return name == SEARCH_FTS_TABLE or name.startswith(SEARCH_FTS_TABLE + "_")
+    return name in SEARCH_INDEX_OBJECTS
 
 
 class Category(SQLModel, table=True):
@@ -129,6 +163,10 @@ class Comment(SQLModel, table=True):
     # Shown in the placeholder of a hidden comment; the moderator's public reason.
     hidden_reason: str | None = None
     recommendation_count: int = 0
+    edited_at: datetime | None = None
+    revision: int = 1
+    # Deleted by its author: kept in place like a hidden comment (body null to the public).
+    withdrawn: bool = False
 
 
 class Recommendation(SQLModel, table=True):
@@ -149,6 +187,26 @@ class Answer(SQLModel, table=True):
     status: str = Field(max_length=16)
     outcome: str | None = Field(default=None, max_length=24)
     seq: int
+    created_at: datetime = Field(default_factory=utcnow)
+    edited_at: datetime | None = None
+    revision: int = 1
+
+
+class Revision(SQLModel, table=True):
+    """One version of an edited text: a proposal's title and body, a comment, an official answer.
+
+    The first edit also stores the original as number 1, so the history shows every version;
+    content never edited has no rows here."""
+
+    __table_args__ = (UniqueConstraint("target", "target_id", "number", name="uq_revision_target_number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    target: str = Field(max_length=8)  # thread | comment | answer
+    target_id: int
+    number: int
+    title: str | None = Field(default=None, max_length=400)
+    body: str
+    editor_id: int = Field(foreign_key="account.id")
     created_at: datetime = Field(default_factory=utcnow)
 
 

@@ -14,15 +14,15 @@ from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server import public
 from server.database import after_commit
-from server.errors import Invalid, NotFound
+from server.errors import Conflict, Invalid, NotFound
 from server.events import Change
 from server.models import Account, Comment, Thread, ThreadAuthor, utcnow
-from server.vocabulary import AGENCY, COMPANY, EventType
+from server.vocabulary import AGENCY, COMPANY, WITHDRAWN, EventType
 
 # The hot path's statements are Core statements on the tables (not the ORM entities): the session
 # runs them without the ORM's bulk insert/update machinery (a third of a comment's SQL time).
@@ -56,6 +56,8 @@ class Posting:
         params = {"thread": thread_id, "now": now or utcnow(), **{f"new_{k}": v for k, v in changes.items()}}
         seq = (await s.execute(statement, params)).scalar()
         if seq is None:
+            if comments and (await s.execute(select(Thread.id).where(Thread.id == thread_id))).first():
+                raise Conflict("the proposal was withdrawn: no new comments", code="thread_withdrawn")
             raise NotFound(f"thread {thread_id} does not exist")
         return int(seq)
 
@@ -145,6 +147,9 @@ def _seq_statement(changed: tuple[str, ...], comment: bool) -> Any:
     c = THREADS.c
     values: dict[str, Any] = {"seq": c.seq + 1, "last_activity_at": bindparam("now")}
     values.update({name: bindparam(f"new_{name}") for name in changed})
+    statement = update(THREADS).where(c.id == bindparam("thread"))
     if comment:
         values["comment_count"] = c.comment_count + 1
-    return update(THREADS).where(c.id == bindparam("thread")).values(**values).returning(c.seq)
+        # A withdrawn proposal takes no new comments: no row updated, no seq (next_seq says why).
+        statement = statement.where(or_(c.status.is_(None), c.status != WITHDRAWN))
+    return statement.values(**values).returning(c.seq)

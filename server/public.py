@@ -63,28 +63,48 @@ def thread_detail(
     shown["body"] = thread.body
     shown["answers"] = answers
     shown["seq"] = thread.seq
+    edited(shown, thread)
     return shown
 
 
+def edited(shown: dict[str, Any], row: Any) -> dict[str, Any]:
+    """Marks an edited text ("수정됨"): its revision and when; nothing on text never edited."""
+    revision = getattr(row, "revision", 1) or 1
+    if revision > 1 and row.edited_at is not None:
+        shown["revision"] = revision
+        shown["edited_at"] = iso(row.edited_at)
+    return shown
+
+
+def thread_text(thread: Thread) -> dict[str, Any]:
+    """The edited part of a proposal, as `thread.updated` carries it."""
+    return edited(
+        {"id": thread.id, "title": thread.title, "body": thread.body, "excerpt": thread.body[:160]}, thread
+    )
+
+
 def comment(row: CommentRow | Comment, shown_author: dict[str, Any]) -> dict[str, Any]:
+    withdrawn = getattr(row, "withdrawn", False)
     shown = {
         "id": row.id,
         "thread_id": row.thread_id,
         "parent_id": row.parent_id,
         "seq": row.seq,
         "author": shown_author,
-        "body": None if row.hidden else row.body,
+        "body": None if row.hidden or withdrawn else row.body,
         "created_at": iso(row.created_at),
         "hidden": row.hidden,
         "counts": {"recommendations": row.recommendation_count},
     }
     if row.hidden:
         shown["hidden_reason"] = row.hidden_reason
-    return shown
+    if withdrawn:
+        shown["withdrawn"] = True
+    return edited(shown, row)
 
 
 def answer(row: Answer, department: str | None) -> dict[str, Any]:
-    return {
+    shown = {
         "id": row.id,
         "thread_id": row.thread_id,
         "seq": row.seq,
@@ -94,6 +114,7 @@ def answer(row: Answer, department: str | None) -> dict[str, Any]:
         "outcome": row.outcome,
         "created_at": iso(row.created_at),
     }
+    return edited(shown, row)
 
 
 def me(account: Account) -> dict[str, Any]:

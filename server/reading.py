@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server import channels as ch
-from server import events, public
+from server import events, public, search
 from server.database import Database
 from server.errors import Invalid, NotFound
 from server.models import Account, Answer, Category, Comment, Event, Recommendation, Thread, ThreadAuthor
-from server.vocabulary import STATUSES, THREAD_KINDS
+from server.validation import parse_time
+from server.vocabulary import OUTCOMES, PROPOSAL, STATUSES, THREAD_KINDS
 
 SORTS = {
     "latest": (Thread.id, None),
@@ -21,11 +23,6 @@ SORTS = {
     "active": (Thread.last_activity_at, Thread.id),
     "commented": (Thread.comment_count, Thread.id),
 }
-
-
-def _like_pattern(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 async def thread_authors(
@@ -80,50 +77,47 @@ class Reader:
         *,
         kind: str | None,
         status: str | None,
-        sort: str,
+        sort: str | None,
         q: str | None,
         cursor: str | None,
         limit: int | None,
         viewer: Account | None,
+        outcome: str | None = None,
         category: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
     ) -> tuple[list[Thread], list[dict[str, Any]], str | None]:
-        if sort not in SORTS:
-            raise Invalid(f"sort must be one of {', '.join(SORTS)}", {"sort": "unknown"})
+        """A page of the board. With `q` it is a search: by relevance unless another sort is
+        asked for, each item saying which part matched (`match`) with a `highlight` snippet."""
+        query = await search.parse(q) if q and q.strip() else None
+        if sort is None:
+            sort = "relevance" if query is not None else "latest"
+        if sort not in SORTS and sort != "relevance":
+            raise Invalid(f"sort must be one of {', '.join(SORTS)} or relevance", {"sort": "unknown"})
         if kind is not None and kind not in THREAD_KINDS:
             raise Invalid("kind must be proposal or change", {"kind": "unknown"})
         if status is not None and status not in STATUSES:
             raise Invalid(f"status must be one of {', '.join(STATUSES)}", {"status": "unknown"})
+        if outcome is not None and outcome not in OUTCOMES:
+            raise Invalid(f"outcome must be one of {', '.join(OUTCOMES)}", {"outcome": "unknown"})
         size = self._limit(limit, 20)
+        where = _filters(kind, status, outcome, category, since, until)
+        if sort == "relevance":
+            return await self._search_page(query, where, cursor, size, viewer)
         primary, tiebreak = SORTS[sort]
-        stmt = _op_query()
-        if kind:
-            stmt = stmt.where(Thread.kind == kind)
-        if status:
-            stmt = stmt.where(Thread.status == status)
-        if category:
-            # The slug a shared URL carries (stable across renames), or the name as threads show it.
-            chosen = select(Category.id).where(
-                or_(Category.slug == category.lower(), Category.name == category)  # type: ignore[arg-type]
-            )
-            stmt = stmt.where(Thread.category_id.in_(chosen.scalar_subquery()))  # type: ignore[union-attr]
-        if q and q.strip():
-            pattern = _like_pattern(q.strip())
-            stmt = stmt.where(
-                or_(Thread.title.ilike(pattern, escape="\\"), Thread.body.ilike(pattern, escape="\\"))
-            )  # type: ignore[attr-defined]
-        if cursor:
-            stmt = stmt.where(_after_cursor(cursor, primary, tiebreak))
-        order = [primary.desc()] if tiebreak is None else [primary.desc(), tiebreak.desc()]  # type: ignore[attr-defined]
-        stmt = stmt.order_by(*order).limit(size + 1)
+        stmt = _op_query().where(*where)
         async with self.db.read() as session:
+            if query is not None:
+                stmt = stmt.where(search.matching(search.dialect_of(session), query))
+            if cursor:
+                stmt = stmt.where(_after_cursor(cursor, primary, tiebreak))
+            order = [primary.desc()] if tiebreak is None else [primary.desc(), tiebreak.desc()]  # type: ignore[attr-defined]
+            stmt = stmt.order_by(*order).limit(size + 1)
             rows = (await session.execute(stmt)).all()
             mine = await _recommended(session, viewer, "thread", [r[0].id for r in rows])
-        threads = [r[0] for r in rows[:size]]
-        items = []
-        for thread, op_kind, number, department in rows[:size]:
-            item = public.thread_summary(thread, public.author(op_kind, number, True, department))
-            _add_viewer_marks(item, thread.author_id, thread.id, viewer, mine)
-            items.append(item)
+            threads = [r[0] for r in rows[:size]]
+            marks = await search.highlights(session, threads, query) if query is not None else {}
+        items = self._items(rows[:size], viewer, mine, marks)
         next_cursor = None
         if len(rows) > size:
             last = threads[-1]
@@ -131,6 +125,61 @@ class Reader:
             values = [value.isoformat() if hasattr(value, "isoformat") else value, last.id]
             next_cursor = public.encode_cursor(values if tiebreak is not None else [last.id])
         return threads, items, next_cursor
+
+    async def _search_page(
+        self,
+        query: search.Query | None,
+        where: list[Any],
+        cursor: str | None,
+        size: int,
+        viewer: Account | None,
+    ) -> tuple[list[Thread], list[dict[str, Any]], str | None]:
+        if query is None:
+            raise Invalid("sort=relevance needs a search query q", {"sort": "needs_q"})
+        offset = _offset_cursor(cursor) if cursor else 0
+        async with self.db.read() as session:
+            ids = await search.ranked(session, query, where, offset, size + 1)
+            page = ids[:size]
+            rows = (await session.execute(_op_query().where(Thread.id.in_(page)))).all() if page else []  # type: ignore[union-attr]
+            order = {thread_id: i for i, thread_id in enumerate(page)}
+            rows = sorted(rows, key=lambda r: order[r[0].id])
+            mine = await _recommended(session, viewer, "thread", page)
+            threads = [r[0] for r in rows]
+            marks = await search.highlights(session, threads, query)
+        items = self._items(rows, viewer, mine, marks)
+        next_cursor = public.encode_cursor(["relevance", offset + size]) if len(ids) > size else None
+        return threads, items, next_cursor
+
+    def _items(
+        self, rows: Sequence[Any], viewer: Account | None, mine: set[int], marks: dict[int, dict[str, str]]
+    ) -> list[dict[str, Any]]:
+        items = []
+        for thread, op_kind, number, department in rows:
+            item = public.thread_summary(thread, public.author(op_kind, number, True, department))
+            _add_viewer_marks(item, thread.author_id, thread.id, viewer, mine)
+            item.update(marks.get(thread.id, {}))
+            items.append(item)
+        return items
+
+    async def similar(self, title: str, limit: int, exclude: int | None = None) -> list[dict[str, Any]]:
+        """Proposals like this title (the composer's warning, the thread page's "비슷한 제안"):
+        the best ranked that share at least half of the title's terms (two at most)."""
+        query = await search.parse(title)
+        if query.empty:
+            return []
+        where = [Thread.kind == PROPOSAL]
+        if exclude is not None:
+            where.append(Thread.id != exclude)
+        async with self.db.read() as session:
+            ids = await search.ranked(session, query, where, 0, limit * 4)
+            counts = await search.matched_terms(session, ids, query)
+            enough = min(2, max(1, (len(query.terms) + 1) // 2))
+            page = [i for i in ids if counts.get(i, 0) >= enough][:limit]
+            rows = (await session.execute(_op_query().where(Thread.id.in_(page)))).all() if page else []  # type: ignore[union-attr]
+            order = {thread_id: i for i, thread_id in enumerate(page)}
+            rows = sorted(rows, key=lambda r: order[r[0].id])
+            marks = await search.highlights(session, [r[0] for r in rows], query)
+        return self._items(rows, None, set(), marks)
 
     async def thread(self, thread_id: int, viewer: Account | None) -> dict[str, Any]:
         async with self.db.read() as session:
@@ -230,6 +279,51 @@ class Reader:
     async def log_frames(self, after_id: int, limit: int) -> list[tuple[int, str, str | None]]:
         async with self.db.read() as session:
             return await events.log_frames(session, after_id, limit, self.secret)
+
+
+def _filters(
+    kind: str | None,
+    status: str | None,
+    outcome: str | None,
+    category: str | None,
+    since: str | None,
+    until: str | None,
+) -> list[Any]:
+    where: list[Any] = []
+    if kind:
+        where.append(Thread.kind == kind)
+    if status:
+        where.append(Thread.status == status)
+    if outcome:
+        where.append(Thread.outcome == outcome)
+    if category:
+        # The slug a shared URL carries (stable across renames), or the name as threads show it.
+        chosen = select(Category.id).where(
+            or_(Category.slug == category.lower(), Category.name == category)  # type: ignore[arg-type]
+        )
+        where.append(Thread.category_id.in_(chosen.scalar_subquery()))  # type: ignore[union-attr]
+    start = parse_time(since, "since")
+    if start is not None:
+        where.append(Thread.created_at >= start)
+    end = parse_time(until, "until")
+    if end is not None:
+        # A date alone means the whole day.
+        if until is not None and len(until) == 10:
+            end = end + timedelta(days=1)
+            where.append(Thread.created_at < end)
+        else:
+            where.append(Thread.created_at <= end)
+    return where
+
+
+def _offset_cursor(cursor: str) -> int:
+    try:
+        values = public.decode_cursor(cursor)
+        if len(values) != 2 or values[0] != "relevance" or not isinstance(values[1], int):
+            raise ValueError("not a relevance cursor")
+        return values[1]
+    except (ValueError, TypeError) as exc:
+        raise Invalid("cursor is not valid; start again without it", {"cursor": "invalid"}) from exc
 
 
 def _after_cursor(cursor: str, primary: Any, tiebreak: Any) -> Any:

@@ -3,7 +3,8 @@
 An event is stored once, as it was when it happened; by the time it is sent again (a replay
 from memory or SQL, an export) the comment it carries may have been hidden. Every path that
 sends a stored event asks `shown_to` first, so a rule (hidden text stays out of public frames;
-later: edited and withdrawn comments) is written here once and cannot be forgotten by one path.
+edited and withdrawn comments show their current form) is written here once and cannot be
+forgotten by one path.
 Pure: no I/O, so the hub's ring and the SQL replay use the same function.
 """
 
@@ -30,13 +31,32 @@ class CommentState:
     hidden_reason: str | None = None
     # A held comment has no place in a thread yet; if one ever appeared in a frame it shows nothing.
     held: bool = False
+    # Deleted by its author: shown in place with `body: null` and `withdrawn: true`.
+    withdrawn: bool = False
+    # The current revision and its text, when known: a frame carrying an older revision shows
+    # this one instead (None: unknown here, the frame's text stands).
+    revision: int | None = None
+    body: str | None = None
+    edited_at: str | None = None
 
     @property
     def conceals_body(self) -> bool:
-        return self.hidden or self.held
+        return self.hidden or self.held or self.withdrawn
 
 
 VISIBLE = CommentState()
+
+
+def state_of(comment: Mapping[str, Any]) -> CommentState:
+    """The state a comment's current public form (as the latest frame carrying it) says."""
+    return CommentState(
+        hidden=bool(comment.get("hidden")),
+        hidden_reason=comment.get("hidden_reason"),
+        withdrawn=bool(comment.get("withdrawn")),
+        revision=int(comment.get("revision") or 1),
+        body=comment.get("body"),
+        edited_at=comment.get("edited_at"),
+    )
 
 
 def carried_comment_id(data: Mapping[str, Any]) -> int | None:
@@ -50,10 +70,12 @@ def carried_comment_id(data: Mapping[str, Any]) -> int | None:
 def shown_to(audience: Audience, data: dict[str, Any], states: Mapping[int, CommentState]) -> dict[str, Any]:
     """The event data `audience` may see, given the current state of the comments it carries.
 
-    A comment whose body is concealed now shows its current public form (`body: null`, `hidden:
-    true`, the current reason) in every frame, whatever the event type: a `comment.restored` frame
-    replayed after a second hide would otherwise carry the text again. Showing less than the frame
-    had is always allowed; showing more never is.
+    A comment whose body is concealed now (hidden, held, deleted by its author) shows its current
+    public form (`body: null`, the current reason or `withdrawn: true`) in every frame, whatever
+    the event type: a `comment.restored` frame replayed after a second hide would otherwise carry
+    the text again. A comment edited since shows its current revision's text in every frame that
+    still carries a body, so an old revision never comes back through a replay. Showing less than
+    the frame had is always allowed; showing older text never is.
     """
     if audience is Audience.STAFF:
         return data
@@ -61,7 +83,33 @@ def shown_to(audience: Audience, data: dict[str, Any], states: Mapping[int, Comm
     if comment_id is None:
         return data
     state = states.get(comment_id, VISIBLE)
-    if not state.conceals_body:
+    shown = data["comment"]
+    if state.conceals_body:
+        comment = {**shown, "body": None, "hidden": state.hidden or state.held}
+        if state.hidden or state.held:
+            comment["hidden_reason"] = state.hidden_reason
+        else:
+            comment.pop("hidden_reason", None)
+        if state.withdrawn:
+            comment["withdrawn"] = True
+        _current_revision(comment, state)
+        return {**data, "comment": comment}
+    if state.revision is None or shown.get("body") is None:
         return data
-    comment = {**data["comment"], "body": None, "hidden": True, "hidden_reason": state.hidden_reason}
+    if int(shown.get("revision") or 1) == state.revision:
+        return data
+    comment = {**shown, "body": state.body}
+    _current_revision(comment, state)
     return {**data, "comment": comment}
+
+
+def _current_revision(comment: dict[str, Any], state: CommentState) -> None:
+    """The revision marks (`revision`, `edited_at`) as the comment has them now."""
+    if state.revision is None:
+        return
+    if state.revision > 1:
+        comment["revision"] = state.revision
+        comment["edited_at"] = state.edited_at
+    else:
+        comment.pop("revision", None)
+        comment.pop("edited_at", None)

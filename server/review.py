@@ -7,7 +7,7 @@ import io
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -18,10 +18,10 @@ from server.database import Database
 from server.errors import Invalid, NotFound
 from server.events import EventLog
 from server.models import Account, Comment, Event, Report, Thread
-from server.vocabulary import ANSWERED, PROPOSAL, EventType
+from server.validation import KST
+from server.vocabulary import ANSWERED, PROPOSAL, WITHDRAWN, EventType
 
 Presence = Callable[[list[str]], Awaitable[dict[str, int]]]
-KST = timezone(timedelta(hours=9), "KST")
 EXPORT_BATCH = 1000
 
 
@@ -49,17 +49,6 @@ class LogFilter:
         if self.actor_kind:
             stmt = stmt.where(Account.kind == self.actor_kind)
         return stmt
-
-
-def parse_time(value: str | None, name: str) -> datetime | None:
-    """An ISO 8601 time or date; without a zone it is read as Korean time (KST)."""
-    if not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        raise Invalid(f"{name} must be an ISO 8601 date or time", {name: "invalid"}) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=KST)
 
 
 class Review:
@@ -180,7 +169,9 @@ class Figures:
             ).scalar_one()
             waiting = (
                 await s.execute(
-                    select(func.count()).where(Thread.kind == PROPOSAL, Thread.status != ANSWERED)
+                    select(func.count()).where(
+                        Thread.kind == PROPOSAL, Thread.status.not_in((ANSWERED, WITHDRAWN))
+                    )
                 )
             ).scalar_one()
             open_reports = (

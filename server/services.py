@@ -15,6 +15,7 @@ from server.categories import Categories
 from server.database import Database
 from server.desk import Desk
 from server.discussion import Discussion
+from server.editing import Editing
 from server.epoch import Epochs, HistoryWatch, mark_for
 from server.events import EventLog
 from server.holds import HoldPolicy, Holds
@@ -53,6 +54,7 @@ class Services:
     hub: Hub
     reader: Reader
     discussion: Discussion
+    editing: Editing
     review: Review
     figures: Figures
     desk: Desk
@@ -90,16 +92,9 @@ def build_services(settings: Settings) -> Services:
     passwords = Passwords(settings.argon2_time_cost, settings.argon2_memory_cost, settings.argon2_concurrency)
     # One counter for every limit (writes per account, logins): Redis through the same breaker.
     counter = Counter(settings.redis_url, settings.redis_prefix, breaker)
-    discussion = Discussion(
-        db,
-        events,
-        posting,
-        holds,
-        settings,
-        passwords,
-        RateLimiter(settings.rate_limit_per_minute, counter),
-        sessions=sessions,
-    )
+    limiter = RateLimiter(settings.rate_limit_per_minute, counter)
+    discussion = Discussion(db, events, posting, holds, settings, passwords, limiter, sessions=sessions)
+    editing = Editing(db, events, posting, settings, limiter)
     review = Review(db, events)
     desk = Desk(
         holds=holds,
@@ -135,6 +130,7 @@ def build_services(settings: Settings) -> Services:
         hub=hub,
         reader=reader,
         discussion=discussion,
+        editing=editing,
         review=review,
         figures=figures,
         desk=desk,

@@ -122,6 +122,10 @@ class Settings(BaseSettings):
     argon2_concurrency: int = 0
 
     answer_target_days: int = 14
+    # Authors edit a proposal's title and body until its first official answer ("first_answer"),
+    # or until the final one ("final_answer"); their comments for this many hours (0: never).
+    proposal_edit_until: Literal["first_answer", "final_answer"] = "first_answer"
+    comment_edit_hours: float = Field(default=24.0, ge=0)
 
     # Refuse posts holding a phone number, e-mail address, 주민등록번호 or 사업자등록번호 (identifiers.py).
     refuse_identifiers: bool = True

@@ -108,7 +108,7 @@ DeskLimit = Annotated[int, Field(ge=1, le=DESK_LIST_MAX)]
 LogLimit = Annotated[int, Field(ge=1, le=LOG_PAGE_MAX)]
 
 ThreadKind = Literal["proposal", "change"]
-Status = Literal["received", "reviewing", "answered"]
+Status = Literal["received", "reviewing", "answered", "withdrawn"]
 Outcome = Literal["accepted", "partially_accepted", "declined"]
 AccountKind = Literal["company", "agency", "staff"]
 
@@ -142,6 +142,23 @@ class NewThread(Body):
 class StatusChange(Body):
     model_config = ConfigDict(extra="forbid")
     status: Literal["received", "reviewing"]
+
+
+class ThreadChange(Body):
+    """Staff change the status; the author edits the title and/or body (v1.1). Not both at once."""
+
+    model_config = ConfigDict(extra="forbid")
+    status: Literal["received", "reviewing"] | None = Field(None, description="staff only")
+    title: Title | None = Field(None, description="the author only")
+    body: ThreadBody | None = Field(None, description="the author only")
+
+
+class EditedComment(Body):
+    body: CommentBody
+
+
+class EditedAnswer(Body):
+    body: ThreadBody
 
 
 class NewComment(Body):
@@ -208,6 +225,9 @@ class PasswordChange(Body):
 # --- query strings ----------------------------------------------------------------------------
 
 
+WHEN = "ISO 8601 date or time (KST without a zone)"
+
+
 class Query(BaseModel):
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
 
@@ -215,15 +235,32 @@ class Query(BaseModel):
 class ThreadsQuery(Query):
     kind: ThreadKind | None = None
     status: Status | None = None
-    sort: Literal["latest", "recommended", "active", "commented"] = "latest"
-    q: QueryText | None = None
+    sort: Literal["latest", "recommended", "active", "commented", "relevance"] | None = Field(
+        None, description="latest by default; relevance (the default with q) ranks search results"
+    )
+    q: QueryText | None = Field(
+        None, description="search titles, bodies, comments and answers (Korean-aware)"
+    )
+    outcome: Outcome | None = None
     category: Annotated[str, AfterValidator(_no_nul), Field(max_length=QUERY_TEXT_MAX)] | None = Field(
         None, description="a category's slug (or name): GET /api/categories"
+    )
+    since: QueryText | None = Field(
+        None, description="created at or after: ISO 8601 date or time (KST without a zone)"
+    )
+    until: QueryText | None = Field(
+        None, description="created at or before: ISO 8601 date (the whole day) or time"
     )
     cursor: Annotated[str, Field(max_length=QUERY_TEXT_MAX)] | None = Field(
         None, description="next_cursor of the previous page, as it came"
     )
     limit: PageLimit | None = None
+
+
+class SimilarQuery(Query):
+    title: QueryText
+    limit: Annotated[int, Field(ge=1, le=10)] | None = None
+    exclude: QueryId | None = Field(None, description="a thread not to list (the one being read)")
 
 
 class CategoriesQuery(Query):
@@ -242,9 +279,6 @@ class PageQuery(Query):
 class ActivityQuery(Query):
     hours: Annotated[int, Field(ge=1, le=LIMIT_MAX)] | None = None
     bucket_minutes: Annotated[int, Field(ge=1, le=LIMIT_MAX)] | None = None
-
-
-WHEN = "ISO 8601 date or time (KST without a zone)"
 
 
 class EventsQuery(Query):
@@ -314,11 +348,19 @@ class ThreadSummary(Shape):
     counts: ThreadCounts
     mine: bool | None = None
     recommended: bool | None = None
+    # In search results: which part matched, and a snippet of it in which the matched words are
+    # <mark>...</mark> and everything else is HTML-escaped text.
+    match: Literal["title", "body", "comment", "answer"] | None = None
+    highlight: str | None = None
 
 
 class ThreadPage(Shape):
     items: list[ThreadSummary]
     next_cursor: str | None
+
+
+class SimilarPage(Shape):
+    items: list[ThreadSummary]
 
 
 class AnswerOut(Shape):
@@ -330,6 +372,8 @@ class AnswerOut(Shape):
     status: str
     outcome: Outcome | None
     created_at: str
+    revision: int | None = Field(None, description="present once edited (2, 3, ...)")
+    edited_at: str | None = None
 
 
 class LinkedThread(Shape):
@@ -343,6 +387,8 @@ class ThreadOut(ThreadSummary):
     body: str
     answers: list[AnswerOut]
     seq: int
+    revision: int | None = Field(None, description="present once edited (2, 3, ...)")
+    edited_at: str | None = None
     links: list[LinkedThread] | None = None
     changed_in: list[LinkedThread] | None = None
 
@@ -362,6 +408,25 @@ class CommentOut(Shape):
     hidden: bool
     counts: CommentCounts
     hidden_reason: str | None = None
+    withdrawn: bool | None = Field(None, description="true once its author deleted it (body null)")
+    revision: int | None = Field(None, description="present once edited (2, 3, ...)")
+    edited_at: str | None = None
+
+
+class RevisionItem(Shape):
+    revision: int
+    body: str | None = Field(description="null for a hidden or deleted comment (moderators see it)")
+    title: str | None = Field(None, description="proposals only")
+    author: Author | None
+    created_at: str
+
+
+class Revisions(Shape):
+    target: Literal["thread", "comment", "answer"]
+    id: int
+    items: list[RevisionItem]
+    hidden: bool | None = None
+    withdrawn: bool | None = None
 
 
 class HeldOut(Shape):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+
 from server.errors import Invalid
 from server.plaintext import is_blank, neutralise_bidi
 
@@ -21,3 +23,17 @@ def text(value: str, name: str, maximum: int) -> str:
     if "\x00" in trimmed:
         raise Invalid(f"{name} must not contain NUL characters", {name: "nul_character"})
     return trimmed
+
+
+KST = timezone(timedelta(hours=9), "KST")
+
+
+def parse_time(value: str | None, name: str) -> datetime | None:
+    """An ISO 8601 time or date; without a zone it is read as Korean time (KST)."""
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise Invalid(f"{name} must be an ISO 8601 date or time", {name: "invalid"}) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=KST)

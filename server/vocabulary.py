@@ -15,13 +15,19 @@ class EventType(StrEnum):
     THREAD_CREATED = "thread.created"
     THREAD_STATUS_CHANGED = "thread.status_changed"
     THREAD_LINKS_CHANGED = "thread.links_changed"
+    # The author edited the title or body (v1.1); withdrawal is a `thread.status_changed`.
+    THREAD_UPDATED = "thread.updated"
     COMMENT_CREATED = "comment.created"
     COMMENT_HIDDEN = "comment.hidden"
     COMMENT_RESTORED = "comment.restored"
     COMMENT_HELD = "comment.held"
     COMMENT_RELEASED = "comment.released"
     COMMENT_REJECTED = "comment.rejected"
+    COMMENT_EDITED = "comment.edited"
+    # The author deleted their comment: kept in place, body null (v1.1).
+    COMMENT_WITHDRAWN = "comment.withdrawn"
     ANSWER_POSTED = "answer.posted"
+    ANSWER_EDITED = "answer.edited"
     RECOMMENDATION_ADDED = "recommendation.added"
     RECOMMENDATION_WITHDRAWN = "recommendation.withdrawn"
     REPORT_FILED = "report.filed"
@@ -33,15 +39,19 @@ class EventType(StrEnum):
 
 
 # Events whose payload carries text a user wrote: what redaction and the anonymity tests look at.
-# Of these only the comment ones can be concealed later (a thread or an answer cannot be hidden).
+# Of these only the comment ones can be concealed later (a thread or an answer cannot be hidden);
+# an edited comment shows its current text in every replayed frame (redaction.py).
 CARRIES_USER_TEXT: Final = frozenset(
     {
         EventType.THREAD_CREATED,
+        EventType.THREAD_UPDATED,
         EventType.COMMENT_CREATED,
+        EventType.COMMENT_EDITED,
         EventType.COMMENT_HIDDEN,
         EventType.COMMENT_RESTORED,
         EventType.COMMENT_HELD,
         EventType.ANSWER_POSTED,
+        EventType.ANSWER_EDITED,
         EventType.REPORT_FILED,
         EventType.REPORT_DISMISSED,
     }
@@ -54,7 +64,9 @@ THREAD_KINDS: Final = (PROPOSAL, CHANGE)
 RECEIVED: Final = "received"
 REVIEWING: Final = "reviewing"
 ANSWERED: Final = "answered"
-STATUSES: Final = (RECEIVED, REVIEWING, ANSWERED)
+# Set by the author only, while the proposal has no final answer (v1.1).
+WITHDRAWN: Final = "withdrawn"
+STATUSES: Final = (RECEIVED, REVIEWING, ANSWERED, WITHDRAWN)
 # What staff may set by hand; `answered` comes only with a final answer.
 SETTABLE_STATUSES: Final = (RECEIVED, REVIEWING)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,6 +11,7 @@ import pytest_asyncio
 
 from tests.clients import Http
 from tests.servers import IN_CI, InProcessServer, Stack, services_available
+from tests.smtp_sink import SmtpSink
 
 STACKS = ["sqlite", "postgres"]
 
@@ -99,3 +101,11 @@ async def staff(server: InProcessServer, clients: list[Http]) -> Http:
 async def anonymous(server: InProcessServer, clients: list[Http]) -> Http:
     clients.append(client := Http(server.base_url))
     return client
+
+
+@pytest_asyncio.fixture
+async def sink(tmp_path: Path) -> AsyncIterator[SmtpSink]:
+    """A real SMTP server (aiosmtpd) in its own process, not yet started: `await sink.start()`."""
+    running = SmtpSink(tmp_path / "mail")
+    yield running
+    running.kill()

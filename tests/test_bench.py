@@ -220,3 +220,35 @@ def test_tong_bench_without_the_load_tool_says_how_to_install_it(
     assert main(["bench", "fanout", "--watchers", "10"]) == 2
     err = capsys.readouterr().err
     assert "not installed" in err and "scripts/install bench" in err and "pip install ./bench" in err
+
+
+SMOKE_GUARD = 3.0
+
+
+async def test_smoke_fanout_1k_watchers_against_the_floor_in_the_same_run(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """CI's smoke run of the smallest fan-out scenario: 1,000 watchers, 5 comments/s for 5 s, Tong
+    and the bare floor in the same run. Nothing lost or doubled, one frame per comment per watcher;
+    Tong's server CPU per delivery against the floor's is printed, and fails only past 3x (a guard
+    against a large regression: the target itself lives in `tong bench run-all`)."""
+    plan = small_plan(
+        watchers=1000, accounts=4, settle=1.0, drain=30.0, phases=[Phase("fanout", 5.0, post_rate=5.0)]
+    )
+    tong = await run_against("tong", plan)
+    floor = await run_against("bare", plan)
+    for report in (tong, floor):
+        assert_nothing_lost(report)
+    frames = tong["frames"]
+    assert frames["per_comment_per_watcher"] <= 1.01, frames
+    ours, theirs = tong["server"]["cpu_per_delivery"], floor["server"]["cpu_per_delivery"]
+    ratio = ours / theirs
+    # Printed past pytest's capture: CI's log shows the figure on every run, not only on failure.
+    with capsys.disabled():
+        print(
+            f"\nsmoke fan-out 1k x 5/s: Tong {ours * 1e6:.1f} µs CPU per delivery, "
+            f"floor {theirs * 1e6:.1f} µs "
+            f"(ratio {ratio:.2f}; guard {SMOKE_GUARD}x); frames per comment per watcher "
+            f"{frames['per_comment_per_watcher']:.3f} {frames['per_comment_per_watcher_by_type']}"
+        )
+    assert ratio <= SMOKE_GUARD, f"Tong costs {ratio:.2f}x the floor's CPU per delivery"

@@ -8,14 +8,12 @@ import random
 import re
 import sys
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from email.message import EmailMessage
-from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
 import pytest
-import pytest_asyncio
 from sqlalchemy import func, select
 
 from server import mailtokens
@@ -25,13 +23,6 @@ from tests.servers import InProcessServer, ProcessServer
 from tests.smtp_sink import SmtpSink
 
 MakeServer = Callable[..., Awaitable[InProcessServer]]
-
-
-@pytest_asyncio.fixture
-async def sink(tmp_path: Path) -> AsyncIterator[SmtpSink]:
-    running = SmtpSink(tmp_path / "mail")
-    yield running
-    running.kill()
 
 
 def mail_settings(sink: SmtpSink) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Awaitable, Callable
 
+from server.redaction import Audience, CommentState, shown_to
 from tests.clients import Http, Socket
 from tests.servers import InProcessServer
 
@@ -92,3 +93,98 @@ async def test_restored_comment_replays_with_its_body(
     replayed = await anonymous_replay(server, thread["id"], 3)
     assert replayed[-1]["event"] == "comment.restored"
     assert replayed[-1]["data"]["comment"]["body"] == "돌아온 내용"  # type: ignore[index]
+
+
+# --- edits and deletions (v1.1): an old revision never comes back through a replay ---------------
+
+OLD_TEXT = "고치기 전의 문장"
+NEW_TEXT = "고친 뒤의 문장"
+
+
+async def edit_then_reply_and_hide(author: Http, staff: Http, thread_id: int) -> tuple[int, int]:
+    """A comment edited twice, then hidden and restored; a second comment deleted by its author."""
+    edited = await author.comment(thread_id, OLD_TEXT)
+    for body in ("중간 버전", NEW_TEXT):
+        response = await author.patch(f"/api/comments/{edited['id']}", json={"body": body})
+        assert response.status_code == 200, response.text
+    await staff.post(f"/api/comments/{edited['id']}/hide", json={"reason": "확인"})
+    await staff.post(f"/api/comments/{edited['id']}/restore", json={})
+    deleted = await author.comment(thread_id, SECRET_TEXT)
+    assert (await author.delete(f"/api/comments/{deleted['id']}")).status_code == 200
+    return edited["id"], deleted["id"]
+
+
+def check_current_forms(replayed: list[dict[str, object]], edited_id: int, deleted_id: int) -> None:
+    text = json.dumps(replayed, ensure_ascii=False)
+    assert OLD_TEXT not in text and "중간 버전" not in text and SECRET_TEXT not in text
+    for event in replayed:
+        comment = event["data"]["comment"]  # type: ignore[index]
+        if comment["id"] == deleted_id:
+            assert comment["body"] is None and comment["withdrawn"] is True
+        elif comment["body"] is not None:
+            assert (comment["body"], comment["revision"]) == (NEW_TEXT, 3)
+            assert comment["edited_at"]
+
+
+EDIT_EVENTS = [
+    "comment.created",
+    "comment.edited",
+    "comment.edited",
+    "comment.hidden",
+    "comment.restored",
+    "comment.created",
+    "comment.withdrawn",
+]
+
+
+async def test_edited_and_deleted_comments_replay_their_current_form_from_memory(
+    server: InProcessServer, company: Http, agency: Http, staff: Http
+) -> None:
+    """Watched while it happens (the ring holds every frame): a resume from 0 shows the latest
+    revision in every frame that carries the edited comment, and no text of the deleted one."""
+    thread = await company.thread()
+    watcher = await Socket.open(server.ws_url)
+    await watcher.subscribe(f"thread:{thread['id']}", since=0)
+    edited_id, deleted_id = await edit_then_reply_and_hide(agency, staff, thread["id"])
+    live = await watcher.events(len(EDIT_EVENTS))
+    assert [e["event"] for e in live] == EDIT_EVENTS
+    await watcher.close()
+    replayed = await anonymous_replay(server, thread["id"], len(EDIT_EVENTS))
+    assert [e["event"] for e in replayed] == EDIT_EVENTS
+    check_current_forms(replayed, edited_id, deleted_id)
+
+
+async def test_edited_and_deleted_comments_replay_their_current_form_from_sql(
+    make_server: Callable[..., Awaitable[InProcessServer]], clients: list[Http]
+) -> None:
+    """The same after a restart, read back from the event log."""
+    first = await make_server()
+    clients.append(author := await first.user("company"))
+    clients.append(moderator := await first.user("staff", ("moderator",)))
+    thread = await author.thread()
+    edited_id, deleted_id = await edit_then_reply_and_hide(author, moderator, thread["id"])
+    settings = first.settings
+    await first.stop()
+    restarted = await make_server(
+        database_url=settings.effective_database_url,
+        redis_url=settings.redis_url,
+        redis_prefix=settings.redis_prefix,
+        data_dir=settings.data_dir,
+    )
+    replayed = await anonymous_replay(restarted, thread["id"], len(EDIT_EVENTS))
+    assert [e["event"] for e in replayed] == EDIT_EVENTS
+    check_current_forms(replayed, edited_id, deleted_id)
+
+
+def test_the_rule_shows_the_current_revision_and_never_more() -> None:
+    """The pure rule: an older revision's frame shows the current text; a frame that showed less
+    (a hide replayed after a restore) stays as it was; staff see the frame as stored."""
+    old = {"comment": {"id": 7, "body": "v1", "hidden": False}}
+    now = CommentState(revision=2, body="v2", edited_at="2026-11-29T00:00:00Z")
+    shown = shown_to(Audience.PUBLIC, old, {7: now})["comment"]
+    assert (shown["body"], shown["revision"], shown["edited_at"]) == ("v2", 2, "2026-11-29T00:00:00Z")
+    hidden_frame = {"comment": {"id": 7, "body": None, "hidden": True, "hidden_reason": "r"}}
+    assert shown_to(Audience.PUBLIC, hidden_frame, {7: now}) == hidden_frame
+    gone = shown_to(Audience.PUBLIC, old, {7: CommentState(withdrawn=True, revision=2)})["comment"]
+    assert (gone["body"], gone["withdrawn"], gone["hidden"]) == (None, True, False)
+    assert shown_to(Audience.STAFF, old, {7: CommentState(withdrawn=True)}) == old

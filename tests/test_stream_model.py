@@ -5,8 +5,9 @@ After every step (like Zulip's `verify_action`):
 - a client resuming with any `since` in 0..seq gets exactly the events after `since`, once, in
   order, and applying them to the REST read taken when the thread was at `since` gives the thread
   a fresh REST read shows;
-- no frame, REST body or page an anonymous client gets holds the text of a comment hidden or held
-  at that moment, nor an identity field;
+- no frame, REST body or page an anonymous client gets holds the text of a comment hidden, held or
+  deleted by its author at that moment, nor a comment's text from before its latest edit, nor an
+  identity field;
 and at the end of each example the last counts frame on every watching socket is exact.
 
 CI runs `TONG_MODEL_EXAMPLES` (100) examples of up to `TONG_MODEL_STEPS` (30) steps per stack; a
@@ -75,6 +76,8 @@ class World:
     anonymous: list[httpx.Client]
     examples: int = 0
     first_failure: int | None = None
+    # Steps done per operation that changed something (the final print shows the mix).
+    done: dict[str, int] = field(default_factory=dict)
 
     def via(self, index: int) -> str:
         return self.servers[index % len(self.servers)].base_url
@@ -149,6 +152,8 @@ def project_comment(comment: dict[str, Any]) -> tuple[Any, ...]:
         comment["body"],
         comment["hidden"],
         comment.get("hidden_reason"),
+        comment.get("withdrawn", False),
+        comment.get("revision", 1),
     )
 
 
@@ -165,17 +170,33 @@ class View:
     outcome: str | None
     answers: list[tuple[Any, ...]]
     comments: dict[int, tuple[Any, ...]]
+    text: tuple[str, str, int]
 
     def copy(self) -> View:
-        return View(self.seq, self.status, self.outcome, list(self.answers), dict(self.comments))
+        return View(self.seq, self.status, self.outcome, list(self.answers), dict(self.comments), self.text)
+
+
+def project_text(thread: dict[str, Any]) -> tuple[str, str, int]:
+    return (thread["title"], thread["body"], thread.get("revision", 1))
 
 
 def apply(view: View, frame: dict[str, Any]) -> View:
     """A client's reducer: one sequenced event applied to the thread it holds."""
     data = frame["data"]
     event = frame["event"]
-    if event in ("comment.created", "comment.hidden", "comment.restored"):
+    if event in (
+        "comment.created",
+        "comment.hidden",
+        "comment.restored",
+        "comment.edited",
+        "comment.withdrawn",
+    ):
         view.comments[data["comment"]["id"]] = project_comment(data["comment"])
+    elif event == "thread.updated":
+        view.text = project_text(data["thread"])
+    elif event == "answer.edited":
+        edited = project_answer(data["answer"])
+        view.answers = [edited if a[0] == edited[0] else a for a in view.answers]
     elif event == "answer.posted":
         view.answers.append(project_answer(data["answer"]))
         view.status, view.outcome = data["status"], data["outcome"]
@@ -294,6 +315,12 @@ class ModelComment:
     parent_id: int | None
     text: str
     hidden: bool = False
+    withdrawn: bool = False
+    # Texts before the latest edit: never shown again.
+    superseded: list[str] = field(default_factory=list)
+
+    def concealed(self) -> list[str]:
+        return [*self.superseded, self.text] if self.hidden or self.withdrawn else self.superseded
 
 
 @dataclass
@@ -304,6 +331,9 @@ class Model:
     held: dict[int, tuple[str, str]] = field(default_factory=dict)
     recommended: set[tuple[str, str, int]] = field(default_factory=set)
     reported: set[tuple[str, int]] = field(default_factory=set)
+    answers: list[int] = field(default_factory=list)
+    final: bool = False
+    withdrawn: bool = False
 
 
 def token() -> str:
@@ -337,13 +367,15 @@ def machine_for(world: World) -> type[RuleBasedStateMachine]:
 
         def sequenced(self) -> None:
             self.m.seq += 1
+            name = sys._getframe(1).f_code.co_name.lstrip("_")
+            world.done[name] = world.done.get(name, 0) + 1
 
         def pick_comment(self, index: int, where: Any = lambda c: True) -> int | None:
             ids = [i for i, c in sorted(self.m.comments.items()) if where(c)]
             return ids[index % len(ids)] if ids else None
 
         def concealed(self) -> list[str]:
-            texts = [c.text for c in self.m.comments.values() if c.hidden]
+            texts = [text for c in self.m.comments.values() for text in c.concealed()]
             return texts + [text for _, text in self.m.held.values()]
 
         def scan(self, where: str, payload: Any, raw: str) -> None:
@@ -368,6 +400,7 @@ def machine_for(world: World) -> type[RuleBasedStateMachine]:
                 outcome=thread["outcome"],
                 answers=[project_answer(a) for a in thread["answers"]],
                 comments={c["id"]: project_comment(c) for c in comments["items"]},
+                text=project_text(thread),
             )
 
         # -- the operations ---------------------------------------------------------------
@@ -395,6 +428,9 @@ def machine_for(world: World) -> type[RuleBasedStateMachine]:
             text = token()
             body = {"body": f"{HOLD_WORD} {text}" if held else text, "parent_id": parent}
             path = f"/api/threads/{self.m.thread_id}/comments"
+            if self.m.withdrawn:
+                self.call(user, server, "POST", path, 409, body)
+                return
             made = self.call(user, server, "POST", path, 202 if held else 201, body)
             if held:
                 assert made["held"] is True
@@ -409,9 +445,17 @@ def machine_for(world: World) -> type[RuleBasedStateMachine]:
         def decide_held(self, index: int, release: bool, server: int) -> None:
             held_id = sorted(self.m.held)[index % len(self.m.held)]
             action = "release" if release else "reject"
+            refused = release and self.m.withdrawn
             done = self.call(
-                "staff", server, "POST", f"/api/staff/held/{held_id}/{action}", 200, {"reason": token()}
+                "staff",
+                server,
+                "POST",
+                f"/api/staff/held/{held_id}/{action}",
+                409 if refused else 200,
+                {"reason": token()},
             )
+            if refused:
+                return
             user, text = self.m.held.pop(held_id)
             if release:
                 self.sequenced()
@@ -422,8 +466,11 @@ def machine_for(world: World) -> type[RuleBasedStateMachine]:
         @rule(user=st.sampled_from(("company", "agency", "staff")), on=st.booleans(), server=via)
         def recommend_thread(self, user: str, on: bool, server: int) -> None:
             path = f"/api/threads/{self.m.thread_id}/recommendation"
-            self.call(user, server, "PUT" if on else "DELETE", path, 200)
+            refused = on and self.m.withdrawn
+            self.call(user, server, "PUT" if on else "DELETE", path, 409 if refused else 200)
             key = (user, "thread", self.m.thread_id)
+            if refused:
+                return
             if on:
                 self.m.recommended.add(key)
             else:
@@ -435,7 +482,9 @@ def machine_for(world: World) -> type[RuleBasedStateMachine]:
             comment_id = self.pick_comment(index)
             assert comment_id is not None
             comment = self.m.comments[comment_id]
-            refused = on and (comment.author == user or comment.hidden)
+            refused = on and (
+                comment.author == user or comment.hidden or comment.withdrawn or self.m.withdrawn
+            )
             path = f"/api/comments/{comment_id}/recommendation"
             self.call(user, server, "PUT" if on else "DELETE", path, 409 if refused else 200)
             key = (user, "comment", comment_id)
@@ -454,10 +503,10 @@ def machine_for(world: World) -> type[RuleBasedStateMachine]:
             self.call(user, server, "POST", path, 409 if again else 201, {"reason": token()})
             self.m.reported.add((user, comment_id))
 
-        @precondition(lambda self: any(not c.hidden for c in self.m.comments.values()))
+        @precondition(lambda self: any(not c.hidden and not c.withdrawn for c in self.m.comments.values()))
         @rule(index=pick, server=via)
         def hide(self, index: int, server: int) -> None:
-            comment_id = self.pick_comment(index, lambda c: not c.hidden)
+            comment_id = self.pick_comment(index, lambda c: not c.hidden and not c.withdrawn)
             self.call("staff", server, "POST", f"/api/comments/{comment_id}/hide", 200, {"reason": token()})
             self.m.comments[comment_id].hidden = True  # type: ignore[index]
             self.sequenced()
@@ -475,18 +524,87 @@ def machine_for(world: World) -> type[RuleBasedStateMachine]:
             body: dict[str, Any] = {"body": token()}
             if outcome is not None:
                 body["outcome"] = outcome
-            shown = self.call("staff", server, "POST", f"/api/threads/{self.m.thread_id}/answers", 201, body)
+            path = f"/api/threads/{self.m.thread_id}/answers"
+            if self.m.withdrawn:
+                self.call("staff", server, "POST", path, 409, body)
+                return
+            shown = self.call("staff", server, "POST", path, 201, body)
             self.sequenced()
             assert shown["seq"] == self.m.seq
             assert shown["status"] == ("answered" if outcome else "reviewing")
+            self.m.answers.append(shown["id"])
+            self.m.final = outcome is not None
 
         @rule(status=st.sampled_from(("received", "reviewing")), server=via)
         def set_status(self, status: str, server: int) -> None:
-            shown = self.call(
-                "staff", server, "PATCH", f"/api/threads/{self.m.thread_id}", 200, {"status": status}
-            )
+            path = f"/api/threads/{self.m.thread_id}"
+            if self.m.withdrawn:
+                self.call("staff", server, "PATCH", path, 409, {"status": status})
+                return
+            shown = self.call("staff", server, "PATCH", path, 200, {"status": status})
             self.sequenced()
             assert shown["status"] == status and shown["outcome"] is None
+            self.m.final = False
+
+        # -- v1.1: edit and withdraw ----------------------------------------------------------
+
+        @rule(user=st.sampled_from(("op", "company")), title=st.booleans(), server=via)
+        def edit_thread(self, user: str, title: bool, server: int) -> None:
+            change = {"title" if title else "body": token()}
+            closed = self.m.withdrawn or bool(self.m.answers)
+            expect = 403 if user != "op" else 409 if closed else 200
+            self.call(user, server, "PATCH", f"/api/threads/{self.m.thread_id}", expect, change)
+            if expect == 200:
+                self.sequenced()
+
+        @precondition(lambda self: self.m.seq >= 10)
+        @rule(server=via)
+        def withdraw_thread(self, server: int) -> None:
+            refused = self.m.withdrawn or self.m.final
+            self.call(
+                "op", server, "POST", f"/api/threads/{self.m.thread_id}/withdraw", 409 if refused else 200
+            )
+            if not refused:
+                self.m.withdrawn = True
+                self.sequenced()
+
+        def _own_change_expect(self, user: str, comment: ModelComment) -> int:
+            if user != comment.author:
+                return 403
+            return 409 if comment.withdrawn or comment.hidden else 200
+
+        @precondition(lambda self: bool(self.m.comments))
+        @rule(user=st.sampled_from(POSTERS), index=pick, server=via)
+        def edit_comment(self, user: str, index: int, server: int) -> None:
+            comment_id = self.pick_comment(index)
+            assert comment_id is not None
+            comment = self.m.comments[comment_id]
+            expect = self._own_change_expect(user, comment)
+            text = token()
+            self.call(user, server, "PATCH", f"/api/comments/{comment_id}", expect, {"body": text})
+            if expect == 200:
+                comment.superseded.append(comment.text)
+                comment.text = text
+                self.sequenced()
+
+        @precondition(lambda self: bool(self.m.comments))
+        @rule(user=st.sampled_from(POSTERS), index=pick, server=via)
+        def delete_comment(self, user: str, index: int, server: int) -> None:
+            comment_id = self.pick_comment(index)
+            assert comment_id is not None
+            comment = self.m.comments[comment_id]
+            expect = self._own_change_expect(user, comment)
+            self.call(user, server, "DELETE", f"/api/comments/{comment_id}", expect)
+            if expect == 200:
+                comment.withdrawn = True
+                self.sequenced()
+
+        @precondition(lambda self: bool(self.m.answers))
+        @rule(index=pick, server=via)
+        def edit_answer(self, index: int, server: int) -> None:
+            answer_id = self.m.answers[index % len(self.m.answers)]
+            self.call("staff", server, "PATCH", f"/api/answers/{answer_id}", 200, {"body": token()})
+            self.sequenced()
 
         # -- the checks -------------------------------------------------------------------
 
@@ -593,6 +711,7 @@ def test_stream_model(world: World) -> None:
     finally:
         print(
             f"\nstream model: {world.examples} examples in {time.monotonic() - started:.0f}s"
+            + f"; sequenced steps {world.done}"
             + (f"; first failure in example {world.first_failure}" if world.first_failure else "")
         )
 
@@ -640,5 +759,22 @@ def test_released_reply_then_hidden_parent(world: World) -> None:
             ("recommend_comment", {"user": "op", "index": 1, "on": True, "server": 0}),
             ("hide", {"index": 0, "server": 0}),
             ("recommend_comment", {"user": "op", "index": 0, "on": True, "server": 0}),
+        ],
+    )
+
+
+def test_edited_then_deleted_comment_replays_current_form(world: World) -> None:
+    """A comment edited (its first text must leave every replay), another deleted by its author,
+    a proposal edited then withdrawn, an answer corrected."""
+    run_steps(
+        world,
+        [
+            ("post", {"user": "company", "held": False, "server": 0}),
+            ("edit_comment", {"user": "company", "index": 0, "server": len(world.servers) - 1}),
+            ("post", {"user": "agency", "held": False, "server": 0}),
+            ("delete_comment", {"user": "agency", "index": 1, "server": 0}),
+            ("edit_thread", {"user": "op", "title": True, "server": 0}),
+            ("answer", {"outcome": None, "server": 0}),
+            ("edit_answer", {"index": 0, "server": 0}),
         ],
     )

@@ -10,7 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from . import chart, scenarios
+from . import chart, runall, scenarios
 from .plan import Phase, Plan
 from .report import Progress, run_table, to_json
 from .spawn import SpawnOptions
@@ -23,6 +23,7 @@ SCENARIOS = {
     "storm": "2,000 recommendations/s on a thread watched by 5,000: coalesced, exact, comments unharmed",
     "reconnect": "10,000 watchers cut at once resume with since within 10 s, nothing lost or doubled",
     "replicas": "40,000 watchers on 20 threads over 4 processes: Redis Cluster against one Redis",
+    "search": "search p95 over 100,000 threads and 1,000,000 comments on PostgreSQL (seeds with COPY)",
 }
 
 EXIT_OK, EXIT_BROKEN, EXIT_MISSED = 0, 1, 2
@@ -161,6 +162,8 @@ def _execute(args: argparse.Namespace) -> int:
         return EXIT_BROKEN
     if args.bench_command == "chart":
         return EXIT_OK
+    if args.bench_command == "run-all":
+        return _emit_all(args, result)
     if result.get("scenario") == "writes-closed-loop":
         from . import writeloop
 
@@ -169,7 +172,31 @@ def _execute(args: argparse.Namespace) -> int:
             args.output.write_text(to_json(result))
         print(to_json(result) if args.json else writeloop.table(result))
         return EXIT_OK if result["persisted"] else EXIT_BROKEN
+    if result.get("scenario") == "search" and not args.json:
+        seeded, measured = result["seeded"], result["measured"]
+        print(
+            f"== search: {seeded['threads']:,} threads, {seeded['comments']:,} comments on PostgreSQL "
+            f"(seeded in {seeded['seed_s']} s); {measured['requests']} searches from {measured['clients']} "
+            f"clients, {measured['errors']} errors; "
+            f"load average {result['load_average']} on {result['cpus']} CPUs"
+        )
     return _emit(args, result)
+
+
+def _emit_all(args: argparse.Namespace, result: dict[str, Any]) -> int:
+    table = runall.markdown(result)
+    if args.output:
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        args.output.write_text(to_json(result))
+    if args.markdown:
+        args.markdown.parent.mkdir(parents=True, exist_ok=True)
+        args.markdown.write_text(table)
+    if args.charts:
+        for path in runall.charts(result, args.charts):
+            print(f"wrote {path}", file=sys.stderr)
+    print(to_json(result) if args.json else table)
+    broken = any(r["ok"] == 0.0 for cell in result["cells"] for rs in cell["runs"].values() for r in rs)
+    return EXIT_BROKEN if broken else EXIT_OK
 
 
 async def _dispatch(args: argparse.Namespace, progress: Progress) -> dict[str, Any]:
@@ -189,6 +216,24 @@ async def _dispatch(args: argparse.Namespace, progress: Progress) -> dict[str, A
         return await scenarios.run_generic(plan, target, args.compare_bare, progress)
     if name == "chart":
         return await _chart(args, target, progress)
+    if name == "search":
+        from . import searchbench
+
+        assert target.spawn is not None, "tong bench search spawns its own Tong on PostgreSQL"
+        return await searchbench.run(
+            target.spawn,
+            args.threads or 100_000,
+            args.comments,
+            args.requests,
+            args.clients or 4,
+            args.seed if args.seed is not None else 1,
+            progress,
+        )
+    if name == "run-all":
+        sizes = [int(s) for s in args.sizes.split(",")]
+        only = set(args.only.split(",")) if args.only else None
+        duration = args.duration if args.duration is not None else 10.0
+        return await runall.run_all(target, sizes, args.repeat, duration, progress, only)
     plan = _plan(args, scenarios.default_plan(name, args.db))
     if name == "fanout":
         if args.rate is not None:
@@ -323,6 +368,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
             )
         if name == "reconnect":
             p.add_argument("--drop-at", type=float, help="seconds into the run when every watcher is cut")
+        if name == "search":
+            p.add_argument(
+                "--comments", type=int, default=1_000_000, help="comments to seed (with --threads)"
+            )
+            p.add_argument("--requests", type=int, default=2_000, help="searches to time")
         p.set_defaults(func=_execute)
 
     c = commands.add_parser("chart", help="fan-out latency against watchers, Tong and bare, as a PNG")
@@ -332,6 +382,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "--sizes", default=",".join(str(s) for s in chart.SIZES), help="comma-separated watcher counts"
     )
     c.set_defaults(func=_execute)
+
+    a = commands.add_parser(
+        "run-all",
+        help="every fan-out scenario, Tong and the floor in the same run: JSON, README table, charts",
+    )
+    _common(a)
+    a.add_argument(
+        "--sizes", default=",".join(str(s) for s in runall.SIZES), help="comma-separated watcher counts"
+    )
+    a.add_argument("--repeat", type=int, default=3, help="runs per cell (medians with min–max)")
+    a.add_argument("--only", help="comma-separated scenario names: fanout, deflate, reconnect")
+    a.add_argument("--markdown", type=Path, help="write the table (Markdown) here")
+    a.add_argument("--charts", type=Path, help="write one SVG chart per scenario into this directory")
+    a.set_defaults(func=_execute)
 
     f = commands.add_parser("floor", help="run the bare websockets floor in the foreground")
     f.add_argument("--host", default="127.0.0.1")

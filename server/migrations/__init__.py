@@ -21,7 +21,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlmodel import SQLModel
 
-from server import models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from server import models  # registers the tables on SQLModel.metadata
 from server.database import Database
 
 SCRIPT_LOCATION = "server:migrations"
@@ -143,8 +143,18 @@ async def ensure_current(db: Database, *, upgrade_if_behind: bool = False) -> Sc
     )
 
 
+def include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
+    """Leave out of comparisons what only a revision makes: the search index's FTS5 tables
+    (SQLite) and tsvector column and index (PostgreSQL); see models.SearchDocument."""
+    if type_ == "column" and getattr(getattr(obj, "table", None), "name", None) != "search_document":
+        return True
+    return not (reflected and models.is_search_index_object(name, type_))
+
+
 def _differences(connection: sa.Connection) -> list[object]:
-    context = MigrationContext.configure(connection, opts={"compare_type": True})
+    context = MigrationContext.configure(
+        connection, opts={"compare_type": True, "include_object": include_object}
+    )
     return list(compare_metadata(context, SQLModel.metadata))
 
 

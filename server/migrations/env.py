@@ -15,6 +15,7 @@ from sqlmodel import SQLModel
 from sqlmodel.sql.sqltypes import AutoString, UTCDateTime
 
 from server import models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from server.migrations import include_object
 
 
 def render_item(type_: str, obj: Any, autogen_context: Any) -> str | Literal[False]:
@@ -42,6 +43,7 @@ def run(connection: sa.Connection) -> None:
         render_as_batch=True,
         render_item=render_item,
         compare_type=True,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -9,7 +9,7 @@ from starlette.responses import Response
 
 from server import public, shapes
 from server.accounts import token_hash
-from server.errors import Unauthorized
+from server.errors import Invalid, Unauthorized
 from server.models import Account
 from server.routes.context import SESSION_COOKIE, caller, ok, services
 from server.routes.operation import Operation
@@ -79,12 +79,21 @@ async def list_threads(request: Request, query: shapes.ThreadsQuery) -> Response
         cursor=query.cursor,
         limit=query.limit,
         viewer=await caller(request),
+        outcome=query.outcome,
         category=query.category,
+        since=query.since,
+        until=query.until,
     )
     watchers = await svc.hub.watchers([t.id for t in threads if t.id is not None])
     for item in items:
         item["counts"]["watchers"] = watchers.get(item["id"], 0)
     return ok({"items": items, "next_cursor": next_cursor})
+
+
+async def similar_threads(request: Request, query: shapes.SimilarQuery) -> Response:
+    """Proposals like a title being written (the composer) or read (the thread page)."""
+    items = await services(request).reader.similar(query.title, query.limit or 5, query.exclude)
+    return ok({"items": items})
 
 
 async def create_thread(request: Request, account: Account, body: shapes.NewThread) -> Response:
@@ -103,11 +112,51 @@ async def get_thread(request: Request) -> Response:
     return ok(thread)
 
 
-async def change_status(request: Request, account: Account, body: shapes.StatusChange) -> Response:
+async def change_thread(request: Request, account: Account, body: shapes.ThreadChange) -> Response:
+    """Staff change a proposal's status; its author edits the title and/or body (v1.1)."""
     svc = services(request)
     thread_id = request.path_params["thread_id"]
-    await svc.discussion.set_status(account, thread_id, body.status)
+    if body.status is not None:
+        if body.title is not None or body.body is not None:
+            raise Invalid("change the status or edit the text, not both at once", {"status": "not_allowed"})
+        await svc.discussion.set_status(account, thread_id, body.status)
+    else:
+        await svc.editing.edit_thread(account, thread_id, body.title, body.body)
     return ok(await svc.reader.thread(thread_id, account))
+
+
+async def withdraw_thread(request: Request, account: Account, body: shapes.Empty) -> Response:
+    svc = services(request)
+    thread_id = request.path_params["thread_id"]
+    await svc.editing.withdraw_thread(account, thread_id)
+    return ok(await svc.reader.thread(thread_id, account))
+
+
+async def thread_revisions(request: Request) -> Response:
+    svc = services(request)
+    return ok(await svc.editing.revisions("thread", request.path_params["thread_id"], await caller(request)))
+
+
+async def edit_comment(request: Request, account: Account, body: shapes.EditedComment) -> Response:
+    return ok(await services(request).editing.edit_comment(account, request.path_params["id"], body.body))
+
+
+async def delete_comment(request: Request, account: Account, body: shapes.Empty) -> Response:
+    return ok(await services(request).editing.withdraw_comment(account, request.path_params["id"]))
+
+
+async def comment_revisions(request: Request) -> Response:
+    svc = services(request)
+    return ok(await svc.editing.revisions("comment", request.path_params["id"], await caller(request)))
+
+
+async def edit_answer(request: Request, account: Account, body: shapes.EditedAnswer) -> Response:
+    return ok(await services(request).editing.edit_answer(account, request.path_params["id"], body.body))
+
+
+async def answer_revisions(request: Request) -> Response:
+    svc = services(request)
+    return ok(await svc.editing.revisions("answer", request.path_params["id"], await caller(request)))
 
 
 async def list_comments(request: Request, query: shapes.CommentsQuery) -> Response:
@@ -182,12 +231,21 @@ operations = [
     Operation("GET", "/api/me", me, "The caller", "session", who="account", answer=shapes.Me),
     Operation("GET", "/api/threads", list_threads, "Threads, newest or by another order", "threads",
               query=shapes.ThreadsQuery, answer=shapes.ThreadPage),
+    Operation("GET", "/api/threads/similar", similar_threads,
+              "Up to five proposals like a title, best first (search's index)", "threads",
+              query=shapes.SimilarQuery, answer=shapes.SimilarPage),
     Operation("POST", "/api/threads", create_thread, "Post a thread (change threads: staff)", "threads",
               who="account", body=shapes.NewThread, status=201, answer=shapes.ThreadOut, also=(403,)),
     Operation("GET", THREAD, get_thread, "A thread with its official answers and seq", "threads",
               answer=shapes.ThreadOut),
-    Operation("PATCH", THREAD, change_status, "Change a proposal's status", "threads",
-              who="staff", body=shapes.StatusChange, answer=shapes.ThreadOut, also=(409,)),
+    Operation("PATCH", THREAD, change_thread,
+              "Change a proposal's status (staff), or edit its title and body (its author)", "threads",
+              who="account", body=shapes.ThreadChange, answer=shapes.ThreadOut, also=(403, 409)),
+    Operation("POST", THREAD + "/withdraw", withdraw_thread,
+              "Withdraw a proposal (its author, while it has no final answer)", "threads",
+              who="account", body=shapes.Empty, answer=shapes.ThreadOut, also=(403, 409), body_optional=True),
+    Operation("GET", THREAD + "/revisions", thread_revisions, "A thread's versions (labels only)", "threads",
+              answer=shapes.Revisions),
     Operation("GET", THREAD + "/comments", list_comments, "A thread's comments in seq order", "comments",
               query=shapes.CommentsQuery, answer=shapes.CommentPage),
     Operation("POST", THREAD + "/comments", post_comment, "Comment, or reply to a top-level comment",
@@ -205,12 +263,25 @@ operations = [
     Operation("DELETE", "/api/comments/{id:id}/recommendation", withdraw_comment_recommendation,
               "Withdraw a comment recommendation", "recommendations", who="account", body=shapes.Empty,
               answer=shapes.Recommendation, body_optional=True),
+    Operation("PATCH", "/api/comments/{id:id}", edit_comment, "Edit a comment (its author, for a while)",
+              "comments", who="account", body=shapes.EditedComment, answer=shapes.CommentOut,
+              also=(403, 409)),
+    Operation("DELETE", "/api/comments/{id:id}", delete_comment,
+              "Delete a comment (its author): kept in place, body null", "comments", who="account",
+              body=shapes.Empty, answer=shapes.CommentOut, also=(403, 409), body_optional=True),
+    Operation("GET", "/api/comments/{id:id}/revisions", comment_revisions,
+              "A comment's versions (labels only; no text once hidden or deleted)", "comments",
+              answer=shapes.Revisions),
     Operation("POST", "/api/comments/{id:id}/reports", report_comment, "Report a comment for moderation",
               "moderation", who="account", body=shapes.ReasonBody, status=201, answer=shapes.ReportOut,
               also=(409,)),
     Operation("POST", THREAD + "/answers", post_answer, "Official answer (final with an outcome)",
               "threads", who="staff", body=shapes.NewAnswer, status=201, answer=shapes.AnswerOut,
               also=(409,)),
+    Operation("PATCH", "/api/answers/{id:id}", edit_answer, "Correct an official answer (staff)", "threads",
+              who="staff", body=shapes.EditedAnswer, answer=shapes.AnswerOut),
+    Operation("GET", "/api/answers/{id:id}/revisions", answer_revisions, "An answer's versions", "threads",
+              answer=shapes.Revisions),
     Operation("POST", "/api/comments/{id:id}/hide", hide_comment, "Hide a comment (never deleted)",
               "moderation", who="moderator", body=shapes.ReasonBody, answer=shapes.CommentOut, also=(409,)),
     Operation("POST", "/api/comments/{id:id}/restore", restore_comment, "Restore a hidden comment",

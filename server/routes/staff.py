@@ -9,9 +9,10 @@ from server import shapes
 from server.errors import Forbidden
 from server.middleware import cross_site
 from server.models import Account
-from server.review import LogFilter, parse_time
+from server.review import LogFilter
 from server.routes.context import ok, services
 from server.routes.operation import Operation
+from server.validation import parse_time
 
 PAGE_DEFAULT = 100
 

@@ -2,8 +2,8 @@
 // "새 글 N개" bar instead of pushing the list down while someone reads it.
 
 import { api, query } from "./api.js";
-import { countedField, errorMessage, LIMITS } from "./composer.js";
-import { h, replace, uid } from "./dom.js";
+import { countedField, errorMessage, LIMITS, similarProposals } from "./composer.js";
+import { h, marked, replace, uid } from "./dom.js";
 import { authorEl, kindBadge, statusBadges } from "./labels.js";
 import { lang, t } from "./i18n.js";
 import { currentUser, isStaff } from "./session.js";
@@ -13,14 +13,26 @@ import { timeEl } from "./time.js";
 
 const SORTS = ["latest", "recommended", "active", "commented"];
 const STATUSES = ["received", "reviewing", "answered"];
+const OUTCOMES = ["accepted", "partially_accepted", "declined"];
 const KINDS = ["", "proposal", "change"];
 const PAGE = 20;
 
+// A search (q) is sorted by relevance unless another sort is chosen; the URL then has no sort.
 function filtersFrom(params) {
-  const sort = SORTS.includes(params.get("sort")) ? params.get("sort") : "latest";
+  const q = (params.get("q") || "").trim();
+  const asked = params.get("sort");
+  const sort = SORTS.includes(asked) || (q && asked === "relevance") ? asked : q ? "relevance" : "latest";
   const status = STATUSES.includes(params.get("status")) ? params.get("status") : "";
+  const outcome = OUTCOMES.includes(params.get("outcome")) ? params.get("outcome") : "";
   const kind = KINDS.includes(params.get("kind")) ? params.get("kind") : "";
-  return { sort, status, kind, q: (params.get("q") || "").trim(), category: (params.get("category") || "").trim() };
+  const since = params.get("since") || "";
+  const until = params.get("until") || "";
+  const category = (params.get("category") || "").trim();
+  return { sort, status, outcome, kind, q, since, until, category };
+}
+
+function defaultSort(f) {
+  return f.q ? "relevance" : "latest";
 }
 
 /** A category as the reader's language names it (Korean first; English when there is one). */
@@ -38,12 +50,23 @@ function matches(thread, f, chosen) {
   if (f.kind && thread.kind !== f.kind) return false;
   if (f.category && (!chosen || thread.category !== chosen.name)) return false;
   if (f.status && thread.status !== f.status) return false;
-  if (f.q) {
-    const needle = f.q.toLowerCase();
-    const hay = `${thread.title}\n${thread.excerpt || ""}`.toLowerCase();
-    if (!hay.includes(needle)) return false;
-  }
+  if (f.outcome && thread.outcome !== f.outcome) return false;
+  // Whether a new thread matches a search is the server's to say (Korean analysis): a search
+  // shows new threads when it is run again.
+  if (f.q || f.since || f.until) return false;
   return true;
+}
+
+/** Where a search matched, when not in the title: "댓글에서: ...<mark>입찰</mark>..." */
+function searchSnippet(thread) {
+  if (!thread.highlight || thread.match === "title") return null;
+  return h(
+    "p",
+    { class: "card-excerpt search-snippet", "data-role": "snippet" },
+    h("span", { class: "snippet-where" }, t(`search.in.${thread.match}`)),
+    " ",
+    marked(thread.highlight),
+  );
 }
 
 function stat(role, text, extra = "") {
@@ -68,7 +91,8 @@ function proposer(thread) {
 export function fillCard(card, thread) {
   const hadFocus = card.contains(document.activeElement);
   card.dataset.threadId = thread.id;
-  const link = h("a", { href: `/threads/${thread.id}`, class: "card-link" }, thread.title);
+  const title = thread.match === "title" && thread.highlight ? marked(thread.highlight) : thread.title;
+  const link = h("a", { href: `/threads/${thread.id}`, class: "card-link" }, title);
   replace(
     card,
     h(
@@ -79,7 +103,7 @@ export function fillCard(card, thread) {
       thread.category ? h("a", { class: "chip", href: "/" + query({ category: thread.category }) }, thread.category) : null,
     ),
     h("h2", { class: "card-title" }, link),
-    thread.excerpt ? h("p", { class: "card-excerpt" }, thread.excerpt) : null,
+    searchSnippet(thread) || (thread.excerpt ? h("p", { class: "card-excerpt" }, thread.excerpt) : null),
     h(
       "div",
       { class: "card-meta" },
@@ -118,7 +142,11 @@ export function mountBoard(root, ctx) {
 
   function setFilters(changes) {
     const next = { ...f, ...changes };
-    ctx.navigate("/" + query({ kind: next.kind, category: next.category, status: next.status, sort: next.sort === "latest" ? "" : next.sort, q: next.q }), {
+    // A new search starts by relevance; clearing it goes back to the default order.
+    if ("q" in changes && !("sort" in changes) && changes.q !== f.q) next.sort = defaultSort(next);
+    const sort = next.sort === defaultSort(next) ? "" : next.sort;
+    const params = { kind: next.kind, category: next.category, status: next.status, outcome: next.outcome, sort, q: next.q, since: next.since, until: next.until };
+    ctx.navigate("/" + query(params), {
       replace: true,
       keepScroll: true,
     });
@@ -135,7 +163,7 @@ export function mountBoard(root, ctx) {
           type: "button",
           class: "tab",
           "aria-pressed": String(f.kind === kind),
-          onclick: () => setFilters({ kind, status: kind === "change" ? "" : f.status }),
+          onclick: () => setFilters({ kind, status: kind === "change" ? "" : f.status, outcome: kind === "change" ? "" : f.outcome }),
         },
         kind ? t(`kind.${kind}`) : t("kind.all"),
       ),
@@ -152,7 +180,14 @@ export function mountBoard(root, ctx) {
   const sortSelect = h(
     "select",
     { id: sortId, class: "select", onchange: (e) => setFilters({ sort: e.target.value }) },
-    SORTS.map((s) => h("option", { value: s, selected: f.sort === s }, t(`sort.${s}`))),
+    (f.q ? ["relevance", ...SORTS] : SORTS).map((s) => h("option", { value: s, selected: f.sort === s }, t(`sort.${s}`))),
+  );
+  const outcomeId = uid("outcome");
+  const outcomeSelect = h(
+    "select",
+    { id: outcomeId, class: "select", disabled: f.kind === "change", onchange: (e) => setFilters({ outcome: e.target.value, status: e.target.value ? "answered" : f.status }) },
+    h("option", { value: "" }, t("outcome.all")),
+    OUTCOMES.map((o) => h("option", { value: o, selected: f.outcome === o }, t(`outcome.${o}`))),
   );
   const searchId = uid("q");
   const searchInput = h("input", { id: searchId, type: "search", class: "input", name: "q", value: f.q, placeholder: t("search.placeholder"), autocomplete: "off" });
@@ -198,6 +233,7 @@ export function mountBoard(root, ctx) {
       "div",
       { class: "toolbar-row" },
       h("div", { class: "control" }, h("label", { for: statusId }, t("status.label")), statusSelect),
+      h("div", { class: "control" }, h("label", { for: outcomeId }, t("outcome.label")), outcomeSelect),
       h("div", { class: "control" }, h("label", { for: sortId }, t("sort.label")), sortSelect),
       searchForm,
     ),
@@ -254,7 +290,8 @@ export function mountBoard(root, ctx) {
 
   // --- loading ---
   function listUrl(cursor) {
-    return "/api/threads" + query({ kind: f.kind, category: f.category, status: f.status, sort: f.sort, q: f.q, cursor, limit: PAGE });
+    const sort = f.sort === defaultSort(f) ? "" : f.sort;
+    return "/api/threads" + query({ kind: f.kind, category: f.category, status: f.status, outcome: f.outcome, sort, q: f.q, since: f.since, until: f.until, cursor, limit: PAGE });
   }
 
   async function loadFirst() {
@@ -422,6 +459,16 @@ function newThreadForm(ctx, close) {
     showLinks();
   }
   const refresh = () => (submit.disabled = !(title.ok && body.ok));
+  // Proposals like this title, while it is typed and once more before posting: the author may
+  // open one, recommend it instead, or post anyway (the button says so once they were shown).
+  const similar = similarProposals();
+  let postAnyway = false;
+  const isProposal = () => !kindSelect || kindSelect.value === "proposal";
+  title.onChange(() => {
+    postAnyway = false;
+    submit.textContent = t("newThread.submit");
+    if (isProposal()) similar.schedule(title.input.value);
+  });
   for (const field of [title, body]) field.onChange(refresh);
   refresh();
   const form = h(
@@ -430,6 +477,7 @@ function newThreadForm(ctx, close) {
     h("h2", null, t("newThread.title")),
     kindSelect ? h("div", { class: "field" }, h("label", { for: kindId }, t("newThread.kind")), kindSelect) : null,
     title.field,
+    similar.el,
     category.field,
     body.field,
     links ? links.field : null,
@@ -441,6 +489,16 @@ function newThreadForm(ctx, close) {
     if (submit.disabled) return;
     submit.disabled = true;
     error.hidden = true;
+    if (isProposal() && !postAnyway) {
+      const found = await similar.check(title.input.value);
+      if (found.length) {
+        postAnyway = true;
+        submit.textContent = t("similar.postAnyway");
+        refresh();
+        similar.el.querySelector(".similar-link")?.focus();
+        return;
+      }
+    }
     const payload = { kind: kindSelect ? kindSelect.value : "proposal", title: title.input.value.trim(), body: body.input.value.trim() };
     if (categorySelect.value) payload.category = categorySelect.value;
     if (payload.kind === "change" && links) payload.links = links.ids();

@@ -1,9 +1,11 @@
 // Text fields with a character counter that enforces the server's limits (code points after
 // trimming), and a composer that keeps the text when sending fails and shows the server's message.
 
-import { codePoints, h, uid } from "./dom.js";
+import { api, query } from "./api.js";
+import { codePoints, h, marked, toast, uid } from "./dom.js";
 import { errorText } from "./errors.js";
 import { t } from "./i18n.js";
+import { statusBadges } from "./labels.js";
 
 export const LIMITS = { comment: 4_000, title: 200, threadBody: 20_000, category: 50, reason: 1_000 };
 
@@ -142,4 +144,90 @@ export function composer({ label, max = LIMITS.comment, placeholder, rows = 4, d
     }
   });
   return { el: form, input: text.input, focus: () => text.input.focus() };
+}
+
+const SIMILAR_DELAY_MS = 400;
+
+/**
+ * "비슷한 제안이 이미 있습니다": up to five existing proposals like the title being written, from
+ * the search index, each with its status and outcome, a link (a new tab: the draft stays) and a
+ * button to recommend it instead. `schedule(title)` while typing (debounced), `check(title)`
+ * before posting (resolves to the proposals shown).
+ */
+export function similarProposals() {
+  const titleId = uid("similar");
+  const list = h("ul", { class: "similar-list" });
+  const box = h(
+    "section",
+    { class: "similar notice", hidden: true, "aria-labelledby": titleId, "data-role": "similar" },
+    h("h3", { id: titleId, class: "similar-title" }, t("similar.title")),
+    h("p", { class: "muted similar-hint" }, t("similar.hint")),
+    list,
+  );
+  const live = h("p", { class: "sr-only", role: "status" });
+  let timer = null;
+  let asked = 0;
+  let shown = [];
+
+  function item(thread) {
+    const recommend = h(
+      "button",
+      { type: "button", class: "btn btn-small btn-outline", "aria-pressed": String(!!thread.recommended), disabled: !!thread.recommended || !!thread.mine },
+      thread.recommended ? t("similar.recommended") : t("similar.recommend"),
+    );
+    recommend.addEventListener("click", async () => {
+      recommend.disabled = true;
+      try {
+        await api.put(`/api/threads/${thread.id}/recommendation`);
+        recommend.textContent = t("similar.recommended");
+        recommend.setAttribute("aria-pressed", "true");
+        toast(t("similar.recommendedToast"));
+      } catch (err) {
+        recommend.disabled = false;
+        toast(errorMessage(err, "error.generic"), "error");
+      }
+    });
+    const title = thread.match === "title" && thread.highlight ? marked(thread.highlight) : thread.title;
+    return h(
+      "li",
+      { class: "similar-item", "data-thread-id": thread.id },
+      h("a", { href: `/threads/${thread.id}`, target: "_blank", rel: "noopener", class: "similar-link" }, title, h("span", { class: "sr-only" }, ` (${t("similar.newTab")})`)),
+      statusBadges(thread),
+      recommend,
+    );
+  }
+
+  function render(items) {
+    shown = items;
+    list.replaceChildren(...items.map(item));
+    box.hidden = items.length === 0;
+    live.textContent = items.length ? t("similar.found", { n: items.length }) : "";
+  }
+
+  async function fetchFor(title) {
+    const mine = ++asked;
+    const text = title.trim();
+    if (codePoints(text) < 2) {
+      render([]);
+      return [];
+    }
+    const data = await api.get("/api/threads/similar" + query({ title: text }));
+    if (mine === asked) render(data.items);
+    return data.items;
+  }
+
+  return {
+    el: h("div", { class: "similar-slot" }, box, live),
+    get shown() {
+      return shown;
+    },
+    schedule(title) {
+      clearTimeout(timer);
+      timer = setTimeout(() => fetchFor(title).catch(() => {}), SIMILAR_DELAY_MS);
+    },
+    check(title) {
+      clearTimeout(timer);
+      return fetchFor(title).catch(() => []);
+    },
+  };
 }

@@ -72,3 +72,25 @@ export function uid(prefix = "id") {
   idCounter += 1;
   return `${prefix}-${idCounter}`;
 }
+
+const ENTITIES = { "&lt;": "<", "&gt;": ">", "&amp;": "&", "&quot;": '"', "&#x27;": "'" };
+
+/**
+ * A search highlight as the server sends it (HTML-escaped text with the matched words in
+ * <mark>...</mark>) as text nodes and <mark> elements: nothing in it is parsed as HTML, so a
+ * `<script>` in a title stays text.
+ */
+export function marked(highlight) {
+  const out = [];
+  let inMark = false;
+  for (const part of String(highlight).split(/(<mark>|<\/mark>)/)) {
+    if (part === "<mark>" || part === "</mark>") {
+      inMark = part === "<mark>";
+      continue;
+    }
+    if (!part) continue;
+    const text = part.replace(/&(?:lt|gt|amp|quot|#x27);/g, (m) => ENTITIES[m]);
+    out.push(inMark ? h("mark", null, text) : text);
+  }
+  return out;
+}

@@ -6,7 +6,7 @@
 // New content never moves what the reader is looking at: every insertion keeps the element at the
 // top of the viewport where it was.
 
-import { api, ApiError } from "./api.js";
+import { api, ApiError, query } from "./api.js";
 import { composer, countedField, errorMessage, LIMITS } from "./composer.js";
 import { h, replace, uid } from "./dom.js";
 import { authorLabel, t } from "./i18n.js";
@@ -137,6 +137,7 @@ export function mountThread(root, threadId, ctx) {
   els.composer = h("div", { class: "composer-slot" });
   els.newBelow = h("button", { type: "button", class: "new-below", hidden: true, onclick: jumpToUnseen });
   els.status = h("div", { class: "thread-status" });
+  els.similar = h("aside", { class: "similar-threads", "aria-labelledby": "similar-title", hidden: true, "data-role": "similar-threads" });
 
   replace(
     root,
@@ -147,6 +148,7 @@ export function mountThread(root, threadId, ctx) {
       els.status,
       h("article", { class: "thread", "aria-labelledby": "thread-title" }, els.head),
       els.answers,
+      els.similar,
       els.staff,
       h(
         "section",
@@ -989,8 +991,33 @@ export function mountThread(root, threadId, ctx) {
       renderPause();
       if (firstTime) renderComposer();
     };
+    if (firstTime) loadSimilar(thread);
     if (keep) keepingScroll(render);
     else render();
+  }
+
+  /** "비슷한 제안": proposals like this one, from the search index (not live; once per visit). */
+  async function loadSimilar(thread) {
+    if (thread.kind !== "proposal") return;
+    let items = [];
+    try {
+      items = (await api.get("/api/threads/similar" + query({ title: thread.title, exclude: thread.id }))).items;
+    } catch {
+      return; // A reader loses nothing but the hint.
+    }
+    if (!items.length) return;
+    replace(
+      els.similar,
+      h("h2", { id: "similar-title", class: "similar-title" }, t("thread.similar")),
+      h(
+        "ul",
+        { class: "similar-list" },
+        items.map((item) =>
+          h("li", { class: "similar-item", "data-thread-id": item.id }, h("a", { href: `/threads/${item.id}` }, item.title), statusBadges(item)),
+        ),
+      ),
+    );
+    els.similar.hidden = false;
   }
 
   function showError(message, retry) {
