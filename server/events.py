@@ -33,8 +33,10 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-# Built once; executing it with parameters skips building a statement per write.
-INSERT_EVENT = insert(Event).returning(Event.id)  # type: ignore[arg-type]
+# Built once; executing it with parameters skips building a statement per write. A Core statement
+# on the table (not the ORM entity): the session runs it without the ORM's bulk-insert machinery.
+EVENTS: Any = Event.__table__  # type: ignore[attr-defined]
+INSERT_EVENT = insert(EVENTS).returning(EVENTS.c.id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,9 +229,10 @@ class GroupCommit:
     No timer: a change arriving at an idle process starts a group at once (no added latency when
     quiet); under load, whatever queued during one commit forms the next group, so the number of
     transactions per second falls as the rate rises. Every member runs its own work inside the
-    shared transaction; a member that raises, or a commit that fails, rolls the whole group back,
-    and then each member runs again in a transaction of its own, so one failure never loses or
-    wrongly accepts another member (the failing one gets its own error, as it would have alone).
+    shared transaction; a member that raises, or a commit that fails, rolls the whole group back.
+    Then the members before the failing one form a group again, the failing one runs alone (and
+    gets its own error, as it would have alone) and the rest form the next group; a failed commit
+    sends every member through alone. One failure never loses or wrongly accepts another member.
     Messages are built from the committed rows of all members, in order, and published once.
     """
 
@@ -275,24 +278,38 @@ class GroupCommit:
             raise
 
     async def _commit(self, batch: list[_Member]) -> None:
-        if len(batch) == 1:
-            await self._alone(batch[0])
+        if len(batch) <= 1:
+            if batch:
+                await self._alone(batch[0])
             return
         batch.sort(key=lambda m: m.key)
         results: list[Any] = []
         changes: list[Change] = []
+        failing: int | None = None
         try:
             async with self.log.db.transaction() as session:
-                for member in batch:
+                for index, member in enumerate(batch):
+                    failing = index
                     change = Change(session, shared=True)
                     results.append(await member.work(change))
                     await self.log.finish(change)
                     changes.append(change)
+                failing = None
+                # The search index moves with what it indexes, in this transaction.
+                await search.apply(session, [row for c in changes for row in c.rows])
         except Exception as exc:
-            log.info("a group of %d changes rolled back (%r); each runs again alone", len(batch), exc)
-            self.retried += len(batch)
-            for member in batch:
-                await self._alone(member)
+            log.info("a group of %d changes rolled back (%r)", len(batch), exc)
+            self.retried += 1
+            if failing is None:
+                # The commit (or the index) failed: no member to blame; each runs again alone.
+                for member in batch:
+                    await self._alone(member)
+                return
+            # The members before the failing one went through: they form a group again; the
+            # failing one runs alone (and fails on its own, or not); the rest form the next group.
+            await self._commit(batch[:failing])
+            await self._alone(batch[failing])
+            await self._commit(batch[failing + 1 :])
             return
         self.groups += 1
         self.members += len(batch)
