@@ -4,7 +4,10 @@ setting another's attribute afterwards. The app's lifespan starts and stops what
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.accounts import Passwords
 from server.activity import Activity
@@ -25,6 +28,7 @@ from server.logins import LoginGuard
 from server.mailboxes import Mailboxes
 from server.mailer import Mailer
 from server.metrics import Metrics
+from server.notices import NoticeRow, Notices
 from server.outbox import OutboxStore
 from server.posting import Posting
 from server.publisher import Publisher
@@ -54,6 +58,7 @@ class Services:
     hub: Hub
     reader: Reader
     discussion: Discussion
+    notices: Notices
     editing: Editing
     review: Review
     figures: Figures
@@ -79,6 +84,23 @@ def build_services(settings: Settings) -> Services:
     history_watch = HistoryWatch(epochs, hub.history_changed, settings.history_watch_interval)
     # A publish lost on the way to the broker is caught up from SQL by this process's hub.
     publisher = Publisher(broker, metrics, on_lost=hub.publish_lost)
+    outbox = OutboxStore(
+        db,
+        enabled=bool(settings.smtp_url),
+        digest_hour=settings.mail_digest_hour,
+        retry_base_s=settings.mail_retry_base_s,
+        retry_max_s=settings.mail_retry_max_s,
+        # A round stops at its first failing send, so it lasts about one SMTP timeout; twice that
+        # and some slack before another process may take the rows over.
+        lease_s=2 * settings.mail_timeout_s + 10,
+    )
+
+    async def mail_notices(session: AsyncSession, made: Sequence[NoticeRow]) -> None:
+        # A new notice's mail rows commit with it; a batched notice that only grew mails nothing new.
+        await outbox.add_for_notices(session, [(n.id, n.account_id) for n in made if not n.grown])
+
+    # Follows and notices are derived inside every change's transaction, before it commits.
+    notices = Notices(db, hooks=[mail_notices])
     events = EventLog(
         db,
         publisher,
@@ -86,6 +108,7 @@ def build_services(settings: Settings) -> Services:
         group_commit=settings.group_commit_max > 1,
         group_max=settings.group_commit_max,
         fail_marker=settings.test_fail_marker,
+        before_commit=notices.derive,
     )
     posting = Posting()
     holds = Holds(db, events, posting, HoldPolicy.from_settings(settings), settings)
@@ -105,16 +128,6 @@ def build_services(settings: Settings) -> Services:
         sealer=Sealer(db, settings.seal_delay_s, settings.seal_interval_s, settings.seal_batch),
         categories=Categories(db, events),
     )
-    outbox = OutboxStore(
-        db,
-        enabled=bool(settings.smtp_url),
-        digest_hour=settings.mail_digest_hour,
-        retry_base_s=settings.mail_retry_base_s,
-        retry_max_s=settings.mail_retry_max_s,
-        # A round stops at its first failing send, so it lasts about one SMTP timeout; twice that
-        # and some slack before another process may take the rows over.
-        lease_s=2 * settings.mail_timeout_s + 10,
-    )
     mailboxes = Mailboxes(db, outbox, secret)
     return Services(
         settings=settings,
@@ -130,6 +143,7 @@ def build_services(settings: Settings) -> Services:
         hub=hub,
         reader=reader,
         discussion=discussion,
+        notices=notices,
         editing=editing,
         review=review,
         figures=figures,
