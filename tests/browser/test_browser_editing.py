@@ -114,3 +114,34 @@ async def test_comment_edit_and_delete_then_withdraw_with_confirmation(open_tab,
     for tab in (commenter, author):
         assert not tab.errors, tab.errors
         assert not tab.csp_violations()
+
+
+async def test_history_fits_a_phone_and_editing_works_from_the_keyboard(open_tab, make_thread, tong):
+    thread = await make_thread("company1", title="휴대폰에서 보는 제안", body="처음 문장입니다.")
+    async with tong.client("company1") as client:
+        edited = await client.patch(f"/api/threads/{thread['id']}", json={"body": "고친 문장입니다."})
+        assert edited.status_code == 200, edited.text
+    tab = await open_tab(f"/threads/{thread['id']}", login="company1", width=390, height=844)
+    await tab.wait_subscribed(f"thread:{thread['id']}")
+
+    # Keyboard only: focus the edit button, open the form with Enter, leave it with Escape.
+    edit = tab.page.locator('[data-role="thread-edit"]')
+    await edit.focus()
+    await tab.page.keyboard.press("Enter")
+    title = tab.page.locator(".author-forms form").get_by_label("제목")
+    await expect(title).to_be_focused()
+    await tab.page.keyboard.press("Escape")
+    await expect(tab.page.locator(".author-forms form")).to_have_count(0)
+    await expect(edit).to_be_focused()
+
+    mark = tab.page.locator('.thread-meta [data-role="edited"]')
+    await mark.focus()
+    await tab.page.keyboard.press("Enter")
+    dialog = tab.page.locator('dialog[data-role="history"]')
+    await expect(dialog.locator(".revision")).to_have_count(2)
+    box = await dialog.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390, box
+    await expect(tab.page.locator('[data-role="history-close"]')).to_be_focused()
+    await tab.page.keyboard.press("Enter")
+    await expect(dialog).to_have_count(0)
+    assert not tab.errors, tab.errors
