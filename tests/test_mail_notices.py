@@ -169,3 +169,18 @@ async def test_daily_digest_gathers_a_kst_day_into_one_mail(
     text = mail.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     assert "검토중" in text and "공식 답변(중간)" in text
     assert len(sink.messages()) == 1
+
+
+async def test_without_smtp_notices_stay_in_the_app(make_server: MakeServer, clients: list[Http]) -> None:
+    """With no SMTP configured, a follower with a confirmed address (set by an operator) gets the
+    in-app notice of an answer and no outbox row is written."""
+    server = await make_server()
+    clients.append(author := await server.user("company"))
+    clients.append(staff := await server.user("staff"))
+    thread = await author.thread("메일 없는 서버")
+    await followers(server, 1, thread["id"], clients)
+    await staff.post(f"/api/threads/{thread['id']}/answers", json={"body": "중간 답변"})
+    notices = (await clients[-1].get("/api/me/notices")).json()["items"]
+    assert [n["kind"] for n in notices] == ["answer"]
+    async with server.services.db.read() as s:
+        assert (await s.execute(select(func.count()).select_from(Outbox))).scalar_one() == 0
