@@ -152,13 +152,13 @@ class EventLog:
             change = Change(session)
             yield change
             await self.finish(change)
+            # The search index moves with what it indexes, in this transaction.
+            await search.apply(session, change.rows)
         await self.publisher.send(self.messages(change.rows) + notice_messages(change.notices))
 
     async def finish(self, change: Change) -> None:
         """The change's work is done, its transaction not yet committed (alone or shared by a
-        group): what follows from its rows moves in the same transaction: the search index, and
-        follows and notices."""
-        await search.apply(change.session, change.rows)
+        group): follows and notices derived from its rows are written in the same transaction."""
         if self._before_commit is not None and change.rows:
             await self._before_commit(change)
 

@@ -198,3 +198,17 @@ async def test_my_activity_is_mine_only(company: Http, agency: Http, anonymous: 
     other = (await agency.get("/api/me/activity")).json()
     assert [t["id"] for t in other["threads"]] == [theirs["id"]] and other["comments"] == []
     assert (await anonymous.get("/api/me/activity")).status_code == 401
+
+
+async def test_logout_ends_the_me_channel(server: InProcessServer, company: Http) -> None:
+    """A socket subscribed to `me` loses it when its session ends: `session_ended` on `me`, and a
+    new subscription is refused."""
+    socket = await Socket.open(server.ws_url, cookie=company.cookie)
+    try:
+        assert (await socket.subscribe("me"))["type"] == "subscribed"
+        assert (await company.delete("/api/session")).status_code == 204
+        ended = await socket.expect(lambda f: f["type"] == "error")
+        assert (ended["code"], ended["channel"]) == ("session_ended", "me")
+        assert (await socket.subscribe("me"))["code"] == "unauthorized"
+    finally:
+        await socket.close()

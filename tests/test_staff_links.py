@@ -134,3 +134,24 @@ async def test_a_linked_proposal_hears_it_live_in_seq(
         assert [f["data"]["changed_in"] != [] for f in frames] == [True, False]
     finally:
         await replay.close()
+
+
+async def test_links_edited_later_tell_the_newly_linked_proposals_followers(
+    company: Http, agency: Http, staff: Http
+) -> None:
+    """A proposal added to a change thread's links afterwards (PUT) gets its followers a `change`
+    notice through follow's notices (derived from `thread.links_changed`), once; removing it
+    tells nobody."""
+    proposal = await company.thread("나중에 연결되는 제안")
+    assert (await agency.put(f"/api/threads/{proposal['id']}/recommendation")).status_code == 200
+    change = await _change(staff, [])
+    before = (await agency.get("/api/me/notices")).json()["unread"]
+    linked = await staff.put(f"/api/threads/{change['id']}/links", json={"links": [proposal["id"]]})
+    assert linked.status_code == 200
+    page = (await agency.get("/api/me/notices")).json()
+    assert page["unread"] == before + 1
+    notice = page["items"][0]
+    assert notice["kind"] == "change" and notice["thread_id"] == proposal["id"]
+    assert notice["data"]["change"] == {"id": change["id"], "title": change["title"]}
+    assert (await staff.put(f"/api/threads/{change['id']}/links", json={"links": []})).status_code == 200
+    assert (await agency.get("/api/me/notices")).json()["unread"] == before + 1
