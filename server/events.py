@@ -33,8 +33,10 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-# Built once; executing it with parameters skips building a statement per write.
-INSERT_EVENT = insert(Event).returning(Event.id)  # type: ignore[arg-type]
+# Built once; executing it with parameters skips building a statement per write. A Core statement
+# on the table (not the ORM entity): the session runs it without the ORM's bulk-insert machinery.
+EVENTS: Any = Event.__table__  # type: ignore[attr-defined]
+INSERT_EVENT = insert(EVENTS).returning(EVENTS.c.id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,12 +53,24 @@ class LoggedRow:
     actor_kind: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class SentNotice:
+    """A notice written in a change (notices.py), sent to its account's `me` channel after commit
+    with the account's unread count then."""
+
+    account_id: int
+    notice: dict[str, Any]
+    unread: int
+
+
 @dataclass
 class Change:
     """One transaction's writes: the session to write with and the rows appended so far."""
 
     session: AsyncSession
     rows: list[LoggedRow] = field(default_factory=list)
+    # Notices written for these rows (notices.py), sent after the commit.
+    notices: list[SentNotice] = field(default_factory=list)
     # The transaction is shared with other changes (group commit): if any of them fails, all are
     # rolled back and each runs again alone.
     shared: bool = False
@@ -85,6 +99,10 @@ class Change:
         return int(event_id)
 
 
+# Awaited at the end of every change's work, inside its transaction: notices.Notices.derive.
+BeforeCommit = Callable[[Change], Awaitable[None]]
+
+
 class EventLog:
     def __init__(
         self,
@@ -95,10 +113,12 @@ class EventLog:
         group_commit: bool = True,
         group_max: int = 64,
         fail_marker: str | None = None,
+        before_commit: BeforeCommit | None = None,
     ) -> None:
         self.db = db
         self.publisher = publisher
         self.secret = secret
+        self._before_commit = before_commit
         self.group = GroupCommit(self, group_max) if group_commit else None
         # Tests only: a change whose work calls `injected_failure(text)` with this marker in the
         # text fails while its transaction is shared (a whole group then rolls back and retries).
@@ -131,9 +151,16 @@ class EventLog:
         async with self.db.transaction() as session:
             change = Change(session)
             yield change
+            await self.finish(change)
             # The search index moves with what it indexes, in this transaction.
             await search.apply(session, change.rows)
-        await self.publisher.send(self.messages(change.rows))
+        await self.publisher.send(self.messages(change.rows) + notice_messages(change.notices))
+
+    async def finish(self, change: Change) -> None:
+        """The change's work is done, its transaction not yet committed (alone or shared by a
+        group): follows and notices derived from its rows are written in the same transaction."""
+        if self._before_commit is not None and change.rows:
+            await self._before_commit(change)
 
     def messages(self, rows: list[LoggedRow]) -> list[Message]:
         """Every message the committed rows send, in the order watchers should get them."""
@@ -175,6 +202,16 @@ class EventLog:
         return messages
 
 
+def notice_messages(notices: list[SentNotice]) -> list[Message]:
+    """Each notice, then its account's unread count, on the account's own channel."""
+    messages: list[Message] = []
+    for sent in notices:
+        name = ch.me_channel(sent.account_id)
+        messages.append((name, ch.encode_frame(ch.notice_frame(sent.notice))))
+        messages.append((name, ch.encode_frame(ch.unread_frame(sent.unread))))
+    return messages
+
+
 class InjectedFailure(RuntimeError):
     """The failure a test asks for (`TONG_TEST_FAIL_MARKER`)."""
 
@@ -192,9 +229,10 @@ class GroupCommit:
     No timer: a change arriving at an idle process starts a group at once (no added latency when
     quiet); under load, whatever queued during one commit forms the next group, so the number of
     transactions per second falls as the rate rises. Every member runs its own work inside the
-    shared transaction; a member that raises, or a commit that fails, rolls the whole group back,
-    and then each member runs again in a transaction of its own, so one failure never loses or
-    wrongly accepts another member (the failing one gets its own error, as it would have alone).
+    shared transaction; a member that raises, or a commit that fails, rolls the whole group back.
+    Then the members before the failing one form a group again, the failing one runs alone (and
+    gets its own error, as it would have alone) and the rest form the next group; a failed commit
+    sends every member through alone. One failure never loses or wrongly accepts another member.
     Messages are built from the committed rows of all members, in order, and published once.
     """
 
@@ -240,28 +278,45 @@ class GroupCommit:
             raise
 
     async def _commit(self, batch: list[_Member]) -> None:
-        if len(batch) == 1:
-            await self._alone(batch[0])
+        if len(batch) <= 1:
+            if batch:
+                await self._alone(batch[0])
             return
         batch.sort(key=lambda m: m.key)
         results: list[Any] = []
         changes: list[Change] = []
+        failing: int | None = None
         try:
             async with self.log.db.transaction() as session:
-                for member in batch:
+                for index, member in enumerate(batch):
+                    failing = index
                     change = Change(session, shared=True)
                     results.append(await member.work(change))
+                    await self.log.finish(change)
                     changes.append(change)
+                failing = None
+                # The search index moves with what it indexes, in this transaction.
+                await search.apply(session, [row for c in changes for row in c.rows])
         except Exception as exc:
-            log.info("a group of %d changes rolled back (%r); each runs again alone", len(batch), exc)
-            self.retried += len(batch)
-            for member in batch:
-                await self._alone(member)
+            log.info("a group of %d changes rolled back (%r)", len(batch), exc)
+            self.retried += 1
+            if failing is None:
+                # The commit (or the index) failed: no member to blame; each runs again alone.
+                for member in batch:
+                    await self._alone(member)
+                return
+            # The members before the failing one went through: they form a group again; the
+            # failing one runs alone (and fails on its own, or not); the rest form the next group.
+            await self._commit(batch[:failing])
+            await self._alone(batch[failing])
+            await self._commit(batch[failing + 1 :])
             return
         self.groups += 1
         self.members += len(batch)
         try:
-            await self.log.publisher.send(self.log.messages([row for c in changes for row in c.rows]))
+            messages = self.log.messages([row for c in changes for row in c.rows])
+            messages += notice_messages([sent for c in changes for sent in c.notices])
+            await self.log.publisher.send(messages)
         except Exception as exc:
             for member in batch:
                 if not member.future.done():

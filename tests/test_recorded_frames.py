@@ -70,11 +70,12 @@ async def test_recorded_thread_frames_match_the_committed_fixture(
     server: InProcessServer, company: Http, agency: Http, staff: Http, anonymous: Http
 ) -> None:
     """A thread's life (comments, a reply, recommendations, hide/restore/hide, interim and final
-    answers) gives frames of the committed fixture's shape; the fixture is re-recorded when asked."""
+    answers; v1.1 edits of the proposal, a comment and an answer, a deleted comment) gives frames
+    of the committed fixture's shape; the fixture is re-recorded when asked."""
     thread = await company.thread("견적 제출 기간을 늘려 주세요", "영업일 3일을 보장해 주세요.")
     tid = thread["id"]
     first = await agency.comment(tid, "동의합니다.")
-    await company.comment(tid, "현장 확인이 필요한 품목은 더 깁니다.")
+    second = await company.comment(tid, "현장 확인이 필요한 품목은 더 깁니다.")
     start = await _snapshot(anonymous, tid)
 
     socket = await Socket.open(server.ws_url)
@@ -89,10 +90,15 @@ async def test_recorded_thread_frames_match_the_committed_fixture(
         await staff.post(f"/api/comments/{spam['id']}/hide", json={"reason": "광고"})
         await staff.post(f"/api/comments/{spam['id']}/restore", json={})
         await staff.post(f"/api/comments/{spam['id']}/hide", json={"reason": "광고 재게시"})
+        # v1.1: the author edits the proposal and deletes a comment; a commenter edits theirs.
+        await company.patch(f"/api/threads/{tid}", json={"title": "견적 제출 기간을 늘려 주십시오"})
+        await agency.patch(f"/api/comments/{first['id']}", json={"body": "동의합니다. 저희도 같습니다."})
+        await company.delete(f"/api/comments/{second['id']}")
         await staff.post(f"/api/threads/{tid}/answers", json={"body": "검토하고 있습니다."})
         await agency.comment(tid, "답변 감사합니다.", reply["parent_id"])
         final = {"body": "권고 지침을 내겠습니다.", "outcome": "accepted"}
-        await staff.post(f"/api/threads/{tid}/answers", json=final)
+        answered = (await staff.post(f"/api/threads/{tid}/answers", json=final)).json()
+        await staff.patch(f"/api/answers/{answered['id']}", json={"body": "권고 지침을 곧 내겠습니다."})
         await other.delete(f"/api/comments/{first['id']}/recommendation")
         end = await _snapshot(anonymous, tid)
         frames = [subscribed, *await _collect(socket, end)]

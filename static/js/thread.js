@@ -15,7 +15,9 @@ import { renderNotFound } from "./notfound.js";
 import { apply, initial, patchComment, patchThread } from "./thread-state.js";
 import { currentUser, isModerator, isStaff } from "./session.js";
 import { linkPicker } from "./links.js";
+import { confirmPanel, editedMark, editForm } from "./editing.js";
 import { timeEl } from "./time.js";
+import { followButton } from "./notices.js";
 
 const COMMENT_PAGE = 200;
 // Several comments in a burst become one announcement instead of a queue of them.
@@ -137,6 +139,8 @@ export function mountThread(root, threadId, ctx) {
   els.composer = h("div", { class: "composer-slot" });
   els.newBelow = h("button", { type: "button", class: "new-below", hidden: true, onclick: jumpToUnseen });
   els.status = h("div", { class: "thread-status" });
+  // The author's edit form or withdraw confirmation: kept across redraws of the head.
+  els.authorForms = h("div", { class: "author-forms" });
   els.similar = h("aside", { class: "similar-threads", "aria-labelledby": "similar-title", hidden: true, "data-role": "similar-threads" });
 
   replace(
@@ -196,13 +200,73 @@ export function mountThread(root, threadId, ctx) {
         authorEl(th.author, { mine: th.mine }),
         h("span", { class: "meta-sep", "aria-hidden": "true" }, "·"),
         timeEl(th.created_at),
+        editedMark(th, `/api/threads/${th.id}/revisions`, th.title),
         h("span", { class: "watchers", "data-role": "watchers" }, h("span", { class: "live-dot", "aria-hidden": "true" }), t("count.watchers", { n: th.counts.watchers })),
       ),
+      th.status === "withdrawn" ? h("p", { class: "notice withdrawn-note", "data-role": "withdrawn-note" }, t("thread.withdrawnNote")) : null,
       h("div", { class: "thread-body", "data-anchor": "body" }, paragraphs(th.body)),
       linkedThreads(th),
-      h("div", { class: "thread-actions" }, recommend, h("span", { class: "stat", "data-role": "comment-count" }, t("count.comments", { n: th.counts.comments }))),
+      h(
+        "div",
+        { class: "thread-actions" },
+        recommend,
+        h("span", { class: "stat", "data-role": "comment-count" }, t("count.comments", { n: th.counts.comments })),
+        authorTools(th),
+        followButton(th, (message) => ctx.toast(message, "error")),
+      ),
+      els.authorForms,
     );
     document.title = `${th.title} · ${t("app.name")}`;
+  }
+
+  /** The author's own buttons: edit (until the first official answer) and withdraw (until the final one). */
+  function authorTools(th) {
+    if (!th.mine) return null;
+    const proposal = th.kind === "proposal";
+    const editable = !proposal || (th.status !== "withdrawn" && state.answers.size === 0);
+    const withdrawable = proposal && th.status !== "withdrawn" && th.status !== "answered";
+    if (!editable && !withdrawable) return null;
+    const open = (build) => {
+      els.authorForms.replaceChildren();
+      const closeForm = () => {
+        els.authorForms.replaceChildren();
+        els.head.querySelector('[data-role="thread-edit"]')?.focus();
+      };
+      const made = build(closeForm);
+      els.authorForms.append(made.form || made.panel);
+      made.focus();
+    };
+    return h(
+      "span",
+      { class: "author-tools" },
+      editable
+        ? h("button", { type: "button", class: "btn btn-small btn-outline", "data-role": "thread-edit", onclick: () => open((close) => editForm({
+            label: t("edit.edit"),
+            fields: [
+              { name: "title", label: t("edit.titleLabel"), max: LIMITS.title, value: state.thread.title, multiline: false },
+              { name: "body", label: t("edit.bodyLabel"), max: LIMITS.threadBody, value: state.thread.body, rows: 8 },
+            ],
+            close,
+            save: async (values) => {
+              const updated = await api.patch(`/api/threads/${th.id}`, values);
+              applyFrame({ type: "event", event: "thread.updated", data: { thread: updated } }, { quiet: true });
+              ctx.toast(t("edit.saved"));
+            },
+          })) }, t("edit.edit"))
+        : null,
+      withdrawable
+        ? h("button", { type: "button", class: "btn btn-small btn-danger-ghost", "data-role": "thread-withdraw", onclick: () => open((close) => confirmPanel({
+            message: t("edit.withdrawConfirm"),
+            yes: t("edit.withdrawYes"),
+            close,
+            onConfirm: async () => {
+              const updated = await api.post(`/api/threads/${th.id}/withdraw`, {});
+              applyStatus(updated.status, updated.outcome);
+              ctx.toast(t("edit.withdrawn"));
+            },
+          })) }, t("edit.withdraw"))
+        : null,
+    );
   }
 
   /** A change thread lists the proposals it answers with their outcome (staff can edit the
@@ -293,7 +357,22 @@ export function mountThread(root, threadId, ctx) {
   }
 
   // --- rendering: answers ---
+  function answerForm(a, close) {
+    const made = editForm({
+      label: t("edit.answerLabel"),
+      fields: [{ name: "body", label: t("edit.answerLabel"), max: LIMITS.threadBody, value: a.body, rows: 6 }],
+      close,
+      save: async (values) => {
+        const answer = await api.patch(`/api/answers/${a.id}`, values);
+        applyFrame({ type: "event", event: "answer.edited", data: { answer } }, { quiet: true });
+        ctx.toast(t("edit.saved"));
+      },
+    });
+    return made.form;
+  }
+
   function answerCard(a) {
+    const forms = h("div", { class: "answer-forms" });
     const final = a.status === "answered";
     const fresh = state.freshAnswers.has(a.id);
     return h(
@@ -313,9 +392,11 @@ export function mountThread(root, threadId, ctx) {
         h("span", { class: "badges" }, statusBadge(a.status), outcomeBadge(a.outcome)),
         fresh ? h("span", { class: "badge badge-new" }, t("thread.answerNew")) : null,
         timeEl(a.created_at),
+        editedMark(a, `/api/answers/${a.id}/revisions`, t("thread.answers")),
       ),
       h("div", { class: "answer-body" }, paragraphs(a.body)),
-      h("div", { class: "answer-actions" }, copyLinkButton(`answer-${a.id}`)),
+      h("div", { class: "answer-actions" }, copyLinkButton(`answer-${a.id}`), isStaff() ? inlineFormButton(forms, t("edit.correct"), (close) => answerForm(a, close), "btn-ghost", "answer-edit") : null),
+      forms,
     );
   }
 
@@ -472,6 +553,7 @@ export function mountThread(root, threadId, ctx) {
 
   // --- rendering: comments ---
   function commentBody(c) {
+    if (c.withdrawn) return h("div", { class: "comment-placeholder", "data-role": "withdrawn" }, h("p", null, t("comment.withdrawn")));
     if (c.hidden) {
       const reason = state.reasons.get(c.id);
       return h(
@@ -487,7 +569,8 @@ export function mountThread(root, threadId, ctx) {
   function fillComment(card, c) {
     const forms = h("div", { class: "comment-forms" });
     const actions = h("div", { class: "comment-actions" });
-    if (!c.hidden) {
+    const closed = state.thread && state.thread.status === "withdrawn";
+    if (!c.hidden && !c.withdrawn) {
       const rec = recommendButton({
         count: c.counts.recommendations,
         on: !!c.recommended,
@@ -503,19 +586,25 @@ export function mountThread(root, threadId, ctx) {
       rec.dataset.role = "comment-recommend";
       actions.append(rec);
       if (me) {
-        actions.append(
-          h(
-            "button",
-            { type: "button", class: "btn btn-small btn-ghost", onclick: () => openReply(c) },
-            t("comment.reply"),
-          ),
-        );
+        if (!closed) {
+          actions.append(
+            h(
+              "button",
+              { type: "button", class: "btn btn-small btn-ghost", onclick: () => openReply(c) },
+              t("comment.reply"),
+            ),
+          );
+        }
+        if (c.mine) {
+          actions.append(inlineFormButton(forms, t("edit.edit"), (close) => commentEditForm(c, close), "btn-ghost", "comment-edit"));
+          actions.append(inlineFormButton(forms, t("edit.delete"), (close) => commentDeletePanel(c, close), "btn-danger-ghost", "comment-delete"));
+        }
         // Moderators act on comments directly (hide below); reporting to themselves makes no sense.
         if (!c.mine && !isModerator()) actions.append(inlineFormButton(forms, t("comment.report"), reportForm(c)));
       }
       actions.append(copyLinkButton(`comment-${c.id}`));
     }
-    if (isModerator()) {
+    if (isModerator() && !c.withdrawn) {
       if (c.hidden) {
         actions.append(
           h(
@@ -540,7 +629,7 @@ export function mountThread(root, threadId, ctx) {
         actions.append(inlineFormButton(forms, t("comment.hide"), hideForm(c), "btn-danger-ghost"));
       }
     }
-    card.className = `comment-card${c.hidden ? " is-hidden" : ""}${c.mine ? " is-mine" : ""}${card.classList.contains("is-new") ? " is-new" : ""}${card.classList.contains("is-target") ? " is-target" : ""}`;
+    card.className = `comment-card${c.hidden || c.withdrawn ? " is-hidden" : ""}${c.mine ? " is-mine" : ""}${card.classList.contains("is-new") ? " is-new" : ""}${card.classList.contains("is-target") ? " is-target" : ""}`;
     replace(
       card,
       h(
@@ -548,12 +637,39 @@ export function mountThread(root, threadId, ctx) {
         { class: "comment-head" },
         authorEl(c.author, { mine: c.mine }),
         timeEl(c.created_at),
+        c.hidden || c.withdrawn ? null : editedMark(c, `/api/comments/${c.id}/revisions`, authorLabel(c.author)),
         card.classList.contains("is-new") ? h("span", { class: "badge badge-new" }, t("comment.new")) : null,
       ),
       commentBody(c),
       actions.childNodes.length ? actions : null,
       forms,
     );
+  }
+
+  function commentEditForm(c, close) {
+    return editForm({
+      label: t("edit.commentLabel"),
+      fields: [{ name: "body", label: t("edit.commentLabel"), max: LIMITS.comment, value: c.body || "", rows: 3 }],
+      close,
+      save: async (values) => {
+        const comment = await api.patch(`/api/comments/${c.id}`, values);
+        applyFrame({ type: "event", event: "comment.edited", data: { comment } }, { quiet: true });
+        ctx.toast(t("edit.saved"));
+      },
+    }).form;
+  }
+
+  function commentDeletePanel(c, close) {
+    return confirmPanel({
+      message: t("edit.deleteConfirm"),
+      yes: t("edit.deleteYes"),
+      close,
+      onConfirm: async () => {
+        const comment = await api.del(`/api/comments/${c.id}`);
+        applyFrame({ type: "event", event: "comment.withdrawn", data: { comment } }, { quiet: true });
+        ctx.toast(t("edit.deleted"));
+      },
+    }).panel;
   }
 
   function commentItem(c) {
@@ -592,6 +708,10 @@ export function mountThread(root, threadId, ctx) {
   }
 
   function renderComposer() {
+    if (state.thread && state.thread.status === "withdrawn") {
+      replace(els.composer, h("p", { class: "muted", "data-role": "composer-closed" }, t("thread.withdrawnNote")));
+      return;
+    }
     if (!me) {
       replace(
         els.composer,
@@ -674,8 +794,8 @@ export function mountThread(root, threadId, ctx) {
     reply.focus();
   }
 
-  function inlineFormButton(forms, label, build, extra = "btn-ghost") {
-    const button = h("button", { type: "button", class: `btn btn-small ${extra}`, "aria-expanded": "false" }, label);
+  function inlineFormButton(forms, label, build, extra = "btn-ghost", role = null) {
+    const button = h("button", { type: "button", class: `btn btn-small ${extra}`, "aria-expanded": "false", "data-role": role }, label);
     button.addEventListener("click", () => {
       if (forms.firstChild) {
         forms.replaceChildren();
@@ -684,7 +804,7 @@ export function mountThread(root, threadId, ctx) {
       }
       button.setAttribute("aria-expanded", "true");
       forms.append(build(() => (forms.replaceChildren(), button.setAttribute("aria-expanded", "false"), button.focus())));
-      forms.querySelector("input")?.focus();
+      (forms.querySelector("input, textarea") || forms.querySelector('[data-role="confirm-no"]'))?.focus();
     });
     return button;
   }
@@ -832,6 +952,8 @@ export function mountThread(root, threadId, ctx) {
           renderAnswers();
           renderBadges();
           renderStaff();
+          // The author's edit button closes with the first official answer.
+          if (isNew && state.thread.mine) renderHead();
         });
         if (isNew && !quiet) ctx.announce(t("thread.announceAnswer", { status: t(`status.${data.status}`) }));
         break;
@@ -848,6 +970,14 @@ export function mountThread(root, threadId, ctx) {
       case "thread.status_changed":
         renderBadges();
         renderStaff();
+        if (data.status === "withdrawn" || before.thread.status === "withdrawn") {
+          keepingScroll(() => {
+            renderHead();
+            renderCounts();
+            renderComments();
+            renderComposer();
+          });
+        }
         if (!quiet) ctx.announce(t("thread.announceStatus", { status: t(`status.${data.status}`) }));
         break;
       case "thread.updated":

@@ -14,7 +14,10 @@ export const EVENT_TYPES = [
   "comment.held",
   "comment.released",
   "comment.rejected",
+  "comment.edited",
+  "comment.withdrawn",
   "answer.posted",
+  "answer.edited",
   "thread.status_changed",
   "thread.updated",
   "thread.links_changed",
@@ -75,7 +78,15 @@ export function summary(event) {
     case "comment.rejected":
       return `${t("staff.sum.held", { held: String(p.held_id) })} · ${reason(p)}`;
     case "answer.posted":
+    case "answer.edited":
       return p.answer ? p.answer.body : "";
+    case "comment.edited":
+      // Moderators read the new text here; the public history has every version.
+      return p.comment ? `${ref("comment", p.comment.id)} · ${p.comment.body || ""}` : "";
+    case "comment.withdrawn":
+      return p.comment ? ref("comment", p.comment.id) : "";
+    case "thread.updated":
+      return p.thread ? p.thread.title : "";
     case "thread.status_changed":
       return `${statusLabel(p.previous)} → ${statusLabel(p.status)}`;
     case "recommendation.added":

@@ -14,10 +14,10 @@ const ACTIVITY_REFRESH_MS = 60_000;
 // Filter choices of the stream: a group of types, or one type.
 export const STREAM_GROUPS = [
   ["", "staff.all"],
-  ["comment.created", "staff.group.comments"],
+  ["comment.created,comment.edited", "staff.group.comments"],
   ["recommendation.added,recommendation.withdrawn", "staff.group.recommendations"],
-  ["report.filed,report.dismissed,comment.hidden,comment.restored,comment.held,comment.released,comment.rejected", "staff.group.moderation"],
-  ["thread.created,answer.posted,thread.status_changed,thread.links_changed", "staff.group.threads"],
+  ["report.filed,report.dismissed,comment.hidden,comment.restored,comment.held,comment.released,comment.rejected,comment.withdrawn", "staff.group.moderation"],
+  ["thread.created,thread.updated,answer.posted,answer.edited,thread.status_changed,thread.links_changed", "staff.group.threads"],
   ["author.revealed", "staff.group.reveals"],
   ["account.created,session.started", "staff.group.accounts"],
 ];

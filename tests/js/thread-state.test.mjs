@@ -32,18 +32,29 @@ function deepFreeze(value) {
 function visible(state) {
   const { watchers, ...counts } = state.thread.counts;
   return {
+    title: state.thread.title,
+    body: state.thread.body,
+    revision: state.thread.revision ?? 1,
     status: state.thread.status,
     outcome: state.thread.outcome ?? null,
     counts,
     answers: [...state.answers.values()]
       .sort((a, b) => a.id - b.id)
-      .map((a) => ({ id: a.id, body: a.body, status: a.status, outcome: a.outcome ?? null })),
+      .map((a) => ({
+        id: a.id,
+        body: a.body,
+        status: a.status,
+        outcome: a.outcome ?? null,
+        revision: a.revision ?? 1,
+      })),
     comments: [...state.comments.values()]
       .sort((a, b) => a.seq - b.seq)
       .map((c) => ({
         id: c.id,
         parent_id: c.parent_id,
         hidden: c.hidden,
+        withdrawn: c.withdrawn ?? false,
+        revision: c.revision ?? 1,
         body: c.body,
         recommendations: c.counts.recommendations,
       })),
