@@ -233,7 +233,7 @@ async def _dispatch(args: argparse.Namespace, progress: Progress) -> dict[str, A
         sizes = [int(s) for s in args.sizes.split(",")]
         only = set(args.only.split(",")) if args.only else None
         duration = args.duration if args.duration is not None else 10.0
-        return await runall.run_all(target, sizes, args.repeat, duration, progress, only)
+        return await runall.run_all(target, sizes, args.repeat, duration, progress, only, args.output)
     plan = _plan(args, scenarios.default_plan(name, args.db))
     if name == "fanout":
         if args.rate is not None:

@@ -10,6 +10,8 @@ against the floor from the same run, and the load average printed beside them, a
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
 import platform
 import statistics
@@ -113,7 +115,10 @@ async def run_all(
     duration: float,
     progress: Progress,
     only: set[str] | None = None,
+    checkpoint: Path | None = None,
 ) -> dict[str, Any]:
+    """Every cell; with `checkpoint`, the report so far is written there after each cell (a long
+    run stopped half-way keeps what it measured)."""
     results = []
     started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     for cell in cells(sizes, duration):
@@ -141,6 +146,10 @@ async def run_all(
                 "load_average": loads,
             }
         )
+        if checkpoint is not None:
+            partial = {"scenario": "run-all", "machine": {**machine(), "started": started}}
+            text = json.dumps({**partial, "repeat": repeat, "cells": results}, default=str)
+            await asyncio.to_thread(checkpoint.write_text, text)
     where = {**machine(), "started": started}
     return {"scenario": "run-all", "machine": where, "repeat": repeat, "cells": results}
 
