@@ -22,6 +22,14 @@ OP_TEXT_FIN_DEFLATED = 0xC1
 _EMPTY_BLOCK = b"\x00\x00\xff\xff"
 
 
+# (window bits, zlib settings as sorted items): hashable, made once per socket (deflate_params).
+DeflateParams = tuple[int, tuple[tuple[str, Any], ...]]
+
+
+def deflate_params(window_bits: int, settings: dict[str, Any]) -> DeflateParams:
+    return (window_bits, tuple(sorted(settings.items())))
+
+
 def _header(first: int, length: int) -> bytes:
     if length < 126:
         return struct.pack("!BB", first, length)
@@ -47,17 +55,17 @@ class PreparedFrame:
             self._plain = _header(OP_TEXT_FIN, len(self.data)) + self.data
         return self._plain
 
-    def deflated(self, window_bits: int, settings: dict[str, Any]) -> bytes:
+    def deflated(self, params: DeflateParams) -> bytes:
         """The frame compressed with a fresh context (server_no_context_takeover), as
         `websockets`' PerMessageDeflate would compress it for such a socket."""
-        key = (window_bits, *sorted(settings.items()))
         if self._deflated is None:
             self._deflated = {}
-        wire = self._deflated.get(key)
+        wire = self._deflated.get(params)
         if wire is None:
-            encoder = zlib.compressobj(wbits=-window_bits, **settings)
+            window_bits, settings = params
+            encoder = zlib.compressobj(wbits=-window_bits, **dict(settings))
             body = encoder.compress(self.data) + encoder.flush(zlib.Z_SYNC_FLUSH)
             if body.endswith(_EMPTY_BLOCK):
                 body = body[:-4]
-            wire = self._deflated[key] = _header(OP_TEXT_FIN_DEFLATED, len(body)) + body
+            wire = self._deflated[params] = _header(OP_TEXT_FIN_DEFLATED, len(body)) + body
         return wire

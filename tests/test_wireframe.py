@@ -10,7 +10,7 @@ import pytest
 from websockets.extensions.permessage_deflate import PerMessageDeflate
 from websockets.frames import Frame, Opcode
 
-from server.wireframe import PreparedFrame
+from server.wireframe import PreparedFrame, deflate_params
 from server.wsprotocol import MEM_LEVEL, WINDOW_BITS
 from tests.clients import Http, Socket
 
@@ -31,9 +31,10 @@ def test_deflated_bytes_are_what_websockets_frames_without_context_takeover(text
     for _ in range(3):
         # Without context takeover every message compresses alike: the same bytes each time.
         expected = Frame(Opcode.TEXT, text.encode()).serialize(mask=False, extensions=[extension])
-        assert prepared.deflated(WINDOW_BITS, settings) == expected
+        assert prepared.deflated(deflate_params(WINDOW_BITS, settings)) == expected
     # Built once per (window, settings).
-    assert prepared.deflated(WINDOW_BITS, settings) is prepared.deflated(WINDOW_BITS, settings)
+    params = deflate_params(WINDOW_BITS, dict(settings))
+    assert prepared.deflated(params) is prepared.deflated(deflate_params(WINDOW_BITS, settings))
 
 
 async def test_plain_and_deflate_watchers_read_the_same_events(make_server, clients: list[Http]) -> None:  # type: ignore[no-untyped-def]

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 from collections import deque
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from starlette.requests import cookie_parser
 from starlette.types import Receive, Scope, Send
@@ -20,7 +20,7 @@ from server.database import is_unreachable
 from server.hub import Hub
 from server.models import Account
 from server.routes.context import SESSION_COOKIE
-from server.wireframe import PreparedFrame
+from server.wireframe import DeflateParams, PreparedFrame, deflate_params
 
 if TYPE_CHECKING:
     from server.services import Services
@@ -87,7 +87,7 @@ class SocketPeer:
         # Whether prepared bytes fit this socket (set once the handshake chose its extensions),
         # and with which deflate parameters (window bits, zlib settings) when compressed.
         self._prepared_ok = False
-        self._deflate: tuple[int, dict[str, Any]] | None = None
+        self._deflate: DeflateParams | None = None
 
     def accepted(self) -> None:
         """The handshake is done: decide whether prepared bytes fit this socket's framing."""
@@ -103,7 +103,9 @@ class SocketPeer:
             and extensions[0].local_no_context_takeover
         ):
             self._prepared_ok = True
-            self._deflate = (extensions[0].local_max_window_bits, extensions[0].compress_settings)
+            self._deflate = deflate_params(
+                extensions[0].local_max_window_bits, extensions[0].compress_settings
+            )
 
     @property
     def writes_prepared(self) -> bool:
@@ -130,7 +132,7 @@ class SocketPeer:
                         # Never ahead of bytes the protocol queued (uvicorn flushes at once: a guard).
                         protocol.transport.write(b"".join(conn.data_to_send()))
                     deflate = self._deflate
-                    wire = prepared.plain() if deflate is None else prepared.deflated(*deflate)
+                    wire = prepared.plain() if deflate is None else prepared.deflated(deflate)
                     protocol.transport.write(wire)
                 else:
                     conn.send_text(prepared.data if prepared is not None else frame.encode())
