@@ -1,4 +1,4 @@
--- Tong schema for PostgreSQL at revision 0006: `tong db schema`, i.e. pg_dump --schema-only
+-- Tong schema for PostgreSQL at revision 0007: `tong db schema`, i.e. pg_dump --schema-only
 -- of a database upgraded to head by server/migrations. Do not edit; write a revision.
 
 --
@@ -17,7 +17,8 @@ CREATE TABLE public.account (
     roles character varying(64) NOT NULL,
     department character varying(100),
     disabled boolean NOT NULL,
-    created_at timestamp with time zone NOT NULL
+    created_at timestamp with time zone NOT NULL,
+    auto_follow boolean DEFAULT true NOT NULL
 );
 
 --
@@ -220,6 +221,16 @@ CREATE TABLE public.event_seal (
 );
 
 --
+-- Name: follow; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.follow (
+    account_id integer NOT NULL,
+    thread_id integer NOT NULL,
+    created_at timestamp with time zone NOT NULL
+);
+
+--
 -- Name: held_comment; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -281,6 +292,42 @@ CREATE SEQUENCE public.history_id_seq
 --
 
 ALTER SEQUENCE public.history_id_seq OWNED BY public.history.id;
+
+--
+-- Name: notice; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.notice (
+    id integer NOT NULL,
+    account_id integer NOT NULL,
+    kind character varying(16) NOT NULL,
+    thread_id integer NOT NULL,
+    comment_id integer,
+    answer_id integer,
+    count integer NOT NULL,
+    data jsonb NOT NULL,
+    created_at timestamp with time zone NOT NULL,
+    updated_at timestamp with time zone NOT NULL,
+    seen_at timestamp with time zone
+);
+
+--
+-- Name: notice_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+CREATE SEQUENCE public.notice_id_seq
+    AS integer
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+--
+-- Name: notice_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: -
+--
+
+ALTER SEQUENCE public.notice_id_seq OWNED BY public.notice.id;
 
 --
 -- Name: notice_seen; Type: TABLE; Schema: public; Owner: -
@@ -526,6 +573,12 @@ ALTER TABLE ONLY public.held_comment ALTER COLUMN id SET DEFAULT nextval('public
 ALTER TABLE ONLY public.history ALTER COLUMN id SET DEFAULT nextval('public.history_id_seq'::regclass);
 
 --
+-- Name: notice id; Type: DEFAULT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.notice ALTER COLUMN id SET DEFAULT nextval('public.notice_id_seq'::regclass);
+
+--
 -- Name: outbox id; Type: DEFAULT; Schema: public; Owner: -
 --
 
@@ -634,6 +687,13 @@ ALTER TABLE ONLY public.event_seal
     ADD CONSTRAINT event_seal_pkey PRIMARY KEY (event_id);
 
 --
+-- Name: follow follow_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.follow
+    ADD CONSTRAINT follow_pkey PRIMARY KEY (account_id, thread_id);
+
+--
 -- Name: held_comment held_comment_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -646,6 +706,13 @@ ALTER TABLE ONLY public.held_comment
 
 ALTER TABLE ONLY public.history
     ADD CONSTRAINT history_pkey PRIMARY KEY (id);
+
+--
+-- Name: notice notice_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.notice
+    ADD CONSTRAINT notice_pkey PRIMARY KEY (id);
 
 --
 -- Name: notice_seen notice_seen_pkey; Type: CONSTRAINT; Schema: public; Owner: -
@@ -781,6 +848,12 @@ CREATE INDEX ix_event_thread_seq ON public.event USING btree (thread_id, seq);
 CREATE INDEX ix_event_type ON public.event USING btree (type, id);
 
 --
+-- Name: ix_follow_thread_id; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX ix_follow_thread_id ON public.follow USING btree (thread_id);
+
+--
 -- Name: ix_held_comment_resolution; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -791,6 +864,18 @@ CREATE INDEX ix_held_comment_resolution ON public.held_comment USING btree (reso
 --
 
 CREATE INDEX ix_held_comment_thread_id ON public.held_comment USING btree (thread_id);
+
+--
+-- Name: ix_notice_account; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX ix_notice_account ON public.notice USING btree (account_id, id);
+
+--
+-- Name: ix_notice_thread_id; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX ix_notice_thread_id ON public.notice USING btree (thread_id);
 
 --
 -- Name: ix_outbox_account_id; Type: INDEX; Schema: public; Owner: -
@@ -926,6 +1011,20 @@ ALTER TABLE ONLY public.comment
     ADD CONSTRAINT comment_thread_id_fkey FOREIGN KEY (thread_id) REFERENCES public.thread(id);
 
 --
+-- Name: follow follow_account_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.follow
+    ADD CONSTRAINT follow_account_id_fkey FOREIGN KEY (account_id) REFERENCES public.account(id);
+
+--
+-- Name: follow follow_thread_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.follow
+    ADD CONSTRAINT follow_thread_id_fkey FOREIGN KEY (thread_id) REFERENCES public.thread(id);
+
+--
 -- Name: held_comment held_comment_author_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -954,6 +1053,13 @@ ALTER TABLE ONLY public.held_comment
     ADD CONSTRAINT held_comment_thread_id_fkey FOREIGN KEY (thread_id) REFERENCES public.thread(id);
 
 --
+-- Name: notice notice_account_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.notice
+    ADD CONSTRAINT notice_account_id_fkey FOREIGN KEY (account_id) REFERENCES public.account(id);
+
+--
 -- Name: notice_seen notice_seen_account_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -966,6 +1072,13 @@ ALTER TABLE ONLY public.notice_seen
 
 ALTER TABLE ONLY public.notice_seen
     ADD CONSTRAINT notice_seen_change_id_fkey FOREIGN KEY (change_id) REFERENCES public.thread(id);
+
+--
+-- Name: notice notice_thread_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.notice
+    ADD CONSTRAINT notice_thread_id_fkey FOREIGN KEY (thread_id) REFERENCES public.thread(id);
 
 --
 -- Name: outbox outbox_account_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -

@@ -15,12 +15,20 @@ from server.models import ROW_ID_MAX
 BOARD: Final = "board"
 STAFF: Final = "staff"
 THREAD_PREFIX: Final = "thread:"
+# The per-account channel: a client subscribes to `me`; between processes it travels on
+# `me:{account id}`, to which a hub attaches only sockets opened with that account's session.
+ME: Final = "me"
+ME_PREFIX: Final = "me:"
 # Not a client channel: every hub listens here for sessions that ended (sessions.py).
 SESSIONS: Final = "_sessions"
 
 
 def thread_channel(thread_id: int) -> str:
     return f"{THREAD_PREFIX}{thread_id}"
+
+
+def me_channel(account_id: int) -> str:
+    return f"{ME_PREFIX}{account_id}"
 
 
 def parse_thread_channel(channel: str) -> int | None:
@@ -70,6 +78,14 @@ def board_watchers_frame(watchers: dict[int, int]) -> str:
     return dumps(
         {"type": "counts", "channel": BOARD, "data": {"watchers": {str(k): v for k, v in watchers.items()}}}
     )
+
+
+def notice_frame(notice: dict[str, Any]) -> str:
+    return dumps({"type": "notice", "channel": ME, "data": {"notice": notice}})
+
+
+def unread_frame(count: int) -> str:
+    return dumps({"type": "unread", "channel": ME, "data": {"count": count}})
 
 
 def resync_frame(channel: str) -> str:

@@ -53,12 +53,24 @@ class LoggedRow:
     actor_kind: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class SentNotice:
+    """A notice written in a change (notices.py), sent to its account's `me` channel after commit
+    with the account's unread count then."""
+
+    account_id: int
+    notice: dict[str, Any]
+    unread: int
+
+
 @dataclass
 class Change:
     """One transaction's writes: the session to write with and the rows appended so far."""
 
     session: AsyncSession
     rows: list[LoggedRow] = field(default_factory=list)
+    # Notices written for these rows (notices.py), sent after the commit.
+    notices: list[SentNotice] = field(default_factory=list)
     # The transaction is shared with other changes (group commit): if any of them fails, all are
     # rolled back and each runs again alone.
     shared: bool = False
@@ -87,6 +99,10 @@ class Change:
         return int(event_id)
 
 
+# Awaited at the end of every change's work, inside its transaction: notices.Notices.derive.
+BeforeCommit = Callable[[Change], Awaitable[None]]
+
+
 class EventLog:
     def __init__(
         self,
@@ -97,10 +113,12 @@ class EventLog:
         group_commit: bool = True,
         group_max: int = 64,
         fail_marker: str | None = None,
+        before_commit: BeforeCommit | None = None,
     ) -> None:
         self.db = db
         self.publisher = publisher
         self.secret = secret
+        self._before_commit = before_commit
         self.group = GroupCommit(self, group_max) if group_commit else None
         # Tests only: a change whose work calls `injected_failure(text)` with this marker in the
         # text fails while its transaction is shared (a whole group then rolls back and retries).
@@ -133,9 +151,16 @@ class EventLog:
         async with self.db.transaction() as session:
             change = Change(session)
             yield change
+            await self.finish(change)
             # The search index moves with what it indexes, in this transaction.
             await search.apply(session, change.rows)
-        await self.publisher.send(self.messages(change.rows))
+        await self.publisher.send(self.messages(change.rows) + notice_messages(change.notices))
+
+    async def finish(self, change: Change) -> None:
+        """The change's work is done, its transaction not yet committed (alone or shared by a
+        group): follows and notices derived from its rows are written in the same transaction."""
+        if self._before_commit is not None and change.rows:
+            await self._before_commit(change)
 
     def messages(self, rows: list[LoggedRow]) -> list[Message]:
         """Every message the committed rows send, in the order watchers should get them."""
@@ -175,6 +200,16 @@ class EventLog:
             messages.append((ch.thread_channel(thread_id), ch.encode_counts(thread, sorted(comment_ids))))
         messages.extend((ch.BOARD, ch.encode_summary(thread_id)) for thread_id in summaries)
         return messages
+
+
+def notice_messages(notices: list[SentNotice]) -> list[Message]:
+    """Each notice, then its account's unread count, on the account's own channel."""
+    messages: list[Message] = []
+    for sent in notices:
+        name = ch.me_channel(sent.account_id)
+        messages.append((name, ch.encode_frame(ch.notice_frame(sent.notice))))
+        messages.append((name, ch.encode_frame(ch.unread_frame(sent.unread))))
+    return messages
 
 
 class InjectedFailure(RuntimeError):
@@ -257,6 +292,7 @@ class GroupCommit:
                     failing = index
                     change = Change(session, shared=True)
                     results.append(await member.work(change))
+                    await self.log.finish(change)
                     changes.append(change)
                 failing = None
                 # The search index moves with what it indexes, in this transaction.
@@ -278,7 +314,9 @@ class GroupCommit:
         self.groups += 1
         self.members += len(batch)
         try:
-            await self.log.publisher.send(self.log.messages([row for c in changes for row in c.rows]))
+            messages = self.log.messages([row for c in changes for row in c.rows])
+            messages += notice_messages([sent for c in changes for sent in c.notices])
+            await self.log.publisher.send(messages)
         except Exception as exc:
             for member in batch:
                 if not member.future.done():

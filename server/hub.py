@@ -151,6 +151,10 @@ class Hub:
         self.threads: dict[str, ThreadChannel] = {}
         self.board: set[Peer] = set()
         self.staff: set[Peer] = set()
+        # `me` watchers per account, and which account each such socket subscribed as (a socket
+        # whose session ended has forgotten its account by the time it leaves).
+        self.me: dict[int, set[Peer]] = {}
+        self._me_of: dict[Peer, int] = {}
         self.connections = 0
         self._presence_dirty: set[str] = set()
         self._summary_dirty: set[int] = set()
@@ -208,7 +212,7 @@ class Hub:
         self._presence_dirty.add(CONNECTIONS)
 
     def signed_in(self, peer: Peer) -> None:
-        """A socket opened by a staff account: it loses the staff channel when its session ends."""
+        """A socket opened with a session: it loses the staff and `me` channels when it ends."""
         self._signed_in[peer] = float("inf")
 
     def revoke(self, account_id: int, session: str | None) -> None:
@@ -223,6 +227,9 @@ class Hub:
     def _end_session(self, peer: Peer) -> None:
         self._signed_in.pop(peer, None)
         peer.sign_out()
+        if ch.ME in peer.channels:
+            self.unsubscribe(peer, ch.ME)
+            peer.push(ch.error_frame("session_ended", "the session ended: log in again", ch.ME))
         if ch.STAFF in peer.channels:
             self.unsubscribe(peer, ch.STAFF)
             peer.push(ch.error_frame("session_ended", "the session ended: log in again", ch.STAFF))
@@ -273,6 +280,27 @@ class Hub:
 
     async def subscribe_staff(self, peer: Peer) -> None:
         self._add_simple(peer, ch.STAFF, self.staff)
+
+    async def subscribe_me(self, peer: Peer) -> None:
+        """The socket's own account's channel: notices and unread counts from every process. The
+        caller has checked that the socket is signed in; the account is the socket's own, so no
+        request can name another's."""
+        account_id = peer.account_id
+        assert account_id is not None
+        if ch.ME in peer.channels:
+            peer.push(ch.subscribed_frame(ch.ME, None, self._epoch()))
+            return
+        peers = self.me.get(account_id)
+        if peers is None:
+            peers = self.me[account_id] = set()
+            await self.broker.subscribe(ch.me_channel(account_id))
+        if peer.closed or peer.account_id != account_id:
+            return
+        peer.push(ch.subscribed_frame(ch.ME, None, self._epoch()))
+        peers.add(peer)
+        self._me_of[peer] = account_id
+        peer.channels.add(ch.ME)
+        self.metrics.subscriptions.inc()
 
     def _add_simple(self, peer: Peer, name: str, members: set[Peer]) -> None:
         peer.push(ch.subscribed_frame(name, None, self._epoch()))
@@ -344,6 +372,14 @@ class Hub:
             self.board.discard(peer)
         elif name == ch.STAFF:
             self.staff.discard(peer)
+        elif name == ch.ME:
+            account_id = self._me_of.pop(peer, None)
+            peers = self.me.get(account_id) if account_id is not None else None
+            if peers is not None:
+                peers.discard(peer)
+                if not peers and account_id is not None:
+                    del self.me[account_id]
+                    self._spawn(self.broker.unsubscribe(ch.me_channel(account_id)), "unsubscribe-me")
         else:
             channel = self.threads.get(name)
             if channel is not None:
@@ -475,6 +511,10 @@ class Hub:
             self._fan_out(self.staff, envelope.frame, "staff")
         elif name == ch.BOARD:
             self._fan_out(self.board, envelope.frame, "board")
+        elif name.startswith(ch.ME_PREFIX):
+            peers = self.me.get(int(name[len(ch.ME_PREFIX) :]))
+            if peers:
+                self._fan_out(peers, envelope.frame, "me")
 
     def _remember_log_id(self, log_id: int) -> None:
         if len(self._seen_log_ids) == self._seen_log_ids.maxlen:

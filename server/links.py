@@ -1,30 +1,28 @@
 """Quarterly change threads ("이렇게 바꾸었습니다") link the proposals they answer.
 
-A linked proposal shows `changed_in`; whoever recommended (or wrote) it finds the change thread
-among their notices (`GET /api/me/notices`) until they mark it seen. Every proposal whose links
-changed gets the sequenced event `thread.changed_in` (its current `changed_in`) on its own
-channel, so an open proposal page shows "이 제안이 반영되었습니다" as it happens.
+A linked proposal shows `changed_in`; whoever follows it (its author, and by default whoever
+commented on or recommended it) gets a `change` notice (notices.py) when it is linked. Every
+proposal whose links changed gets the sequenced event `thread.changed_in` (its current
+`changed_in`) on its own channel, so an open proposal page shows "이 제안이 반영되었습니다" as it happens.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, insert, or_, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server import policy, public
+from server import policy
 from server.database import Database
 from server.errors import Conflict, Invalid, NotFound
 from server.events import Change, EventLog
-from server.models import Account, NoticeSeen, Recommendation, Thread, ThreadLink, utcnow
+from server.models import Account, Thread, ThreadLink, utcnow
 from server.posting import Posting
 from server.vocabulary import CHANGE, PROPOSAL, EventType
 
 # A quarter's change thread answers tens of proposals, not thousands.
 LINKS_MAX = 200
-NOTICES_MAX = 50
 
 
 def parse_links(value: list[int]) -> list[int]:
@@ -137,53 +135,3 @@ class Links:
             else:
                 thread["changed_in"] = await changed_in(s, thread["id"])
         return thread
-
-    async def notices(self, account: Account) -> dict[str, Any]:
-        """Change threads answering proposals this account recommended or wrote, not yet seen."""
-        proposal = Thread.__table__.alias("proposal")
-        change = Thread.__table__.alias("change")
-        seen = select(NoticeSeen.change_id).where(NoticeSeen.account_id == account.id)
-        recommended = select(Recommendation.target_id).where(
-            Recommendation.account_id == account.id, Recommendation.target == "thread"
-        )
-        stmt = (
-            select(change.c.id, change.c.title, change.c.created_at, proposal.c.id, proposal.c.title)
-            .select_from(ThreadLink)
-            .join(change, change.c.id == ThreadLink.change_id)
-            .join(proposal, proposal.c.id == ThreadLink.proposal_id)
-            .where(
-                or_(ThreadLink.proposal_id.in_(recommended), proposal.c.author_id == account.id),  # type: ignore[attr-defined]
-                ThreadLink.change_id.not_in(seen),  # type: ignore[attr-defined]
-            )
-            .order_by(change.c.id.desc(), proposal.c.id)
-        )
-        items: dict[int, dict[str, Any]] = {}
-        async with self.db.read() as s:
-            for change_id, title, created_at, proposal_id, proposal_title in await s.execute(stmt):
-                if change_id not in items:
-                    if len(items) == NOTICES_MAX:
-                        break
-                    items[change_id] = {
-                        "change": {"id": change_id, "title": title, "created_at": public.iso(created_at)},
-                        "proposals": [],
-                    }
-                items[change_id]["proposals"].append({"id": proposal_id, "title": proposal_title})
-        return {"items": list(items.values())}
-
-    async def mark_seen(self, account: Account, change_ids: Any) -> dict[str, Any]:
-        ids = parse_links(change_ids)
-        if ids:
-            dialect = postgresql if self.db.dialect == "postgresql" else sqlite
-            now = utcnow()
-            async with self.db.transaction() as s:
-                existing = set(
-                    (
-                        await s.execute(select(Thread.id).where(Thread.id.in_(ids), Thread.kind == CHANGE))
-                    ).scalars()  # type: ignore[union-attr]
-                )
-                rows = [
-                    {"account_id": account.id, "change_id": i, "seen_at": now} for i in ids if i in existing
-                ]
-                if rows:
-                    await s.execute(dialect.insert(NoticeSeen).on_conflict_do_nothing(), rows)
-        return {"seen": ids}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, Index, Integer, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Index, Integer, UniqueConstraint, true
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
@@ -42,6 +42,8 @@ class Account(SQLModel, table=True):
     roles: str = Field(default="", max_length=64)  # comma-separated: moderator, admin
     department: str | None = Field(default=None, max_length=100)
     disabled: bool = False
+    # Commenting on or recommending a thread follows it (notices.py); the account may turn it off.
+    auto_follow: bool = Field(default=True, sa_column_kwargs={"server_default": true()})
     created_at: datetime = Field(default_factory=utcnow)
 
     @property
@@ -285,13 +287,45 @@ class ThreadLink(SQLModel, table=True):
 
 
 class NoticeSeen(SQLModel, table=True):
-    """An account has seen the notice that a change thread answers a proposal it followed."""
+    """No longer written: change-thread notices are `Notice` rows now (notices.py). Kept so a
+    database from before keeps its rows (dropping it is a later revision's)."""
 
     __tablename__ = "notice_seen"
 
     account_id: int = Field(foreign_key="account.id", primary_key=True)
     change_id: int = Field(foreign_key="thread.id", primary_key=True)
     seen_at: datetime = Field(default_factory=utcnow)
+
+
+class Follow(SQLModel, table=True):
+    """An account follows a thread: it is told of answers, status changes, links and replies."""
+
+    account_id: int = Field(foreign_key="account.id", primary_key=True)
+    thread_id: int = Field(foreign_key="thread.id", primary_key=True, index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Notice(SQLModel, table=True):
+    """Something an account is told (notices.py): kept until it is seen and after, never public.
+
+    `data` holds only what the thread already shows everyone (its title, a label such as 기업 3,
+    a status); never the text of a comment or an answer.
+    """
+
+    __table_args__ = (Index("ix_notice_account", "account_id", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id")
+    kind: str = Field(max_length=16)  # answer | status | change | reply | comments
+    thread_id: int = Field(foreign_key="thread.id", index=True)
+    comment_id: int | None = None
+    answer_id: int | None = None
+    # New comments on the account's own proposal, batched while the notice is unseen.
+    count: int = 1
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JsonDoc, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    seen_at: datetime | None = None
 
 
 class History(SQLModel, table=True):

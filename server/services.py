@@ -23,8 +23,9 @@ from server.hub import Hub
 from server.links import Links
 from server.logins import LoginGuard
 from server.mailboxes import Mailboxes
-from server.mailer import Mailer
+from server.mailer import Mailer, notice_source
 from server.metrics import Metrics
+from server.notices import Notices
 from server.outbox import OutboxStore
 from server.posting import Posting
 from server.publisher import Publisher
@@ -54,6 +55,7 @@ class Services:
     hub: Hub
     reader: Reader
     discussion: Discussion
+    notices: Notices
     editing: Editing
     review: Review
     figures: Figures
@@ -79,6 +81,22 @@ def build_services(settings: Settings) -> Services:
     history_watch = HistoryWatch(epochs, hub.history_changed, settings.history_watch_interval)
     # A publish lost on the way to the broker is caught up from SQL by this process's hub.
     publisher = Publisher(broker, metrics, on_lost=hub.publish_lost)
+    outbox = OutboxStore(
+        db,
+        enabled=bool(settings.smtp_url),
+        digest_hour=settings.mail_digest_hour,
+        retry_base_s=settings.mail_retry_base_s,
+        retry_max_s=settings.mail_retry_max_s,
+        # A round stops at its first failing send, so it lasts about one SMTP timeout; twice that
+        # and some slack before another process may take the rows over.
+        lease_s=2 * settings.mail_timeout_s + 10,
+    )
+
+    mailboxes = Mailboxes(db, outbox, secret)
+    mailer = Mailer(settings, outbox, mailboxes, secret, epochs.id, metrics, notice_source(db))
+    # Follows and notices are derived inside every change's transaction, before it commits; their
+    # mails are outbox rows written there too.
+    notices = Notices(db, hooks=[mailer.on_notices])
     events = EventLog(
         db,
         publisher,
@@ -86,6 +104,7 @@ def build_services(settings: Settings) -> Services:
         group_commit=settings.group_commit_max > 1,
         group_max=settings.group_commit_max,
         fail_marker=settings.test_fail_marker,
+        before_commit=notices.derive,
     )
     posting = Posting()
     holds = Holds(db, events, posting, HoldPolicy.from_settings(settings), settings)
@@ -105,17 +124,6 @@ def build_services(settings: Settings) -> Services:
         sealer=Sealer(db, settings.seal_delay_s, settings.seal_interval_s, settings.seal_batch),
         categories=Categories(db, events),
     )
-    outbox = OutboxStore(
-        db,
-        enabled=bool(settings.smtp_url),
-        digest_hour=settings.mail_digest_hour,
-        retry_base_s=settings.mail_retry_base_s,
-        retry_max_s=settings.mail_retry_max_s,
-        # A round stops at its first failing send, so it lasts about one SMTP timeout; twice that
-        # and some slack before another process may take the rows over.
-        lease_s=2 * settings.mail_timeout_s + 10,
-    )
-    mailboxes = Mailboxes(db, outbox, secret)
     return Services(
         settings=settings,
         db=db,
@@ -130,6 +138,7 @@ def build_services(settings: Settings) -> Services:
         hub=hub,
         reader=reader,
         discussion=discussion,
+        notices=notices,
         editing=editing,
         review=review,
         figures=figures,
@@ -138,5 +147,5 @@ def build_services(settings: Settings) -> Services:
         session_purge=SessionPurge(db, settings.session_purge_interval_s),
         outbox=outbox,
         mailboxes=mailboxes,
-        mailer=Mailer(settings, outbox, mailboxes, secret, epochs.id, metrics),
+        mailer=mailer,
     )

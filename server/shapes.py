@@ -171,6 +171,11 @@ class NewAnswer(Body):
     outcome: Outcome | None = None
 
 
+class PreferencesBody(Body):
+    model_config = ConfigDict(extra="forbid")
+    auto_follow: bool = Field(strict=True, description="commenting or recommending follows the thread")
+
+
 class ReasonBody(Body):
     reason: Reason
 
@@ -270,6 +275,11 @@ class CategoriesQuery(Query):
 class CommentsQuery(Query):
     after_seq: QueryId | None = None
     limit: PageLimit | None = None
+
+
+class NoticesQuery(Query):
+    after: QueryId | None = Field(None, description="the last id of the previous page (newest first)")
+    limit: Annotated[int, Field(ge=1, le=100)] | None = None
 
 
 class PageQuery(Query):
@@ -391,6 +401,8 @@ class ThreadOut(ThreadSummary):
     edited_at: str | None = None
     links: list[LinkedThread] | None = None
     changed_in: list[LinkedThread] | None = None
+    following: bool | None = Field(None, description="whether the caller follows it (logged in)")
+    followers: int | None = Field(None, description="how many accounts follow it (staff only)")
 
 
 class CommentCounts(Shape):
@@ -641,12 +653,59 @@ class LinksOut(Shape):
     links: list[LinkedThread]
 
 
+class NoticeOut(Shape):
+    id: int
+    kind: Literal["answer", "status", "change", "reply", "comments"]
+    thread_id: int
+    comment_id: int | None
+    answer_id: int | None
+    count: int = Field(description="comments: new comments batched in this notice")
+    data: dict[str, Any] = Field(description="public labels only: title, author label, status, change")
+    created_at: str
+    updated_at: str
+    seen: bool
+
+
 class Notices(Shape):
-    items: list[dict[str, Any]]
+    items: list[NoticeOut]
+    unread: int
 
 
 class Seen(Shape):
     seen: list[int]
+    unread: int
+
+
+class Following(Shape):
+    following: bool
+
+
+class MyThread(Shape):
+    id: int
+    kind: Literal["proposal", "change"]
+    title: str
+    status: str | None
+    outcome: str | None
+    created_at: str | None = None
+    comments: int | None = None
+
+
+class MyComment(Shape):
+    id: int
+    thread: LinkedThread
+    body: str | None
+    hidden: bool
+    created_at: str
+
+
+class MyActivity(Shape):
+    threads: list[MyThread]
+    comments: list[MyComment]
+    following: list[MyThread]
+
+
+class Preferences(Shape):
+    auto_follow: bool
 
 
 class Dismissed(Shape):

@@ -234,7 +234,7 @@ async def test_baseline_rows_survive_the_upgrade_and_are_served(stack: Stack, da
     category_ids = {row["name"]: row["id"] for row in categories["category"]}
     for row in after["thread"]:
         assert row.pop("category_id") == category_ids.get(row["category"]), row
-    added = {"revision": 1, "edited_at": None, "withdrawn": False}
+    added = {"revision": 1, "edited_at": None, "withdrawn": False, "auto_follow": True}
     for name, rows in tables.items():
         # Columns later revisions add (0005: revision, edited_at, withdrawn) hold their defaults.
         extra = [{k: v for k, v in row.items() if k not in rows[0]} for row in after[name]]

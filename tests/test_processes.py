@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import statistics
 import subprocess
 import sys
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -174,3 +176,47 @@ async def test_redis_outage_loses_nothing(pg: Stack, tmp_path: Path) -> None:
             await author.aclose()
     finally:
         redis.stop()
+
+
+async def test_notice_crosses_processes(pg: Stack, capsys: pytest.CaptureFixture[str]) -> None:
+    """An answer posted through one process rings the author's bell on a socket connected to the
+    other: a `notice` frame, then `unread`; another account's `me` socket there hears neither.
+    Prints the delay from the answer's notice row (written just before commit) to the frame."""
+    async with two_servers(pg) as (a, b):
+        (author_login,) = await create_accounts(a, "company", 1)
+        (other_login,) = await create_accounts(a, "agency", 1)
+        (staff_login,) = await create_accounts(a, "staff", 1)
+        logins = (author_login, other_login, staff_login)
+        author, other, staff = [await logged_in(a, login) for login in logins]
+        thread = await author.thread()
+        bell = await Socket.open(b.ws_url, cookie=author.cookie)
+        stranger = await Socket.open(b.ws_url, cookie=other.cookie)
+        for socket in (bell, stranger):
+            assert (await socket.subscribe("me"))["type"] == "subscribed"
+        delays = []
+        for n in range(1, 11):
+            response = await staff.post(f"/api/threads/{thread['id']}/answers", json={"body": f"답변 {n}"})
+            assert response.status_code == 201, response.text
+            frame = await bell.expect(lambda f: f["type"] == "notice")
+            arrived = datetime.now(UTC)
+            notice = frame["data"]["notice"]
+            assert notice["answer_id"] == response.json()["id"] and notice["kind"] == "answer"
+            unread = await bell.expect(lambda f: f["type"] == "unread")
+            assert unread["data"] == {"count": n}
+            delays.append((arrived - datetime.fromisoformat(notice["created_at"])).total_seconds())
+        heard = []
+        with contextlib.suppress(TimeoutError):
+            while True:
+                heard.append((await stranger.recv(0.5))["type"])
+        assert "notice" not in heard and "unread" not in heard
+        with capsys.disabled():
+            load = psutil.getloadavg()
+            print(
+                "\nanswer -> notice frame on the other process: "
+                f"median {statistics.median(delays) * 1000:.1f} ms, "
+                f"max {max(delays) * 1000:.1f} ms over {len(delays)} (load average {load[0]:.2f})"
+            )
+        for socket in (bell, stranger):
+            await socket.close()
+        for client in (author, other, staff):
+            await client.aclose()

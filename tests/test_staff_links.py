@@ -1,4 +1,4 @@
-"""Quarterly change threads link the proposals they answer; recommenders get a notice."""
+"""Quarterly change threads link the proposals they answer; their followers get a notice."""
 
 from __future__ import annotations
 
@@ -68,23 +68,30 @@ async def test_links_are_validated(company: Http, staff: Http) -> None:
 async def test_recommender_sees_notice_until_seen(
     server: InProcessServer, clients: list[Http], company: Http, agency: Http, staff: Http
 ) -> None:
-    """Recommenders and the author of a linked proposal get a notice until they mark it seen."""
+    """Recommenders and the author of a linked proposal (its followers) get a `change` notice, unread
+    until they mark it seen; a bystander gets none."""
     clients.append(bystander := await server.user("company"))
     proposal = await company.thread("납품 검사 개선")
     assert (await agency.put(f"/api/threads/{proposal['id']}/recommendation")).status_code == 200
     change = await _change(staff, [proposal["id"]])
+    ids = []
     for reader in (agency, company):
-        items = (await reader.get("/api/me/notices")).json()["items"]
-        assert items == [
-            {
-                "change": {"id": change["id"], "title": change["title"], "created_at": change["created_at"]},
-                "proposals": [{"id": proposal["id"], "title": "납품 검사 개선"}],
-            }
-        ]
-    assert (await bystander.get("/api/me/notices")).json()["items"] == []
-    assert (await agency.post("/api/me/notices/seen", json={"ids": [change["id"]]})).status_code == 200
-    assert (await agency.get("/api/me/notices")).json()["items"] == []
-    assert len((await company.get("/api/me/notices")).json()["items"]) == 1
+        page = (await reader.get("/api/me/notices")).json()
+        assert page["unread"] == 1
+        [notice] = page["items"]
+        assert notice["kind"] == "change" and notice["thread_id"] == proposal["id"]
+        assert notice["data"] == {
+            "title": "납품 검사 개선",
+            "change": {"id": change["id"], "title": change["title"]},
+        }
+        assert notice["seen"] is False
+        ids.append(notice["id"])
+    assert (await bystander.get("/api/me/notices")).json() == {"items": [], "unread": 0}
+    # The other account's notice id is ignored: an account marks only its own.
+    seen = await agency.post("/api/me/notices/seen", json={"ids": ids})
+    assert seen.json() == {"seen": [ids[0]], "unread": 0}
+    assert (await agency.get("/api/me/notices")).json()["unread"] == 0
+    assert (await company.get("/api/me/notices")).json()["unread"] == 1
 
 
 async def test_a_linked_proposal_hears_it_live_in_seq(
@@ -127,3 +134,24 @@ async def test_a_linked_proposal_hears_it_live_in_seq(
         assert [f["data"]["changed_in"] != [] for f in frames] == [True, False]
     finally:
         await replay.close()
+
+
+async def test_links_edited_later_tell_the_newly_linked_proposals_followers(
+    company: Http, agency: Http, staff: Http
+) -> None:
+    """A proposal added to a change thread's links afterwards (PUT) gets its followers a `change`
+    notice through follow's notices (derived from `thread.links_changed`), once; removing it
+    tells nobody."""
+    proposal = await company.thread("나중에 연결되는 제안")
+    assert (await agency.put(f"/api/threads/{proposal['id']}/recommendation")).status_code == 200
+    change = await _change(staff, [])
+    before = (await agency.get("/api/me/notices")).json()["unread"]
+    linked = await staff.put(f"/api/threads/{change['id']}/links", json={"links": [proposal["id"]]})
+    assert linked.status_code == 200
+    page = (await agency.get("/api/me/notices")).json()
+    assert page["unread"] == before + 1
+    notice = page["items"][0]
+    assert notice["kind"] == "change" and notice["thread_id"] == proposal["id"]
+    assert notice["data"]["change"] == {"id": change["id"], "title": change["title"]}
+    assert (await staff.put(f"/api/threads/{change['id']}/links", json={"links": []})).status_code == 200
+    assert (await agency.get("/api/me/notices")).json()["unread"] == before + 1

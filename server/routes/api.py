@@ -7,7 +7,7 @@ import asyncio
 from starlette.requests import Request
 from starlette.responses import Response
 
-from server import public, shapes
+from server import policy, public, shapes
 from server.accounts import token_hash
 from server.errors import Invalid, Unauthorized
 from server.models import Account
@@ -106,9 +106,14 @@ async def create_thread(request: Request, account: Account, body: shapes.NewThre
 async def get_thread(request: Request) -> Response:
     svc = services(request)
     thread_id = request.path_params["thread_id"]
-    thread = await svc.reader.thread(thread_id, await caller(request))
+    viewer = await caller(request)
+    thread = await svc.reader.thread(thread_id, viewer)
     thread["counts"]["watchers"] = (await svc.hub.watchers([thread_id])).get(thread_id, 0)
     await svc.desk.links.decorate(thread)
+    if viewer is not None and viewer.id is not None:
+        thread["following"] = await svc.notices.following(viewer.id, thread_id)
+        if policy.is_staff(viewer):
+            thread["followers"] = await svc.notices.followers(thread_id)
     return ok(thread)
 
 

@@ -1,5 +1,5 @@
 """Endpoints of the staff desk (see docs/staff-api.md): activity, answer clock, reports queue,
-held comments, change-thread links and notices, and the public answer-time figures."""
+held comments, change-thread links, and the public answer-time figures."""
 
 from __future__ import annotations
 
@@ -63,18 +63,6 @@ async def put_links(request: Request, account: Account, body: shapes.LinksBody) 
     return ok(await desk(request).links.set_links(account, request.path_params["thread_id"], body.links))
 
 
-async def notices(request: Request, account: Account) -> Response:
-    return ok(await desk(request).links.notices(account))
-
-
-async def notices_seen(request: Request, account: Account, body: shapes.SeenBody) -> Response:
-    links = desk(request).links
-    ids = body.ids
-    if ids is None:  # the contract: all current notices when `ids` is absent
-        ids = [item["change"]["id"] for item in (await links.notices(account))["items"]]
-    return ok(await links.mark_seen(account, ids))
-
-
 async def seal(request: Request, account: Account) -> Response:
     return ok(await seal_status(services(request).db))
 
@@ -102,8 +90,4 @@ operations = [
               answer=shapes.AnswerStats),
     Operation("PUT", "/api/threads/{thread_id:id}/links", put_links, "Link proposals to a change thread",
               "threads", who="staff", body=shapes.LinksBody, answer=shapes.LinksOut, also=(409,)),
-    Operation("GET", "/api/me/notices", notices, "Change threads answering the caller's proposals",
-              "session", who="account", answer=shapes.Notices),
-    Operation("POST", "/api/me/notices/seen", notices_seen, "Mark notices seen (all when ids is absent)",
-              "session", who="account", body=shapes.SeenBody, answer=shapes.Seen, body_optional=True),
 ]  # fmt: skip

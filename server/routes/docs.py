@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 
 from server import frames, openapi
-from server.routes import api, categories, desk, mail, ops, staff
+from server.routes import api, categories, desk, mail, me, ops, staff
 from server.routes.context import services
 from server.routes.operation import Operation
 from server.routes.pages import find_static_dir
@@ -65,6 +65,7 @@ def all_operations() -> list[Operation]:
         *mail.operations,
         *staff.operations,
         *desk.operations,
+        *me.operations,
         *categories.operations,
         *ops.operations,
         *operations,

@@ -67,6 +67,8 @@ def routes(static_dir: Path | None = None) -> list[Route | Mount]:
         Route("/login", app_page, methods=["GET"]),
         Route("/record", app_page, methods=["GET"]),
         Route("/account", app_page, methods=["GET"]),
+        # 내 활동: the caller's proposals, comments, follows and notices.
+        Route("/me", app_page, methods=["GET"]),
         # The links in mails (mailer.py): the page asks before it POSTs the token.
         Route("/mail/confirm", app_page, methods=["GET"]),
         Route("/mail/unsubscribe", app_page, methods=["GET"]),

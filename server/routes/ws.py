@@ -250,7 +250,7 @@ class LiveSockets:
         # Nothing reads the handshake headers again; an idle socket need not keep them.
         scope["headers"] = []
         peer = SocketPeer(send, hub, svc.settings.ws_send_buffer_max, svc.settings.ws_stalled_abort_s)
-        if account is not None and account.kind == "staff" and token is not None:
+        if account is not None and token is not None:
             peer.account, peer.session = account, token_hash(token)
             hub.signed_in(peer)
         hub.connected()
@@ -322,6 +322,11 @@ async def _handle(text: str, peer: SocketPeer, hub: Hub, account: Account | None
             peer.push(ch.error_frame("forbidden", "the staff channel is for staff only", channel))
             return
         await hub.subscribe_staff(peer)
+    elif channel == ch.ME:
+        if account is None:
+            peer.push(ch.error_frame("unauthorized", "the me channel needs a login", channel))
+            return
+        await hub.subscribe_me(peer)
     else:
         thread_id = ch.parse_thread_channel(channel)
         if thread_id is None:

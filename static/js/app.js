@@ -11,8 +11,11 @@ import { mountLogin } from "./login.js";
 import { mountNotFound } from "./notfound.js";
 import { mountRecord } from "./record.js";
 import { mountAccount, mountMailLink } from "./account.js";
+import { Bell } from "./notices.js";
+import { mountActivity } from "./activity.js";
 
 const live = new Live();
+const bell = new Bell(live);
 const main = document.getElementById("main");
 const header = document.getElementById("site-header");
 const footer = document.getElementById("site-footer");
@@ -42,6 +45,7 @@ const ROUTES = [
   [/^\/login$/, (m, ctx) => mountLogin(main, ctx)],
   [/^\/record$/, (m, ctx) => mountRecord(main, ctx)],
   [/^\/account$/, (m, ctx) => mountAccount(main, ctx)],
+  [/^\/me$/, (m, ctx) => mountActivity(main, ctx)],
   [/^\/mail\/(confirm|unsubscribe)$/, (m, ctx) => mountMailLink(main, ctx, m[1])],
 ];
 
@@ -143,6 +147,8 @@ function renderHeader() {
         "div",
         { class: "account" },
         isStaff() ? h("a", { href: "/staff", class: "header-link" }, t("app.staffDashboard")) : null,
+        bell.element,
+        h("a", { href: "/me", class: "header-link", "data-role": "my-activity" }, t("nav.myActivity")),
         h("a", { href: "/account", class: "account-name" }, t("nav.signedInAs", { login: me.login })),
         h(
           "button",
@@ -200,6 +206,7 @@ function renderHeader() {
 
 onLangChange(() => render({ scrollY: window.scrollY, focus: false }));
 onSessionChange(() => renderHeader());
+bell.render();
 
 // --- start ---------------------------------------------------------------------------------
 

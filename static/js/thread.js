@@ -17,6 +17,7 @@ import { currentUser, isModerator, isStaff } from "./session.js";
 import { linkPicker } from "./links.js";
 import { confirmPanel, editedMark, editForm } from "./editing.js";
 import { timeEl } from "./time.js";
+import { followButton } from "./notices.js";
 
 const COMMENT_PAGE = 200;
 // Several comments in a burst become one announcement instead of a queue of them.
@@ -205,7 +206,14 @@ export function mountThread(root, threadId, ctx) {
       th.status === "withdrawn" ? h("p", { class: "notice withdrawn-note", "data-role": "withdrawn-note" }, t("thread.withdrawnNote")) : null,
       h("div", { class: "thread-body", "data-anchor": "body" }, paragraphs(th.body)),
       linkedThreads(th),
-      h("div", { class: "thread-actions" }, recommend, h("span", { class: "stat", "data-role": "comment-count" }, t("count.comments", { n: th.counts.comments })), authorTools(th)),
+      h(
+        "div",
+        { class: "thread-actions" },
+        recommend,
+        h("span", { class: "stat", "data-role": "comment-count" }, t("count.comments", { n: th.counts.comments })),
+        authorTools(th),
+        followButton(th, (message) => ctx.toast(message, "error")),
+      ),
       els.authorForms,
     );
     document.title = `${th.title} · ${t("app.name")}`;
