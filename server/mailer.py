@@ -17,20 +17,23 @@ import asyncio
 import contextlib
 import html
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
 from typing import Any, Protocol
 from urllib.parse import quote, unquote, urlsplit
 
 import aiosmtplib
+from sqlalchemy import event, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from server import mailtokens
+from server.database import Database
 from server.mailboxes import Mailboxes
 from server.metrics import Metrics
-from server.models import AccountMail
+from server.models import AccountMail, Notice
 from server.outbox import CONFIRM, DIGEST, KST, Claimed, OutboxStore
 from server.settings import Settings
 
@@ -156,6 +159,16 @@ class Mailer:
     def wake(self) -> None:
         """Something was queued in this process: look now instead of at the next poll."""
         self._wake.set()
+
+    async def on_notices(self, s: AsyncSession, notices: Sequence[Any]) -> None:
+        """The notice seam's hook (notices.py), inside the notices' transaction: their outbox rows
+        commit or roll back with them, and once they commit this process's sender looks at once.
+        A batched notice that only grew (`grown`) mails nothing new."""
+        added = await self.outbox.add_for_notices(
+            s, [(n.id, n.account_id) for n in notices if not getattr(n, "grown", False)]
+        )
+        if added:
+            event.listen(s.sync_session, "after_commit", lambda _session: self.wake(), once=True)
 
     async def _run(self) -> None:
         while True:
@@ -373,3 +386,26 @@ def _message_id_domain(settings: Settings) -> str:
         return host
     _name, address = parseaddr(settings.mail_from)
     return address.rsplit("@", 1)[-1] if "@" in address else "tong.invalid"
+
+
+def notice_source(db: Database) -> NoticeSource:
+    """What a mail may say about notices, read from the notices themselves (their `data` holds
+    only what the thread shows everyone: its title, a label, a status)."""
+
+    async def read(notice_ids: list[int]) -> dict[int, MailNotice]:
+        async with db.read() as s:
+            rows = (await s.execute(select(Notice).where(Notice.id.in_(notice_ids)))).scalars().all()  # type: ignore[union-attr]
+        return {
+            n.id: MailNotice(
+                id=n.id,
+                account_id=n.account_id,
+                title=describe(n.kind, n.data, n.count),
+                thread_title=str(n.data.get("title") or ""),
+                path=notice_path(n.thread_id, n.comment_id, n.answer_id),
+                created_at=n.created_at if n.created_at.tzinfo else n.created_at.replace(tzinfo=UTC),
+            )
+            for n in rows
+            if n.id is not None
+        }
+
+    return read

@@ -4,10 +4,7 @@ setting another's attribute afterwards. The app's lifespan starts and stops what
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass
-
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.accounts import Passwords
 from server.activity import Activity
@@ -26,9 +23,9 @@ from server.hub import Hub
 from server.links import Links
 from server.logins import LoginGuard
 from server.mailboxes import Mailboxes
-from server.mailer import Mailer
+from server.mailer import Mailer, notice_source
 from server.metrics import Metrics
-from server.notices import NoticeRow, Notices
+from server.notices import Notices
 from server.outbox import OutboxStore
 from server.posting import Posting
 from server.publisher import Publisher
@@ -95,12 +92,11 @@ def build_services(settings: Settings) -> Services:
         lease_s=2 * settings.mail_timeout_s + 10,
     )
 
-    async def mail_notices(session: AsyncSession, made: Sequence[NoticeRow]) -> None:
-        # A new notice's mail rows commit with it; a batched notice that only grew mails nothing new.
-        await outbox.add_for_notices(session, [(n.id, n.account_id) for n in made if not n.grown])
-
-    # Follows and notices are derived inside every change's transaction, before it commits.
-    notices = Notices(db, hooks=[mail_notices])
+    mailboxes = Mailboxes(db, outbox, secret)
+    mailer = Mailer(settings, outbox, mailboxes, secret, epochs.id, metrics, notice_source(db))
+    # Follows and notices are derived inside every change's transaction, before it commits; their
+    # mails are outbox rows written there too.
+    notices = Notices(db, hooks=[mailer.on_notices])
     events = EventLog(
         db,
         publisher,
@@ -128,7 +124,6 @@ def build_services(settings: Settings) -> Services:
         sealer=Sealer(db, settings.seal_delay_s, settings.seal_interval_s, settings.seal_batch),
         categories=Categories(db, events),
     )
-    mailboxes = Mailboxes(db, outbox, secret)
     return Services(
         settings=settings,
         db=db,
@@ -152,5 +147,5 @@ def build_services(settings: Settings) -> Services:
         session_purge=SessionPurge(db, settings.session_purge_interval_s),
         outbox=outbox,
         mailboxes=mailboxes,
-        mailer=Mailer(settings, outbox, mailboxes, secret, epochs.id, metrics),
+        mailer=mailer,
     )

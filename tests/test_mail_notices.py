@@ -1,0 +1,186 @@
+"""Notices by e-mail: each notice of an account with a confirmed address becomes one mail (its
+outbox row written in the notice's transaction), through a relay restarted mid-run; the daily
+digest gathers one KST day; mails carry public labels only, never a comment's text."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from server.models import Notice, Outbox
+from server.outbox import KST
+from tests.clients import Http
+from tests.servers import InProcessServer
+from tests.smtp_sink import SmtpSink
+from tests.test_mail import MakeServer, account_id, drained, mail_settings
+
+
+async def followers(server: InProcessServer, count: int, thread_id: int, clients: list[Http]) -> list[str]:
+    """`count` companies with confirmed addresses, each following the thread."""
+    logins = await server.accounts("company", count)
+    for n, login in enumerate(logins):
+        await server.services.mailboxes.set_address(
+            await account_id(server, login), f"f{n}@example.kr", verified=True
+        )
+        clients.append(client := Http(server.base_url))
+        await client.login(login)
+        assert (await client.put(f"/api/threads/{thread_id}/follow")).status_code == 200
+    return logins
+
+
+async def notice_count(server: InProcessServer) -> int:
+    async with server.services.db.read() as s:
+        return int((await s.execute(select(func.count()).select_from(Notice))).scalar_one())
+
+
+@pytest.mark.parametrize("phase", ["after", "during"])
+async def test_each_notice_is_mailed_once_through_a_relay_restart(
+    make_server: MakeServer, sink: SmtpSink, clients: list[Http], phase: str
+) -> None:
+    """Three staff answers to a thread 8 accounts follow make 24 notices; the relay dies at the
+    10th mail and comes back: every notice arrives, and the only duplicate (a mail stored before
+    the relay's 250) carries the same Message-ID."""
+    await sink.start(die_at=10, phase=phase)
+    server = await make_server(**mail_settings(sink))
+    clients.append(author := await server.user("company"))
+    clients.append(staff := await server.user("staff"))
+    thread = await author.thread("메일 알림 시험")
+    await followers(server, 8, thread["id"], clients)
+    for n, outcome in enumerate([None, None, "accepted"]):
+        body = {"body": f"답변 {n}"} | ({"outcome": outcome} if outcome else {})
+        assert (await staff.post(f"/api/threads/{thread['id']}/answers", json=body)).status_code == 201
+    assert await sink.exited() != 0
+    await sink.start()
+    await drained(server)
+    async with server.services.db.read() as s:
+        rows = (
+            await s.execute(select(Outbox.notice_id, Outbox.sent_at).where(Outbox.channel == "email"))
+        ).all()
+    follower_notices = len(rows)
+    assert follower_notices == 24 and all(sent is not None for _, sent in rows)
+    received = sink.messages()
+    per_id = Counter(str(m["Message-ID"]) for m in received)
+    assert len(per_id) == 24, per_id
+    duplicates = {k: v for k, v in per_id.items() if v > 1}
+    assert list(duplicates.values()) == ([2] if phase == "after" else [])
+    for message in received:
+        assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+        assert (
+            str(message["List-Unsubscribe"])
+            .strip()
+            .startswith("<https://tong.test/api/mail/unsubscribe?token=")
+        )
+        assert message.get_body(("plain",)) is not None and message.get_body(("html",)) is not None
+    print(
+        f"\nmail-notices {phase}: {follower_notices} notices, {len(received)} mails received, "
+        f"{len(per_id)} distinct Message-IDs, per notice {sorted(Counter(per_id.values()).items())}"
+    )
+
+
+async def test_one_click_unsubscribe_from_a_mail_stops_the_next(
+    make_server: MakeServer, sink: SmtpSink, clients: list[Http]
+) -> None:
+    """POSTing the mail's List-Unsubscribe URL as a mail provider does (no cookie) stops mails:
+    the next notice is in the app only."""
+    await sink.start()
+    server = await make_server(**mail_settings(sink))
+    clients.append(author := await server.user("company"))
+    clients.append(staff := await server.user("staff"))
+    thread = await author.thread("구독 해지 시험")
+    await followers(server, 1, thread["id"], clients)
+    await staff.post(f"/api/threads/{thread['id']}/answers", json={"body": "중간 답변"})
+    (mail,) = await sink.wait_for(lambda found: len(found) == 1)
+    url = str(mail["List-Unsubscribe"]).strip().strip("<>").replace("https://tong.test", "")
+    clients.append(provider := Http(server.base_url))
+    answer = await provider.post(
+        url,
+        content=b"List-Unsubscribe=One-Click",
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
+    assert answer.status_code == 200, answer.text
+    before = await notice_count(server)
+    await staff.post(f"/api/threads/{thread['id']}/answers", json={"body": "최종", "outcome": "declined"})
+    assert await notice_count(server) > before
+    await drained(server)
+    async with server.services.db.read() as s:
+        assert (await s.execute(select(func.count()).select_from(Outbox))).scalar_one() == 1
+    assert len(sink.messages()) == 1
+
+
+async def test_a_reply_mail_carries_no_comment_text(
+    make_server: MakeServer, sink: SmtpSink, clients: list[Http]
+) -> None:
+    """A reply's mail names the replier by the thread's label and links to the comment; the reply's
+    text is not in it."""
+    await sink.start()
+    server = await make_server(**mail_settings(sink))
+    clients.append(author := await server.user("company"))
+    clients.append(replier := await server.user("agency"))
+    thread = await author.thread("답글 알림 시험")
+    (login,) = await followers(server, 1, thread["id"], clients)
+    follower = clients[-1]
+    parent = await follower.comment(thread["id"], "원 댓글입니다")
+    reply = await replier.comment(thread["id"], "아무도 메일로 받으면 안 되는 답글 본문", parent["id"])
+    messages = await sink.wait_for(lambda found: any(m["To"] == "f0@example.kr" for m in found))
+    (mail,) = [m for m in messages if m["To"] == "f0@example.kr"]
+    text = mail.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    html = mail.get_body(("html",)).get_content()  # type: ignore[union-attr]
+    assert "답글 본문" not in text and "답글 본문" not in html
+    assert f"/threads/{thread['id']}#comment-{reply['id']}" in text
+    assert login not in text and "기관 1" in text
+
+
+async def test_daily_digest_gathers_a_kst_day_into_one_mail(
+    make_server: MakeServer, sink: SmtpSink, clients: list[Http]
+) -> None:
+    """An account on the daily digest gets nothing while the day lasts; at the digest hour of the
+    next KST morning (an injected clock) it gets one mail listing the day's notices, once."""
+    await sink.start()
+    server = await make_server(**mail_settings(sink))
+    clients.append(author := await server.user("company"))
+    clients.append(staff := await server.user("staff"))
+    me = await account_id(server, (await author.get("/api/me")).json()["login"])
+    await server.services.mailboxes.set_address(me, "digest@example.kr", verified=True)
+    await server.services.mailboxes.set_delivery(me, "daily")
+    thread = await author.thread("요약 메일 시험")
+    await staff.patch(f"/api/threads/{thread['id']}", json={"status": "reviewing"})
+    await staff.post(f"/api/threads/{thread['id']}/answers", json={"body": "중간 답변"})
+    server.services.mailer.wake()
+    await server.services.mailer.step()
+    assert sink.messages() == []
+    async with server.services.db.read() as s:
+        due = (
+            (await s.execute(select(Outbox.next_attempt_at).where(Outbox.channel == "digest")))
+            .scalars()
+            .all()
+        )
+    assert len(due) == 2
+    today = datetime.now(KST).date()
+    morning = datetime(today.year, today.month, today.day, 8, tzinfo=KST) + timedelta(days=1)
+    assert {d.replace(tzinfo=UTC) if d.tzinfo is None else d for d in due} == {morning.astimezone(UTC)}
+    server.services.outbox.clock = lambda: morning.astimezone(UTC) + timedelta(minutes=1)
+    server.services.mailer.wake()
+    (mail,) = await sink.wait_for(lambda found: len(found) == 1)
+    await drained(server)
+    assert mail["Subject"] == f"[통] {today:%Y-%m-%d} 알림 2건"
+    text = mail.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert "검토중" in text and "공식 답변(중간)" in text
+    assert len(sink.messages()) == 1
+
+
+async def test_without_smtp_notices_stay_in_the_app(make_server: MakeServer, clients: list[Http]) -> None:
+    """With no SMTP configured, a follower with a confirmed address (set by an operator) gets the
+    in-app notice of an answer and no outbox row is written."""
+    server = await make_server()
+    clients.append(author := await server.user("company"))
+    clients.append(staff := await server.user("staff"))
+    thread = await author.thread("메일 없는 서버")
+    await followers(server, 1, thread["id"], clients)
+    await staff.post(f"/api/threads/{thread['id']}/answers", json={"body": "중간 답변"})
+    notices = (await clients[-1].get("/api/me/notices")).json()["items"]
+    assert [n["kind"] for n in notices] == ["answer"]
+    async with server.services.db.read() as s:
+        assert (await s.execute(select(func.count()).select_from(Outbox))).scalar_one() == 0
