@@ -5,8 +5,8 @@ Text becomes index tokens: nouns, roots and stems without particles or endings (
 parts (`낙찰자` -> `낙찰자 낙찰`), Latin words and numbers lower-cased. The same function analyses
 documents and queries, so both meet on the same tokens.
 
-The model takes seconds to load and tens of megabytes: it loads once per process, in a thread (the
-app starts it at start-up; `ready()` waits for it off the event loop), never per request.
+The model takes seconds to load and about 330 MB of memory: it loads once per process, in a thread
+(the app starts it at start-up; `ready()` waits for it off the event loop), never per request.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ import asyncio
 import threading
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
 # Parts of speech that carry meaning for a search (Kiwi's Sejong-style tags, irregular suffixes
@@ -45,15 +44,6 @@ STOPWORDS = frozenset(
     }
 )
 MAX_INPUT = 100_000
-
-
-@dataclass(frozen=True, slots=True)
-class Span:
-    """One analysed word in the text it came from: text[start:end] yields these tokens."""
-
-    start: int
-    end: int
-    tokens: tuple[str, ...]
 
 
 _kiwi: Any = None
@@ -127,18 +117,6 @@ def _tokenize(text: str) -> list[Any]:
     assert _kiwi is not None, "analyser.load() first"
     with _use_lock:
         return list(_kiwi.tokenize(text[:MAX_INPUT]))
-
-
-def spans(text: str) -> list[Span]:
-    """The text's analysed words with where they stand (for highlighting). Blocking."""
-    load()
-    out = []
-    for token in _tokenize(text):
-        tokens = _word_tokens(token.form, token.tag)
-        if tokens:
-            start = max(0, min(int(token.start), len(text)))
-            out.append(Span(start, max(start, min(start + int(token.len), len(text))), tokens))
-    return out
 
 
 def tokens(text: str) -> list[str]:

@@ -194,7 +194,7 @@ _SIMPLE: Any = sa.literal_column("'simple'::regconfig")
 # PostgreSQL ranks at most this many matching threads, the newest: a word found in most of a
 # large board (입찰 on a procurement board) would otherwise rank tens of thousands of rows per
 # request. Below it, the order is exact.
-RANK_CANDIDATES = 1_000
+RANK_CANDIDATES = 500
 
 
 def matching(dialect: str, query: Query) -> Any:
@@ -324,32 +324,38 @@ async def highlights(
 async def _texts(
     session: AsyncSession, table: type[Answer] | type[Comment], thread_ids: list[int], terms: Sequence[str]
 ) -> dict[int, list[str]]:
-    """The first few public answers or comments of these threads that contain a term as written."""
+    """Each thread's first public answer or comment that contains a term as written."""
     if not thread_ids:
         return {}
     # Terms are letters and digits only (analyser._normal): nothing to escape in a LIKE pattern.
     likes = sa.or_(*(table.body.ilike(f"%{t}%") for t in terms))  # type: ignore[attr-defined]
-    conditions = [table.thread_id.in_(thread_ids), likes]  # type: ignore[attr-defined]
+    conditions = [likes]
     if table is Comment:
         conditions += [Comment.hidden == False, Comment.withdrawn == False]  # type: ignore[list-item]  # noqa: E712
-    numbered = (
-        select(
-            table.thread_id,
-            table.body,
-            sa.func.row_number().over(partition_by=table.thread_id, order_by=table.seq).label("n"),
+    if dialect_of(session) == "postgresql":
+        # Per thread, stop at the first row that matches (any will do for a snippet; ordering
+        # them would read all of a busy thread's comments first).
+        array = sa.cast(sa.literal(thread_ids), sa.ARRAY(sa.Integer))
+        ids = sa.func.unnest(array).table_valued("id").render_derived(name="t")
+        first = (
+            select(table.body)
+            .where(table.thread_id == ids.c.id, *conditions)  # type: ignore[arg-type]
+            .limit(1)
+            .lateral()
         )
-        .where(*conditions)
-        .subquery()
-    )
-    rows = await session.execute(
-        select(numbered.c.thread_id, numbered.c.body)
-        .where(numbered.c.n <= 3)
-        .order_by(numbered.c.thread_id, numbered.c.n)
-    )
-    out: dict[int, list[str]] = {}
-    for thread_id, body in rows:
-        out.setdefault(thread_id, []).append(body)
-    return out
+        rows = await session.execute(select(ids.c.id, first.c.body).select_from(ids.join(first, sa.true())))
+    else:
+        numbered = (
+            select(
+                table.thread_id,
+                table.body,
+                sa.func.row_number().over(partition_by=table.thread_id, order_by=table.seq).label("n"),
+            )
+            .where(table.thread_id.in_(thread_ids), *conditions)  # type: ignore[attr-defined]
+            .subquery()
+        )
+        rows = await session.execute(select(numbered.c.thread_id, numbered.c.body).where(numbered.c.n == 1))
+    return {thread_id: [body] for thread_id, body in rows}
 
 
 async def matched_terms(session: AsyncSession, thread_ids: Sequence[int], query: Query) -> dict[int, int]:

@@ -15,6 +15,10 @@ from server.wsprotocol import TongWebSocketProtocol
 # Each WebSocket holds a file descriptor; the usual default soft limit (1,024, or 20,000 here)
 # would cap a process far below the 50,000 watchers one machine should hold.
 OPEN_FILES_WANTED = 262_144
+# Connections waiting to be accepted. uvicorn listens with 2,048: 10,000 watchers cut at once and
+# reconnecting overflow it, and each refused SYN waits 1, 3, 7 … s for its retransmit (the kernel
+# caps this at net.core.somaxconn; raise that too on a host that serves tens of thousands).
+LISTEN_BACKLOG = 65_535
 # Seconds that open requests get to finish on shutdown; sockets are closed with 1012 at once.
 GRACEFUL_SHUTDOWN_S = 10
 
@@ -39,6 +43,7 @@ def uvicorn_config(
         "log_config": None,
         "access_log": False,
         "timeout_graceful_shutdown": GRACEFUL_SHUTDOWN_S,
+        "backlog": LISTEN_BACKLOG,
         # The client address and scheme come from X-Forwarded-For/-Proto only when the request
         # comes from the proxy (deploy/nginx.conf), never from a client that sets them itself.
         "proxy_headers": True,

@@ -252,3 +252,41 @@ async def test_smoke_fanout_1k_watchers_against_the_floor_in_the_same_run(
             f"{frames['per_comment_per_watcher']:.3f} {frames['per_comment_per_watcher_by_type']}"
         )
     assert ratio <= SMOKE_GUARD, f"Tong costs {ratio:.2f}x the floor's CPU per delivery"
+
+
+def test_run_all_renders_medians_ratios_and_a_chart_per_scenario(tmp_path: Path) -> None:
+    """run-all's table shows each figure's median (min–max) for Tong and the floor and their
+    ratio; its charts are one SVG per scenario."""
+    from tong_bench import runall
+
+    def runs(scale: float) -> list[dict[str, Any]]:
+        return [
+            {"p99": 0.1 * scale * k, "cpu_per_delivery": 10e-6 * scale * k, "frames_per_comment": 1.0}
+            for k in (1, 2, 3)
+        ]
+
+    cells = []
+    for watchers in (1000, 5000):
+        measured = {"tong": runs(1.1), "bare": runs(1.0)}
+        summary = {t: {k: runall.summary([r[k] for r in rs]) for k in rs[0]} for t, rs in measured.items()}
+        cells.append(
+            {
+                "scenario": "fanout 5/s",
+                "watchers": watchers,
+                "runs": measured,
+                "summary": summary,
+                "ratio": {
+                    k: runall._ratio(summary["tong"][k]["median"], summary["bare"][k]["median"])
+                    for k in summary["tong"]
+                },
+                "load_average": [[1.5, 1.0, 1.0]],
+            }
+        )
+    report = {"machine": runall.machine() | {"started": "then"}, "repeat": 3, "cells": cells}
+    table = runall.markdown(report)
+    assert (
+        "| fanout 5/s | 5,000 | server CPU per delivery (µs) | 22.0 (11.0–33.0) | 20.0 (10.0–30.0) | 1.10 "
+        "| 1.5–1.5 |" in table
+    )
+    (chart,) = runall.charts(report, tmp_path)
+    assert chart.read_text().lstrip().startswith("<?xml")

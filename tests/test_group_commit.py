@@ -9,6 +9,7 @@ import asyncio
 from collections import Counter
 from collections.abc import Awaitable, Callable
 
+import httpx
 from sqlalchemy import select
 
 from server.models import Comment
@@ -31,6 +32,17 @@ async def test_concurrent_comments_share_transactions_and_each_counts_once(
     for login in await server.accounts("company", WRITERS):
         writers.append(client := Http(server.base_url))
         await client.login(login)
+        # Idle connections are dropped well before uvicorn's 5 s keep-alive timeout: on a loaded
+        # machine a round can take longer, and a request sent as the server closes its idle
+        # connection fails with ReadError without reaching it.
+        logged_in = client.client
+        client.client = httpx.AsyncClient(
+            base_url=server.base_url,
+            cookies=logged_in.cookies,
+            timeout=60,
+            limits=httpx.Limits(keepalive_expiry=1.0),
+        )
+        await logged_in.aclose()
     thread = await writers[0].thread()
     first = await writers[0].comment(thread["id"], "첫 댓글")
     watcher = await Socket.open(server.ws_url)

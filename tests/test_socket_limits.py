@@ -148,3 +148,18 @@ async def test_half_sent_handshakes_are_closed(embedded: Stack, tmp_path: Path) 
             assert (await client.get(server.base_url + "/healthz")).status_code == 200
     finally:
         await server.stop()
+
+
+async def test_the_listen_backlog_holds_a_reconnect_storm(embedded: Stack) -> None:
+    """The listening socket queues more than uvicorn's 2,048 waiting connections: 10,000 watchers
+    cut at once reconnect without SYN retransmits (up to the kernel's somaxconn)."""
+    from server.serving import LISTEN_BACKLOG
+
+    server = await started(embedded)
+    try:
+        assert server.config.backlog == LISTEN_BACKLOG >= 10_000
+        # Many handshakes at once are all answered.
+        sockets = await asyncio.gather(*(Socket.open(server.ws_url) for _ in range(300)))
+        await asyncio.gather(*(s.close() for s in sockets))
+    finally:
+        await server.stop()

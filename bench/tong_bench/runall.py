@@ -100,8 +100,9 @@ def machine() -> dict[str, Any]:
         "cpu": platform.processor() or platform.machine(),
         "python": platform.python_version(),
         "system": platform.platform(),
+        # Spawned servers run the working tree as it is when each starts: read at the end.
         "commit": commit + ("+dirty" if dirty.stdout.strip() else ""),
-        "started": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "finished": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
     }
 
 
@@ -114,6 +115,7 @@ async def run_all(
     only: set[str] | None = None,
 ) -> dict[str, Any]:
     results = []
+    started = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     for cell in cells(sizes, duration):
         if only and not any(cell.scenario.startswith(name) for name in only):
             continue
@@ -139,7 +141,8 @@ async def run_all(
                 "load_average": loads,
             }
         )
-    return {"scenario": "run-all", "machine": machine(), "repeat": repeat, "cells": results}
+    where = {**machine(), "started": started}
+    return {"scenario": "run-all", "machine": where, "repeat": repeat, "cells": results}
 
 
 # --- rendering ------------------------------------------------------------------------------------
@@ -181,7 +184,8 @@ def markdown(report: dict[str, Any]) -> str:
     """The README's table: medians (min–max) of Tong and the floor, and their ratio."""
     m = report["machine"]
     lines = [
-        f"`tong bench run-all`, {report['repeat']} run(s) per cell, commit `{m['commit']}`, {m['started']}, "
+        f"`tong bench run-all`, {report['repeat']} run(s) per cell, commit `{m['commit']}`, "
+        f"{m['started']} to {m.get('finished', '?')}, "
         f"{m['cpus']} CPUs ({m['system']}, Python {m['python']}); load tool on the same machine.",
         "",
         "| scenario | watchers | figure | Tong | bare floor | Tong / floor | load average |",

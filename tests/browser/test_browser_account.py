@@ -82,7 +82,8 @@ async def test_unsubscribe_page_asks_before_it_posts(open_tab: Any) -> None:
 
 async def test_password_change_on_the_account_page(open_tab: Any, tong: Tong) -> None:
     """The password form refuses a wrong current password in Korean, then changes it; the new
-    password logs in."""
+    password logs in. (The demo hashes with production argon2 costs at idle CPU priority, so on a
+    busy machine each step may take seconds: the waits below allow for that.)"""
     tab = await open_tab("/account", login="agency2")
     page = tab.page
     new = "봄비 내리는 조달 2026 창문"
@@ -98,7 +99,7 @@ async def test_password_change_on_the_account_page(open_tab: Any, tong: Tong) ->
     await expect(page.locator('[data-role="password-form"] [role="status"]')).to_contain_text(
         "비밀번호를 바꾸었습니다"
     )
-    async with httpx.AsyncClient(base_url=tong.base) as client:
+    async with httpx.AsyncClient(base_url=tong.base, timeout=30) as client:
         assert (
             await client.post("/api/session", json={"login": "agency2", "password": new})
         ).status_code == 200
