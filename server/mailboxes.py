@@ -16,7 +16,7 @@ from sqlalchemy import delete, select, update
 
 from server import mailtokens
 from server.database import Database
-from server.errors import Conflict, Invalid, NotFound
+from server.errors import Conflict, Invalid, NotFound, RateLimited
 from server.models import Account, AccountMail, utcnow
 from server.outbox import DELIVERIES, Clock, OutboxStore
 
@@ -26,6 +26,8 @@ ADDRESS = re.compile(r"^[^\s@]{1,64}@[^\s@]+\.[^\s@.]+$")
 ADDRESS_MAX = 254
 # A confirmation link works this long after it was sent.
 CONFIRM_VALID = timedelta(hours=48)
+# One confirmation mail per account per minute: the page cannot be used to flood an address.
+CONFIRM_INTERVAL = timedelta(seconds=60)
 
 
 def normalise_address(value: str) -> str:
@@ -74,6 +76,10 @@ class Mailboxes:
         now = self.clock()
         async with self.db.transaction() as s:
             row = await s.get(AccountMail, account_id, with_for_update=True)
+            sent = row.confirm_sent_at if row is not None else None
+            if not verified and sent is not None and now - _aware(sent) < CONFIRM_INTERVAL:
+                wait = CONFIRM_INTERVAL - (now - _aware(sent))
+                raise RateLimited("a confirmation mail was sent a moment ago", int(wait.total_seconds()) + 1)
             if row is not None and row.address == address and (row.verified_at or not verified):
                 if row.verified_at is None:
                     # The same address again: a fresh link (the last one may have gone astray).

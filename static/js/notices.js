@@ -11,7 +11,7 @@ import { timeEl } from "./time.js";
 addStrings({
   ko: {
     "bell.label": "알림",
-    "bell.labelUnread": "알림, 읽지 않은 알림 {n}개",
+    "bell.unreadSuffix": "개 읽지 않음",
     "bell.title": "알림",
     "bell.empty": "알림이 없습니다.",
     "bell.markAll": "모두 읽음",
@@ -27,7 +27,7 @@ addStrings({
   },
   en: {
     "bell.label": "Notices",
-    "bell.labelUnread": { one: "Notices, {n} unread", other: "Notices, {n} unread" },
+    "bell.unreadSuffix": " unread",
     "bell.title": "Notices",
     "bell.empty": "No notices.",
     "bell.markAll": "Mark all read",
@@ -116,7 +116,11 @@ export class Bell {
     this.open = false;
     this.sub = null;
     this.failed = false;
-    this.count = h("span", { class: "bell-count", "data-role": "bell-count", "aria-hidden": "true" });
+    // Named by what it shows ("알림 3", then "개 읽지 않음" for screen readers): an aria-label
+    // differing from the visible text fails WCAG 2.5.3 (label in name).
+    this.count = h("span", { class: "bell-count", "data-role": "bell-count" });
+    this.word = h("span", { class: "bell-text" });
+    this.suffix = h("span", { class: "sr-only" });
     this.button = h(
       "button",
       {
@@ -128,7 +132,10 @@ export class Bell {
         onclick: () => this.toggle(),
       },
       h("span", { class: "bell-icon", "aria-hidden": "true" }, "🔔"),
+      this.word,
+      " ",
       this.count,
+      this.suffix,
     );
     this.list = h("ul", { class: "notice-list", "data-role": "notice-list" });
     this.panel = h("div", { id: "bell-panel", class: "bell-panel", role: "region", hidden: true });
@@ -213,8 +220,8 @@ export class Bell {
     const n = this.unread;
     this.count.textContent = n ? (n > 99 ? "99+" : formatNumber(n)) : "";
     this.count.hidden = !n;
-    this.button.setAttribute("aria-label", n ? t("bell.labelUnread", { n }) : t("bell.label"));
-    this.button.title = t("bell.label");
+    this.word.textContent = t("bell.label");
+    this.suffix.textContent = n ? t("bell.unreadSuffix") : "";
     this.element.hidden = !currentUser();
     if (!this.open) return;
     replace(
