@@ -187,4 +187,7 @@ async def test_notices_seen_without_ids_marks_all(company: Http, staff: Http, fo
     seen = await company.post("/api/me/notices/seen", **FORMS[form])
     assert seen.status_code == 200, seen.text
     assert len(seen.json()["seen"]) == 2
-    assert (await company.get("/api/me/notices")).json()["items"] == []
+    after = (await company.get("/api/me/notices")).json()
+    # Seen notices stay in the list (the bell shows read and unread), none is unread any more.
+    assert after["unread"] == 0
+    assert [notice["seen"] for notice in after["items"]] == [True, True]

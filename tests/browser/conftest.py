@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 import pytest_asyncio
+from playwright.async_api import expect
 
 from tests.demo_server import CHROMIUM, CHROMIUM_ARGS, DEMO_PASSWORD, demo_server, require_chromium
 
@@ -81,6 +82,18 @@ class Tab:
             if time.monotonic() > deadline:
                 raise AssertionError(f"timed out waiting for {expression} ({arg!r})")
             await asyncio.sleep(0.05)
+
+    async def submit_thread(self, title: str) -> None:
+        """Press the composer's 등록하기 and land on the new thread. A title like an existing
+        proposal's makes the composer show those first (its button becomes 그래도 등록하기): the
+        author posts anyway, as a user who read them would."""
+        await self.page.locator("form.new-thread button[type=submit]").click()
+        anyway = self.page.get_by_role("button", name="그래도 등록하기")
+        posted = self.page.locator("h1.thread-title", has_text=title)
+        await expect(anyway.or_(posted)).to_be_visible()
+        if await anyway.is_visible():
+            await anyway.click()
+        await expect(posted).to_be_visible()
 
     async def wait_live(self, timeout: float = 5.0) -> None:
         await self.poll("() => !!window.__tong && window.__tong.live.state === 'live'", timeout=timeout)

@@ -51,8 +51,7 @@ async def test_category_chips_filter_the_board_and_the_url_shares_it(open_tab, t
     await tab.page.get_by_label("제목").fill(title)
     await select.select_option("contracts")
     await tab.page.get_by_label("내용").fill("목록에서 분류를 골랐습니다.")
-    await tab.page.get_by_role("button", name="등록하기").click()
-    await expect(tab.page.locator("h1.thread-title")).to_have_text(title)
+    await tab.submit_thread(title)
     await expect(tab.page.locator(".thread-badges .chip")).to_have_text("계약제도")
     # The thread's category chip leads back to the board filtered by it.
     await tab.page.locator(".thread-badges .chip").click()

@@ -100,9 +100,7 @@ async def test_board_shows_a_new_bar_instead_of_moving_the_list(open_tab):
     await writer.page.get_by_role("button", name="제안하기").click()
     await writer.page.get_by_label("제목", exact=True).fill(title)
     await writer.page.get_by_label("내용", exact=True).fill("새 글 알림을 시험합니다.")
-    await writer.page.get_by_role("button", name="등록하기").click()
-    await writer.page.wait_for_url("**/threads/*")
-    await expect(writer.page.locator("h1")).to_have_text(title)
+    await writer.submit_thread(title)
 
     bar = board.page.locator(".new-bar")
     await expect(bar).to_be_visible(timeout=2000)
