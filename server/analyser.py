@@ -42,6 +42,9 @@ STOPWORDS = frozenset(
         "문제",
         "생각",
         "요청",
+        # Every thread on this board is a proposal (제안): as a term it found them all, so a
+        # title "새 제안 …" made the composer call every proposal similar.
+        "제안",
     }
 )
 MAX_INPUT = 100_000
