@@ -151,18 +151,7 @@ class Editing:
                     )
                 if new_body == row.body:
                     raise Unchanged
-                now = utcnow()
-                await self._keep_original(s, "comment", comment_id, row.revision, None, row.body,
-                                          row.author_id, row.created_at)  # fmt: skip
-                revision = row.revision + 1
-                s.add(Revision(target="comment", target_id=comment_id, number=revision, body=new_body,
-                               editor_id=actor.id, created_at=now))  # fmt: skip
-                await s.execute(
-                    update(Comment)
-                    .where(Comment.id == comment_id)
-                    .values(body=new_body, edited_at=now, revision=revision)
-                )
-                row.body, row.edited_at, row.revision = new_body, now, revision
+                await self._revise_body(s, "comment", row, new_body, actor)
                 shown = await self._shown_comment(s, row)
                 await change.append(
                     EventType.COMMENT_EDITED, actor, {"comment": shown}, thread_id=row.thread_id, seq=seq
@@ -227,18 +216,7 @@ class Editing:
                 await s.refresh(row)
                 if new_body == row.body:
                     raise Unchanged
-                now = utcnow()
-                await self._keep_original(s, "answer", answer_id, row.revision, None, row.body,
-                                          row.author_id, row.created_at)  # fmt: skip
-                revision = row.revision + 1
-                s.add(Revision(target="answer", target_id=answer_id, number=revision, body=new_body,
-                               editor_id=actor.id, created_at=now))  # fmt: skip
-                await s.execute(
-                    update(Answer)
-                    .where(Answer.id == answer_id)
-                    .values(body=new_body, edited_at=now, revision=revision)
-                )
-                row.body, row.edited_at, row.revision = new_body, now, revision
+                await self._revise_body(s, "answer", row, new_body, actor)
                 shown = public.answer(row, await self._department(s, row.author_id))
                 data = {"answer": shown, "thread_id": thread_id}
                 await change.append(EventType.ANSWER_EDITED, actor, data, thread_id=thread_id, seq=seq)
@@ -252,6 +230,23 @@ class Editing:
         return (await s.execute(select(Account.department).where(Account.id == account_id))).scalar()  # type: ignore[no-any-return]
 
     # --- revisions ------------------------------------------------------------------------
+
+    async def _revise_body(
+        self, s: AsyncSession, target: str, row: Comment | Answer, new_body: str, actor: Account
+    ) -> None:
+        """A comment's or an answer's new body as its next revision (the original kept as 1)."""
+        assert row.id is not None
+        now = utcnow()
+        original = (row.revision, None, row.body, row.author_id, row.created_at)
+        await self._keep_original(s, target, row.id, *original)
+        revision = row.revision + 1
+        s.add(Revision(target=target, target_id=row.id, number=revision, body=new_body,
+                       editor_id=actor.id, created_at=now))  # fmt: skip
+        model = Comment if isinstance(row, Comment) else Answer
+        await s.execute(
+            update(model).where(model.id == row.id).values(body=new_body, edited_at=now, revision=revision)  # type: ignore[arg-type]
+        )
+        row.body, row.edited_at, row.revision = new_body, now, revision
 
     async def _keep_original(
         self,
