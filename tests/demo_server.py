@@ -60,8 +60,11 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def demo_server(extra_env: dict[str, str] | None = None) -> Iterator[DemoServer]:
-    """A Tong with demo data on SQLite and the in-process broker; stopped with SIGTERM after."""
+def demo_server(
+    extra_env: dict[str, str] | None = None, database_url: str = "", redis_url: str = ""
+) -> Iterator[DemoServer]:
+    """A Tong with demo data, on SQLite and the in-process broker unless a database (and Redis)
+    URL is given; stopped with SIGTERM after."""
     data_dir = tempfile.mkdtemp(prefix="tong-browser-")
     port = _free_port()
     log_path = Path(data_dir) / "server.log"
@@ -75,6 +78,11 @@ def demo_server(extra_env: dict[str, str] | None = None) -> Iterator[DemoServer]
     }
     env.pop("DATABASE_URL", None)
     env.pop("REDIS_URL", None)
+    if database_url:
+        env["DATABASE_URL"] = database_url
+    if redis_url:
+        env["REDIS_URL"] = redis_url
+        env["TONG_REDIS_PREFIX"] = f"tong-browser-{port}:"
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "server", "serve", "--demo", "--port", str(port)],
