@@ -215,8 +215,10 @@ def _sqlite_engine(
         # Take transaction control from the driver so BEGIN is ours to emit.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
+        # The wait first: switching a new file to WAL takes its lock, and while another process
+        # holds it (an upgrade's BEGIN IMMEDIATE) the pragma would wait only the driver's 5 s.
         cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
+        cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
         # WAL with synchronous=NORMAL is durable across application crashes; only an OS crash
         # can lose the last transactions, the trade SQLite documents for WAL mode.

@@ -76,6 +76,21 @@ async def test_concurrent_upgrades_run_once(stack: Stack) -> None:
             await db.dispose()
 
 
+async def test_upgrades_of_two_databases_in_one_process(stack: Stack) -> None:
+    """Two databases upgraded at once by one event loop (tests, `tong` tools holding two engines)
+    both reach head: Alembic's process-global context is taken in turns, not interleaved."""
+    urls = [(await stack.fresh_settings()).effective_database_url for _ in range(2)]
+    engines = [Database(url, pool_size=2) for url in urls]
+    try:
+        results = await asyncio.wait_for(asyncio.gather(*(migrations.upgrade(db) for db in engines)), 60)
+        assert all(r.up_to_date for r in results)
+        for db in engines:
+            assert await migrations.differences(db) == []
+    finally:
+        for db in engines:
+            await db.dispose()
+
+
 async def test_replicas_wait_for_the_postgresql_lock(stack: Stack, database: Database) -> None:
     """Three `tong db upgrade` processes (replicas starting together) wait on the transaction-level
     advisory lock another transaction holds; once it ends they all succeed and one upgrades."""

@@ -8,8 +8,10 @@ database behind head unless asked to upgrade, and refuses one ahead of the code.
 
 from __future__ import annotations
 
+import asyncio
 import io
 import logging
+import weakref
 from dataclasses import dataclass
 from typing import TextIO
 
@@ -31,6 +33,17 @@ BASELINE = "0001"
 VERSION_TABLE = "alembic_version"
 
 log = logging.getLogger("tong.migrations")
+
+# Alembic's `context` and `op` are module globals, set up and torn down around each command, and
+# `run_sync` runs a command in the event loop's thread as a greenlet that yields at every
+# statement: two upgrades of two databases in one loop would take each other's connection or find
+# the context gone. The database's schema lock keeps processes apart; this keeps one loop's
+# upgrades apart. Keyed by loop, as an asyncio.Lock belongs to the loop that first waits on it.
+_in_process: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = weakref.WeakKeyDictionary()
+
+
+def _alembic_turn() -> asyncio.Lock:
+    return _in_process.setdefault(asyncio.get_running_loop(), asyncio.Lock())
 
 
 class SchemaError(Exception):
@@ -113,10 +126,10 @@ def _upgrade(connection: sa.Connection, revision: str) -> None:
 
 async def upgrade(db: Database, revision: str = "head") -> SchemaState:
     """Upgrade to `revision` in one transaction, under the schema lock (see Database.schema_transaction):
-    replicas starting together upgrade once, the others wait and find nothing left to do. The lock
-    also keeps two upgrades in one process apart: Alembic's `context` is process-global."""
+    replicas starting together upgrade once, the others wait and find nothing left to do. The
+    database's lock is taken first, so upgrades of one database never wait on each other here."""
     before = await state(db)
-    async with db.schema_transaction() as conn:
+    async with db.schema_transaction() as conn, _alembic_turn():
         await conn.run_sync(_upgrade, revision)
     after = await state(db)
     if after.current != before.current:
@@ -187,5 +200,5 @@ def _revision(connection: sa.Connection, message: str, rev_id: str) -> str:
 async def write_revision(db: Database, message: str) -> str:
     """Write the next revision from what the models have and `db` (at head) lacks; its path."""
     await upgrade(db)
-    async with db.engine.connect() as conn:
+    async with db.engine.connect() as conn, _alembic_turn():
         return await conn.run_sync(_revision, message, next_revision_id())
