@@ -1,4 +1,4 @@
--- Tong schema for PostgreSQL at revision 0007: `tong db schema`, i.e. pg_dump --schema-only
+-- Tong schema for PostgreSQL at revision 0008: `tong db schema`, i.e. pg_dump --schema-only
 -- of a database upgraded to head by server/migrations. Do not edit; write a revision.
 
 --
@@ -466,6 +466,33 @@ CREATE TABLE public.search_document (
 );
 
 --
+-- Name: search_pending; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.search_pending (
+    id bigint NOT NULL,
+    thread_id integer NOT NULL,
+    tokens character varying NOT NULL
+);
+
+--
+-- Name: search_pending_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+CREATE SEQUENCE public.search_pending_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+--
+-- Name: search_pending_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: -
+--
+
+ALTER SEQUENCE public.search_pending_id_seq OWNED BY public.search_pending.id;
+
+--
 -- Name: thread; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -595,6 +622,12 @@ ALTER TABLE ONLY public.report ALTER COLUMN id SET DEFAULT nextval('public.repor
 --
 
 ALTER TABLE ONLY public.revision ALTER COLUMN id SET DEFAULT nextval('public.revision_id_seq'::regclass);
+
+--
+-- Name: search_pending id; Type: DEFAULT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.search_pending ALTER COLUMN id SET DEFAULT nextval('public.search_pending_id_seq'::regclass);
 
 --
 -- Name: thread id; Type: DEFAULT; Schema: public; Owner: -
@@ -757,6 +790,13 @@ ALTER TABLE ONLY public.search_document
     ADD CONSTRAINT search_document_pkey PRIMARY KEY (thread_id);
 
 --
+-- Name: search_pending search_pending_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.search_pending
+    ADD CONSTRAINT search_pending_pkey PRIMARY KEY (id);
+
+--
 -- Name: thread_author thread_author_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -906,6 +946,12 @@ CREATE INDEX ix_report_comment_id ON public.report USING btree (comment_id);
 --
 
 CREATE INDEX ix_search_document_document ON public.search_document USING gin (document);
+
+--
+-- Name: ix_search_pending_thread_id; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX ix_search_pending_thread_id ON public.search_pending USING btree (thread_id);
 
 --
 -- Name: ix_thread_activity; Type: INDEX; Schema: public; Owner: -
@@ -1135,6 +1181,13 @@ ALTER TABLE ONLY public.revision
 
 ALTER TABLE ONLY public.search_document
     ADD CONSTRAINT search_document_thread_id_fkey FOREIGN KEY (thread_id) REFERENCES public.thread(id);
+
+--
+-- Name: search_pending search_pending_thread_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.search_pending
+    ADD CONSTRAINT search_pending_thread_id_fkey FOREIGN KEY (thread_id) REFERENCES public.thread(id);
 
 --
 -- Name: thread_author thread_author_account_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -

@@ -104,11 +104,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
         services.desk.start()
         services.history_watch.loop.start()
         services.session_purge.loop.start()
+        services.reader.search_flush.start()
         services.mailer.start()
         try:
             yield
         finally:
             await services.mailer.stop()
+            await services.reader.search_flush.stop()
             await services.session_purge.loop.stop()
             await services.history_watch.loop.stop()
             await services.desk.stop()

@@ -111,6 +111,21 @@ class SearchDocument(SQLModel, table=True):
     comments: str = ""
 
 
+class SearchPending(SQLModel, table=True):
+    """A new public comment's tokens, waiting to join its thread's document (search.flush).
+
+    Appending to the document rewrites its whole row, and the index re-reads it all (FTS5's
+    delete-and-insert, PostgreSQL's generated tsvector): per comment, a hot thread's 500th comment
+    would cost as much as its 500 comments. Queued here, a thread's new comments join its document
+    in one rewrite per flush. Written in the comment's transaction, so none is lost."""
+
+    __tablename__ = "search_pending"
+
+    id: int | None = Field(default=None, sa_column=Column(BigId, primary_key=True, autoincrement=True))
+    thread_id: int = Field(foreign_key="thread.id", index=True)
+    tokens: str
+
+
 # The search index's parts that only the revision knows (see SearchDocument): the FTS5 table and
 # its shadow tables on SQLite, the tsvector columns and their index on PostgreSQL.
 SEARCH_FTS_TABLE = "search_fts"

@@ -14,6 +14,7 @@ from server import events, public, search
 from server.database import Database
 from server.errors import Invalid, NotFound
 from server.models import Account, Answer, Category, Comment, Event, Recommendation, Thread, ThreadAuthor
+from server.periodic import Periodic
 from server.validation import parse_time
 from server.vocabulary import OUTCOMES, PROPOSAL, STATUSES, THREAD_KINDS
 
@@ -59,11 +60,33 @@ def _op_query() -> Any:
     )
 
 
+# How often new comments' waiting tokens join their threads' search documents (search.flush).
+SEARCH_FLUSH_S = 1.0
+
+
 class Reader:
     def __init__(self, db: Database, secret: bytes, page_limit_max: int) -> None:
         self.db = db
         self.secret = secret
         self.page_limit_max = page_limit_max
+        # Started by the app's lifespan (services.start).
+        self.search_flush = Periodic("search-flush", self._flush_step, SEARCH_FLUSH_S)
+
+    async def _flush_step(self) -> float | None:
+        # A full batch means more is waiting: go on at once.
+        return 0 if await self.flush_search() >= search.FLUSH_BATCH else None
+
+    async def flush_search(self) -> int:
+        """Fold waiting comments into the search index; how many. Cheap when none wait: a read."""
+        async with self.db.read() as session:
+            if not await search.has_pending(session):
+                return 0
+        async with self.db.transaction() as session:
+            return await search.flush(session)
+
+    async def _searchable(self) -> None:
+        # A search sees every comment committed before it, not only those flushed so far.
+        await self.flush_search()
 
     def _limit(self, limit: int | None, default: int) -> int:
         if limit is None:
@@ -106,6 +129,8 @@ class Reader:
             return await self._search_page(query, where, cursor, size, viewer)
         primary, tiebreak = SORTS[sort]
         stmt = _op_query().where(*where)
+        if query is not None:
+            await self._searchable()
         async with self.db.read() as session:
             if query is not None:
                 stmt = stmt.where(search.matching(search.dialect_of(session), query))
@@ -137,6 +162,7 @@ class Reader:
         if query is None:
             raise Invalid("sort=relevance needs a search query q", {"sort": "needs_q"})
         offset = _offset_cursor(cursor) if cursor else 0
+        await self._searchable()
         async with self.db.read() as session:
             ids = await search.ranked(session, query, where, offset, size + 1)
             page = ids[:size]
@@ -170,6 +196,7 @@ class Reader:
         where = [Thread.kind == PROPOSAL]
         if exclude is not None:
             where.append(Thread.id != exclude)
+        await self._searchable()
         async with self.db.read() as session:
             ids = await search.ranked(session, query, where, 0, limit * 4)
             counts = await search.matched_terms(session, ids, query)

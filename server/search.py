@@ -6,6 +6,13 @@ it, a held one only once it is released. The event seam (`events.EventLog.change
 with the rows of each change before it commits, so the index moves in the same transaction as
 what it indexes; `reindex_thread` rebuilds one thread (`tong search reindex` all of them).
 
+A new comment is the exception: its tokens wait in `SearchPending` (written in its transaction)
+and `flush` appends a thread's waiting comments to its document in one rewrite. Rewriting the
+document per comment cost in proportion to the thread's size (1.6 ms of SQLite's time for a
+comment on a 300-comment thread, against 0.2 ms for the queue's insert). Flushes run every second
+(`indexing.SearchIndexer`) and before every search, so a search finds every comment committed
+before it.
+
 Queries are analysed the same way and matched with OR over their tokens, ranked: a thread that
 has more of them, in its title rather than its comments, comes first.
 """
@@ -26,7 +33,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server import analyser
-from server.models import SEARCH_FTS_TABLE, Answer, Comment, SearchDocument, Thread
+from server.models import SEARCH_FTS_TABLE, Answer, Comment, SearchDocument, SearchPending, Thread
 from server.vocabulary import EventType
 
 PARTS = ("title", "body", "answers", "comments")
@@ -83,9 +90,7 @@ async def apply(session: AsyncSession, rows: Sequence[Row]) -> None:
             comment = row.payload.get("comment") or {}
             if not comment.get("hidden") and comment.get("body"):
                 comments.append((row.thread_id, comment["body"]))
-    for thread_id, body in comments:
-        if thread_id not in rebuild:
-            await index_comment(session, thread_id, body)
+    await queue_comments(session, [(t, body) for t, body in comments if t not in rebuild])
     for thread_id in rebuild:
         await reindex_thread(session, thread_id)
 
@@ -122,6 +127,8 @@ def analyse_parts(texts: dict[str, list[str]]) -> dict[str, str]:
 
 async def reindex_thread(session: AsyncSession, thread_id: int) -> None:
     """Rebuild one thread's document from its current public text, in the caller's transaction."""
+    # The rebuild reads every public comment, the waiting ones included.
+    await session.execute(sa.delete(_PENDING).where(_PENDING.c.thread_id == thread_id))
     texts = await public_texts(session, thread_id)
     if texts is None:
         await session.execute(sa.delete(SearchDocument).where(SearchDocument.thread_id == thread_id))  # type: ignore[arg-type]
@@ -142,20 +149,58 @@ async def upsert(session: AsyncSession, documents: list[dict[str, Any]]) -> None
     await session.execute(stmt, documents)
 
 
-async def index_comment(session: AsyncSession, thread_id: int, body: str) -> None:
-    """Add a new public comment's tokens to its thread's document (a rebuild if it has none)."""
-    await analyser.ready()
-    tokens = await asyncio.to_thread(analyser.document, [body])
-    if not tokens:
+_PENDING = SearchPending.__table__  # type: ignore[attr-defined]
+_DOCUMENT = sa.table("search_document", sa.column("thread_id"), sa.column("comments"))
+# Waiting rows one flush takes: a backlog is worked off in steps, each a short transaction.
+FLUSH_BATCH = 2000
+
+
+def _comment_tokens(bodies: list[str]) -> list[str]:
+    return [analyser.document([body]) for body in bodies]
+
+
+async def queue_comments(session: AsyncSession, comments: list[tuple[int, str]]) -> None:
+    """Queue new public comments' tokens for their threads' documents (see `flush`)."""
+    if not comments:
         return
-    doc = sa.table("search_document", sa.column("thread_id"), sa.column("comments"))
-    result = await session.execute(
-        sa.update(doc)
-        .where(doc.c.thread_id == thread_id)
-        .values(comments=sa.case((doc.c.comments == "", tokens), else_=doc.c.comments + " " + tokens))
-    )
-    if getattr(result, "rowcount", 1) == 0:
-        await reindex_thread(session, thread_id)
+    await analyser.ready()
+    tokens = await asyncio.to_thread(_comment_tokens, [body for _, body in comments])
+    rows = [{"thread_id": t, "tokens": tok} for (t, _), tok in zip(comments, tokens, strict=True) if tok]
+    if rows:
+        await session.execute(sa.insert(_PENDING), rows)
+
+
+async def has_pending(session: AsyncSession) -> bool:
+    return (await session.execute(select(_PENDING.c.id).limit(1))).first() is not None
+
+
+async def flush(session: AsyncSession, batch: int = FLUSH_BATCH) -> int:
+    """Append waiting comments to their threads' documents, one rewrite per thread, in the
+    caller's transaction; how many were taken. On PostgreSQL, rows another process is flushing
+    are skipped (its transaction holds them), so processes never flush the same comment twice."""
+    taken = select(_PENDING.c.id, _PENDING.c.thread_id, _PENDING.c.tokens)
+    taken = taken.order_by(_PENDING.c.id).limit(batch)
+    if dialect_of(session) == "postgresql":
+        taken = taken.with_for_update(skip_locked=True)
+    rows = (await session.execute(taken)).all()
+    if not rows:
+        return 0
+    by_thread: dict[int, list[str]] = {}
+    for _, thread_id, tokens in rows:
+        by_thread.setdefault(thread_id, []).append(tokens)
+    await session.execute(sa.delete(_PENDING).where(_PENDING.c.id.in_([r.id for r in rows])))
+    for thread_id, parts in by_thread.items():
+        tokens = " ".join(parts)
+        doc = _DOCUMENT
+        result = await session.execute(
+            sa.update(doc)
+            .where(doc.c.thread_id == thread_id)
+            .values(comments=sa.case((doc.c.comments == "", tokens), else_=doc.c.comments + " " + tokens))
+        )
+        if getattr(result, "rowcount", 1) == 0:
+            # No document yet (a thread from before the index): build it, the comments included.
+            await reindex_thread(session, thread_id)
+    return len(rows)
 
 
 # --- querying ---------------------------------------------------------------------------------

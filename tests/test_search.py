@@ -223,3 +223,44 @@ async def test_edits_and_withdrawals_move_the_index(
     deleted = await other.delete(f"/api/comments/{comment['id']}")
     assert deleted.status_code == 200, deleted.text
     assert await _search(author, "설계변경") == []
+
+
+async def test_new_comments_wait_then_join_their_document_once(
+    make_server: Callable[..., Awaitable[InProcessServer]], clients: list[Http]
+) -> None:
+    """A new comment's tokens wait in search_pending; the flush loop folds them into the thread's
+    document without any search asking, each comment once; one hidden before the flush is never
+    in it."""
+    from sqlalchemy import select
+
+    from server import search
+    from server.models import SearchDocument
+
+    server = await make_server()
+    clients.extend([author := await server.user("company"), other := await server.user("agency")])
+    staff = await server.user("staff", ("moderator",))
+    clients.append(staff)
+    thread = await author.thread("검수 일정", "검수가 늦습니다.")
+    for word in ("하자보수", "선급금", "하자보수"):
+        await other.comment(thread["id"], f"{word} 기준도 봐 주세요")
+    hidden = await other.comment(thread["id"], "대가지급 지연")
+    assert (
+        await staff.post(f"/api/comments/{hidden['id']}/hide", json={"reason": "중복"})
+    ).status_code == 200
+    db = server.services.db
+    deadline = asyncio.get_running_loop().time() + 30
+    while True:
+        async with db.read() as session:
+            if not await search.has_pending(session):
+                break
+        assert asyncio.get_running_loop().time() < deadline, "the flush loop never emptied search_pending"
+        await asyncio.sleep(0.05)
+    async with db.read() as session:
+        comments = (
+            await session.execute(
+                select(SearchDocument.comments).where(SearchDocument.thread_id == thread["id"])
+            )
+        ).scalar_one()
+    tokens = comments.split()
+    assert tokens.count("하자") == 2 and tokens.count("선급금") == 1
+    assert "대가지급" not in tokens

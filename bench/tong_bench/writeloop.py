@@ -190,7 +190,8 @@ def _start_profile(path: Path, root: int, duration: float) -> subprocess.Popen[b
         spy,
         "record",
         "--format",
-        "flamegraph",
+        # A .txt path gets the collapsed stacks (one line per stack and its count), for scripts.
+        "raw" if path.suffix == ".txt" else "flamegraph",
         "--output",
         str(path),
         "--pid",
