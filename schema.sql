@@ -472,7 +472,7 @@ CREATE TABLE public.search_document (
 CREATE TABLE public.search_pending (
     id bigint NOT NULL,
     thread_id integer NOT NULL,
-    tokens character varying NOT NULL
+    comment_id integer NOT NULL
 );
 
 --
@@ -1181,6 +1181,13 @@ ALTER TABLE ONLY public.revision
 
 ALTER TABLE ONLY public.search_document
     ADD CONSTRAINT search_document_thread_id_fkey FOREIGN KEY (thread_id) REFERENCES public.thread(id);
+
+--
+-- Name: search_pending search_pending_comment_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.search_pending
+    ADD CONSTRAINT search_pending_comment_id_fkey FOREIGN KEY (comment_id) REFERENCES public.comment(id);
 
 --
 -- Name: search_pending search_pending_thread_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -

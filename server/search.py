@@ -6,8 +6,8 @@ it, a held one only once it is released. The event seam (`events.EventLog.change
 with the rows of each change before it commits, so the index moves in the same transaction as
 what it indexes; `reindex_thread` rebuilds one thread (`tong search reindex` all of them).
 
-A new comment is the exception: its tokens wait in `SearchPending` (written in its transaction)
-and `flush` appends a thread's waiting comments to its document in one rewrite. Rewriting the
+A new comment is the exception: it waits in `SearchPending` (written in its transaction) and
+`flush` analyses a thread's waiting comments and appends them to its document in one rewrite. Rewriting the
 document per comment cost in proportion to the thread's size (1.6 ms of SQLite's time for a
 comment on a 300-comment thread, against 0.2 ms for the queue's insert). Flushes run every second
 (`indexing.SearchIndexer`) and before every search, so a search finds every comment committed
@@ -79,7 +79,7 @@ def dialect_of(session: AsyncSession) -> str:
 async def apply(session: AsyncSession, rows: Sequence[Row]) -> None:
     """Bring the index up to date with these event rows, in the caller's transaction."""
     rebuild: list[int] = []
-    comments: list[tuple[int, str]] = []
+    comments: list[tuple[int, int]] = []
     for row in rows:
         if row.thread_id is None:
             continue
@@ -89,8 +89,8 @@ async def apply(session: AsyncSession, rows: Sequence[Row]) -> None:
         elif row.type == EventType.COMMENT_CREATED:
             comment = row.payload.get("comment") or {}
             if not comment.get("hidden") and comment.get("body"):
-                comments.append((row.thread_id, comment["body"]))
-    await queue_comments(session, [(t, body) for t, body in comments if t not in rebuild])
+                comments.append((row.thread_id, comment["id"]))
+    await queue_comments(session, [(t, c) for t, c in comments if t not in rebuild])
     for thread_id in rebuild:
         await reindex_thread(session, thread_id)
 
@@ -150,52 +150,63 @@ async def upsert(session: AsyncSession, documents: list[dict[str, Any]]) -> None
 
 
 _PENDING = SearchPending.__table__  # type: ignore[attr-defined]
+_COMMENT = Comment.__table__  # type: ignore[attr-defined]
 _DOCUMENT = sa.table("search_document", sa.column("thread_id"), sa.column("comments"))
 # Waiting rows one flush takes: a backlog is worked off in steps, each a short transaction.
 FLUSH_BATCH = 2000
 
 
-def _comment_tokens(bodies: list[str]) -> list[str]:
-    return [analyser.document([body]) for body in bodies]
-
-
-async def queue_comments(session: AsyncSession, comments: list[tuple[int, str]]) -> None:
-    """Queue new public comments' tokens for their threads' documents (see `flush`)."""
-    if not comments:
-        return
-    await analyser.ready()
-    tokens = await asyncio.to_thread(_comment_tokens, [body for _, body in comments])
-    rows = [{"thread_id": t, "tokens": tok} for (t, _), tok in zip(comments, tokens, strict=True) if tok]
-    if rows:
-        await session.execute(sa.insert(_PENDING), rows)
+async def queue_comments(session: AsyncSession, comments: list[tuple[int, int]]) -> None:
+    """Queue new public comments (thread id, comment id) for their threads' documents (`flush`)."""
+    if comments:
+        await session.execute(sa.insert(_PENDING), [{"thread_id": t, "comment_id": c} for t, c in comments])
 
 
 async def has_pending(session: AsyncSession) -> bool:
     return (await session.execute(select(_PENDING.c.id).limit(1))).first() is not None
 
 
+def _comment_tokens(bodies: list[str]) -> list[str]:
+    return [analyser.document([body]) for body in bodies]
+
+
 async def flush(session: AsyncSession, batch: int = FLUSH_BATCH) -> int:
     """Append waiting comments to their threads' documents, one rewrite per thread, in the
-    caller's transaction; how many were taken. On PostgreSQL, rows another process is flushing
-    are skipped (its transaction holds them), so processes never flush the same comment twice."""
-    taken = select(_PENDING.c.id, _PENDING.c.thread_id, _PENDING.c.tokens)
+    caller's transaction; how many were taken. A comment hidden or withdrawn since is left out
+    (its event also rebuilt the document). On PostgreSQL, rows another process is flushing are
+    skipped (its transaction holds them), so processes never flush the same comment twice."""
+    taken = select(_PENDING.c.id, _PENDING.c.thread_id, _PENDING.c.comment_id)
     taken = taken.order_by(_PENDING.c.id).limit(batch)
     if dialect_of(session) == "postgresql":
         taken = taken.with_for_update(skip_locked=True)
     rows = (await session.execute(taken)).all()
     if not rows:
         return 0
-    by_thread: dict[int, list[str]] = {}
-    for _, thread_id, tokens in rows:
-        by_thread.setdefault(thread_id, []).append(tokens)
     await session.execute(sa.delete(_PENDING).where(_PENDING.c.id.in_([r.id for r in rows])))
+    public = (
+        await session.execute(
+            select(_COMMENT.c.id, _COMMENT.c.body).where(
+                _COMMENT.c.id.in_([r.comment_id for r in rows]),
+                _COMMENT.c.hidden == sa.false(),
+                _COMMENT.c.withdrawn == sa.false(),
+            )
+        )
+    ).all()
+    bodies: dict[int, str] = {comment_id: body for comment_id, body in public}
+    waiting = [(r.thread_id, bodies[r.comment_id]) for r in rows if r.comment_id in bodies]
+    await analyser.ready()
+    tokens = await asyncio.to_thread(_comment_tokens, [body for _, body in waiting])
+    by_thread: dict[int, list[str]] = {}
+    for (thread_id, _), words in zip(waiting, tokens, strict=True):
+        if words:
+            by_thread.setdefault(thread_id, []).append(words)
     for thread_id, parts in by_thread.items():
-        tokens = " ".join(parts)
+        joined = " ".join(parts)
         doc = _DOCUMENT
         result = await session.execute(
             sa.update(doc)
             .where(doc.c.thread_id == thread_id)
-            .values(comments=sa.case((doc.c.comments == "", tokens), else_=doc.c.comments + " " + tokens))
+            .values(comments=sa.case((doc.c.comments == "", joined), else_=doc.c.comments + " " + joined))
         )
         if getattr(result, "rowcount", 1) == 0:
             # No document yet (a thread from before the index): build it, the comments included.

@@ -1,4 +1,4 @@
-"""search_pending: a new comment's tokens wait here to join their thread's search document.
+"""search_pending: a new comment waits here to join its thread's search document.
 
 Appending each comment to its thread's document rewrote the whole row (and the index re-read it),
 so a hot thread's comments cost more as it grew; now they join in one rewrite per flush
@@ -29,7 +29,8 @@ def upgrade() -> None:
             "id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False
         ),
         sa.Column("thread_id", sa.Integer(), nullable=False),
-        sa.Column("tokens", sa.String(), nullable=False),
+        sa.Column("comment_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["comment_id"], ["comment.id"], name=op.f("search_pending_comment_id_fkey")),
         sa.ForeignKeyConstraint(["thread_id"], ["thread.id"], name=op.f("search_pending_thread_id_fkey")),
         sa.PrimaryKeyConstraint("id", name=op.f("search_pending_pkey")),
     )
@@ -38,14 +39,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    # The waiting tokens go into their documents first, so nothing indexed is lost.
-    concat = "string_agg" if op.get_bind().dialect.name == "postgresql" else "group_concat"
-    op.execute(
-        "UPDATE search_document SET comments = trim(comments || ' ' || coalesce(("
-        f"SELECT {concat}(p.tokens, ' ') FROM search_pending p "
-        "WHERE p.thread_id = search_document.thread_id), '')) "
-        "WHERE thread_id IN (SELECT thread_id FROM search_pending)"
-    )
+    # Waiting comments are dropped with the table: `tong search reindex` after the downgrade
+    # rebuilds the documents, those comments included.
     with op.batch_alter_table("search_pending", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_search_pending_thread_id"))
     op.drop_table("search_pending")
