@@ -347,7 +347,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
                 help="closed loop instead: N keep-alive connections posting as fast as answered "
                 "(comments/s, server CPU per comment, POST p50/p99)",
             )
-            p.add_argument("--profile", type=Path, help="with --connections: a py-spy flame graph (SVG; a .txt path: collapsed stacks)")
+            p.add_argument(
+                "--profile",
+                type=Path,
+                help="with --connections: a py-spy flame graph (SVG; a .txt path: collapsed stacks)",
+            )
         if name == "fanout":
             p.add_argument(
                 "--redis-pair",

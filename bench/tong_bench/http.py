@@ -11,8 +11,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import time
 from typing import Any
 from urllib.parse import urlsplit
+
+# uvicorn closes a keep-alive connection idle for 5 s (its timeout_keep_alive). A request written
+# to one just as it closes gets no answer, and the load tool counted it as an error: connections
+# idle longer than this are closed here instead of reused.
+REUSE_IDLE_S = 4.0
 
 
 class HttpError(Exception):
@@ -23,6 +29,7 @@ class _Connection:
     def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.reader = reader
         self.writer = writer
+        self.idle_since = 0.0
 
     async def request(self, head: bytes, body: bytes) -> tuple[int, bytes, bool]:
         self.writer.write(head + body)
@@ -92,6 +99,12 @@ class HttpPool:
         head = ("\r\n".join(lines) + "\r\n\r\n").encode()
         async with self._slots:
             conn = self._idle.pop() if self._idle else None
+            if conn is not None and time.monotonic() - conn.idle_since > REUSE_IDLE_S:
+                # The stack's most recent is the least idle: every connection below it is older.
+                stale, self._idle = [conn, *self._idle], []
+                for old in stale:
+                    old.close()
+                conn = None
             try:
                 if conn is None:
                     reader, writer = await asyncio.open_connection(self.host, self.port)
@@ -107,6 +120,7 @@ class HttpPool:
                     conn.close()
                 raise
             if keep_alive:
+                conn.idle_since = time.monotonic()
                 self._idle.append(conn)
             else:
                 conn.close()
