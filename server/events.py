@@ -56,11 +56,12 @@ class LoggedRow:
 @dataclass(frozen=True, slots=True)
 class SentNotice:
     """A notice written in a change (notices.py), sent to its account's `me` channel after commit
-    with the account's unread count then."""
+    with the account's unread count then; None when the change left the count as it was (a
+    batched notice that only grew), and no `unread` frame follows."""
 
     account_id: int
     notice: dict[str, Any]
-    unread: int
+    unread: int | None
 
 
 @dataclass
@@ -208,7 +209,8 @@ def notice_messages(notices: list[SentNotice]) -> list[Message]:
     for sent in notices:
         name = ch.me_channel(sent.account_id)
         messages.append((name, ch.encode_frame(ch.notice_frame(sent.notice))))
-        messages.append((name, ch.encode_frame(ch.unread_frame(sent.unread))))
+        if sent.unread is not None:
+            messages.append((name, ch.encode_frame(ch.unread_frame(sent.unread))))
     return messages
 
 

@@ -171,8 +171,13 @@ class Notices:
             return
         for hook in self.hooks:
             await hook(change.session, made)
-        unread = await _unread(change.session, {n.account_id for n in made})
-        change.notices.extend(SentNotice(n.account_id, shown(n), unread.get(n.account_id, 0)) for n in made)
+        # A batched notice that only grew leaves the unread count as it was (it counts notices,
+        # not comments): the common case in a busy thread, one statement fewer per comment.
+        counted = {n.account_id for n in made if not n.grown}
+        unread = await _unread(change.session, counted) if counted else {}
+        for n in made:
+            count = unread.get(n.account_id, 0) if n.account_id in counted else None
+            change.notices.append(SentNotice(n.account_id, shown(n), count))
 
     async def _for_row(self, s: AsyncSession, row: LoggedRow) -> list[NoticeRow]:
         actor = row.actor_account_id

@@ -152,6 +152,30 @@ async def test_me_channel_rings_every_tab_of_the_account_only(
             await socket.close()
 
 
+async def test_a_growing_batched_notice_sends_no_unread_frame(
+    server: InProcessServer, company: Http, agency: Http
+) -> None:
+    """Comments on my proposal: the first makes a notice (`notice`, then `unread` 1); the next
+    grow it (`notice` with the new count, and no `unread` frame: the count of unseen notices did
+    not change)."""
+    thread = await company.thread()
+    tab = await Socket.open(server.ws_url, cookie=company.cookie)
+    try:
+        assert (await tab.subscribe("me"))["type"] == "subscribed"
+        await agency.comment(thread["id"], "첫 댓글")
+        first = await tab.expect(lambda f: f["type"] == "notice")
+        assert first["data"]["notice"]["count"] == 1
+        assert (await tab.expect(lambda f: f["type"] == "unread"))["data"] == {"count": 1}
+        await agency.comment(thread["id"], "둘째 댓글")
+        grown = await tab.expect(lambda f: f["type"] == "notice")
+        assert grown["data"]["notice"]["id"] == first["data"]["notice"]["id"]
+        assert grown["data"]["notice"]["count"] == 2
+        assert [f for f in await _frames(tab) if f["type"] == "unread"] == []
+        assert (await _notices(company))["unread"] == 1
+    finally:
+        await tab.close()
+
+
 async def _frames(socket: Socket, seconds: float = 0.5) -> list[dict[str, Any]]:
     """Every frame that arrives within `seconds`."""
     seen = []
