@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DateTime, Integer, bindparam, delete, func, insert, select, update
+from sqlalchemy import DateTime, Integer, bindparam, delete, exists, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -88,19 +88,39 @@ COMMENTED_THREAD = (
     )
     .where(THREADS.c.id == bindparam("thread"))
 )
-GROW = (
-    update(NOTICES)
-    .where(
-        NOTICES.c.account_id == bindparam("grow_account"),
-        NOTICES.c.thread_id == bindparam("grow_thread"),
-        NOTICES.c.kind == COMMENTS,
-        NOTICES.c.seen_at.is_(None),
+
+
+def _grow(*which: Any) -> Any:
+    """Grow the unseen batched notice(s) on a thread that `which` picks, returning them."""
+    return (
+        update(NOTICES)
+        .where(
+            *which,
+            NOTICES.c.thread_id == bindparam("grow_thread"),
+            NOTICES.c.kind == COMMENTS,
+            NOTICES.c.seen_at.is_(None),
+        )
+        .values(count=NOTICES.c.count + 1, updated_at=bindparam("grow_now"))
+        .returning(
+            *(NOTICES.c[name] for name in ("id", "account_id", "kind", "thread_id", "comment_id")),
+            *(NOTICES.c[name] for name in ("answer_id", "count", "data", "created_at", "updated_at")),
+        )
     )
-    .values(count=NOTICES.c.count + 1, updated_at=bindparam("grow_now"))
-    .returning(
-        *(NOTICES.c[name] for name in ("id", "account_id", "kind", "thread_id", "comment_id")),
-        *(NOTICES.c[name] for name in ("answer_id", "count", "data", "created_at", "updated_at")),
-    )
+
+
+GROW = _grow(NOTICES.c.account_id == bindparam("grow_account"))
+# The common case of a comment in a busy proposal, in one statement: grow the author's unseen
+# batched notice, if the thread is a proposal, its author follows it and is not the commenter.
+# Nothing grown (no unseen notice yet, or no one to tell) falls back to COMMENTED_THREAD.
+_AUTHOR = (
+    select(THREADS.c.author_id)
+    .where(THREADS.c.id == bindparam("grow_thread"), THREADS.c.kind == PROPOSAL)
+    .scalar_subquery()
+)
+GROW_AUTHORS = _grow(
+    NOTICES.c.account_id == _AUTHOR,
+    NOTICES.c.account_id != bindparam("grow_actor"),
+    exists().where(FOLLOWS.c.account_id == NOTICES.c.account_id, FOLLOWS.c.thread_id == NOTICES.c.thread_id),
 )
 UNREAD = (
     select(NOTICES.c.account_id, func.count())
@@ -261,6 +281,11 @@ class Notices:
         comment = row.payload["comment"]
         if actor is not None:
             await self._follow(s, actor, thread_id, unless_turned_off=True)
+            if comment.get("parent_id") is None:
+                params = {"grow_thread": thread_id, "grow_actor": actor, "grow_now": utcnow()}
+                grown = (await s.execute(GROW_AUTHORS, params)).first()
+                if grown is not None:
+                    return [NoticeRow(**grown._mapping, grown=True)]
         thread = (await s.execute(COMMENTED_THREAD, {"thread": thread_id})).one()
         made: list[NoticeRow] = []
         told: set[int | None] = {actor}

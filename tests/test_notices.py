@@ -80,8 +80,8 @@ async def test_reply_and_batched_comments(
     company: Http, agency: Http, server: InProcessServer, clients: list[Http]
 ) -> None:
     """A reply tells the parent comment's author (by the replier's label only); new comments on my
-    proposal grow one unseen notice ("새 댓글 3개"); once it is seen, the next starts a new one. My
-    own comments notify nobody of themselves."""
+    proposal grow one unseen notice ("새 댓글 3개"); once it is seen, the next starts a new one; once
+    I unfollow, it grows no more. My own comments notify nobody of themselves."""
     clients.append(other := await server.user("company"))
     thread = await company.thread()
     top = await agency.comment(thread["id"], "첫 댓글")
@@ -101,6 +101,10 @@ async def test_reply_and_batched_comments(
     newest, older = (await _notices(company))["items"]
     assert (newest["count"], newest["comment_id"], newest["seen"]) == (1, fourth["id"], False)
     assert (older["count"], older["seen"]) == (3, True)
+    # Unfollowed: the unseen notice no longer grows.
+    assert (await company.delete(f"/api/threads/{thread['id']}/follow")).json() == {"following": False}
+    await agency.comment(thread["id"], "다섯째")
+    assert [n["count"] for n in (await _notices(company))["items"]] == [1, 3]
 
 
 async def test_auto_follow_can_be_turned_off(company: Http, agency: Http, staff: Http) -> None:
