@@ -38,7 +38,8 @@ const ko = {
     invalid_token: "링크가 올바르지 않거나 이미 사용되었습니다.",
     expired_token: "링크의 유효 기간(48시간)이 지났습니다. 주소를 다시 등록해 주세요.",
     not_author: "작성자만 할 수 있습니다.",
-    edit_window_closed: "수정할 수 있는 기간이 지났습니다. (제안은 첫 공식 답변 전까지, 댓글은 올린 뒤 24시간 동안 고칠 수 있습니다.)",
+    // The comment window is the server's setting (TONG_COMMENT_EDIT_HOURS): not a number here.
+    edit_window_closed: "수정할 수 있는 기간이 지났습니다. (제안은 첫 공식 답변 전까지, 댓글은 올린 뒤 정해진 시간 동안만 고칠 수 있습니다.)",
     thread_withdrawn: "철회된 제안이라 할 수 없습니다.",
     already_withdrawn: "이미 철회된 제안입니다.",
     already_answered: "최종 답변을 받은 제안은 철회할 수 없습니다.",
@@ -118,7 +119,7 @@ const en = {
     invalid_token: "This link is not valid or was already used.",
     expired_token: "This link has expired (48 hours). Add the address again.",
     not_author: "Only the author can do this.",
-    edit_window_closed: "The time for editing has passed (a proposal until its first official answer, a comment for 24 hours).",
+    edit_window_closed: "The time for editing has passed (a proposal until its first official answer, a comment only for a while after it is posted).",
     thread_withdrawn: "The proposal was withdrawn.",
     already_withdrawn: "The proposal is already withdrawn.",
     already_answered: "A proposal with a final answer cannot be withdrawn.",
