@@ -14,6 +14,7 @@ reads what it checks, so a concurrent answer or hide has committed by the time i
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -50,13 +51,22 @@ def _not_author(what: str) -> Forbidden:
 
 class Editing:
     def __init__(
-        self, db: Database, events: EventLog, posting: Posting, settings: Settings, limiter: RateLimiter
+        self,
+        db: Database,
+        events: EventLog,
+        posting: Posting,
+        settings: Settings,
+        limiter: RateLimiter,
+        held_words: Callable[[str], list[str]] = lambda body: [],
     ) -> None:
         self.db = db
         self.events = events
         self.posting = posting
         self.settings = settings
         self.limiter = limiter
+        # The words that would hold a new comment now (holds.HoldPolicy.matches): an edit must not
+        # bring in what a new comment could not post without a moderator.
+        self.held_words = held_words
 
     # --- proposals ------------------------------------------------------------------------
 
@@ -148,6 +158,12 @@ class Editing:
                     raise Conflict(
                         f"a comment is edited only within {self.settings.comment_edit_hours:g} hours",
                         code="edit_window_closed",
+                    )
+                if set(self.held_words(new_body)) - set(self.held_words(row.body)):
+                    raise Conflict(
+                        "this edit adds words a moderator checks first at this hour: it was not saved "
+                        "(post it as a new comment to have it checked)",
+                        code="edit_needs_review",
                     )
                 if new_body == row.body:
                     raise Unchanged

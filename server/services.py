@@ -113,7 +113,7 @@ def build_services(settings: Settings) -> Services:
     counter = Counter(settings.redis_url, settings.redis_prefix, breaker)
     limiter = RateLimiter(settings.rate_limit_per_minute, counter)
     discussion = Discussion(db, events, posting, holds, settings, passwords, limiter, sessions=sessions)
-    editing = Editing(db, events, posting, settings, limiter)
+    editing = Editing(db, events, posting, settings, limiter, held_words=holds.matches)
     review = Review(db, events)
     desk = Desk(
         holds=holds,

@@ -140,6 +140,37 @@ async def test_comment_edit_window_is_configurable(
     assert (await author.delete(f"/api/comments/{comment['id']}")).status_code == 200
 
 
+async def test_an_edit_cannot_bring_in_a_held_word(
+    make_server: Callable[..., Awaitable[InProcessServer]], clients: list[Http]
+) -> None:
+    """Outside office hours a new comment with a hold word waits for a moderator, so an edit may
+    not add one to a live comment (refused, the comment unchanged); an edit that keeps a word the
+    comment already had (released by a moderator) goes through."""
+    server = await make_server(hold_enabled=True, hold_words=("사기",), office_days=())
+    clients.extend(
+        [author := await server.user("company"), moderator := await server.user("staff", ("moderator",))]
+    )
+    thread = await author.thread()
+    comment = await author.comment(thread["id"], "좋은 의견입니다")
+    refused = await author.patch(f"/api/comments/{comment['id']}", json={"body": "사기 의심됩니다"})
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["error"]["code"] == "edit_needs_review"
+    shown = (await author.get(f"/api/threads/{thread['id']}/comments")).json()["items"]
+    assert [c["body"] for c in shown] == ["좋은 의견입니다"]
+
+    held = await author.post(f"/api/threads/{thread['id']}/comments", json={"body": "사기 업체 신고"})
+    assert held.status_code == 202, held.text
+    released = await moderator.post(f"/api/staff/held/{held.json()['id']}/release", json={})
+    assert released.status_code == 200, released.text
+    live = next(
+        c
+        for c in (await author.get(f"/api/threads/{thread['id']}/comments")).json()["items"]
+        if "신고" in c["body"]
+    )
+    kept = await author.patch(f"/api/comments/{live['id']}", json={"body": "사기 업체 신고합니다"})
+    assert kept.status_code == 200, kept.text
+
+
 async def test_staff_correct_an_answer_with_its_own_revisions(
     server: InProcessServer, company: Http, staff: Http, anonymous: Http
 ) -> None:

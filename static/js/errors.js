@@ -40,6 +40,7 @@ const ko = {
     not_author: "작성자만 할 수 있습니다.",
     // The comment window is the server's setting (TONG_COMMENT_EDIT_HOURS): not a number here.
     edit_window_closed: "수정할 수 있는 기간이 지났습니다. (제안은 첫 공식 답변 전까지, 댓글은 올린 뒤 정해진 시간 동안만 고칠 수 있습니다.)",
+    edit_needs_review: "지금 시간에는 관리자가 먼저 확인하는 낱말이 수정에 들어 있어 저장하지 않았습니다. 새 댓글로 올리면 확인 뒤 게시됩니다.",
     thread_withdrawn: "철회된 제안이라 할 수 없습니다.",
     already_withdrawn: "이미 철회된 제안입니다.",
     already_answered: "최종 답변을 받은 제안은 철회할 수 없습니다.",
@@ -120,6 +121,7 @@ const en = {
     expired_token: "This link has expired (48 hours). Add the address again.",
     not_author: "Only the author can do this.",
     edit_window_closed: "The time for editing has passed (a proposal until its first official answer, a comment only for a while after it is posted).",
+    edit_needs_review: "At this hour the edit contains words a moderator checks first, so it was not saved. Post it as a new comment to have it checked.",
     thread_withdrawn: "The proposal was withdrawn.",
     already_withdrawn: "The proposal is already withdrawn.",
     already_answered: "A proposal with a final answer cannot be withdrawn.",
