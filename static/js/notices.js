@@ -275,6 +275,14 @@ addStrings({
   },
 });
 
+/** Dispatched on `document` when this reader commented on or recommended in a thread. */
+export const ENGAGED = "tong:engaged";
+
+/** Tell the follow button that the reader took part in thread `threadId` (see followButton). */
+export function engaged(threadId) {
+  document.dispatchEvent(new CustomEvent(ENGAGED, { detail: { threadId } }));
+}
+
 /** The thread's follow toggle (logged-in readers), with the follower count staff see. */
 export function followButton(thread, onError) {
   if (!currentUser()) return null;
@@ -290,6 +298,22 @@ export function followButton(thread, onError) {
     button.setAttribute("aria-pressed", String(on));
   };
   show();
+  // Commenting or recommending follows the thread on the server (unless the account turned that
+  // off): thread.js announces it, and the button reads the thread's `following` again.
+  const engaged = async (event) => {
+    if (!button.isConnected) {
+      document.removeEventListener(ENGAGED, engaged);
+      return;
+    }
+    if (on || event.detail.threadId !== thread.id) return;
+    try {
+      on = !!(await api.get(`/api/threads/${thread.id}`)).following;
+      show();
+    } catch {
+      // The next page load shows it.
+    }
+  };
+  document.addEventListener(ENGAGED, engaged);
   button.addEventListener("click", async () => {
     button.disabled = true;
     try {

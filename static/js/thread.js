@@ -17,7 +17,7 @@ import { currentUser, isModerator, isStaff } from "./session.js";
 import { linkPicker } from "./links.js";
 import { confirmPanel, editedMark, editForm } from "./editing.js";
 import { timeEl } from "./time.js";
-import { followButton } from "./notices.js";
+import { engaged, followButton } from "./notices.js";
 
 const COMMENT_PAGE = 200;
 // Several comments in a burst become one announcement instead of a queue of them.
@@ -181,6 +181,7 @@ export function mountThread(root, threadId, ctx) {
       path: `/api/threads/${th.id}/recommendation`,
       onResult: (result) => {
         commit(patchThread(model(), { recommended: result.recommended, counts: { recommendations: result.count } }));
+        if (result.recommended) engaged(th.id);
       },
     });
     recommend.dataset.role = "thread-recommend";
@@ -581,6 +582,7 @@ export function mountThread(root, threadId, ctx) {
         small: true,
         onResult: (result) => {
           commit(patchComment(model(), c.id, { recommended: result.recommended, counts: { recommendations: result.count } }));
+          if (result.recommended) engaged(threadId);
         },
       });
       rec.dataset.role = "comment-recommend";
@@ -742,6 +744,7 @@ export function mountThread(root, threadId, ctx) {
     // Held for a moderator (pre-moderation outside office hours): not a comment yet, and its id
     // is a held id, not a comment id. It appears through its frame once released.
     if (posted.held) return { note: t("comment.held") };
+    engaged(threadId);
     state.ownIds.add(posted.id);
     const existing = state.comments.get(posted.id);
     if (existing) {

@@ -84,6 +84,26 @@ async def test_follow_button_and_staff_follower_count(open_tab, make_thread):
     await expect(follow).to_have_attribute("aria-pressed", "false")
 
 
+async def test_commenting_turns_the_follow_button_on(open_tab, make_thread):
+    """Commenting follows the thread (auto-follow): the button says so at once, without a reload;
+    a reader who recommends it is followed too."""
+    thread = await make_thread("company5", title=f"자동 팔로우 {tag()}")
+    path = f"/threads/{thread['id']}"
+    commenter = await open_tab(path, login="company8")
+    await commenter.wait_subscribed(f"thread:{thread['id']}")
+    follow = commenter.page.locator('[data-role="follow"]')
+    await expect(follow).to_have_attribute("aria-pressed", "false")
+    await commenter.page.get_by_label("댓글 쓰기").fill("저도 같은 의견입니다")
+    await commenter.page.get_by_role("button", name="등록", exact=True).click()
+    await expect(follow).to_have_attribute("aria-pressed", "true")
+    await expect(follow).to_have_text("팔로우 중")
+    recommender = await open_tab(path, login="agency3")
+    button = recommender.page.locator('[data-role="follow"]')
+    await expect(button).to_have_attribute("aria-pressed", "false")
+    await recommender.page.locator('[data-role="thread-recommend"]').click()
+    await expect(button).to_have_attribute("aria-pressed", "true")
+
+
 async def test_my_activity_at_phone_width(open_tab, make_thread):
     """내 활동 at 390 px: my proposal with its status, the threads I follow, my notices; in English too."""
     title = f"내 활동 시험 {tag()}"
