@@ -225,7 +225,7 @@ class _Member:
     future: asyncio.Future[Any]
 
 
-BULK_PLACES = 8
+BULK_PLACES = 2
 
 
 class GroupCommit:
@@ -244,11 +244,12 @@ class GroupCommit:
     def __init__(self, log: EventLog, max_size: int) -> None:
         self.log = log
         self.max_size = max(1, max_size)
-        # Recommendations fill at most 8 places of a group: a comment arriving during a storm
-        # waits behind one group's commit, and each toggle in it is four or five statements, each
-        # a turn of the busy event loop. Measured at 5,000 watchers with 200 accounts toggling
-        # (`tong bench storm`): half a group (32) made a comment's fan-out 3.1x slower than calm,
-        # 8 made it 1.9x, 4 2.2x; toggles/s 235, 219, 207.
+        # Recommendations fill at most BULK_PLACES places of a group: a comment arriving during a
+        # storm waits behind one group's commit, and each toggle in it is three or four
+        # statements, each a turn of the busy event loop. Measured at 5,000 watchers with 200
+        # accounts toggling (`tong bench storm`, one run each): places 32, 8, 4, 2, 1 made a
+        # comment's fan-out 3.1, 1.9, 2.2, 1.6, 1.6 times slower than calm, for 235, 219, 207,
+        # 202, 172 toggles/s. At 2 a comment's POST takes as long as when calm.
         self.max_bulk = min(BULK_PLACES, max(1, self.max_size // 2))
         self._urgent: list[_Member] = []
         self._bulk: list[_Member] = []
