@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -19,6 +21,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.util import await_
 
 # A writer waits this long for another process's write lock before SQLite gives up.
 SQLITE_BUSY_TIMEOUT_MS = 10_000
@@ -156,6 +159,29 @@ class Database:
             await self.write_engine.dispose()
 
 
+# How long to wait between tries of switching a new file to WAL while another connection writes.
+WAL_RETRY_S = 0.02
+
+
+def _wal(cursor: Any, wait_s: float) -> None:
+    """PRAGMA journal_mode=WAL, waiting up to `wait_s` for the lock it may need.
+
+    A new file becomes WAL with its first write. Until that write commits, another connection
+    (a second replica's upgrade starting beside the first one's BEGIN IMMEDIATE) finds a file
+    still in rollback mode, and switching it needs the lock the writer holds: SQLite answers
+    "database is locked" at once, without its busy handler. So wait here, off the event loop (the
+    listener runs in SQLAlchemy's greenlet: `await_` yields to the loop while it sleeps)."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except Exception as exc:
+            if "database is locked" not in str(exc) or time.monotonic() >= deadline:
+                raise
+        await_(asyncio.sleep(WAL_RETRY_S))
+
+
 def _pgbouncer_mode(url: str) -> tuple[str, bool]:
     """The URL without the `pgbouncer` parameter (asyncpg would refuse it), and its value."""
     parsed = make_url(url)
@@ -215,10 +241,8 @@ def _sqlite_engine(
         # Take transaction control from the driver so BEGIN is ours to emit.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        # The wait first: switching a new file to WAL takes its lock, and while another process
-        # holds it (an upgrade's BEGIN IMMEDIATE) the pragma would wait only the driver's 5 s.
         cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
-        cursor.execute("PRAGMA journal_mode=WAL")
+        _wal(cursor, busy_timeout_ms / 1000)
         cursor.execute(f"PRAGMA foreign_keys={'ON' if foreign_keys else 'OFF'}")
         # WAL with synchronous=NORMAL is durable across application crashes; only an OS crash
         # can lose the last transactions, the trade SQLite documents for WAL mode.

@@ -91,6 +91,30 @@ async def test_upgrades_of_two_databases_in_one_process(stack: Stack) -> None:
             await db.dispose()
 
 
+async def test_a_new_sqlite_file_being_written_is_waited_for(tmp_path: Path) -> None:
+    """While another connection's first write to a new file is in flight (a replica's upgrade),
+    connecting waits for it instead of failing at once with "database is locked" (switching a
+    file still in rollback mode to WAL needs that writer's lock, and SQLite does not wait for it)."""
+    import sqlite3
+
+    path = tmp_path / "new.db"
+    writer = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    writer.execute("BEGIN IMMEDIATE")
+    writer.execute("CREATE TABLE first_write (id INTEGER)")
+    db = Database(f"sqlite+aiosqlite:///{path}", pool_size=1)
+    try:
+        connecting = asyncio.create_task(db.ping())
+        # The connection is made and waits (the writer still holds the lock) before the commit.
+        done, _ = await asyncio.wait({connecting}, timeout=0.3)
+        assert not done, f"connected while the first write was open: {connecting}"
+        writer.execute("COMMIT")
+        await asyncio.wait_for(connecting, 10)
+        assert await _tables(db) == {"first_write"}
+    finally:
+        writer.close()
+        await db.dispose()
+
+
 async def test_replicas_wait_for_the_postgresql_lock(stack: Stack, database: Database) -> None:
     """Three `tong db upgrade` processes (replicas starting together) wait on the transaction-level
     advisory lock another transaction holds; once it ends they all succeed and one upgrades."""
