@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Protocol
 
 from sqlalchemy import func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from server.database import Database
 from server.models import Event, History, utcnow
@@ -103,8 +104,15 @@ class Epochs:
         async with self.db.transaction() as s:
             row = (await s.execute(select(History.epoch).where(History.id == 1))).scalar()
             if row is None:
-                row = new_epoch()
-                s.add(History(id=1, epoch=row))
+                # Processes starting together on a new database (`tong serve --workers 2`) all
+                # find no row: one insert wins, the others read the winner's epoch.
+                insert = postgresql.insert if self.db.dialect == "postgresql" else sqlite.insert
+                await s.execute(
+                    insert(History)
+                    .values(id=1, epoch=new_epoch(), created_at=utcnow())
+                    .on_conflict_do_nothing(index_elements=["id"])
+                )
+                row = (await s.execute(select(History.epoch).where(History.id == 1))).scalar_one()
             last_id = int((await s.execute(select(func.max(Event.id)))).scalar() or 0)
         epoch = row
         try:

@@ -10,10 +10,14 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
+from server import migrations
+from server.database import Database
+from server.epoch import Epochs, FileMark
 from tests.clients import Http, Socket
-from tests.servers import IN_CI, InProcessServer, _asyncpg_dsn
+from tests.servers import IN_CI, InProcessServer, Stack, _asyncpg_dsn
 
 # The history watch looks every 2 s; a loaded machine gets a few of its rounds.
 RESYNC_WAIT_S = 15.0
@@ -166,3 +170,33 @@ async def test_restored_dump_rotates_the_epoch_under_a_live_client(
     assert live["seq"] == posted["seq"] == 4
     await watcher.close()
     await late.close()
+
+
+async def test_processes_starting_together_share_one_epoch(stack: Stack, tmp_path: Path) -> None:
+    """A process starting on a new database while another is creating the epoch (`tong serve
+    --workers 2`) waits for it and serves the same epoch (its own insert used to fail its
+    start-up with a duplicate key)."""
+    if not stack.postgres:
+        pytest.skip("SQLite's BEGIN IMMEDIATE runs the two start-ups one after the other")
+    url = (await stack.fresh_settings()).effective_database_url
+    first, second, probe = (Database(url, pool_size=2) for _ in range(3))
+    try:
+        await migrations.upgrade(first)
+        epochs = Epochs(second, FileMark(tmp_path / "mark.json"))
+        async with first.transaction() as s:
+            await s.execute(sa.text("INSERT INTO history (id, epoch, created_at) VALUES (1, 'first', now())"))
+            starting = asyncio.create_task(epochs.watch())
+            waiting = sa.text("SELECT count(*) FROM pg_locks WHERE NOT granted")
+            deadline = asyncio.get_running_loop().time() + 30
+            while True:
+                async with probe.read() as p:
+                    if (await p.execute(waiting)).scalar():
+                        break
+                assert not starting.done(), starting
+                assert asyncio.get_running_loop().time() < deadline, "the second start-up never waited"
+                await asyncio.sleep(0.02)
+        await asyncio.wait_for(starting, 30)
+        assert epochs.id() == "first"
+    finally:
+        for db in (first, second, probe):
+            await db.dispose()
