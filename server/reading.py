@@ -77,16 +77,15 @@ class Reader:
         return 0 if await self.flush_search() >= search.FLUSH_BATCH else None
 
     async def flush_search(self) -> int:
-        """Fold waiting comments into the search index; how many. Cheap when none wait: a read."""
+        """Fold queued comments into the search index; how many. Run before every search too, so
+        a search sees every comment committed before it. Reading and analysing happen outside
+        the write transaction, which only deletes the queue rows and rewrites the documents."""
         async with self.db.read() as session:
-            if not await search.has_pending(session):
-                return 0
+            items = await search.waiting(session)
+        if not items:
+            return 0
         async with self.db.transaction() as session:
-            return await search.flush(session)
-
-    async def _searchable(self) -> None:
-        # A search sees every comment committed before it, not only those flushed so far.
-        await self.flush_search()
+            return await search.append(session, items)
 
     def _limit(self, limit: int | None, default: int) -> int:
         if limit is None:
@@ -130,7 +129,7 @@ class Reader:
         primary, tiebreak = SORTS[sort]
         stmt = _op_query().where(*where)
         if query is not None:
-            await self._searchable()
+            await self.flush_search()
         async with self.db.read() as session:
             if query is not None:
                 stmt = stmt.where(search.matching(search.dialect_of(session), query))
@@ -162,7 +161,7 @@ class Reader:
         if query is None:
             raise Invalid("sort=relevance needs a search query q", {"sort": "needs_q"})
         offset = _offset_cursor(cursor) if cursor else 0
-        await self._searchable()
+        await self.flush_search()
         async with self.db.read() as session:
             ids = await search.ranked(session, query, where, offset, size + 1)
             page = ids[:size]
@@ -196,7 +195,7 @@ class Reader:
         where = [Thread.kind == PROPOSAL]
         if exclude is not None:
             where.append(Thread.id != exclude)
-        await self._searchable()
+        await self.flush_search()
         async with self.db.read() as session:
             ids = await search.ranked(session, query, where, 0, limit * 4)
             counts = await search.matched_terms(session, ids, query)

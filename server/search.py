@@ -6,12 +6,12 @@ it, a held one only once it is released. The event seam (`events.EventLog.change
 with the rows of each change before it commits, so the index moves in the same transaction as
 what it indexes; `reindex_thread` rebuilds one thread (`tong search reindex` all of them).
 
-A new comment is the exception: it waits in `SearchPending` (written in its transaction) and
-`flush` analyses a thread's waiting comments and appends them to its document in one rewrite. Rewriting the
-document per comment cost in proportion to the thread's size (1.6 ms of SQLite's time for a
-comment on a 300-comment thread, against 0.2 ms for the queue's insert). Flushes run every second
-(`indexing.SearchIndexer`) and before every search, so a search finds every comment committed
-before it.
+A new comment is the exception: it waits in `SearchPending` (written in its transaction);
+`waiting` reads and analyses the queue, `append` adds a thread's comments to its document in one
+rewrite. Rewriting the document per comment cost in proportion to the thread's size (1.6 ms of
+SQLite's time for a comment on a 300-comment thread, against 0.2 ms for the queue's insert). The
+flush (`reading.Reader.flush_search`) runs every second and before every search, so a search
+finds every comment committed before it.
 
 Queries are analysed the same way and matched with OR over their tokens, ranked: a thread that
 has more of them, in its title rather than its comments, comes first.
@@ -170,36 +170,54 @@ def _comment_tokens(bodies: list[str]) -> list[str]:
     return [analyser.document([body]) for body in bodies]
 
 
-async def flush(session: AsyncSession, batch: int = FLUSH_BATCH) -> int:
-    """Append waiting comments to their threads' documents, one rewrite per thread, in the
-    caller's transaction; how many were taken. A comment hidden or withdrawn since is left out
-    (its event also rebuilt the document). On PostgreSQL, rows another process is flushing are
-    skipped (its transaction holds them), so processes never flush the same comment twice."""
+@dataclass(frozen=True)
+class Waiting:
+    """A queued comment, analysed: its queue row, its thread and its tokens ("" when hidden or
+    withdrawn since it was queued)."""
+
+    id: int
+    thread_id: int
+    tokens: str
+
+
+async def waiting(session: AsyncSession, batch: int = FLUSH_BATCH) -> list[Waiting]:
+    """The oldest queued comments with their public text analysed (off the event loop). A read:
+    the analysis runs before any write lock is taken (`append` is the short write)."""
     taken = select(_PENDING.c.id, _PENDING.c.thread_id, _PENDING.c.comment_id)
-    taken = taken.order_by(_PENDING.c.id).limit(batch)
-    if dialect_of(session) == "postgresql":
-        taken = taken.with_for_update(skip_locked=True)
-    rows = (await session.execute(taken)).all()
+    rows = (await session.execute(taken.order_by(_PENDING.c.id).limit(batch))).all()
     if not rows:
-        return 0
-    await session.execute(sa.delete(_PENDING).where(_PENDING.c.id.in_([r.id for r in rows])))
-    public = (
-        await session.execute(
-            select(_COMMENT.c.id, _COMMENT.c.body).where(
-                _COMMENT.c.id.in_([r.comment_id for r in rows]),
-                _COMMENT.c.hidden == sa.false(),
-                _COMMENT.c.withdrawn == sa.false(),
-            )
+        return []
+    public = await session.execute(
+        select(_COMMENT.c.id, _COMMENT.c.body).where(
+            _COMMENT.c.id.in_([r.comment_id for r in rows]),
+            _COMMENT.c.hidden == sa.false(),
+            _COMMENT.c.withdrawn == sa.false(),
         )
-    ).all()
+    )
     bodies: dict[int, str] = {comment_id: body for comment_id, body in public}
-    waiting = [(r.thread_id, bodies[r.comment_id]) for r in rows if r.comment_id in bodies]
     await analyser.ready()
-    tokens = await asyncio.to_thread(_comment_tokens, [body for _, body in waiting])
+    tokens = await asyncio.to_thread(_comment_tokens, [bodies.get(r.comment_id, "") for r in rows])
+    return [Waiting(r.id, r.thread_id, words) for r, words in zip(rows, tokens, strict=True)]
+
+
+async def append(session: AsyncSession, items: Sequence[Waiting]) -> int:
+    """Append analysed comments to their threads' documents, one rewrite per thread, in the
+    caller's transaction; how many it took. Only the queue rows this transaction deletes are
+    appended: a row another process flushed meanwhile, or a thread's rebuild removed (a hidden
+    or withdrawn comment), is gone and left out, so no comment joins a document twice."""
+    if not items:
+        return 0
+    by_id = {item.id: item for item in items}
+    deleted = await session.execute(
+        sa.delete(_PENDING).where(_PENDING.c.id.in_(list(by_id))).returning(_PENDING.c.id)
+    )
     by_thread: dict[int, list[str]] = {}
-    for (thread_id, _), words in zip(waiting, tokens, strict=True):
-        if words:
-            by_thread.setdefault(thread_id, []).append(words)
+    taken = 0
+    for (queue_id,) in deleted:
+        taken += 1
+        item = by_id[queue_id]
+        if item.tokens:
+            by_thread.setdefault(item.thread_id, []).append(item.tokens)
     for thread_id, parts in by_thread.items():
         joined = " ".join(parts)
         doc = _DOCUMENT
@@ -211,7 +229,7 @@ async def flush(session: AsyncSession, batch: int = FLUSH_BATCH) -> int:
         if getattr(result, "rowcount", 1) == 0:
             # No document yet (a thread from before the index): build it, the comments included.
             await reindex_thread(session, thread_id)
-    return len(rows)
+    return taken
 
 
 # --- querying ---------------------------------------------------------------------------------
