@@ -112,7 +112,7 @@ class SearchDocument(SQLModel, table=True):
 
 
 class SearchPending(SQLModel, table=True):
-    """A new public comment waiting to join its thread's search document (search.flush).
+    """A new public comment waiting to join its thread's search document (reading.Reader.flush_search).
 
     Appending to the document rewrites its whole row, and the index re-reads it all (FTS5's
     delete-and-insert, PostgreSQL's generated tsvector): per comment, a hot thread's 500th comment

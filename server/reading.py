@@ -60,7 +60,7 @@ def _op_query() -> Any:
     )
 
 
-# How often new comments' waiting tokens join their threads' search documents (search.flush).
+# How often queued comments join their threads' search documents (flush_search).
 SEARCH_FLUSH_S = 1.0
 
 
