@@ -6,36 +6,36 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from server.accounts import Passwords
-from server.activity import Activity
-from server.answers import AnswerClock
-from server.breaker import Breaker
 from server.broker import Broker, broker_from_url
-from server.categories import Categories
-from server.database import Database
-from server.desk import Desk
-from server.discussion import Discussion
-from server.editing import Editing
-from server.epoch import Epochs, HistoryWatch, mark_for
-from server.events import EventLog
-from server.holds import HoldPolicy, Holds
-from server.hub import Hub
-from server.links import Links
-from server.logins import LoginGuard
-from server.mailboxes import Mailboxes
-from server.mailer import Mailer, notice_source
-from server.metrics import Metrics
-from server.notices import Notices
-from server.outbox import OutboxStore
-from server.posting import Posting
-from server.publisher import Publisher
-from server.ratelimit import Counter, RateLimiter
-from server.reading import Reader
-from server.reports import Reports
-from server.review import Figures, Review
-from server.sealing import Sealer
-from server.sessions import SessionCache, SessionPurge, Sessions
-from server.settings import Settings
+from server.broker.breaker import Breaker
+from server.desk.activity import Activity
+from server.desk.answerclock import AnswerClock
+from server.desk.dashboard import Desk
+from server.desk.reports import Reports
+from server.desk.review import Figures, Review
+from server.domain.accounts import Passwords
+from server.domain.categories import Categories
+from server.domain.discussion import Discussion
+from server.domain.editing import Editing
+from server.domain.holds import HoldPolicy, Holds
+from server.domain.links import Links
+from server.domain.logins import LoginGuard
+from server.domain.notices import Notices
+from server.domain.posting import Posting
+from server.domain.ratelimit import Counter, RateLimiter
+from server.domain.reading import Reader
+from server.domain.sessions import SessionCache, SessionPurge, Sessions
+from server.events.publisher import Publisher
+from server.events.sealing import Sealer
+from server.events.seam import EventLog
+from server.live.epoch import Epochs, HistoryWatch, mark_for
+from server.live.hub import Hub
+from server.mail.mailboxes import Mailboxes
+from server.mail.mailer import Mailer, notice_source
+from server.mail.outbox import OutboxStore
+from server.runtime.settings import Settings
+from server.store.database import Database
+from server.telemetry.metrics import Metrics
 
 
 @dataclass

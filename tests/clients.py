@@ -13,7 +13,7 @@ import httpx
 from jsonschema import Draft202012Validator
 from websockets.asyncio.client import ClientConnection, connect
 
-from server.frames import frames_schema
+from server.web.frames import frames_schema
 
 PASSWORD = "correct horse battery"
 FRAME_TIMEOUT = 5.0

@@ -20,9 +20,9 @@ from typing import Any
 import httpx
 import uvicorn
 
+from server.ops.serving import uvicorn_config
+from server.runtime.settings import Settings
 from server.services import Services
-from server.serving import uvicorn_config
-from server.settings import Settings
 from tests.clients import PASSWORD, Http, unique
 
 POSTGRES_ADMIN_URL = os.environ.get(

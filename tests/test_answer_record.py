@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import update
 
-from server.models import Answer, Thread, utcnow
+from server.store.models import Answer, Thread, utcnow
 from tests.clients import Http
 from tests.servers import InProcessServer
 

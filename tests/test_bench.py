@@ -214,7 +214,7 @@ def test_tong_bench_without_the_load_tool_says_how_to_install_it(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """`tong bench …` where the load tool is not installed exits 2 and says how to install it."""
-    from server.cli import main
+    from server.ops.cli import main
 
     monkeypatch.setitem(sys.modules, "tong_bench", None)  # import tong_bench now fails
     assert main(["bench", "fanout", "--watchers", "10"]) == 2

@@ -1,4 +1,4 @@
-"""The circuit breaker every Redis call a request makes goes through (server/breaker.py)."""
+"""The circuit breaker every Redis call a request makes goes through (server/broker/breaker.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from server.breaker import Breaker, DeadlineExceeded, Open, State, Unavailable
+from server.broker.breaker import Breaker, DeadlineExceeded, Open, State, Unavailable
 
 
 class Clock:

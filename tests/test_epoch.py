@@ -13,9 +13,9 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from server import migrations
-from server.database import Database
-from server.epoch import Epochs, FileMark
+from server.live.epoch import Epochs, FileMark
+from server.store import migrations
+from server.store.database import Database
 from tests.clients import Http, Socket
 from tests.servers import IN_CI, InProcessServer, Stack, _asyncpg_dsn
 

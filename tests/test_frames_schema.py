@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from jsonschema import ValidationError
 
-from server.frames import frames_schema
+from server.web.frames import frames_schema
 from tests.clients import CLIENT_OP, SERVER_FRAME
 
 CONTRACT_SERVER_FRAMES = [

@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 import httpx
 from sqlalchemy import select
 
-from server.models import Comment
+from server.store.models import Comment
 from tests.clients import Http, Socket, unique
 from tests.servers import InProcessServer
 

@@ -13,7 +13,7 @@ import pytest
 from stdnum import ean
 from stdnum.kr import rrn
 
-from server.identifiers import (
+from server.text.identifiers import (
     BUSINESS_NUMBER,
     EMAIL_ADDRESS,
     PHONE_NUMBER,

@@ -17,8 +17,8 @@ import pytest
 import pytest_asyncio
 from sqlalchemy import select, update
 
-from server.errors import Invalid
-from server.models import AccountSession, Event, utcnow
+from server.contract.errors import Invalid
+from server.store.models import AccountSession, Event, utcnow
 from tests.clients import PASSWORD, Http, unique
 from tests.servers import ProcessServer, Stack
 

@@ -16,7 +16,7 @@ import httpx
 import pytest
 from websockets.asyncio.client import connect
 
-from server.logs import RepeatFilter
+from server.telemetry.logs import RepeatFilter
 from tests.clients import PASSWORD
 from tests.servers import IN_CI, PrivateRedis, ProcessServer, Stack
 

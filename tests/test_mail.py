@@ -17,8 +17,8 @@ from urllib.parse import unquote
 import pytest
 from sqlalchemy import func, select
 
-from server import mailtokens
-from server.models import Outbox
+from server.mail import mailtokens
+from server.store.models import Outbox
 from tests.clients import Http
 from tests.servers import InProcessServer, ProcessServer
 from tests.smtp_sink import SmtpSink

@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from server.models import Notice, Outbox
-from server.outbox import KST
+from server.mail.outbox import KST
+from server.store.models import Notice, Outbox
 from tests.clients import Http
 from tests.servers import InProcessServer
 from tests.smtp_sink import SmtpSink

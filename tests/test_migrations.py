@@ -18,10 +18,10 @@ import pytest_asyncio
 import sqlalchemy as sa
 from sqlmodel import SQLModel
 
-from server import migrations
-from server.database import SCHEMA_LOCK_KEY, Database
-from server.models import is_search_index_object
-from server.sealing import verify
+from server.events.sealing import verify
+from server.store import migrations
+from server.store.database import SCHEMA_LOCK_KEY, Database
+from server.store.models import is_search_index_object
 from tests.clients import Http
 from tests.servers import IN_CI, InProcessServer, ProcessServer, Stack
 

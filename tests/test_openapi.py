@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
-from server.middleware import CONTENT_SECURITY_POLICY
+from server.web.middleware import CONTENT_SECURITY_POLICY
 from tests.clients import PASSWORD
 from tests.servers import InProcessServer, ProcessServer, Stack
 from tests.test_processes import create_accounts

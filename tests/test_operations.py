@@ -199,7 +199,7 @@ def test_compose_runs_the_shape_the_proxy_test_runs() -> None:
 
 def test_cookie_secure_follows_the_environment() -> None:
     """TONG_COOKIE_SECURE defaults to true in production and false in development; set, it wins."""
-    from server.settings import Settings
+    from server.runtime.settings import Settings
 
     secret = "s" * 40
     assert Settings(env="production", secret_key=secret).cookie_secure is True
@@ -234,7 +234,7 @@ def test_open_file_limit_is_lifted() -> None:
     """`tong serve` lifts its soft limit on open files (one per socket) to the hard limit or above."""
     import resource
 
-    from server.serving import raise_open_file_limit
+    from server.ops.serving import raise_open_file_limit
 
     before_soft, before_hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     try:

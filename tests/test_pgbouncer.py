@@ -63,7 +63,7 @@ async def test_live_core_through_pgbouncer(pg: Stack, bouncer: PgBouncer) -> Non
 ONE_PROCESS = """
 import asyncio, sys
 from sqlalchemy import text
-from server.database import Database
+from server.store.database import Database
 
 async def main():
     db = Database(sys.argv[1], pool_size=1)
@@ -102,7 +102,7 @@ async def test_asyncpg_needs_to_know(pg: Stack) -> None:
 
 def test_pgbouncer_parameter_is_read_and_removed() -> None:
     """`?pgbouncer=true` switches the mode on and never reaches asyncpg; other values are refused."""
-    from server.database import _pgbouncer_mode
+    from server.store.database import _pgbouncer_mode
 
     assert _pgbouncer_mode("postgresql+asyncpg://u:p@h:6432/tong?pgbouncer=true") == (
         "postgresql+asyncpg://u:p@h:6432/tong",

@@ -15,8 +15,8 @@ import pytest
 import pytest_asyncio
 from limits import RateLimitItemPerMinute
 
-from server.logins import LoginGuard
-from server.ratelimit import Counter
+from server.domain.logins import LoginGuard
+from server.domain.ratelimit import Counter
 from tests.clients import Http
 from tests.servers import IN_CI, ProcessServer, Stack
 from tests.test_processes import PrivateRedis, create_accounts, logged_in
@@ -182,8 +182,8 @@ async def test_login_failures_are_seen_by_every_process(private_redis: PrivateRe
 
 async def test_address_limit_is_shared_by_every_process(private_redis: PrivateRedis) -> None:
     """Login attempts from one address count once across processes; an allow-listed one is free."""
-    from server.errors import RateLimited
-    from server.logins import parse_networks
+    from server.contract.errors import RateLimited
+    from server.domain.logins import parse_networks
 
     prefix = f"t{uuid.uuid4().hex[:8]}:"
     guards = [

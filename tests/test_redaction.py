@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Awaitable, Callable
 
-from server.redaction import Audience, CommentState, shown_to
+from server.events.redaction import Audience, CommentState, shown_to
 from tests.clients import Http, Socket
 from tests.servers import InProcessServer
 

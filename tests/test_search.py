@@ -185,7 +185,7 @@ async def test_reindex_command(
     async with server.services.db.transaction() as session:
         from sqlalchemy import delete
 
-        from server.models import SearchDocument
+        from server.store.models import SearchDocument
 
         await session.execute(delete(SearchDocument))
     assert await _search(author, "적격심사") == []
@@ -233,8 +233,8 @@ async def test_new_comments_wait_then_join_their_document_once(
     in it."""
     from sqlalchemy import select
 
-    from server import search
-    from server.models import SearchDocument
+    from server.store import search
+    from server.store.models import SearchDocument
 
     server = await make_server()
     clients.extend([author := await server.user("company"), other := await server.user("agency")])
@@ -273,7 +273,7 @@ async def test_concurrent_flushes_take_each_comment_once(
     flush whose transaction deletes a queue row appends that comment."""
     from sqlalchemy import select
 
-    from server.models import SearchDocument
+    from server.store.models import SearchDocument
 
     server = await make_server()
     db = server.services.db

@@ -13,7 +13,7 @@ import pytest
 import pytest_asyncio
 from sqlalchemy import or_, select
 
-from server.models import Thread
+from server.store.models import Thread
 from tests.clients import PASSWORD, unique
 from tests.fixtures.search_corpus import IDEAS, QUERIES
 from tests.servers import InProcessServer, Stack

@@ -13,7 +13,7 @@ import pytest
 import pytest_asyncio
 from websockets.exceptions import InvalidStatus
 
-from server import hub as hub_module
+from server.live import hub as hub_module
 from tests.clients import Socket
 from tests.servers import InProcessServer, ProcessServer, Stack
 
@@ -153,7 +153,7 @@ async def test_half_sent_handshakes_are_closed(embedded: Stack, tmp_path: Path) 
 async def test_the_listen_backlog_holds_a_reconnect_storm(embedded: Stack) -> None:
     """The listening socket queues more than uvicorn's 2,048 waiting connections: 10,000 watchers
     cut at once reconnect without SYN retransmits (up to the kernel's somaxconn)."""
-    from server.serving import LISTEN_BACKLOG
+    from server.ops.serving import LISTEN_BACKLOG
 
     server = await started(embedded)
     try:

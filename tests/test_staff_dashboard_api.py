@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy import update
 
-from server.models import Thread, utcnow
+from server.store.models import Thread, utcnow
 from tests.clients import Http
 from tests.servers import InProcessServer
 

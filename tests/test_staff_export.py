@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import insert
 
-from server.models import Event, utcnow
+from server.store.models import Event, utcnow
 from tests.clients import Http
 from tests.servers import TEST_ENV, InProcessServer
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from server.identifiers import (
+from server.text.identifiers import (
     BUSINESS_NUMBER,
     EMAIL_ADDRESS,
     PHONE_NUMBER,

@@ -10,8 +10,8 @@ from collections.abc import Awaitable, Callable
 
 from sqlalchemy import delete, func, select, update
 
-from server.models import Event, EventSeal
-from server.sealing import verify
+from server.events.sealing import verify
+from server.store.models import Event, EventSeal
 from tests.clients import Http
 from tests.servers import TEST_ENV, InProcessServer
 

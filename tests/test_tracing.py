@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from server import tracing
+from server.telemetry import tracing
 from tests.clients import Http
 from tests.servers import InProcessServer, Stack
 

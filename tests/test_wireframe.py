@@ -1,4 +1,4 @@
-"""Prepared frames (server/wireframe.py): one event's wire bytes built once and written to every
+"""Prepared frames (server/live/wireframe.py): one event's wire bytes built once and written to every
 socket. The bytes must be exactly what `websockets` would frame for each socket, plain and with
 permessage-deflate without context takeover; real clients of both kinds read them side by side."""
 
@@ -10,8 +10,8 @@ import pytest
 from websockets.extensions.permessage_deflate import PerMessageDeflate
 from websockets.frames import Frame, Opcode
 
-from server.wireframe import PreparedFrame, deflate_params
-from server.wsprotocol import MEM_LEVEL, WINDOW_BITS
+from server.live.wireframe import PreparedFrame, deflate_params
+from server.web.wsprotocol import MEM_LEVEL, WINDOW_BITS
 from tests.clients import Http, Socket
 
 TEXTS = ["", "x", "가" * 41, "a" * 125, "b" * 126, "é" * 40_000, '{"type":"event"}' * 5_000]

@@ -141,7 +141,7 @@ def _phrases() -> list[str]:
 
 def _analysed(phrases: list[str]) -> list[str]:
     """Each phrase's index tokens, by the server's analyser (blocking: loads its model)."""
-    from server import analyser
+    from server.store import analyser
 
     analyser.load()
     return [" ".join(analyser.tokens(p)) for p in phrases]

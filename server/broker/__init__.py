@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from server.breaker import Breaker
 from server.broker.base import Broker, BrokerUnavailable
+from server.broker.breaker import Breaker
 from server.broker.memory import MemoryBroker
 
 

@@ -34,7 +34,7 @@ from redis.asyncio.cluster import ClusterNode, RedisCluster
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff, NoBackoff
 
-from server.breaker import Breaker
+from server.broker.breaker import Breaker
 from server.broker.redis import (
     PROBE_INTERVAL_S,
     PROBE_TIMEOUT_S,

@@ -24,8 +24,8 @@ from typing import TypeVar
 from redis.asyncio import BlockingConnectionPool, Redis
 from redis.exceptions import RedisError
 
-from server.breaker import Breaker, Unavailable
 from server.broker.base import Broker, BrokerUnavailable
+from server.broker.breaker import Breaker, Unavailable
 
 log = logging.getLogger("tong.broker")
 

@@ -1,0 +1,1 @@
+"""The words of the contract: event types, kinds, statuses, and error codes."""

@@ -1,0 +1,1 @@
+"""The domain: accounts, threads, comments, answers, moderation, notices, and who may do what."""

@@ -1,0 +1,411 @@
+"""Sending the outbox: one task per server process, off every request's path.
+
+Why aiosmtplib rather than smtplib in a thread: the sender lives in the server's event loop next to
+the hub and the publisher; an async client gives each SMTP step a timeout, is cancelled cleanly
+when the lifespan stops it, and ties up no thread pool while a slow relay answers.
+
+Each mail carries a Message-ID derived from what it announces (the notice's id and the database's
+epoch, so a restored or new database never reuses one): a row sent twice, because the process or
+the relay died between the relay's storing it and our marking it sent, reaches the reader twice
+with the same Message-ID, and mail clients fold the two. Every notice mail has a plain-text part
+(with an HTML alternative) and RFC 8058 one-click unsubscribe headers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import html
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.utils import formatdate, parseaddr
+from typing import Any, Protocol
+from urllib.parse import quote, unquote, urlsplit
+
+import aiosmtplib
+from sqlalchemy import event, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.mail import mailtokens
+from server.mail.mailboxes import Mailboxes
+from server.mail.outbox import CONFIRM, DIGEST, KST, Claimed, OutboxStore
+from server.runtime.settings import Settings
+from server.store.database import Database
+from server.store.models import AccountMail, Notice
+from server.telemetry.metrics import Metrics
+
+log = logging.getLogger("tong.mailer")
+
+# Rows claimed per round: a round holds one SMTP connection, and a lease covers the whole round.
+BATCH = 20
+
+
+@dataclass(frozen=True)
+class MailNotice:
+    """What a mail may say about a notice: public labels and text only (the notice's own view,
+    which never carries hidden or held text)."""
+
+    id: int
+    account_id: int
+    title: str
+    thread_title: str
+    path: str
+    created_at: datetime
+
+
+STATUS_NAMES = {"received": "접수", "reviewing": "검토중", "answered": "답변완료", "withdrawn": "철회"}
+
+
+def describe(kind: str, data: dict[str, Any], count: int) -> str:
+    """A notice's line in a mail, from the notice's own data: the thread's public labels only."""
+    if kind == "answer":
+        final = data.get("status") == "answered"
+        return "공식 답변(최종)이 등록되었습니다" if final else "공식 답변(중간)이 등록되었습니다"
+    if kind == "status":
+        status = str(data.get("status") or "")
+        return f"처리 상태가 '{STATUS_NAMES.get(status, status)}'(으)로 바뀌었습니다"
+    if kind == "change":
+        return "'이렇게 바꾸었습니다' 글에 이 제안이 연결되었습니다"
+    if kind == "reply":
+        author = data.get("author")
+        return f"{author}이(가) 내 댓글에 답글을 달았습니다" if author else "내 댓글에 답글이 달렸습니다"
+    if kind == "comments":
+        return f"내 제안에 새 댓글 {count}개"
+    return "새 알림"
+
+
+def notice_path(thread_id: int, comment_id: int | None, answer_id: int | None) -> str:
+    anchor = f"#answer-{answer_id}" if answer_id else f"#comment-{comment_id}" if comment_id else ""
+    return f"/threads/{thread_id}{anchor}"
+
+
+class NoticeSource(Protocol):
+    def __call__(self, notice_ids: list[int]) -> Awaitable[dict[int, MailNotice]]: ...
+
+
+async def no_notices(notice_ids: list[int]) -> dict[int, MailNotice]:
+    return {}
+
+
+@dataclass(frozen=True)
+class SmtpTarget:
+    host: str
+    port: int
+    username: str | None
+    password: str | None
+    use_tls: bool
+
+    @classmethod
+    def from_url(cls, url: str) -> SmtpTarget:
+        parts = urlsplit(url)
+        if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+            raise ValueError("TONG_SMTP_URL must look like smtp://user:password@host:587 or smtps://host:465")
+        tls = parts.scheme == "smtps"
+        return cls(
+            host=parts.hostname,
+            port=parts.port or (465 if tls else 25),
+            username=unquote(parts.username) if parts.username else None,
+            password=unquote(parts.password) if parts.password else None,
+            use_tls=tls,
+        )
+
+
+class Permanent(Exception):
+    """The relay refused the mail for good (a 5xx): retrying cannot help."""
+
+
+class Mailer:
+    def __init__(
+        self,
+        settings: Settings,
+        outbox: OutboxStore,
+        mailboxes: Mailboxes,
+        secret: bytes,
+        epoch: Callable[[], str],
+        metrics: Metrics,
+        notices: NoticeSource = no_notices,
+    ) -> None:
+        self.settings = settings
+        self.metrics = metrics
+        self.outbox = outbox
+        self.mailboxes = mailboxes
+        self.secret = secret
+        self.epoch = epoch
+        self.notices = notices
+        self.target = SmtpTarget.from_url(settings.smtp_url) if settings.smtp_url else None
+        self.base = settings.public_url.rstrip("/")
+        self.domain = _message_id_domain(settings)
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._smtp: aiosmtplib.SMTP | None = None
+
+    # --- the task ---------------------------------------------------------------------------
+
+    def start(self) -> None:
+        if self.target is not None and self._task is None:
+            self._task = asyncio.create_task(self._run(), name="mailer")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        await self._close()
+
+    def wake(self) -> None:
+        """Something was queued in this process: look now instead of at the next poll."""
+        self._wake.set()
+
+    async def on_notices(self, s: AsyncSession, notices: Sequence[Any]) -> None:
+        """The notice seam's hook (notices.py), inside the notices' transaction: their outbox rows
+        commit or roll back with them, and once they commit this process's sender looks at once.
+        A batched notice that only grew (`grown`) mails nothing new."""
+        added = await self.outbox.add_for_notices(
+            s, [(n.id, n.account_id) for n in notices if not getattr(n, "grown", False)]
+        )
+        if added:
+            event.listen(s.sync_session, "after_commit", lambda _session: self.wake(), once=True)
+
+    async def _run(self) -> None:
+        while True:
+            self._wake.clear()
+            try:
+                busy = await self.step()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("mail round failed; retrying")
+                busy = False
+            if busy:
+                continue
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self.settings.mail_poll_interval_s):
+                    await self._wake.wait()
+
+    async def step(self) -> bool:
+        """One round: due single mails, then one account's due digest. True when there was work.
+
+        The round ends at the first send that fails for a reason that is not the mail's own (the
+        relay is down or slow): the rest of the round is put back with the same back-off instead
+        of each waiting out its own timeout, so a round never outlives the rows' lease."""
+        claimed = await self.outbox.claim(BATCH)
+        digest = await self.outbox.claim_digest()
+        if not claimed and not digest:
+            return False
+        rows = [*claimed, *digest]
+        accounts = await self.mailboxes.rows({c.account_id for c in rows})
+        notice_ids = [c.notice_id for c in rows if c.notice_id is not None]
+        notices = await self.notices(notice_ids) if notice_ids else {}
+        mails = [[row] for row in claimed] + ([digest] if digest else [])
+        try:
+            for index, group in enumerate(mails):
+                error = await self._deliver(group, accounts.get(group[0].account_id), notices)
+                if error is not None:
+                    for rest in mails[index + 1 :]:
+                        attempts = max(row.attempts for row in rest)
+                        await self.outbox.failed(
+                            [row.id for row in rest], attempts, f"not tried: {error}", give_up=False
+                        )
+                    break
+        finally:
+            await self._close()
+        return True
+
+    async def _deliver(
+        self, rows: list[Claimed], mailbox: AccountMail | None, notices: dict[int, MailNotice]
+    ) -> str | None:
+        """Send one mail; the relay's error when it failed for a reason that is not this mail's."""
+        ids = [row.id for row in rows]
+        try:
+            message = self.compose(rows, mailbox, notices)
+        except LookupError as reason:
+            await self.outbox.drop(ids, str(reason))
+            self.metrics.mails.labels("dropped").inc(len(ids))
+            return None
+        attempts = max(row.attempts for row in rows)
+        try:
+            await self._send(message)
+        except Permanent as exc:
+            log.warning("mail %s refused for good: %s", message["Message-ID"], exc)
+            await self.outbox.failed(ids, attempts, str(exc), give_up=True)
+            self.metrics.mails.labels("given_up").inc()
+        except (aiosmtplib.SMTPException, OSError, TimeoutError) as exc:
+            give_up = attempts >= self.settings.mail_max_attempts
+            log.info("mail %s not sent (attempt %d): %r", message["Message-ID"], attempts, exc)
+            await self.outbox.failed(ids, attempts, repr(exc), give_up=give_up)
+            self.metrics.mails.labels("given_up" if give_up else "retry").inc()
+            await self._close()
+            return repr(exc)
+        else:
+            await self.outbox.sent(ids)
+            self.metrics.mails.labels("sent").inc()
+        return None
+
+    # --- SMTP -------------------------------------------------------------------------------
+
+    async def _send(self, message: EmailMessage) -> None:
+        assert self.target is not None
+        if self._smtp is None or not self._smtp.is_connected:
+            self._smtp = aiosmtplib.SMTP(
+                hostname=self.target.host,
+                port=self.target.port,
+                username=self.target.username,
+                password=self.target.password,
+                use_tls=self.target.use_tls,
+                timeout=self.settings.mail_timeout_s,
+            )
+            await self._smtp.connect()
+        try:
+            await self._smtp.send_message(message)
+        except aiosmtplib.SMTPRecipientsRefused as exc:
+            raise Permanent(str(exc)) from exc
+        except aiosmtplib.SMTPResponseException as exc:
+            if exc.code >= 500:
+                raise Permanent(f"{exc.code} {exc.message}") from exc
+            raise
+
+    async def _close(self) -> None:
+        smtp, self._smtp = self._smtp, None
+        if smtp is not None and smtp.is_connected:
+            with contextlib.suppress(Exception):
+                async with asyncio.timeout(2):
+                    await smtp.quit()
+            smtp.close()
+
+    # --- messages ---------------------------------------------------------------------------
+
+    def message_id(self, rows: list[Claimed]) -> str:
+        first = rows[0]
+        if first.channel == CONFIRM:
+            local = f"confirm.{first.account_id}.{first.id}"
+        elif first.channel == DIGEST:
+            # The digest of one account's day: named after its first notice, so a retry of the same
+            # rows has the same id.
+            local = f"digest.{first.account_id}.{min(r.notice_id or 0 for r in rows)}"
+        else:
+            local = f"notice.{first.notice_id}"
+        return f"<{local}.{self.epoch() or 'x'}@{self.domain}>"
+
+    def compose(
+        self, rows: list[Claimed], mailbox: AccountMail | None, notices: dict[int, MailNotice]
+    ) -> EmailMessage:
+        """The mail for claimed rows; LookupError when there is nothing to send any more."""
+        first = rows[0]
+        if mailbox is None:
+            raise LookupError("the account has no address any more")
+        if first.channel == CONFIRM:
+            if mailbox.verified_at is not None or mailbox.confirm_nonce is None:
+                raise LookupError("the address needs no confirmation any more")
+            return self._confirmation(first, mailbox)
+        if mailbox.verified_at is None or mailbox.delivery == "none":
+            raise LookupError("the account takes no mail")
+        found = [notices[r.notice_id] for r in rows if r.notice_id in notices]
+        if not found:
+            raise LookupError("the notice is gone")
+        if first.channel == DIGEST:
+            day = found[0].created_at.astimezone(KST).strftime("%Y-%m-%d")
+            subject = f"[통] {day} 알림 {len(found)}건"
+            intro = f"{day} (KST) 알림 {len(found)}건입니다."
+        else:
+            subject = f"[통] {found[0].title}"
+            intro = ""
+        return self._notice_mail(rows, mailbox, found, subject, intro)
+
+    def _envelope(self, rows: list[Claimed], address: str, subject: str) -> EmailMessage:
+        message = EmailMessage()
+        message["From"] = self.settings.mail_from
+        message["To"] = address
+        message["Subject"] = subject
+        message["Date"] = formatdate(usegmt=True)
+        message["Message-ID"] = self.message_id(rows)
+        message["Auto-Submitted"] = "auto-generated"
+        return message
+
+    def _notice_mail(
+        self, rows: list[Claimed], mailbox: AccountMail, found: list[MailNotice], subject: str, intro: str
+    ) -> EmailMessage:
+        message = self._envelope(rows, mailbox.address, subject)
+        token = mailtokens.unsubscribe_token(self.secret, mailbox.account_id, mailbox.address)
+        unsubscribe = f"{self.base}/api/mail/unsubscribe?token={quote(token)}"
+        # RFC 8058: an https URL (in production) and the one-click POST marker; RFC 2369's angle brackets.
+        message["List-Unsubscribe"] = f"<{unsubscribe}>"
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+        settings_url = f"{self.base}/account"
+        text = [intro, ""] if intro else []
+        for notice in found:
+            text += [notice.title, f"  {notice.thread_title}", f"  {self.base}{notice.path}", ""]
+        text += [
+            "-- ",
+            "통(通)에서 보낸 알림입니다.",
+            f"알림 메일 설정: {settings_url}",
+            f"알림 메일 그만 받기: {self.base}/mail/unsubscribe?token={quote(token)}",
+        ]
+        message.set_content("\n".join(text))
+        items = "".join(
+            f'<li><a href="{html.escape(self.base + n.path)}">{html.escape(n.title)}</a>'
+            f"<br>{html.escape(n.thread_title)}</li>"
+            for n in found
+        )
+        message.add_alternative(
+            "<!doctype html><html lang=ko><body>"
+            + (f"<p>{html.escape(intro)}</p>" if intro else "")
+            + f"<ul>{items}</ul><hr><p>통(通)에서 보낸 알림입니다. "
+            f'<a href="{html.escape(settings_url)}">알림 메일 설정</a> · '
+            f'<a href="{html.escape(self.base)}/mail/unsubscribe?token={quote(token)}">그만 받기</a></p>'
+            "</body></html>",
+            subtype="html",
+        )
+        return message
+
+    def _confirmation(self, row: Claimed, mailbox: AccountMail) -> EmailMessage:
+        assert mailbox.confirm_nonce is not None
+        message = self._envelope([row], mailbox.address, "[통] 이메일 주소 확인")
+        token = mailtokens.confirm_token(self.secret, mailbox.account_id, mailbox.confirm_nonce)
+        link = f"{self.base}/mail/confirm?token={quote(token)}"
+        message.set_content(
+            "통(通) 알림을 받을 주소로 이 주소가 등록되었습니다.\n"
+            f"맞으면 48시간 안에 이 링크를 열어 확인해 주세요:\n{link}\n\n"
+            "직접 등록하지 않았다면 이 메일을 무시하세요.\n"
+        )
+        message.add_alternative(
+            "<!doctype html><html lang=ko><body><p>통(通) 알림을 받을 주소로 이 주소가 등록되었습니다.</p>"
+            f'<p><a href="{html.escape(link)}">주소 확인하기</a> (48시간 안에)</p>'
+            "<p>직접 등록하지 않았다면 이 메일을 무시하세요.</p></body></html>",
+            subtype="html",
+        )
+        return message
+
+
+def _message_id_domain(settings: Settings) -> str:
+    host = urlsplit(settings.public_url).hostname
+    if host:
+        return host
+    _name, address = parseaddr(settings.mail_from)
+    return address.rsplit("@", 1)[-1] if "@" in address else "tong.invalid"
+
+
+def notice_source(db: Database) -> NoticeSource:
+    """What a mail may say about notices, read from the notices themselves (their `data` holds
+    only what the thread shows everyone: its title, a label, a status)."""
+
+    async def read(notice_ids: list[int]) -> dict[int, MailNotice]:
+        async with db.read() as s:
+            rows = (await s.execute(select(Notice).where(Notice.id.in_(notice_ids)))).scalars().all()  # type: ignore[union-attr]
+        return {
+            n.id: MailNotice(
+                id=n.id,
+                account_id=n.account_id,
+                title=describe(n.kind, n.data, n.count),
+                thread_title=str(n.data.get("title") or ""),
+                path=notice_path(n.thread_id, n.comment_id, n.answer_id),
+                created_at=n.created_at if n.created_at.tzinfo else n.created_at.replace(tzinfo=UTC),
+            )
+            for n in rows
+            if n.id is not None
+        }
+
+    return read

@@ -1,0 +1,189 @@
+"""The mail outbox: rows written in the transaction of what they announce, sent later.
+
+A notice and its outbox row commit together, so a mail is never announced for a change that
+rolled back, nor lost for one that committed. A sender claims due rows by moving their
+`next_attempt_at` past the time a send may take (the lease), in one statement: on PostgreSQL the
+candidate rows are locked with `FOR UPDATE SKIP LOCKED`, so several processes claim disjoint
+rows without waiting on each other; SQLite has one writer at a time, which serialises the claims.
+A process that dies mid-send leaves its rows to come due again when the lease ends: the mail may
+then go twice, with the same Message-ID (mailer.py), which receivers fold into one.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from server.store.database import Database
+from server.store.models import AccountMail, Outbox, utcnow
+
+KST = ZoneInfo("Asia/Seoul")
+
+EMAIL = "email"
+DIGEST = "digest"
+CONFIRM = "confirm"
+DELIVERIES = ("immediate", "daily", "none")
+
+Clock = Callable[[], datetime]
+
+
+@dataclass(frozen=True)
+class Claimed:
+    id: int
+    notice_id: int | None
+    channel: str
+    account_id: int
+    attempts: int
+
+
+def digest_due(created_at: datetime, hour: int) -> datetime:
+    """When the digest holding a notice made at `created_at` goes out: `hour` o'clock KST on the
+    day after the notice's KST day (one mail per account per KST day)."""
+    day = created_at.astimezone(KST).date() + timedelta(days=1)
+    return datetime(day.year, day.month, day.day, hour, tzinfo=KST).astimezone(UTC)
+
+
+class OutboxStore:
+    def __init__(
+        self,
+        db: Database,
+        *,
+        enabled: bool,
+        digest_hour: int,
+        retry_base_s: float,
+        retry_max_s: float,
+        lease_s: float,
+        clock: Clock = utcnow,
+    ) -> None:
+        self.db = db
+        # Without SMTP no rows are written at all: in-app notices only.
+        self.enabled = enabled
+        self.digest_hour = digest_hour
+        self.retry_base_s = retry_base_s
+        self.retry_max_s = retry_max_s
+        self.lease_s = lease_s
+        self.clock = clock
+
+    async def add_for_notices(self, s: AsyncSession, notices: Iterable[tuple[int, int]]) -> int:
+        """Outbox rows for new notices, given as (notice id, account id), inside the caller's
+        transaction: a mail for accounts with a verified address that want one. Returns how many."""
+        if not self.enabled:
+            return 0
+        pairs = list(notices)
+        if not pairs:
+            return 0
+        accounts = {account_id for _notice_id, account_id in pairs}
+        wanted: dict[int, str] = dict(
+            (
+                await s.execute(
+                    select(AccountMail.account_id, AccountMail.delivery).where(
+                        AccountMail.account_id.in_(accounts),  # type: ignore[attr-defined]
+                        AccountMail.verified_at.is_not(None),  # type: ignore[union-attr]
+                        AccountMail.delivery != "none",
+                    )
+                )
+            ).all()
+        )
+        now = self.clock()
+        rows = []
+        for notice_id, account_id in pairs:
+            delivery = wanted.get(account_id)
+            if delivery is None:
+                continue
+            daily = delivery == "daily"
+            rows.append(
+                Outbox(
+                    notice_id=notice_id,
+                    channel=DIGEST if daily else EMAIL,
+                    account_id=account_id,
+                    next_attempt_at=digest_due(now, self.digest_hour) if daily else now,
+                    created_at=now,
+                )
+            )
+        s.add_all(rows)
+        return len(rows)
+
+    def add_confirmation(self, s: AsyncSession, account_id: int) -> None:
+        now = self.clock()
+        s.add(Outbox(channel=CONFIRM, account_id=account_id, next_attempt_at=now, created_at=now))
+
+    async def claim(self, limit: int) -> list[Claimed]:
+        """Due single mails (notices and confirmations), leased to this process."""
+        now = self.clock()
+        due = (
+            select(Outbox.id)
+            .where(Outbox.next_attempt_at <= now, Outbox.channel != DIGEST)  # type: ignore[operator]
+            .order_by(Outbox.next_attempt_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        return await self._lease(Outbox.id.in_(due.scalar_subquery()), now)  # type: ignore[union-attr]
+
+    async def claim_digest(self) -> list[Claimed]:
+        """Every due digest line of one account (one mail gathers them), leased to this process."""
+        now = self.clock()
+        one = (
+            select(Outbox.account_id)
+            .where(Outbox.next_attempt_at <= now, Outbox.channel == DIGEST)  # type: ignore[operator]
+            .order_by(Outbox.next_attempt_at)
+            .limit(1)
+            .with_for_update(skip_locked=True)
+        )
+        async with self.db.transaction() as s:
+            account_id = (await s.execute(one)).scalar()
+            if account_id is None:
+                return []
+            return await self._lease_in(
+                s,
+                (Outbox.account_id == account_id)
+                & (Outbox.channel == DIGEST)
+                & (Outbox.next_attempt_at <= now),  # type: ignore[operator]
+                now,
+            )
+
+    async def _lease(self, where: object, now: datetime) -> list[Claimed]:
+        async with self.db.transaction() as s:
+            return await self._lease_in(s, where, now)
+
+    async def _lease_in(self, s: AsyncSession, where: object, now: datetime) -> list[Claimed]:
+        result = await s.execute(
+            update(Outbox)
+            .where(where)  # type: ignore[arg-type]
+            .values(attempts=Outbox.attempts + 1, next_attempt_at=now + timedelta(seconds=self.lease_s))
+            .returning(Outbox.id, Outbox.notice_id, Outbox.channel, Outbox.account_id, Outbox.attempts)
+        )
+        claimed = [Claimed(*row) for row in result.all()]
+        return sorted(claimed, key=lambda c: c.id)
+
+    async def sent(self, ids: list[int]) -> None:
+        async with self.db.transaction() as s:
+            await s.execute(
+                update(Outbox)
+                .where(Outbox.id.in_(ids))  # type: ignore[union-attr]
+                .values(sent_at=self.clock(), next_attempt_at=None, last_error=None)
+            )
+
+    def backoff(self, attempts: int) -> float:
+        """Seconds before attempt `attempts + 1`: doubling from the base up to the cap, with up to
+        10% added at random so rows that failed together do not all come back together."""
+        delay = min(self.retry_base_s * 2 ** min(attempts - 1, 30), self.retry_max_s)
+        return delay * (1 + random.random() / 10)
+
+    async def failed(self, ids: list[int], attempts: int, error: str, *, give_up: bool) -> None:
+        when = None if give_up else self.clock() + timedelta(seconds=self.backoff(attempts))
+        async with self.db.transaction() as s:
+            await s.execute(
+                update(Outbox)
+                .where(Outbox.id.in_(ids))  # type: ignore[union-attr]
+                .values(next_attempt_at=when, last_error=error[:500])
+            )
+
+    async def drop(self, ids: list[int], reason: str) -> None:
+        """Rows that will not be sent (the address went away, the account unsubscribed)."""
+        await self.failed(ids, 0, reason, give_up=True)

@@ -1,0 +1,1 @@
+"""Commands and how Tong runs: the CLI, serving under uvicorn, demo data, export, audit, the schema dump."""

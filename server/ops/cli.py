@@ -1,0 +1,431 @@
+"""`tong`: serve, accounts, db, demo (and bench, export, audit where installed)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from collections.abc import Callable, Sequence
+from typing import cast
+
+from pydantic import ValidationError
+
+from server.runtime.settings import Settings
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as exc:
+        messages = "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
+        raise SystemExit(f"tong: configuration error: {messages}") from None
+
+
+async def _with_services(settings: Settings, work: Callable[..., object]) -> object:
+    from server.services import build_services
+    from server.store.migrations import ensure_current
+
+    services = build_services(settings)
+    try:
+        await ensure_current(services.db)
+        return await work(services)  # type: ignore[misc]
+    finally:
+        await services.broker.stop()
+        await services.db.dispose()
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from server.ops.serving import serve
+
+    settings = _settings()
+    if args.workers > 1 and not settings.redis_url:
+        print(
+            "tong: --workers above 1 needs REDIS_URL: without a shared broker, processes could not "
+            "see each other's events. Set REDIS_URL=redis://127.0.0.1:6379/0 or use one worker.",
+            file=sys.stderr,
+        )
+        return 2
+    from server.telemetry import logs
+
+    logs.configure(settings)
+    # Once here, before any worker starts, so the message reaches the terminal and not a worker's log.
+    asyncio.run(_with_database(settings, _prepare_schema, args.migrate or settings.migrate_on_start))
+    if args.demo:
+        from server.ops import demo
+
+        seeded = asyncio.run(_with_services(settings, demo.seed))
+        print("Demo data seeded." if seeded else "Demo data already present.")
+        print(demo.credentials())
+    print(
+        f"Tong at http://{args.host}:{args.port}  (database: {_redact(settings.effective_database_url)}, "
+        f"broker: {'redis' if settings.redis_url else 'in-process'})",
+        flush=True,
+    )
+    serve(settings, args.host, args.port, args.workers)
+    return 0
+
+
+def _redact(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def cmd_accounts_create(args: argparse.Namespace) -> int:
+    from server.contract.errors import DomainError
+
+    if not args.password_stdin:
+        print("tong: pass the password on standard input with --password-stdin", file=sys.stderr)
+        return 2
+    password = sys.stdin.readline().rstrip("\n")
+    logins = [args.login] if args.count is None else [f"{args.login}-{i}" for i in range(1, args.count + 1)]
+
+    async def create(services: object) -> object:
+        return await services.discussion.create_accounts(  # type: ignore[attr-defined]
+            logins, password, args.kind, args.role or [], args.department
+        )
+
+    try:
+        created = cast(list[object], asyncio.run(_with_services(_settings(), create)))
+    except DomainError as exc:
+        print(f"tong: {exc.message}", file=sys.stderr)
+        return 1
+    print(
+        f"created {len(created)} {args.kind} account(s): {logins[0]}"
+        + (f" … {logins[-1]}" if len(logins) > 1 else "")
+    )
+    return 0
+
+
+def cmd_accounts_disable(args: argparse.Namespace) -> int:
+    """Disable an account: its sessions end, and its open sockets on every process lose the
+    staff channel (through the broker, or within seconds from SQL)."""
+    from server.domain.sessions import revoked_message
+
+    async def disable(services: object) -> object:
+        account_id = await services.sessions.disable(args.login)  # type: ignore[attr-defined]
+        if account_id is not None:
+            await services.publisher.send([revoked_message(account_id)])  # type: ignore[attr-defined]
+        return account_id
+
+    if asyncio.run(_with_services(_settings(), disable)) is None:
+        print(f"tong: no account {args.login!r}", file=sys.stderr)
+        return 1
+    print(f"disabled {args.login}; its sessions are ended")
+    return 0
+
+
+def cmd_accounts_email(args: argparse.Namespace) -> int:
+    """Set, confirm or remove an account's e-mail address, or its delivery (a running server
+    sends the confirmation mail: it is queued in the outbox)."""
+    from server.contract.errors import DomainError
+
+    async def change(services: object) -> object:
+        mailboxes = services.mailboxes  # type: ignore[attr-defined]
+        account_id = await mailboxes.account_id(args.login)
+        if account_id is None:
+            return None
+        result = await mailboxes.settings(account_id)
+        if args.remove:
+            result = await mailboxes.set_address(account_id, None)
+        elif args.address:
+            result = await mailboxes.set_address(account_id, args.address, verified=args.verified)
+        if args.delivery:
+            result = await mailboxes.set_delivery(account_id, args.delivery)
+        return result
+
+    try:
+        result = asyncio.run(_with_services(_settings(), change))
+    except DomainError as exc:
+        print(f"tong: {exc.message}", file=sys.stderr)
+        return 1
+    if result is None:
+        print(f"tong: no account {args.login!r}", file=sys.stderr)
+        return 1
+    shown = cast(dict[str, object], result)
+    state = (
+        "verified" if shown["verified"] else "waiting for its confirmation link" if shown["address"] else ""
+    )
+    print(f"{args.login}: {shown['address'] or 'no address'} {state}; delivery {shown['delivery']}".strip())
+    return 0
+
+
+async def _with_database(settings: Settings, work: Callable[..., object], *args: object) -> object:
+    from server.store.database import Database
+
+    db = Database(settings.effective_database_url, pool_size=2)
+    try:
+        return await work(db, *args)  # type: ignore[misc]
+    finally:
+        await db.dispose()
+
+
+async def _prepare_schema(db: object, upgrade: bool) -> None:
+    from server.store.migrations import ensure_current
+
+    found = await ensure_current(db, upgrade_if_behind=upgrade)  # type: ignore[arg-type]
+    print(f"schema: {found.describe()}", flush=True)
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from server.store import migrations
+
+    found = cast(
+        "migrations.SchemaState",
+        asyncio.run(_with_database(_settings(), migrations.upgrade, args.revision)),
+    )
+    print(f"schema: {found.describe()}")
+    return 0
+
+
+def cmd_db_current(args: argparse.Namespace) -> int:
+    from server.store import migrations
+
+    found = cast("migrations.SchemaState", asyncio.run(_with_database(_settings(), migrations.state)))
+    print(found.describe())
+    if found.up_to_date:
+        print("up to date")
+        return 0
+    print("behind head: run `tong db upgrade`" if not found.unknown else "ahead of this release")
+    return 1
+
+
+def cmd_db_history(args: argparse.Namespace) -> int:
+    from server.store import migrations
+
+    sys.stdout.write(migrations.history_text())
+    return 0
+
+
+def cmd_db_check(args: argparse.Namespace) -> int:
+    """Alembic's `check`: upgrade the database to head, then compare it with the models."""
+    from server.store import migrations
+
+    async def check(db: object) -> list[object]:
+        await migrations.upgrade(db)  # type: ignore[arg-type]
+        return await migrations.differences(db)  # type: ignore[arg-type]
+
+    found = cast(list[object], asyncio.run(_with_database(_settings(), check)))
+    if found:
+        print("the models differ from the migrations; write a revision (tong db revision -m ...):")
+        for difference in found:
+            print(f"  {difference}")
+        return 1
+    print("models and migrations agree")
+    return 0
+
+
+def cmd_db_revision(args: argparse.Namespace) -> int:
+    """Autogenerate the next revision against a scratch SQLite database upgraded to head."""
+    import tempfile
+
+    from server.store import migrations
+    from server.store.database import Database
+
+    async def write(url: str) -> str:
+        db = Database(url, pool_size=2)
+        try:
+            return await migrations.write_revision(db, args.message)
+        finally:
+            await db.dispose()
+
+    with tempfile.TemporaryDirectory() as scratch:
+        url = args.database_url or f"sqlite+aiosqlite:///{scratch}/scratch.db"
+        path = asyncio.run(write(url))
+    print(f"wrote {path}: read it, adjust it, then run `tong db check`")
+    return 0
+
+
+def cmd_db_schema(args: argparse.Namespace) -> int:
+    """schema.sql: the schema of DATABASE_URL (PostgreSQL, at head) as pg_dump prints it, normalised."""
+    from server.ops import schema
+    from server.store import migrations
+
+    settings = _settings()
+
+    async def dump(db: object) -> str:
+        found = await migrations.state(db)  # type: ignore[arg-type]
+        if not found.up_to_date:
+            raise migrations.SchemaError(f"{found.describe()}: run `tong db upgrade` on it first")
+        return await schema.dump(settings.effective_database_url, found.head[0])
+
+    try:
+        sys.stdout.write(cast(str, asyncio.run(_with_database(settings, dump))))
+    except (ValueError, RuntimeError) as exc:
+        print(f"tong: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from server.ops import demo
+
+    seeded = asyncio.run(_with_services(_settings(), demo.seed))
+    print("Demo data seeded." if seeded else "Demo data already present.")
+    print(demo.credentials())
+    return 0
+
+
+async def _reindex(db: object, batch: int) -> int:
+    """Rebuild every thread's search document, `batch` threads per transaction, with a progress bar."""
+    import sqlalchemy as sa
+    from tqdm import tqdm
+
+    from server.store import analyser, search
+    from server.store.database import Database
+    from server.store.models import Thread
+
+    assert isinstance(db, Database)
+    await analyser.ready()
+    async with db.read() as session:
+        total = (await session.execute(sa.select(sa.func.count()).select_from(Thread))).scalar_one()
+    done = 0
+    after = 0
+    with tqdm(total=total, unit="thread", desc="search reindex", file=sys.stderr) as bar:
+        while True:
+            async with db.transaction() as session:
+                ids = list(
+                    (
+                        await session.execute(
+                            sa.select(Thread.id).where(Thread.id > after).order_by(Thread.id).limit(batch)  # type: ignore[call-overload,arg-type,operator]
+                        )
+                    ).scalars()
+                )
+                for thread_id in ids:
+                    await search.reindex_thread(session, thread_id)
+            if not ids:
+                return done
+            after = ids[-1]
+            done += len(ids)
+            bar.update(len(ids))
+
+
+def cmd_search_reindex(args: argparse.Namespace) -> int:
+    """Index every thread's public text again (after upgrading to the search revision, or to
+    apply a new analyser); safe while serving: each thread is rebuilt in its own batch."""
+    settings = _settings()
+    asyncio.run(_with_database(settings, _prepare_schema, False))
+    done = asyncio.run(_with_database(settings, _reindex, args.batch))
+    print(f"search: {done} threads indexed", flush=True)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tong", description="Tong (通): real-time public discussion server")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the server")
+    serve.add_argument("--host", default=os.environ.get("TONG_HOST", "127.0.0.1"))
+    serve.add_argument("--port", type=int, default=int(os.environ.get("TONG_PORT", "8000")))
+    serve.add_argument("--workers", type=int, default=1, help="processes (above 1 needs REDIS_URL)")
+    serve.add_argument("--demo", action="store_true", help="seed demo data in Korean first (once)")
+    serve.add_argument(
+        "--migrate", action="store_true", help="upgrade a database behind the code first (else refuse)"
+    )
+    serve.set_defaults(func=cmd_serve)
+
+    accounts = commands.add_parser("accounts", help="manage accounts").add_subparsers(
+        dest="action", required=True
+    )
+    create = accounts.add_parser("create", help="create an account (or --count numbered ones)")
+    create.add_argument("login")
+    create.add_argument("--kind", required=True, choices=["company", "agency", "staff"])
+    create.add_argument("--role", action="append", choices=["moderator", "admin"])
+    create.add_argument("--department")
+    create.add_argument("--count", type=int, help="create LOGIN-1 … LOGIN-N sharing the password")
+    create.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    create.set_defaults(func=cmd_accounts_create)
+    disable = accounts.add_parser("disable", help="disable an account and end its sessions")
+    disable.add_argument("login")
+    disable.set_defaults(func=cmd_accounts_disable)
+    email = accounts.add_parser("email", help="an account's e-mail address and how notices are mailed")
+    email.add_argument("login")
+    email.add_argument("address", nargs="?", help="a new address: a confirmation link is mailed to it")
+    email.add_argument("--verified", action="store_true", help="the operator vouches: no confirmation")
+    email.add_argument("--remove", action="store_true", help="remove the address")
+    email.add_argument("--delivery", choices=["immediate", "daily", "none"], help="daily: a digest in KST")
+    email.set_defaults(func=cmd_accounts_email)
+
+    db = commands.add_parser("db", help="database").add_subparsers(dest="action", required=True)
+    upgrade = db.add_parser("upgrade", help="upgrade the schema (under a lock; safe to run twice)")
+    upgrade.add_argument("revision", nargs="?", default="head")
+    upgrade.set_defaults(func=cmd_db_upgrade)
+    # `init` was create_all; now the same as upgrading an empty database to head.
+    db.add_parser("init", help="create the tables: upgrade to head").set_defaults(
+        func=cmd_db_upgrade, revision="head"
+    )
+    db.add_parser("current", help="the schema revision (exit 1 when behind head)").set_defaults(
+        func=cmd_db_current
+    )
+    db.add_parser("history", help="the schema revisions").set_defaults(func=cmd_db_history)
+    db.add_parser("check", help="fail when the models and the migrations differ").set_defaults(
+        func=cmd_db_check
+    )
+    revision = db.add_parser("revision", help="write the next revision from the models (autogenerate)")
+    revision.add_argument("-m", "--message", required=True)
+    revision.add_argument("--database-url", help="compare with this database instead of a scratch SQLite")
+    revision.set_defaults(func=cmd_db_revision)
+    db.add_parser(
+        "schema", help="print the PostgreSQL schema (pg_dump of DATABASE_URL at head)"
+    ).set_defaults(func=cmd_db_schema)
+
+    commands.add_parser("demo", help="seed demo data (once)").set_defaults(func=cmd_demo)
+    searching = commands.add_parser("search", help="the search index").add_subparsers(
+        dest="action", required=True
+    )
+    reindex = searching.add_parser("reindex", help="index every thread again (progress bar)")
+    reindex.add_argument("--batch", type=int, default=200, help="threads per transaction")
+    reindex.set_defaults(func=cmd_search_reindex)
+
+    _register_optional(commands)
+    return parser
+
+
+def _register_optional(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Commands that live in their own modules register themselves here."""
+    import importlib
+
+    for module in ("tong_bench.command", "server.ops.export", "server.ops.audit"):
+        try:
+            importlib.import_module(module).register(commands)
+        except ModuleNotFoundError as exc:
+            if exc.name is None or not module.startswith(exc.name):
+                raise
+            if module.startswith("tong_bench"):
+                _register_bench_hint(commands)
+
+
+# The load tool is a distribution of its own (bench/ in the source tree) so the server's wheel
+# does not ship it; without it, `tong bench` says how to get it instead of "invalid choice".
+BENCH_MISSING = (
+    "tong bench: the load tool is not installed in this environment. It is a separate distribution "
+    "in the bench/ directory of Tong's source tree: run `scripts/install bench` there, or "
+    "`pip install ./bench` into the environment that has Tong."
+)
+
+
+def _register_bench_hint(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    bench = commands.add_parser("bench", help="load tool (not installed)", add_help=False)
+    bench.add_argument("rest", nargs=argparse.REMAINDER)
+    bench.set_defaults(func=_bench_missing)
+
+
+def _bench_missing(args: argparse.Namespace) -> int:
+    print(BENCH_MISSING, file=sys.stderr)
+    return 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from server.store.migrations import SchemaError
+
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except SchemaError as exc:
+        print(f"tong: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

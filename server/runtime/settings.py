@@ -1,0 +1,220 @@
+"""Settings: the only place that reads the environment."""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import secrets
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+# Values people copy from examples; a production start refuses them.
+PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "secret", "dev", "development", "placeholder"})
+
+DEFAULT_DATA_DIR = Path(".tong")
+
+
+class Settings(BaseSettings):
+    """Tong's configuration, from `TONG_*`, `DATABASE_URL` and `REDIS_URL`."""
+
+    model_config = SettingsConfigDict(env_prefix="TONG_", frozen=True, extra="ignore")
+
+    env: Literal["development", "production"] = "development"
+    database_url: str = Field(default="", validation_alias="DATABASE_URL")
+    redis_url: str = Field(default="", validation_alias="REDIS_URL")
+    # Prefix of every Redis key and channel, so several deployments (or test runs) share one Redis.
+    redis_prefix: str = "tong:"
+    secret_key: str = ""
+    data_dir: Path = DEFAULT_DATA_DIR
+    # Upgrade the schema at start (under a lock) instead of refusing a database behind the code.
+    migrate_on_start: bool = False
+    # uvicorn logs every WebSocket open at "info": too much at 10,000 connections.
+    log_level: Literal["debug", "info", "warning", "error"] = "warning"
+
+    # Origins allowed besides the request's own host (e.g. "https://tong.example.kr").
+    allowed_origins: tuple[str, ...] = ()
+    # The session cookie only travels over HTTPS. Unset, it follows `env`: on in production, where
+    # TLS ends at the proxy in front of Tong (README, "Production shape"); off in development.
+    cookie_secure: bool = False
+    # Addresses (or CIDR ranges, comma-separated) of the reverse proxy: only requests from there may
+    # set the client address and scheme with X-Forwarded-For / X-Forwarded-Proto. "*" trusts anyone.
+    forwarded_allow_ips: str = "127.0.0.1"
+    # One access-log line per request and per socket (method, path, status, duration, client
+    # address, request id), at level info whatever `log_level` says.
+    access_log: bool = True
+    # "json": one JSON object per line; "console": readable lines; "auto": json in production.
+    log_format: Literal["auto", "json", "console"] = "auto"
+    # A warning or error repeated from the same place is written once per this many seconds, the
+    # next one saying how many were held back (server/telemetry/logs.py).
+    log_repeat_interval_s: float = 60.0
+    # OpenTelemetry spans for requests, SQL and Redis (the `otel` extra; OTEL_* variables say where).
+    otel_enabled: bool = False
+    session_days: int = 14
+    # A process remembers a good session this long (no SQL read per request); an ended session is
+    # forgotten at once through the broker, and after this long at the latest. 0: no cache.
+    session_cache_s: float = 5.0
+    # Group commit: comments (and recommendations) arriving while the previous group commits share
+    # one transaction, up to this many; 1 turns it off (one transaction per change).
+    group_commit_max: int = 64
+    # Tests only: a comment containing this text fails while it shares a transaction with others.
+    test_fail_marker: str | None = None
+
+    # Limits of the contract (defaults from PROTOCOL.md).
+    title_max: int = 200
+    thread_body_max: int = 20_000
+    comment_body_max: int = 4_000
+    report_reason_max: int = 1_000
+    request_body_max: int = 1024 * 1024
+    ws_frame_max: int = 64 * 1024
+    replay_limit: int = 1_000
+    page_limit_max: int = 200
+
+    # Writes per account per minute (threads, comments, recommendations, reports), counted in
+    # Redis when REDIS_URL is set so the limit holds across processes; 0 turns it off (benchmarks).
+    rate_limit_per_minute: int = 120
+    # Login attempts per client address and minute (429 past it). Generous: a whole agency may sit
+    # behind one address at 9 a.m. Addresses or networks in the allow-list are never limited.
+    login_limit_per_minute: int = 60
+    login_allowlist: Annotated[tuple[str, ...], NoDecode] = ()
+    # After this many failed logins for one login name within the window, each further attempt
+    # waits base * 2^n seconds, at most delay_max: a delay, never a lock-out.
+    login_free_failures: int = 5
+    login_failure_window_s: int = 900
+    login_delay_base_s: float = 1.0
+    login_delay_max_s: float = 10.0
+    # zxcvbn score (0-4) a new password needs; 3 is "safely unguessable" for an online attack.
+    password_min_score: int = Field(default=3, ge=0, le=4)
+    # Expired sessions are deleted this often (seconds); 0 turns the purge off.
+    session_purge_interval_s: float = 3600.0
+
+    # A socket whose unsent frames exceed this is closed with 1013 and resumes with `since`.
+    # 1 MiB holds ~2,000 typical comment frames: far more than any healthy tab falls behind.
+    ws_send_buffer_max: int = 1024 * 1024
+    # A client closed with 1013 that still reads nothing is cut off after this many seconds.
+    ws_stalled_abort_s: float = 10.0
+    # A request's headers (a WebSocket handshake's too) must arrive within this many seconds of
+    # the connection opening, or it is closed: half-sent requests (slowloris) cannot pile up.
+    http_header_timeout_s: float = 10.0
+    # Open sockets one client address may hold in one process (0: no limit). A browser holds one
+    # per tab; 1,000 leaves room for an office behind one NAT address while keeping one host
+    # from taking every file descriptor. Load tests from a single machine turn it off.
+    ws_max_per_ip: int = 1_000
+    # permessage-deflate multiplies memory per connection by ~4; off unless asked for.
+    ws_deflate: bool = False
+    # Counts frames are coalesced to at most 1/interval per channel (contract: <= 4 per second).
+    counts_interval: float = 0.25
+    # How many recent frames each watched thread keeps in memory so a reconnect storm
+    # resumes without querying the event log.
+    recent_frames: int = 256
+    # While the broker is unreachable, watched threads are polled from SQL this often.
+    degraded_poll_interval: float = 1.0
+    # How often each process looks for a restored database (epoch.py): a write is covered by the
+    # served mark this long after it, and watchers of a restored database hear `resync` this late.
+    history_watch_interval: float = 2.0
+
+    # Argon2 cost: library defaults (RFC 9106 low-memory profile) unless tuned.
+    argon2_time_cost: int = 3
+    argon2_memory_cost: int = 65_536
+    # argon2 computations at once in one process; 0: one per core but one (accounts.py).
+    argon2_concurrency: int = 0
+
+    answer_target_days: int = 14
+    # Authors edit a proposal's title and body until its first official answer ("first_answer"),
+    # or until the final one ("final_answer"); their comments for this many hours (0: never).
+    proposal_edit_until: Literal["first_answer", "final_answer"] = "first_answer"
+    comment_edit_hours: float = Field(default=24.0, ge=0)
+
+    # Refuse posts holding a phone number, e-mail address, 주민등록번호 or 사업자등록번호 (identifiers.py).
+    refuse_identifiers: bool = True
+    # Pre-moderation: outside office hours (KST), comments containing one of `hold_words` wait
+    # for a moderator. Off by default. Office hours are "HH:MM-HH:MM" on `office_days`.
+    hold_enabled: bool = False
+    hold_words: Annotated[tuple[str, ...], NoDecode] = ()
+    office_hours: str = "09:00-18:00"
+    office_days: Annotated[tuple[str, ...], NoDecode] = ("mon", "tue", "wed", "thu", "fri")
+
+    # The sealer chains a hash over event rows older than `seal_delay_s`: transactions commit in
+    # milliseconds, so 5 s leaves rows with lower ids still in flight ample time to commit first.
+    seal_delay_s: float = 5.0
+    # How often the sealer looks for new rows; 0 turns it off (`tong audit seal` still works).
+    seal_interval_s: float = 2.0
+    seal_batch: int = 2_000
+
+    # E-mail (mailer.py). Without `smtp_url` no mail is ever queued: notices stay in the app.
+    # smtp://user:password@host:587 (STARTTLS when the server offers it), smtps://host:465 (TLS).
+    smtp_url: str = ""
+    mail_from: str = "Tong <noreply@localhost>"
+    # The site's address as users reach it (https://tong.example.kr): links in mails start here.
+    public_url: str = "http://localhost:8000"
+    # How often each process looks for due mails when nothing woke it.
+    mail_poll_interval_s: float = 5.0
+    # A failed send is retried after base * 2^(attempts-1) seconds, at most `mail_retry_max_s`;
+    # after `mail_max_attempts` (about two days at the cap) the row is given up and says why.
+    mail_retry_base_s: float = 30.0
+    mail_retry_max_s: float = 3600.0
+    mail_max_attempts: int = 48
+    # One SMTP conversation's limit; a claimed row is leased for a little longer than this.
+    mail_timeout_s: float = 30.0
+    # The daily digest of a KST day goes out at this hour (KST) of the next morning.
+    mail_digest_hour: int = Field(default=8, ge=0, le=23)
+
+    @field_validator("hold_words", "office_days", "login_allowlist", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        """`TONG_HOLD_WORDS=사기,욕설` reads as a list; so does a JSON array."""
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return tuple(json.loads(text))
+            return tuple(part.strip() for part in text.split(",") if part.strip())
+        return value
+
+    @field_validator("login_allowlist")
+    @classmethod
+    def _networks(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for entry in value:
+            try:
+                ipaddress.ip_network(entry.strip(), strict=False)
+            except ValueError:
+                raise ValueError(f"TONG_LOGIN_ALLOWLIST: {entry!r} is not an address or network") from None
+        return value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _secure_cookie_in_production(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "cookie_secure" not in data:
+            data = {**data, "cookie_secure": str(data.get("env", "")).strip() == "production"}
+        return data
+
+    @model_validator(mode="after")
+    def _check_production_secret(self) -> Settings:
+        if self.env == "production" and (
+            self.secret_key.strip().lower() in PLACEHOLDER_SECRETS or len(self.secret_key) < 32
+        ):
+            raise ValueError(
+                "TONG_SECRET_KEY must be set to a random value of at least 32 characters in production "
+                '(for example: python -c "import secrets; print(secrets.token_urlsafe(48))")'
+            )
+        return self
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{self.data_dir / 'tong.db'}"
+
+    def resolved_secret(self) -> str:
+        """The secret key; in development one is generated once and kept in the data directory."""
+        if self.secret_key:
+            return self.secret_key
+        path = self.data_dir / "secret_key"
+        if path.exists():
+            return path.read_text().strip()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        path.write_text(key)
+        path.chmod(0o600)
+        return key

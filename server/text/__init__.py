@@ -1,0 +1,1 @@
+"""Checks on text people write: its folded form, identifiers that would unmask, length and shape rules."""

@@ -1,0 +1,39 @@
+"""Checks on text a user sends, shared by every domain module that stores some."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from server.contract.errors import Invalid
+from server.text.plaintext import is_blank, neutralise_bidi
+
+
+def text(value: str, name: str, maximum: int) -> str:
+    """Trimmed text of 1..maximum code points, or a 422 that names the field."""
+    # Bidi controls go (text that lies about its direction); text that shows nothing (zero-width
+    # characters, Hangul fillers) is empty.
+    trimmed = neutralise_bidi(value).strip()
+    if is_blank(trimmed):
+        raise Invalid(f"{name} must not be empty", {name: "empty"})
+    if len(trimmed) > maximum:
+        raise Invalid(
+            f"{name} is {len(trimmed)} characters; the limit is {maximum}",
+            {name: "too_long"},
+        )
+    if "\x00" in trimmed:
+        raise Invalid(f"{name} must not contain NUL characters", {name: "nul_character"})
+    return trimmed
+
+
+KST = timezone(timedelta(hours=9), "KST")
+
+
+def parse_time(value: str | None, name: str) -> datetime | None:
+    """An ISO 8601 time or date; without a zone it is read as Korean time (KST)."""
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise Invalid(f"{name} must be an ISO 8601 date or time", {name: "invalid"}) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=KST)

@@ -1,0 +1,1 @@
+"""HTTP and WebSocket edge: the Starlette app, middleware, routes, request and response shapes, OpenAPI."""

@@ -1,0 +1,88 @@
+"""What a handler needs from a request: the services, the caller, the raw body, row ids in paths."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from starlette.convertors import Convertor, register_url_convertor
+from starlette.requests import HTTPConnection, Request
+from starlette.responses import JSONResponse
+
+from server.contract.errors import TooLarge, Unauthorized
+from server.domain import policy
+from server.store.models import ROW_ID_MAX, Account
+
+if TYPE_CHECKING:
+    from server.services import Services
+
+SESSION_COOKIE = "tong_session"
+
+
+class IdConvertor(Convertor[int]):
+    """`{name:id}`: a row id. Starlette's `int` takes any number of digits, and turning 5,000 of
+    them into an int raises (a 500); here more than 10 digits match no route (404), and values
+    past the id columns' range read as 0, which no row has (404 again, never a database error)."""
+
+    regex = "[0-9]{1,10}"
+
+    def convert(self, value: str) -> int:
+        number = int(value)
+        return number if number <= ROW_ID_MAX else 0
+
+    def to_string(self, value: int) -> str:
+        return str(value)
+
+
+register_url_convertor("id", IdConvertor())
+
+
+def services(conn: HTTPConnection) -> Services:
+    return conn.app.state.services  # type: ignore[no-any-return]
+
+
+async def caller(conn: HTTPConnection) -> Account | None:
+    """The logged-in account, or None; looked up once per request."""
+    cached = conn.scope.get("tong.account", ...)
+    if cached is not ...:
+        return cached  # type: ignore[no-any-return]
+    token = conn.cookies.get(SESSION_COOKIE)
+    account = await services(conn).discussion.account_for_token(token) if token else None
+    conn.scope["tong.account"] = account
+    return account
+
+
+async def require_account(conn: HTTPConnection) -> Account:
+    account = await caller(conn)
+    if account is None:
+        raise Unauthorized("log in first", code="login_required")
+    return account
+
+
+async def require_staff(conn: HTTPConnection, role: str | None = None) -> Account:
+    account = await require_account(conn)
+    if role is None:
+        policy.require_staff(account)
+    else:
+        policy.require_role(account, role)
+    return account
+
+
+async def read_body(request: Request) -> bytes:
+    """The request's body; 413 past the size limit, counted while reading (a declared length
+    over the limit is refused before reading anything)."""
+    limit = services(request).settings.request_body_max
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and len(declared) < 20 and int(declared) > limit:
+        raise TooLarge(f"request body is over {limit} bytes")
+    chunks = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise TooLarge(f"request body is over {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def ok(data: Any, status: int = 200) -> JSONResponse:
+    return JSONResponse(data, status_code=status)

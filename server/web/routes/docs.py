@@ -1,0 +1,72 @@
+"""The API described: `/api/openapi.json` (OpenAPI 3.1), `/api/ws-schema.json` (the WebSocket
+frames' JSON Schema) and `/api/docs` (Swagger UI, vendored under static/vendor/)."""
+
+from __future__ import annotations
+
+import functools
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, Response
+
+from server.runtime.settings import Settings
+from server.web import frames, openapi
+from server.web.context import services
+from server.web.operation import Operation
+from server.web.routes import api, categories, desk, mail, me, ops, staff
+from server.web.routes.pages import find_static_dir
+
+
+def _version() -> str:
+    try:
+        return version("tong")
+    except PackageNotFoundError:
+        return "0"
+
+
+@functools.cache
+def _document(settings: Settings) -> dict[str, Any]:
+    return openapi.document(all_operations(), settings, _version())
+
+
+@functools.cache
+def _frames() -> dict[str, Any]:
+    return frames.frames_schema()
+
+
+async def openapi_json(request: Request) -> Response:
+    return JSONResponse(_document(services(request).settings))
+
+
+async def ws_schema(request: Request) -> Response:
+    return JSONResponse(_frames())
+
+
+async def docs_page(request: Request) -> Response:
+    return FileResponse(
+        find_static_dir() / "apidocs" / "index.html",
+        # Swagger UI runs under the app's own Content-Security-Policy (middleware.py) unchanged:
+        # its scripts and styles are files from 'self', and it styles elements through the DOM.
+        headers={"cache-control": "no-cache"},
+    )
+
+
+operations = [
+    Operation("GET", "/api/openapi.json", openapi_json, "This document (OpenAPI 3.1)", "docs"),
+    Operation("GET", "/api/ws-schema.json", ws_schema, "The WebSocket frames (JSON Schema)", "docs"),
+    Operation("GET", "/api/docs", docs_page, "This document in Swagger UI", "docs", media=("text/html",)),
+]  # fmt: skip
+
+
+def all_operations() -> list[Operation]:
+    return [
+        *api.operations,
+        *mail.operations,
+        *staff.operations,
+        *desk.operations,
+        *me.operations,
+        *categories.operations,
+        *ops.operations,
+        *operations,
+    ]
