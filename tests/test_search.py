@@ -182,6 +182,7 @@ async def test_reindex_command(
     server = await make_server()
     clients.append(author := await server.user("company"))
     thread = await author.thread("적격심사 서류 전자 제출", "방문 제출을 없애 주세요")
+    await server.services.reader.flush_search()  # the new thread's document, then none
     async with server.services.db.transaction() as session:
         from sqlalchemy import delete
 
@@ -280,6 +281,7 @@ async def test_concurrent_flushes_take_each_comment_once(
     await server.services.reader.search_flush.stop()
     clients.extend([author := await server.user("company"), other := await server.user("agency")])
     thread = await author.thread("선급금 지급", "지급이 늦습니다.")
+    await server.services.reader.flush_search()  # the new thread's document
     await asyncio.gather(*(other.comment(thread["id"], f"선급금 의견 {n}") for n in range(60)))
 
     taken = await asyncio.gather(*(server.services.reader.flush_search() for _ in range(4)))

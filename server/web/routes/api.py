@@ -73,6 +73,8 @@ async def current_session(request: Request) -> Response:
 
 async def list_threads(request: Request, query: shapes.ThreadsQuery) -> Response:
     svc = services(request)
+    if query.q and query.q.strip():
+        await svc.searches.check(request.client.host if request.client else None)
     threads, items, next_cursor = await svc.reader.list_threads(
         kind=query.kind,
         status=query.status,
@@ -94,7 +96,9 @@ async def list_threads(request: Request, query: shapes.ThreadsQuery) -> Response
 
 async def similar_threads(request: Request, query: shapes.SimilarQuery) -> Response:
     """Proposals like a title being written (the composer) or read (the thread page)."""
-    items = await services(request).reader.similar(query.title, query.limit or 5, query.exclude)
+    svc = services(request)
+    await svc.searches.check(request.client.host if request.client else None)
+    items = await svc.reader.similar(query.title, query.limit or 5, query.exclude)
     return ok({"items": items})
 
 
