@@ -293,3 +293,26 @@ async def test_concurrent_flushes_take_each_comment_once(
             )
         ).scalar_one()
     assert comments.split().count("선급금") == 60
+
+
+async def test_a_rebuild_from_an_older_text_never_overwrites_a_newer_one(
+    make_server: Callable[..., Awaitable[InProcessServer]], clients: list[Http]
+) -> None:
+    """A flush that analysed a thread before an edit and writes after another flush wrote the
+    edited text writes nothing: the document keeps the newer text."""
+    from server.store import search
+
+    server = await make_server()
+    db = server.services.db
+    await server.services.reader.search_flush.stop()
+    clients.append(author := await server.user("company"))
+    thread = await author.thread("낙찰하한율 조정", "덤핑이 늘었습니다.")
+    stale = await search.waiting(db, search.FLUSH_BATCH, upto=2**62)
+    assert [r.thread_id for r in stale.rebuilds] == [thread["id"]]
+    edited = await author.patch(f"/api/threads/{thread['id']}", json={"title": "예정가격 산정 방식"})
+    assert edited.status_code == 200, edited.text
+    assert await search.flush(db) == 2
+    async with db.transaction() as session:
+        assert await search.append(session, stale) == 0
+    assert await _search(author, "낙찰하한율") == []
+    assert _ids(await _search(author, "예정가격")) == [thread["id"]]

@@ -225,14 +225,16 @@ async def _read_waiting(session: AsyncSession, batch: int, upto: int) -> _Read:
     # whose rebuild is left for the next flush keeps them waiting too, so none joins twice.
     later = {row.thread_id for row in rows if row.comment_id is None}
     comment_rows = [row for row in rows if row.comment_id is not None and row.thread_id not in later]
-    public = await session.execute(
-        select(_COMMENT.c.id, _COMMENT.c.body).where(
-            _COMMENT.c.id.in_([r.comment_id for r in comment_rows]),
-            _COMMENT.c.hidden == sa.false(),
-            _COMMENT.c.withdrawn == sa.false(),
+    bodies: dict[int, str] = {}
+    if comment_rows:
+        public = await session.execute(
+            select(_COMMENT.c.id, _COMMENT.c.body).where(
+                _COMMENT.c.id.in_([r.comment_id for r in comment_rows]),
+                _COMMENT.c.hidden == sa.false(),
+                _COMMENT.c.withdrawn == sa.false(),
+            )
         )
-    )
-    bodies: dict[int, str] = {comment_id: body for comment_id, body in public}
+        bodies = {comment_id: body for comment_id, body in public}
     rebuilds = [(tuple(ids), t, await public_texts(session, t)) for t, ids in rebuild_rows.items()]
     return _Read([(r.id, r.thread_id, bodies.get(r.comment_id, "")) for r in comment_rows], rebuilds)
 
