@@ -198,6 +198,8 @@ PERSONAL: list[tuple[str, str]] = [
     ("010〜2222〜3333", PHONE),
     ("연락처 010 _ 1234 _ 5678", PHONE),
     ("02_987_6543", PHONE),
+    ("010__1234__5678", PHONE),
+    ("010 ~ 1234 ~ 5678", PHONE),
     (R1.replace("-", "_"), RRN),
     (R2.replace("-", "~"), RRN),
     (dashed(B1, "_"), BRN),
@@ -209,6 +211,9 @@ PERSONAL: list[tuple[str, str]] = [
     ("O1O 9876 5432", PHONE),
     ("0IO.1234.5678", PHONE),
     ("O1O12345678", PHONE),
+    ("OlO-1234-5678", PHONE),
+    ("o1o-1234-5678", PHONE),
+    ("0l0l2345678", PHONE),
     (R1.replace("0", "O"), RRN),
     (R3.replace("1", "l"), RRN),
     (dashed(B1).replace("0", "O"), BRN),
@@ -219,6 +224,8 @@ PERSONAL: list[tuple[str, str]] = [
     ("010 1234 56 78", PHONE),
     ("연락처 01 01 23 45 67 8", PHONE),
     ("010\n12\n34\n5678", PHONE),
+    ("010 - 12 34 - 5678", PHONE),
+    ("0 10 1 234 5 678", PHONE),
     (f"{R1[:4]} {R1[4:6]}{R1[7:9]} {R1[9:]}", RRN),
     (" ".join(R2.replace("-", "")), RRN),
     (f"{B1[:5]} {B1[5:]}", BRN),
@@ -232,6 +239,9 @@ PERSONAL: list[tuple[str, str]] = [
     ("kim%40example.com", EMAIL),
     ("kim%40example%2Ecom", EMAIL),
     ("kim%2540example.com", EMAIL),
+    ("%6B%69%6D%40example.com", EMAIL),
+    ("010%E2%80%931234%E2%80%935678", PHONE),
+    ("%EC%97%B0%EB%9D%BD%EC%B2%98 010 1234 5678", PHONE),
     # Korean words for @ and the dot.
     ("kim 앳 example 닷 com", EMAIL),
     ("kim앳naver점com", EMAIL),
@@ -240,6 +250,13 @@ PERSONAL: list[tuple[str, str]] = [
     ("hong 앳 company 쩜 co 쩜 kr", EMAIL),
     ("lee(앳)example(닷)com", EMAIL),
     ("park 골뱅이 gmail 닷 com", EMAIL),
+    ("kim 앳 naver 닷컴", EMAIL),
+    ("kim 앳 네이버 닷컴", EMAIL),
+    ("kim@네이버", EMAIL),
+    ("kim 골뱅이 지메일 닷 com", EMAIL),
+    ("kim[@]naver[.]com", EMAIL),
+    ("kim(@)naver(.)com", EMAIL),
+    ("kim at naver dot com", EMAIL),
     # Full-width and East Asian punctuation.
     ("kim＠example。com", EMAIL),
     ("kim@example｡com", EMAIL),
@@ -249,6 +266,9 @@ PERSONAL: list[tuple[str, str]] = [
     ("010。1234。5678", PHONE),
     ("（010）1234－5678", PHONE),
     (R1.replace("-", "－"), RRN),
+    ("ｋｉｍ＠ｅｘａｍｐｌｅ．ｃｏｍ", EMAIL),
+    ("kim﹫example﹒com", EMAIL),
+    ("(０１０)１２３４-５６７８", PHONE),
     # The country code without its "+".
     ("82 10 1234 5678", PHONE),
     ("821012345678", PHONE),
@@ -258,6 +278,9 @@ PERSONAL: list[tuple[str, str]] = [
     ("(82)10-1234-5678", PHONE),
     ("82 10 12345678", PHONE),
     ("연락처 82-10-9876-5432", PHONE),
+    ("82)10-1234-5678", PHONE),
+    ("0082 10 1234 5678", PHONE),
+    ("００８２-１０-１２３４-５６７８", PHONE),
 ]
 
 NEAR_MISSES: list[str] = [
@@ -384,6 +407,11 @@ NEAR_MISSES: list[str] = [
     "naver점 확인",
     "Model IOI, lOl 2024",
     "82년생",
+    "@다음 회의 때 봅시다",
+    "look at page 3",
+    "계좌 110-123 456789",
+    "110-123-456789 (국민)",
+    "1단계 010 사업 - 12 34 과제",
 ]
 
 

@@ -233,11 +233,30 @@ _URL = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
 # 앳 (at), 닷 / 점 / 쩜 (dot) between the Latin letters or digits of an address (kim 앳 naver 닷 com:
 # "앳된" or "3점" stay words, with Hangul or nothing Latin on one side).
 _AT_WORD = re.compile(
-    r"\s*[(\[{<]\s*(?:at|골뱅이|앳)\s*[)\]}>]\s*|\s*골뱅이\s*|(?<=[A-Za-z0-9])\s*앳\s*(?=[A-Za-z0-9])",
+    r"\s*[(\[{<]\s*(?:at|골뱅이|앳|@)\s*[)\]}>]\s*|\s*골뱅이\s*"
+    r"|(?<=[A-Za-z0-9])\s*앳\s*(?=[A-Za-z0-9]|(?:네이버|지메일|한메일|다음|카카오|네이트)(?![가-힣]))",
     re.IGNORECASE,
 )
 _DOT_WORD = re.compile(
-    r"\s*[(\[{<]\s*(?:dot|점|닷|쩜)\s*[)\]}>]\s*|(?<=[A-Za-z0-9])\s*(?:닷|점|쩜)\s*(?=[A-Za-z])",
+    r"\s*[(\[{<]\s*(?:dot|점|닷|쩜|\.)\s*[)\]}>]\s*|(?<=[A-Za-z0-9])\s*(?:닷|점|쩜)\s*(?=[A-Za-z])",
+    re.IGNORECASE,
+)
+# 닷컴 (.com) and 닷넷 (.net) as one word, after an address's domain.
+_DOT_COM_WORD = re.compile(r"(?<=[A-Za-z0-9])\s*(?:닷|점|쩜)\s*(컴|넷)(?![가-힣])")
+_DOT_COM = {"컴": ".com", "넷": ".net"}
+# Providers written in Hangul right after an @ (kim@네이버, kim 앳 지메일 닷컴).
+_PROVIDER_WORDS = {
+    "네이버": "naver",
+    "지메일": "gmail",
+    "한메일": "hanmail",
+    "다음": "daum",
+    "카카오": "kakao",
+    "네이트": "nate",
+}
+_PROVIDER_AFTER_AT = re.compile(r"@\s*(" + "|".join(_PROVIDER_WORDS) + r")(?![가-힣])")
+# English words without brackets, only in an address's shape: kim at naver dot com.
+_SPELLED_ADDRESS = re.compile(
+    r"(?<![A-Za-z0-9])([A-Za-z0-9][A-Za-z0-9._%+-]*)\s+at\s+([A-Za-z0-9-]+(?:\s+dot\s+[A-Za-z0-9-]+)+)(?![A-Za-z0-9])",
     re.IGNORECASE,
 )
 _AT_SPACED = re.compile(
@@ -440,9 +459,10 @@ def _weigh(text: str, run: _Run, a: int, b: int) -> Found | None:
     start, end = spans[0][0], spans[-1][1]
     evidence = _context(text, start, end)
     found = _score(text, groups, joins, start, end, evidence)
-    if found is None and len(groups) > 1 and not any(joins) and len("".join(groups)) in _WHOLE_LENGTHS:
+    if found is None and len(groups) > 1 and not all(joins) and len("".join(groups)) in _WHOLE_LENGTHS:
         # Groups split by spaces where no number splits ("010 12 34 5678", "9001 0112 34568",
-        # one digit at a time): weighed as the digits written together.
+        # "010 - 12 34 - 5678", one digit at a time): weighed as the digits written together. Only
+        # with a space among the joins: dashes alone (110-123-456789) are how a code is written.
         found = _score(text, ["".join(groups)], (), start, end, evidence)
     return found
 
@@ -495,11 +515,13 @@ _PERCENT = re.compile(r"%[0-9A-Fa-f]{2}")
 # between digits a dash (010_1234_5678, 010~1234~5678: "2019~2024" becomes a range with a dash,
 # which the dashed date rules already let pass).
 _OTHER_DOTS = re.compile(r"(?<=[A-Za-z0-9])\s*[\u3002\u00b7\u30fb\u2027\u2219\u318d]\s*(?=[A-Za-z0-9])")
-_OTHER_DASHES = re.compile(r"(?<=\d)\s*[_~\u301c\u3030]\s*(?=\d)")
+_OTHER_DASHES = re.compile(r"(?<=\d)\s*[_~\u301c\u3030]+\s*(?=\d)")
 # Letters typed for digits (O1O-l234-5678, 9OO1O1-…): a run of O, o, I, l or | touching a digit on
 # one side and no other letter on either side is digits. "Tel.010" keeps its l (a letter before
 # it); "Model 10" and "IOI" touch no digit, or another letter.
-_LOOKALIKES = re.compile(r"(?<![A-Za-z])[OoIl|]+(?=\d)|(?<=\d)[OoIl|]+(?![A-Za-z])")
+_LOOKALIKES = re.compile(
+    r"(?<![A-Za-z])[OoIl|]+(?=[-._~]?\d)|(?<=\d)[OoIl|]+(?![A-Za-z])|(?<=\d[-._~])[OoIl|]+(?![A-Za-z])"
+)
 _AS_DIGITS = str.maketrans("OoIl|", "00111")
 
 
@@ -525,7 +547,10 @@ def _prepared(text: str) -> str:
     folded = _OTHER_DOTS.sub(".", folded)
     folded = _OTHER_DASHES.sub("-", folded)
     folded = _digits_for_letters(folded)
+    folded = _SPELLED_ADDRESS.sub(lambda m: m[1] + "@" + re.sub(r"\s+dot\s+", ".", m[2], flags=re.I), folded)
     folded = _AT_WORD.sub("@", folded)
+    folded = _PROVIDER_AFTER_AT.sub(lambda m: "@" + _PROVIDER_WORDS[m[1]], folded)
+    folded = _DOT_COM_WORD.sub(lambda m: _DOT_COM[m[1]], folded)
     folded = _AT_SPACED.sub("@", folded)
     if "@" in folded:
         folded = _DOT_WORD.sub(".", folded)
