@@ -459,11 +459,14 @@ def _weigh(text: str, run: _Run, a: int, b: int) -> Found | None:
     start, end = spans[0][0], spans[-1][1]
     evidence = _context(text, start, end)
     found = _score(text, groups, joins, start, end, evidence)
-    if found is None and len(groups) > 1 and not all(joins) and len("".join(groups)) in _WHOLE_LENGTHS:
+    whole = "".join(groups)
+    split = len(groups) > 1 and len(whole) in _WHOLE_LENGTHS
+    if found is None and split and (not all(joins) or _MOBILE.fullmatch(whole)):
         # Groups split by spaces where no number splits ("010 12 34 5678", "9001 0112 34568",
         # "010 - 12 34 - 5678", one digit at a time): weighed as the digits written together. Only
-        # with a space among the joins: dashes alone (110-123-456789) are how a code is written.
-        found = _score(text, ["".join(groups)], (), start, end, evidence)
+        # with a space among the joins, or for a mobile number (010-12-34-5678): dashes alone
+        # (110-123-456789) are how a code is written.
+        found = _score(text, [whole], (), start, end, evidence)
     return found
 
 
