@@ -147,3 +147,13 @@ async def test_searches_are_limited_per_address(
         assert response.json()["error"]["code"] == "rate_limited"
         assert 1 <= int(response.headers["Retry-After"]) <= 60
     assert (await reader.get("/api/threads")).status_code == 200
+
+
+async def test_texts_and_queries_are_analysed_up_to_their_caps() -> None:
+    """Words past a text's cap (MAX_INPUT) or a query's (MAX_QUERY) are not analysed: a longer
+    text or query costs the analyser no more."""
+    await analyser.ready()
+    assert await asyncio.to_thread(analyser.tokens, "입찰 보증금", 3) == ["입찰"]
+    padded = "입찰 " * (analyser.MAX_QUERY // 3 + 1) + "보증금"
+    assert await asyncio.to_thread(analyser.query_terms, padded) == ["입찰"]
+    assert "보증금" in await asyncio.to_thread(analyser.query_terms, "입찰 보증금")
