@@ -267,39 +267,39 @@ async def append(session: AsyncSession, waited: Waited) -> int:
     took. Only the queue rows this transaction deletes are written: a row another process flushed
     meanwhile, or that a rebuild took with its thread, is gone and left out, so no comment joins a
     document twice and no rebuild from an older text overwrites a newer one (a newer change queues
-    its own rebuild, and whoever reads that one after this read takes this one's rows too)."""
-    taken = await _apply_rebuilds(session, waited.rebuilds)
-    items = waited.comments
-    if not items:
-        return taken
-    by_id = {item.id: item for item in items}
-    deleted = await session.execute(
-        sa.delete(_PENDING).where(_PENDING.c.id.in_(list(by_id))).returning(_PENDING.c.id)
-    )
+    its own rebuild, and whoever reads that one after this read takes this one's rows too).
+
+    Every queue row is deleted before any document is written, and documents are written in
+    thread order: two flushes (two processes) then never hold a document while waiting for a
+    queue row the other holds (a deadlock on PostgreSQL)."""
+    owned, taken = await _take_rebuilds(session, waited.rebuilds)
     by_thread: dict[int, list[str]] = {}
-    for (queue_id,) in deleted:
-        taken += 1
-        item = by_id[queue_id]
-        if item.tokens:
-            by_thread.setdefault(item.thread_id, []).append(item.tokens)
-    for thread_id, parts in by_thread.items():
-        joined = " ".join(parts)
-        doc = _DOCUMENT
-        result = await session.execute(
-            sa.update(doc)
-            .where(doc.c.thread_id == thread_id)
-            .values(comments=sa.case((doc.c.comments == "", joined), else_=doc.c.comments + " " + joined))
+    by_id = {item.id: item for item in waited.comments}
+    if by_id:
+        deleted = await session.execute(
+            sa.delete(_PENDING).where(_PENDING.c.id.in_(list(by_id))).returning(_PENDING.c.id)
         )
-        if getattr(result, "rowcount", 1) == 0:
-            # No document yet (a thread from before the index): the next flush builds it, this
-            # comment included (a rebuild reads every public comment).
-            await queue_rebuilds(session, [thread_id])
+        for (queue_id,) in deleted:
+            taken += 1
+            item = by_id[queue_id]
+            if item.tokens:
+                by_thread.setdefault(item.thread_id, []).append(item.tokens)
+    for thread_id in sorted({*owned, *by_thread}):
+        if thread_id in owned:
+            await _write_rebuild(session, owned[thread_id])
+        else:
+            await _append_comments(session, thread_id, " ".join(by_thread[thread_id]))
     return taken
 
 
-async def _apply_rebuilds(session: AsyncSession, rebuilds: Sequence[Rebuild]) -> int:
+async def _take_rebuilds(
+    session: AsyncSession, rebuilds: Sequence[Rebuild]
+) -> tuple[dict[int, Rebuild], int]:
+    """Delete the rebuilds' queue rows; the rebuilds this transaction owns (by thread), with the
+    queued comments their texts hold (those no longer wait; one committed after the text was
+    read still does), and how many rows that took."""
     if not rebuilds:
-        return 0
+        return {}, 0
     asked = {queue_id: rebuild for rebuild in rebuilds for queue_id in rebuild.ids}
     deleted = await session.execute(
         sa.delete(_PENDING).where(_PENDING.c.id.in_(list(asked))).returning(_PENDING.c.id)
@@ -309,13 +309,10 @@ async def _apply_rebuilds(session: AsyncSession, rebuilds: Sequence[Rebuild]) ->
     for (queue_id,) in deleted:
         taken += 1
         owned[asked[queue_id].thread_id] = asked[queue_id]
-    for thread_id, rebuild in owned.items():
+    for thread_id, rebuild in sorted(owned.items()):
         if rebuild.parts is None:
-            await session.execute(sa.delete(SearchDocument).where(SearchDocument.thread_id == thread_id))  # type: ignore[arg-type]
             await session.execute(sa.delete(_PENDING).where(_PENDING.c.thread_id == thread_id))
             continue
-        await upsert(session, [{"thread_id": thread_id, **rebuild.parts}])
-        # The comments this text holds no longer wait; one committed after it was read still does.
         ids = list(rebuild.comment_ids)
         for start in range(0, len(ids), IDS_PER_STATEMENT):
             result = await session.execute(
@@ -325,7 +322,27 @@ async def _apply_rebuilds(session: AsyncSession, rebuilds: Sequence[Rebuild]) ->
                 )
             )
             taken += max(0, getattr(result, "rowcount", 0) or 0)
-    return taken
+    return owned, taken
+
+
+async def _write_rebuild(session: AsyncSession, rebuild: Rebuild) -> None:
+    if rebuild.parts is None:
+        await session.execute(sa.delete(SearchDocument).where(SearchDocument.thread_id == rebuild.thread_id))  # type: ignore[arg-type]
+    else:
+        await upsert(session, [{"thread_id": rebuild.thread_id, **rebuild.parts}])
+
+
+async def _append_comments(session: AsyncSession, thread_id: int, joined: str) -> None:
+    doc = _DOCUMENT
+    result = await session.execute(
+        sa.update(doc)
+        .where(doc.c.thread_id == thread_id)
+        .values(comments=sa.case((doc.c.comments == "", joined), else_=doc.c.comments + " " + joined))
+    )
+    if getattr(result, "rowcount", 1) == 0:
+        # No document yet (a thread from before the index): the next flush builds it, this
+        # comment included (a rebuild reads every public comment).
+        await queue_rebuilds(session, [thread_id])
 
 
 async def flush(db: Database, batch: int = FLUSH_BATCH) -> int:
