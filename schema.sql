@@ -1,4 +1,4 @@
--- Tong schema for PostgreSQL at revision 0008: `tong db schema`, i.e. pg_dump --schema-only
+-- Tong schema for PostgreSQL at revision 0009: `tong db schema`, i.e. pg_dump --schema-only
 -- of a database upgraded to head by server/migrations. Do not edit; write a revision.
 
 --
@@ -472,7 +472,7 @@ CREATE TABLE public.search_document (
 CREATE TABLE public.search_pending (
     id bigint NOT NULL,
     thread_id integer NOT NULL,
-    comment_id integer NOT NULL
+    comment_id integer
 );
 
 --

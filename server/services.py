@@ -22,7 +22,7 @@ from server.domain.links import Links
 from server.domain.logins import LoginGuard
 from server.domain.notices import Notices
 from server.domain.posting import Posting
-from server.domain.ratelimit import Counter, RateLimiter
+from server.domain.ratelimit import AddressLimit, Counter, RateLimiter
 from server.domain.reading import Reader
 from server.domain.sessions import SessionCache, SessionPurge, Sessions
 from server.events.publisher import Publisher
@@ -61,6 +61,7 @@ class Services:
     figures: Figures
     desk: Desk
     logins: LoginGuard
+    searches: AddressLimit
     session_purge: SessionPurge
     outbox: OutboxStore
     mailboxes: Mailboxes
@@ -122,7 +123,7 @@ def build_services(settings: Settings) -> Services:
         answers=AnswerClock(db, settings.answer_target_days),
         activity=Activity(db, hub.presence),
         sealer=Sealer(db, settings.seal_delay_s, settings.seal_interval_s, settings.seal_batch),
-        categories=Categories(db, events),
+        categories=Categories(db, events, refuse_identifiers=settings.refuse_identifiers),
     )
     return Services(
         settings=settings,
@@ -144,6 +145,7 @@ def build_services(settings: Settings) -> Services:
         figures=figures,
         desk=desk,
         logins=LoginGuard.from_settings(settings, counter),
+        searches=AddressLimit("search-address", "searches", settings.search_limit_per_minute, counter),
         session_purge=SessionPurge(db, settings.session_purge_interval_s),
         outbox=outbox,
         mailboxes=mailboxes,

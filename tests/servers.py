@@ -37,6 +37,7 @@ TEST_ENV = {
     "TONG_ARGON2_MEMORY_COST": "1024",
     "TONG_RATE_LIMIT_PER_MINUTE": "0",
     "TONG_LOGIN_LIMIT_PER_MINUTE": "0",
+    "TONG_SEARCH_LIMIT_PER_MINUTE": "0",
     "TONG_SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
 }
 

@@ -182,6 +182,7 @@ async def test_reindex_command(
     server = await make_server()
     clients.append(author := await server.user("company"))
     thread = await author.thread("적격심사 서류 전자 제출", "방문 제출을 없애 주세요")
+    await server.services.reader.flush_search()  # the new thread's document, then none
     async with server.services.db.transaction() as session:
         from sqlalchemy import delete
 
@@ -280,6 +281,7 @@ async def test_concurrent_flushes_take_each_comment_once(
     await server.services.reader.search_flush.stop()
     clients.extend([author := await server.user("company"), other := await server.user("agency")])
     thread = await author.thread("선급금 지급", "지급이 늦습니다.")
+    await server.services.reader.flush_search()  # the new thread's document
     await asyncio.gather(*(other.comment(thread["id"], f"선급금 의견 {n}") for n in range(60)))
 
     taken = await asyncio.gather(*(server.services.reader.flush_search() for _ in range(4)))
@@ -291,3 +293,26 @@ async def test_concurrent_flushes_take_each_comment_once(
             )
         ).scalar_one()
     assert comments.split().count("선급금") == 60
+
+
+async def test_a_rebuild_from_an_older_text_never_overwrites_a_newer_one(
+    make_server: Callable[..., Awaitable[InProcessServer]], clients: list[Http]
+) -> None:
+    """A flush that analysed a thread before an edit and writes after another flush wrote the
+    edited text writes nothing: the document keeps the newer text."""
+    from server.store import search
+
+    server = await make_server()
+    db = server.services.db
+    await server.services.reader.search_flush.stop()
+    clients.append(author := await server.user("company"))
+    thread = await author.thread("낙찰하한율 조정", "덤핑이 늘었습니다.")
+    stale = await search.waiting(db, search.FLUSH_BATCH, upto=2**62)
+    assert [r.thread_id for r in stale.rebuilds] == [thread["id"]]
+    edited = await author.patch(f"/api/threads/{thread['id']}", json={"title": "예정가격 산정 방식"})
+    assert edited.status_code == 200, edited.text
+    assert await search.flush(db) == 2
+    async with db.transaction() as session:
+        assert await search.append(session, stale) == 0
+    assert await _search(author, "낙찰하한율") == []
+    assert _ids(await _search(author, "예정가격")) == [thread["id"]]

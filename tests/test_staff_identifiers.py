@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import Any
+
 import pytest
 
 from server.text.identifiers import (
@@ -149,3 +152,72 @@ async def test_near_miss_comment_is_stored(company: Http, agency: Http) -> None:
     body = "2024-01-15 공고, 예정가격 1,234,567원, 주문번호 20240115-0001234, 버전 1.2.3"
     posted = await agency.comment(thread["id"], body)
     assert posted["body"] == body
+
+
+def _refused(response: Any, field: str, kind: str) -> None:
+    assert response.status_code == 422, response.text
+    error = response.json()["error"]
+    assert error["code"] == "personal_information"
+    assert error["fields"] == {field: kind}
+
+
+async def test_hide_and_restore_reasons_are_screened(
+    server: InProcessServer, company: Http, agency: Http, staff: Http
+) -> None:
+    """A moderator's hide or restore reason (public in the comment's place and its frame) holding
+    a phone number or an e-mail address is refused with 422, and nothing changes."""
+    thread = await company.thread()
+    comment = await agency.comment(thread["id"], "규정이 모호합니다")
+    last = await server.services.reader.max_log_id()
+    hide = f"/api/comments/{comment['id']}/hide"
+    _refused(
+        await staff.post(hide, json={"reason": "작성자 연락처 O1O-1234-5678 확인"}), "reason", PHONE_NUMBER
+    )
+    assert await server.services.reader.max_log_id() == last
+    assert (await staff.post(hide, json={"reason": "중복 게시"})).status_code == 200
+    restore = f"/api/comments/{comment['id']}/restore"
+    _refused(
+        await staff.post(restore, json={"reason": "kim 앳 example 닷 com 요청"}), "reason", EMAIL_ADDRESS
+    )
+    shown = (await agency.get(f"/api/threads/{thread['id']}/comments")).json()["items"]
+    assert shown[0]["hidden"] is True
+    assert (await staff.post(restore, json={"reason": "재검토 결과 복원"})).status_code == 200
+
+
+async def test_category_names_are_screened(staff: Http) -> None:
+    """A category name (Korean or English) holding an identifier is refused on add and rename."""
+    _refused(
+        await staff.post("/api/staff/categories", json={"name": "문의 010_1234_5678"}), "name", PHONE_NUMBER
+    )
+    _refused(
+        await staff.post(
+            "/api/staff/categories", json={"name": "계약 문의", "name_en": "ask kim%40example.com"}
+        ),
+        "name_en",
+        EMAIL_ADDRESS,
+    )
+    added = await staff.post("/api/staff/categories", json={"name": f"계약 문의 {BIZ[:4]}"})
+    assert added.status_code == 201, added.text
+    renamed = await staff.patch(
+        f"/api/staff/categories/{added.json()['id']}", json={"name": f"사업자 {BIZ_DASHED.replace('-', '_')}"}
+    )
+    _refused(renamed, "name", BUSINESS_NUMBER)
+
+
+async def test_hold_decision_reasons_are_screened(
+    make_server: Callable[..., Awaitable[InProcessServer]], clients: list[Http]
+) -> None:
+    """A release or reject reason (told to the author) holding an identifier is refused with 422
+    and the held comment stays held."""
+    server = await make_server(hold_enabled=True, hold_words=("사기",), office_days=())
+    clients.extend(
+        [author := await server.user("company"), staff := await server.user("staff", ("moderator",))]
+    )
+    thread = await author.thread()
+    held = (await author.post(f"/api/threads/{thread['id']}/comments", json={"body": "사기 같습니다"})).json()
+    for action in ("release", "reject"):
+        response = await staff.post(
+            f"/api/staff/held/{held['id']}/{action}", json={"reason": "주민번호 900101 1234568 기재"}
+        )
+        _refused(response, "reason", RESIDENT_NUMBER)
+    assert [i["id"] for i in (await staff.get("/api/staff/held")).json()["items"]] == [held["id"]]

@@ -166,6 +166,7 @@ class SpawnedServer:
         env["TONG_WS_DEFLATE"] = "true" if o.deflate else "false"
         env["TONG_RATE_LIMIT_PER_MINUTE"] = "0"
         env["TONG_LOGIN_LIMIT_PER_MINUTE"] = "0"
+        env["TONG_SEARCH_LIMIT_PER_MINUTE"] = "0"
         # Every simulated client comes from this one machine.
         env["TONG_WS_MAX_PER_IP"] = "0"
         return env

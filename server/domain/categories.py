@@ -21,6 +21,7 @@ from server.domain import policy
 from server.events.seam import EventLog
 from server.store.database import Database
 from server.store.models import Account, Category, Thread
+from server.text.identifiers import refuse_identifiers
 from server.text.validation import text
 
 NAME_MAX = 50
@@ -71,9 +72,12 @@ async def resolve(s: AsyncSession, value: str) -> Category:
 
 
 class Categories:
-    def __init__(self, db: Database, events: EventLog) -> None:
+    def __init__(self, db: Database, events: EventLog, *, refuse_identifiers: bool = True) -> None:
         self.db = db
         self.events = events
+        # Category names are public (every board, filter and thread shows them): screened as
+        # comments are (TONG_REFUSE_IDENTIFIERS).
+        self.refuse_identifiers = refuse_identifiers
 
     async def listed(self, kind: str | None = None) -> dict[str, Any]:
         """Every category in order, with how many threads (of `kind`, if given) carry it."""
@@ -97,6 +101,7 @@ class Categories:
         policy.require_staff(actor, "manage categories")
         name = text(name, "name", NAME_MAX)
         name_en = text(name_en, "name_en", NAME_MAX) if name_en else None
+        self._screen(name, name_en)
         slug = self._slug(slug if slug else _slug_from(name_en or ""))
         async with self.events.change() as change:
             s = change.session
@@ -128,6 +133,7 @@ class Categories:
             raise Invalid("say what to change: name, name_en, retired or position", {"name": "required"})
         name = text(name, "name", NAME_MAX) if name is not None else None
         name_en = text(name_en, "name_en", NAME_MAX) if name_en else name_en
+        self._screen(name, name_en)
         async with self.events.change() as change:
             s = change.session
             row = (await s.execute(select(Category).where(col(Category.id) == category_id))).scalars().first()
@@ -157,6 +163,10 @@ class Categories:
             ).scalar_one()
             result = shown(row, int(count))
         return result
+
+    def _screen(self, name: str | None, name_en: str | None) -> None:
+        if self.refuse_identifiers:
+            refuse_identifiers({"name": name, "name_en": name_en})
 
     def _slug(self, slug: str) -> str:
         slug = slug.strip().lower()

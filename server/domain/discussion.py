@@ -377,8 +377,9 @@ class Discussion:
     async def moderate(self, actor: Account, comment_id: int, hide: bool, reason: Any) -> dict[str, Any]:
         policy.require_moderator(actor, "hide or restore comments")
         reason = text(reason, "reason", self.settings.report_reason_max) if hide or reason else None
-        if self.settings.refuse_identifiers and hide:
-            # The reason is shown in the hidden comment's place, to everyone.
+        if self.settings.refuse_identifiers:
+            # The reason is public (in the hidden comment's place, and in the thread channel's
+            # comment.hidden or comment.restored frame): staff text is screened as comments are.
             refuse_identifiers({"reason": reason})
         async with self.events.change() as change:
             s = change.session

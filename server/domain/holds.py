@@ -23,6 +23,7 @@ from server.events.seam import EventLog
 from server.runtime.settings import Settings
 from server.store.database import Database
 from server.store.models import Account, HeldComment, Thread, utcnow
+from server.text.identifiers import refuse_identifiers
 from server.text.plaintext import fold
 from server.text.validation import text
 
@@ -205,4 +206,8 @@ class Holds:
             if required:
                 raise Invalid("a reason is required", {"reason": "required"})
             return None
-        return text(reason, "reason", self.settings.report_reason_max)
+        reason = text(reason, "reason", self.settings.report_reason_max)
+        if self.settings.refuse_identifiers:
+            # Told to the comment's author and kept in the log: screened as comments are.
+            refuse_identifiers({"reason": reason})
+        return reason

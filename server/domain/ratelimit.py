@@ -113,3 +113,24 @@ class RateLimiter:
 def per_second(amount: int, seconds: int) -> RateLimitItem:
     """`amount` events per `seconds` (a window of any length, for login failures)."""
     return RateLimitItemPerSecond(amount, seconds)
+
+
+class AddressLimit:
+    """Requests of one kind per client address and minute (searches): 429 with Retry-After past
+    it, counted in the shared `Counter` like every other limit."""
+
+    def __init__(self, name: str, what: str, per_minute: int, counter: Counter) -> None:
+        self.name = name
+        self.what = what
+        self.per_minute = per_minute
+        self.counter = counter
+        self._item = RateLimitItemPerMinute(max(per_minute, 1))
+
+    async def check(self, address: str | None) -> None:
+        if self.per_minute <= 0 or not address:
+            return
+        if not await self.counter.hit(self._item, self.name, address):
+            retry = await self.counter.retry_after(self._item, self.name, address)
+            raise RateLimited(
+                f"too many {self.what} from this address: at most {self.per_minute} a minute", retry
+            )

@@ -84,19 +84,15 @@ class Reader:
         self.search_flush = Periodic("search-flush", self._flush_step, SEARCH_FLUSH_S)
 
     async def _flush_step(self) -> float | None:
-        # A full batch means more is waiting: go on at once.
-        return 0 if await self.flush_search() >= search.FLUSH_BATCH else None
+        await self.flush_search()
+        return None
 
     async def flush_search(self) -> int:
-        """Fold queued comments into the search index; how many. Run before every search too, so
-        a search sees every comment committed before it. Reading and analysing happen outside
-        the write transaction, which only deletes the queue rows and rewrites the documents."""
-        async with self.db.read() as session:
-            items = await search.waiting(session)
-        if not items:
-            return 0
-        async with self.db.transaction() as session:
-            return await search.append(session, items)
+        """Fold queued comments and rebuilds into the search index; how many queue rows. Run
+        before every search too, so a search sees everything committed before it. Reading and
+        analysing happen before the write transaction, which only deletes the queue rows and
+        rewrites the documents."""
+        return await search.flush(self.db)
 
     def _limit(self, limit: int | None, default: int) -> int:
         if limit is None:

@@ -284,6 +284,8 @@ async def _reindex(db: object, batch: int) -> int:
     after = 0
     with tqdm(total=total, unit="thread", desc="search reindex", file=sys.stderr) as bar:
         while True:
+            # Queued, then flushed as the server flushes: the analysis runs before each short
+            # write transaction, so serving processes never wait for it.
             async with db.transaction() as session:
                 ids = list(
                     (
@@ -292,10 +294,10 @@ async def _reindex(db: object, batch: int) -> int:
                         )
                     ).scalars()
                 )
-                for thread_id in ids:
-                    await search.reindex_thread(session, thread_id)
+                await search.queue_rebuilds(session, ids)
             if not ids:
                 return done
+            await search.flush(db)
             after = ids[-1]
             done += len(ids)
             bar.update(len(ids))

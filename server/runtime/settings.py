@@ -78,6 +78,11 @@ class Settings(BaseSettings):
     # Login attempts per client address and minute (429 past it). Generous: a whole agency may sit
     # behind one address at 9 a.m. Addresses or networks in the allow-list are never limited.
     login_limit_per_minute: int = 60
+    # Searches (GET /api/threads?q=, /api/threads/similar) per client address and minute, 429 past
+    # it: each analyses its query and ranks the index, and twelve clients searching flat out once
+    # slowed everyone's comments. Two a second, sustained, covers an office behind one address
+    # (the composer asks for similar proposals once per pause in typing); 0 turns it off.
+    search_limit_per_minute: int = 120
     login_allowlist: Annotated[tuple[str, ...], NoDecode] = ()
     # After this many failed logins for one login name within the window, each further attempt
     # waits base * 2^n seconds, at most delay_max: a delay, never a lock-out.

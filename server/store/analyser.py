@@ -47,7 +47,16 @@ STOPWORDS = frozenset(
         "제안",
     }
 )
-MAX_INPUT = 100_000
+# Characters analysed per text: the contract's longest text (a proposal's body, TONG_THREAD_BODY_MAX's
+# default). Past it a text is indexed by its beginning: an operator's larger limit never makes one
+# document cost more than this (about 3 s of one core for 20,000 characters of prose).
+MAX_INPUT = 20_000
+# Characters analysed per query: a query is words, not a document (the API refuses longer ones).
+MAX_QUERY = 200
+# A long text is analysed in pieces of about this many characters, cut at a space, and the model is
+# taken per piece: a search waits for at most one piece (tens of ms) behind a long document's
+# analysis, not for all of it (the model serves one analysis at a time, see _use_lock).
+PIECE = 2_000
 
 
 _kiwi: Any = None
@@ -123,20 +132,37 @@ def _word_tokens(form: str, tag: str) -> tuple[str, ...]:
 _RUNS = re.compile(r"(.)\1{3,}", re.DOTALL)
 
 
-def _tokenize(text: str) -> list[Any]:
+def pieces(text: str, size: int = PIECE) -> list[str]:
+    """`text` cut into pieces of at most `size` characters, each cut at the last whitespace
+    before the limit (or at the limit, in a text without any)."""
+    out: list[str] = []
+    while len(text) > size:
+        cut = max(text.rfind(" ", 0, size), text.rfind("\n", 0, size))
+        cut = cut if cut > 0 else size
+        out.append(text[:cut])
+        text = text[cut:]
+    out.append(text)
+    return out
+
+
+def _tokenize(text: str, limit: int = MAX_INPUT) -> list[Any]:
     assert _kiwi is not None, "analyser.load() first"
-    text = _RUNS.sub(r"\1\1\1", text[:MAX_INPUT])
-    with _use_lock:
-        return list(_kiwi.tokenize(text))
+    text = _RUNS.sub(r"\1\1\1", text[:limit])
+    out: list[Any] = []
+    for piece in pieces(text):
+        with _use_lock:
+            out.extend(_kiwi.tokenize(piece))
+    return out
 
 
-def tokens(text: str) -> list[str]:
-    """Index tokens of `text`, in order, repeated as often as they occur. Blocking."""
+def tokens(text: str, limit: int = MAX_INPUT) -> list[str]:
+    """Index tokens of `text` (its first `limit` characters), in order, repeated as often as they
+    occur. Blocking."""
     if not text or not text.strip():
         return []
     load()
     out: list[str] = []
-    for token in _tokenize(text):
+    for token in _tokenize(text, limit):
         out.extend(_word_tokens(token.form, token.tag))
     return out
 
@@ -147,5 +173,5 @@ def document(texts: Iterable[str]) -> str:
 
 
 def query_terms(text: str) -> list[str]:
-    """A query's distinct tokens in order of first appearance."""
-    return list(dict.fromkeys(tokens(text)))
+    """A query's distinct tokens (of its first MAX_QUERY characters) in order of first appearance."""
+    return list(dict.fromkeys(tokens(text, MAX_QUERY)))

@@ -112,19 +112,21 @@ class SearchDocument(SQLModel, table=True):
 
 
 class SearchPending(SQLModel, table=True):
-    """A new public comment waiting to join its thread's search document (reading.Reader.flush_search).
+    """A new public comment waiting to join its thread's search document, or (no comment) a thread
+    whose whole document waits to be rebuilt (reading.Reader.flush_search).
 
     Appending to the document rewrites its whole row, and the index re-reads it all (FTS5's
     delete-and-insert, PostgreSQL's generated tsvector): per comment, a hot thread's 500th comment
     would cost as much as its 500 comments. Queued here, a thread's new comments join its document
     in one rewrite per flush, analysed there too (off the comment's request). Written in the
-    comment's transaction, so none is lost."""
+    comment's transaction, so none is lost. A rebuild (a new proposal, an edit, an answer, a hidden
+    comment) waits here too, so no write transaction waits for the analyser (revision 0009)."""
 
     __tablename__ = "search_pending"
 
     id: int | None = Field(default=None, sa_column=Column(BigId, primary_key=True, autoincrement=True))
     thread_id: int = Field(foreign_key="thread.id", index=True)
-    comment_id: int = Field(foreign_key="comment.id")
+    comment_id: int | None = Field(default=None, foreign_key="comment.id")
 
 
 # The search index's parts that only the revision knows (see SearchDocument): the FTS5 table and

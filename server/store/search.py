@@ -2,16 +2,19 @@
 
 What is indexed is `SearchDocument`, one row per thread, each part (title, body, answers,
 comments) as the analyser's tokens of its public text: a hidden or withdrawn comment is never in
-it, a held one only once it is released. The event seam (`events.EventLog.change`) calls `apply`
-with the rows of each change before it commits, so the index moves in the same transaction as
-what it indexes; `reindex_thread` rebuilds one thread (`tong search reindex` all of them).
+it, a held one only once it is released.
 
-A new comment is the exception: it waits in `SearchPending` (written in its transaction);
-`waiting` reads and analyses the queue, `append` adds a thread's comments to its document in one
-rewrite. Rewriting the document per comment cost in proportion to the thread's size (1.6 ms of
-SQLite's time for a comment on a 300-comment thread, against 0.2 ms for the queue's insert). The
-flush (`reading.Reader.flush_search`) runs every second and before every search, so a search
-finds every comment committed before it.
+The event seam (`events.EventLog.change`) calls `apply` with the rows of each change before it
+commits, and `apply` only queues (`SearchPending`, written in that transaction, so nothing is
+lost): a new comment to join its thread's document, or a whole thread to be rebuilt (a new
+proposal, an edit, an answer, a hidden or restored comment). The Korean analysis never runs in a
+change's transaction: a 20,000-character proposal took 2.8 s to analyse while it held SQLite's
+write lock, and every other writer waited that long. `flush` reads the queue and the public text,
+analyses with no transaction open, then writes in one short transaction (`append`): a thread's
+new comments in one rewrite (rewriting the document per comment cost in proportion to the
+thread's size: 1.6 ms of SQLite's time for a comment on a 300-comment thread, against 0.2 ms for
+the queue's insert), a rebuilt thread whole. The flush (`reading.Reader.flush_search`) runs every
+second and before every search, so a search finds everything committed before it.
 
 Queries are analysed the same way and matched with OR over their tokens, ranked: a thread that
 has more of them, in its title rather than its comments, comes first.
@@ -34,6 +37,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.contract.vocabulary import EventType
 from server.store import analyser
+from server.store.database import Database
 from server.store.models import SEARCH_FTS_TABLE, Answer, Comment, SearchDocument, SearchPending, Thread
 
 PARTS = ("title", "body", "answers", "comments")
@@ -77,7 +81,9 @@ def dialect_of(session: AsyncSession) -> str:
 
 
 async def apply(session: AsyncSession, rows: Sequence[Row]) -> None:
-    """Bring the index up to date with these event rows, in the caller's transaction."""
+    """Queue the index work these event rows need, in the caller's transaction: inserts only. The
+    analysis (seconds for a 20,000-character proposal) runs in `flush`, before its own short
+    write transaction: never while a change holds SQLite's write lock or a thread's row lock."""
     rebuild: list[int] = []
     comments: list[tuple[int, int]] = []
     for row in rows:
@@ -91,12 +97,12 @@ async def apply(session: AsyncSession, rows: Sequence[Row]) -> None:
             if not comment.get("hidden") and comment.get("body"):
                 comments.append((row.thread_id, comment["id"]))
     await queue_comments(session, [(t, c) for t, c in comments if t not in rebuild])
-    for thread_id in rebuild:
-        await reindex_thread(session, thread_id)
+    await queue_rebuilds(session, rebuild)
 
 
-async def public_texts(session: AsyncSession, thread_id: int) -> dict[str, list[str]] | None:
-    """The thread's text the public may read, by part; None when there is no such thread."""
+async def public_texts(session: AsyncSession, thread_id: int) -> PublicText | None:
+    """The thread's text the public may read, by part, with the ids of the comments in it; None
+    when there is no such thread."""
     thread = (await session.execute(select(Thread.title, Thread.body).where(Thread.id == thread_id))).first()
     if thread is None:
         return None
@@ -107,35 +113,29 @@ async def public_texts(session: AsyncSession, thread_id: int) -> dict[str, list[
     ).scalars()
     comments = (
         await session.execute(
-            select(Comment.body)
+            select(Comment.id, Comment.body)
             .where(Comment.thread_id == thread_id, Comment.hidden == False, Comment.withdrawn == False)  # type: ignore[arg-type]  # noqa: E712
             .order_by(Comment.seq)  # type: ignore[arg-type]
         )
-    ).scalars()
-    return {
+    ).all()
+    texts = {
         "title": [thread.title],
         "body": [thread.body],
         "answers": list(answers),
-        "comments": list(comments),
+        "comments": [body for _, body in comments],
     }
+    return PublicText(texts, tuple(comment_id for comment_id, _ in comments))
+
+
+@dataclass(frozen=True)
+class PublicText:
+    texts: dict[str, list[str]]
+    comment_ids: tuple[int, ...]
 
 
 def analyse_parts(texts: dict[str, list[str]]) -> dict[str, str]:
     """Blocking: the analysed token string of each part."""
     return {part: analyser.document(texts[part]) for part in PARTS}
-
-
-async def reindex_thread(session: AsyncSession, thread_id: int) -> None:
-    """Rebuild one thread's document from its current public text, in the caller's transaction."""
-    # The rebuild reads every public comment, the waiting ones included.
-    await session.execute(sa.delete(_PENDING).where(_PENDING.c.thread_id == thread_id))
-    texts = await public_texts(session, thread_id)
-    if texts is None:
-        await session.execute(sa.delete(SearchDocument).where(SearchDocument.thread_id == thread_id))  # type: ignore[arg-type]
-        return
-    await analyser.ready()
-    parts = await asyncio.to_thread(analyse_parts, texts)
-    await upsert(session, [{"thread_id": thread_id, **parts}])
 
 
 async def upsert(session: AsyncSession, documents: list[dict[str, Any]]) -> None:
@@ -154,6 +154,10 @@ _COMMENT = Comment.__table__  # type: ignore[attr-defined]
 _DOCUMENT = sa.table("search_document", sa.column("thread_id"), sa.column("comments"))
 # Waiting rows one flush takes: a backlog is worked off in steps, each a short transaction.
 FLUSH_BATCH = 2000
+# Rebuilds one flush analyses (each reads and analyses a whole thread): the rest wait their turn.
+REBUILD_BATCH = 20
+# Comment ids per `IN (...)`: far below SQLite's and asyncpg's parameter limits.
+IDS_PER_STATEMENT = 500
 
 
 async def queue_comments(session: AsyncSession, comments: list[tuple[int, int]]) -> None:
@@ -162,12 +166,14 @@ async def queue_comments(session: AsyncSession, comments: list[tuple[int, int]])
         await session.execute(sa.insert(_PENDING), [{"thread_id": t, "comment_id": c} for t, c in comments])
 
 
+async def queue_rebuilds(session: AsyncSession, thread_ids: Sequence[int]) -> None:
+    """Queue these threads' documents to be rebuilt from their public text (`flush`)."""
+    if thread_ids:
+        await session.execute(sa.insert(_PENDING), [{"thread_id": t, "comment_id": None} for t in thread_ids])
+
+
 async def has_pending(session: AsyncSession) -> bool:
     return (await session.execute(select(_PENDING.c.id).limit(1))).first() is not None
-
-
-def _comment_tokens(bodies: list[str]) -> list[str]:
-    return [analyser.document([body]) for body in bodies]
 
 
 @dataclass(frozen=True)
@@ -180,55 +186,177 @@ class Waiting:
     tokens: str
 
 
-async def waiting(session: AsyncSession, batch: int = FLUSH_BATCH) -> list[Waiting]:
-    """The oldest queued comments with their public text analysed (off the event loop). A read:
-    the analysis runs before any write lock is taken (`append` is the short write)."""
-    taken = select(_PENDING.c.id, _PENDING.c.thread_id, _PENDING.c.comment_id)
+@dataclass(frozen=True)
+class Rebuild:
+    """A thread's document analysed afresh: the queue rows that asked for it, the public comments
+    its text holds, and its parts (None: the thread is gone)."""
+
+    ids: tuple[int, ...]
+    thread_id: int
+    comment_ids: tuple[int, ...]
+    parts: dict[str, str] | None
+
+
+@dataclass(frozen=True)
+class Waited:
+    """What one flush read and analysed."""
+
+    comments: list[Waiting]
+    rebuilds: list[Rebuild]
+
+    def __bool__(self) -> bool:
+        return bool(self.comments or self.rebuilds)
+
+
+@dataclass(frozen=True)
+class _Read:
+    comments: list[tuple[int, int, str]]
+    rebuilds: list[tuple[tuple[int, ...], int, PublicText | None]]
+
+
+async def _read_waiting(session: AsyncSession, batch: int, upto: int) -> _Read:
+    taken = select(_PENDING.c.id, _PENDING.c.thread_id, _PENDING.c.comment_id).where(_PENDING.c.id <= upto)
     rows = (await session.execute(taken.order_by(_PENDING.c.id).limit(batch))).all()
-    if not rows:
-        return []
-    public = await session.execute(
-        select(_COMMENT.c.id, _COMMENT.c.body).where(
-            _COMMENT.c.id.in_([r.comment_id for r in rows]),
-            _COMMENT.c.hidden == sa.false(),
-            _COMMENT.c.withdrawn == sa.false(),
+    rebuild_rows: dict[int, list[int]] = {}
+    for row in rows:
+        if row.comment_id is None and (row.thread_id in rebuild_rows or len(rebuild_rows) < REBUILD_BATCH):
+            rebuild_rows.setdefault(row.thread_id, []).append(row.id)
+    # A thread being rebuilt takes its waiting comments with it (its text holds them); a thread
+    # whose rebuild is left for the next flush keeps them waiting too, so none joins twice.
+    later = {row.thread_id for row in rows if row.comment_id is None}
+    comment_rows = [row for row in rows if row.comment_id is not None and row.thread_id not in later]
+    bodies: dict[int, str] = {}
+    if comment_rows:
+        public = await session.execute(
+            select(_COMMENT.c.id, _COMMENT.c.body).where(
+                _COMMENT.c.id.in_([r.comment_id for r in comment_rows]),
+                _COMMENT.c.hidden == sa.false(),
+                _COMMENT.c.withdrawn == sa.false(),
+            )
         )
-    )
-    bodies: dict[int, str] = {comment_id: body for comment_id, body in public}
+        bodies = {comment_id: body for comment_id, body in public}
+    rebuilds = [(tuple(ids), t, await public_texts(session, t)) for t, ids in rebuild_rows.items()]
+    return _Read([(r.id, r.thread_id, bodies.get(r.comment_id, "")) for r in comment_rows], rebuilds)
+
+
+def _analyse(read: _Read) -> Waited:
+    comments = [Waiting(id_, thread_id, analyser.document([body])) for id_, thread_id, body in read.comments]
+    rebuilds = [
+        Rebuild(ids, thread_id, text.comment_ids, analyse_parts(text.texts))
+        if text is not None
+        else Rebuild(ids, thread_id, (), None)
+        for ids, thread_id, text in read.rebuilds
+    ]
+    return Waited(comments, rebuilds)
+
+
+async def waiting(db: Database, batch: int, upto: int) -> Waited:
+    """The oldest queued work, read (a read transaction) and then analysed off the event loop
+    with no transaction open: no lock of any kind waits for the analyser (`append` is the short
+    write)."""
+    async with db.read() as session:
+        read = await _read_waiting(session, batch, upto)
+    if not read.comments and not read.rebuilds:
+        return Waited([], [])
     await analyser.ready()
-    tokens = await asyncio.to_thread(_comment_tokens, [bodies.get(r.comment_id, "") for r in rows])
-    return [Waiting(r.id, r.thread_id, words) for r, words in zip(rows, tokens, strict=True)]
+    return await asyncio.to_thread(_analyse, read)
 
 
-async def append(session: AsyncSession, items: Sequence[Waiting]) -> int:
-    """Append analysed comments to their threads' documents, one rewrite per thread, in the
-    caller's transaction; how many it took. Only the queue rows this transaction deletes are
-    appended: a row another process flushed meanwhile, or a thread's rebuild removed (a hidden
-    or withdrawn comment), is gone and left out, so no comment joins a document twice."""
-    if not items:
-        return 0
-    by_id = {item.id: item for item in items}
-    deleted = await session.execute(
-        sa.delete(_PENDING).where(_PENDING.c.id.in_(list(by_id))).returning(_PENDING.c.id)
-    )
+async def append(session: AsyncSession, waited: Waited) -> int:
+    """Write what a flush analysed, in the caller's (short) transaction; how many queue rows it
+    took. Only the queue rows this transaction deletes are written: a row another process flushed
+    meanwhile, or that a rebuild took with its thread, is gone and left out, so no comment joins a
+    document twice and no rebuild from an older text overwrites a newer one (a newer change queues
+    its own rebuild, and whoever reads that one after this read takes this one's rows too).
+
+    Every queue row is deleted before any document is written, and documents are written in
+    thread order: two flushes (two processes) then never hold a document while waiting for a
+    queue row the other holds (a deadlock on PostgreSQL)."""
+    owned, taken = await _take_rebuilds(session, waited.rebuilds)
     by_thread: dict[int, list[str]] = {}
+    by_id = {item.id: item for item in waited.comments}
+    if by_id:
+        deleted = await session.execute(
+            sa.delete(_PENDING).where(_PENDING.c.id.in_(list(by_id))).returning(_PENDING.c.id)
+        )
+        for (queue_id,) in deleted:
+            taken += 1
+            item = by_id[queue_id]
+            if item.tokens:
+                by_thread.setdefault(item.thread_id, []).append(item.tokens)
+    for thread_id in sorted({*owned, *by_thread}):
+        if thread_id in owned:
+            await _write_rebuild(session, owned[thread_id])
+        else:
+            await _append_comments(session, thread_id, " ".join(by_thread[thread_id]))
+    return taken
+
+
+async def _take_rebuilds(
+    session: AsyncSession, rebuilds: Sequence[Rebuild]
+) -> tuple[dict[int, Rebuild], int]:
+    """Delete the rebuilds' queue rows; the rebuilds this transaction owns (by thread), with the
+    queued comments their texts hold (those no longer wait; one committed after the text was
+    read still does), and how many rows that took."""
+    if not rebuilds:
+        return {}, 0
+    asked = {queue_id: rebuild for rebuild in rebuilds for queue_id in rebuild.ids}
+    deleted = await session.execute(
+        sa.delete(_PENDING).where(_PENDING.c.id.in_(list(asked))).returning(_PENDING.c.id)
+    )
+    owned: dict[int, Rebuild] = {}
     taken = 0
     for (queue_id,) in deleted:
         taken += 1
-        item = by_id[queue_id]
-        if item.tokens:
-            by_thread.setdefault(item.thread_id, []).append(item.tokens)
-    for thread_id, parts in by_thread.items():
-        joined = " ".join(parts)
-        doc = _DOCUMENT
-        result = await session.execute(
-            sa.update(doc)
-            .where(doc.c.thread_id == thread_id)
-            .values(comments=sa.case((doc.c.comments == "", joined), else_=doc.c.comments + " " + joined))
-        )
-        if getattr(result, "rowcount", 1) == 0:
-            # No document yet (a thread from before the index): build it, the comments included.
-            await reindex_thread(session, thread_id)
+        owned[asked[queue_id].thread_id] = asked[queue_id]
+    for thread_id, rebuild in sorted(owned.items()):
+        if rebuild.parts is None:
+            await session.execute(sa.delete(_PENDING).where(_PENDING.c.thread_id == thread_id))
+            continue
+        ids = list(rebuild.comment_ids)
+        for start in range(0, len(ids), IDS_PER_STATEMENT):
+            result = await session.execute(
+                sa.delete(_PENDING).where(
+                    _PENDING.c.thread_id == thread_id,
+                    _PENDING.c.comment_id.in_(ids[start : start + IDS_PER_STATEMENT]),
+                )
+            )
+            taken += max(0, getattr(result, "rowcount", 0) or 0)
+    return owned, taken
+
+
+async def _write_rebuild(session: AsyncSession, rebuild: Rebuild) -> None:
+    if rebuild.parts is None:
+        await session.execute(sa.delete(SearchDocument).where(SearchDocument.thread_id == rebuild.thread_id))  # type: ignore[arg-type]
+    else:
+        await upsert(session, [{"thread_id": rebuild.thread_id, **rebuild.parts}])
+
+
+async def _append_comments(session: AsyncSession, thread_id: int, joined: str) -> None:
+    doc = _DOCUMENT
+    result = await session.execute(
+        sa.update(doc)
+        .where(doc.c.thread_id == thread_id)
+        .values(comments=sa.case((doc.c.comments == "", joined), else_=doc.c.comments + " " + joined))
+    )
+    if getattr(result, "rowcount", 1) == 0:
+        # No document yet (a thread from before the index): the next flush builds it, this
+        # comment included (a rebuild reads every public comment).
+        await queue_rebuilds(session, [thread_id])
+
+
+async def flush(db: Database, batch: int = FLUSH_BATCH) -> int:
+    """Fold everything queued before this call into the index, in rounds: each reads and
+    analyses first, then writes in one short transaction. How many queue rows it took."""
+    async with db.read() as session:
+        upto = (await session.execute(select(sa.func.max(_PENDING.c.id)))).scalar_one_or_none()
+    taken = 0
+    while upto is not None:
+        waited = await waiting(db, batch, upto)
+        if not waited:
+            break
+        async with db.transaction() as session:
+            taken += await append(session, waited)
     return taken
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from urllib.parse import unquote
 
 import phonenumbers
 from phonenumbers import PhoneNumberType
@@ -228,8 +229,36 @@ _SENTENCE_END = re.compile(r"\n|(?<![A-Za-z])[.?!]\s")
 _URL = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
 
 # --- e-mail ------------------------------------------------------------------------------------
-_AT_WORD = re.compile(r"\s*[(\[{<]\s*(?:at|골뱅이)\s*[)\]}>]\s*|\s*골뱅이\s*", re.IGNORECASE)
-_DOT_WORD = re.compile(r"\s*[(\[{<]\s*(?:dot|점)\s*[)\]}>]\s*", re.IGNORECASE)
+# `@` and `.` spelled out: in brackets (kim(at)x(dot)com), 골뱅이 anywhere, and the Korean words
+# 앳 (at), 닷 / 점 / 쩜 (dot) between the Latin letters or digits of an address (kim 앳 naver 닷 com:
+# "앳된" or "3점" stay words, with Hangul or nothing Latin on one side).
+_AT_WORD = re.compile(
+    r"\s*[(\[{<]\s*(?:at|골뱅이|앳|@)\s*[)\]}>]\s*|\s*골뱅이\s*"
+    r"|(?<=[A-Za-z0-9])\s*앳\s*(?=[A-Za-z0-9]|(?:네이버|지메일|한메일|다음|카카오|네이트)(?![가-힣]))",
+    re.IGNORECASE,
+)
+_DOT_WORD = re.compile(
+    r"\s*[(\[{<]\s*(?:dot|점|닷|쩜|\.)\s*[)\]}>]\s*|(?<=[A-Za-z0-9])\s*(?:닷|점|쩜)\s*(?=[A-Za-z])",
+    re.IGNORECASE,
+)
+# 닷컴 (.com) and 닷넷 (.net) as one word, after an address's domain.
+_DOT_COM_WORD = re.compile(r"(?<=[A-Za-z0-9])\s*(?:닷|점|쩜)\s*(컴|넷)(?![가-힣])")
+_DOT_COM = {"컴": ".com", "넷": ".net"}
+# Providers written in Hangul right after an @ (kim@네이버, kim 앳 지메일 닷컴).
+_PROVIDER_WORDS = {
+    "네이버": "naver",
+    "지메일": "gmail",
+    "한메일": "hanmail",
+    "다음": "daum",
+    "카카오": "kakao",
+    "네이트": "nate",
+}
+_PROVIDER_AFTER_AT = re.compile(r"@\s*(" + "|".join(_PROVIDER_WORDS) + r")(?![가-힣])")
+# English words without brackets, only in an address's shape: kim at naver dot com.
+_SPELLED_ADDRESS = re.compile(
+    r"(?<![A-Za-z0-9])([A-Za-z0-9][A-Za-z0-9._%+-]*)\s+at\s+([A-Za-z0-9-]+(?:\s+dot\s+[A-Za-z0-9-]+)+)(?![A-Za-z0-9])",
+    re.IGNORECASE,
+)
 _AT_SPACED = re.compile(
     r"(?<=[A-Za-z0-9._%+-])\s+@\s*(?=[A-Za-z0-9])|(?<=[A-Za-z0-9._%+-])@\s+(?=[A-Za-z0-9])"
 )
@@ -388,13 +417,17 @@ def _phone_score(text: str, groups: list[str], joins: tuple[bool, ...], start: i
     if groups[0] == "0082" and len(groups) > 1:  # the international call prefix written out
         groups, international = ["82", *groups[1:]], True
     digits = "".join(groups)
+    if len(groups) == 1 and not international and re.fullmatch(r"820?1[016789]\d{7,8}", digits):
+        # The country code without its "+", written together with a mobile number (821012345678).
+        groups = ["82", digits[2:]]
     if (groups[0] == "82" and len(groups) > 1) or (international and digits.startswith("82")):
         rest = groups[1:] if groups[0] == "82" else [digits[2:]]
         if rest and rest[0] == "0":
             rest = rest[1:]
         national = "0" + "".join(rest).removeprefix("0")
         explicit = international or len(groups) > 2
-        base_mobile, base_line = (3, 3) if explicit else (1, 0)
+        # 82 and a mobile number is a phone number however it is spaced (82 1012345678).
+        base_mobile, base_line = (3, 3) if explicit else (2, 0)
         if len(rest) > 1 and not _PHONE_GROUPS.fullmatch(",".join(str(len(g)) for g in rest)):
             return None
     else:
@@ -423,10 +456,30 @@ def _weigh(text: str, run: _Run, a: int, b: int) -> Found | None:
     spans = run.groups[a:b]
     joins = run.joins[a : b - 1]
     groups = [text[s:e] for s, e in spans]
-    digits = "".join(groups)
     start, end = spans[0][0], spans[-1][1]
-    lengths = tuple(len(g) for g in groups)
     evidence = _context(text, start, end)
+    found = _score(text, groups, joins, start, end, evidence)
+    whole = "".join(groups)
+    split = len(groups) > 1 and len(whole) in _WHOLE_LENGTHS
+    if found is None and split and (not all(joins) or _MOBILE.fullmatch(whole)):
+        # Groups split by spaces where no number splits ("010 12 34 5678", "9001 0112 34568",
+        # "010 - 12 34 - 5678", one digit at a time): weighed as the digits written together. Only
+        # with a space among the joins, or for a mobile number (010-12-34-5678): dashes alone
+        # (110-123-456789) are how a code is written.
+        found = _score(text, [whole], (), start, end, evidence)
+    return found
+
+
+# Lengths of a whole number: a 주민등록번호 (13), a 사업자등록번호 (10), a phone number (9 to 11
+# digits, 12 or 13 with the country code 82).
+_WHOLE_LENGTHS = frozenset({9, 10, 11, 12, 13})
+
+
+def _score(
+    text: str, groups: list[str], joins: tuple[bool, ...], start: int, end: int, evidence: dict[str, int]
+) -> Found | None:
+    digits = "".join(groups)
+    lengths = tuple(len(g) for g in groups)
     best: Found | None = None
 
     def consider(kind: str, base: int, evidence_key: str | None = None) -> None:
@@ -456,9 +509,51 @@ def _weigh(text: str, run: _Run, a: int, b: int) -> Found | None:
     return best
 
 
+# --- the normaliser ---------------------------------------------------------------------------
+# Percent-encoding (010%2D1234…, kim%40example.com, even digits as %30): decoded, twice at most
+# (an encoded "%" once more), before anything else looks at the text.
+_PERCENT = re.compile(r"%[0-9A-Fa-f]{2}")
+# Separators NFKC leaves as they are: the ideographic full stop (kim@example。com) and middle dots
+# (010·1234·5678) between letters or digits are a dot; underscores and tildes (wave dashes too)
+# between digits a dash (010_1234_5678, 010~1234~5678: "2019~2024" becomes a range with a dash,
+# which the dashed date rules already let pass).
+_OTHER_DOTS = re.compile(r"(?<=[A-Za-z0-9])\s*[\u3002\u00b7\u30fb\u2027\u2219\u318d]\s*(?=[A-Za-z0-9])")
+_OTHER_DASHES = re.compile(r"(?<=\d)\s*[_~\u301c\u3030]+\s*(?=\d)")
+# Letters typed for digits (O1O-l234-5678, 9OO1O1-…): a run of O, o, I, l or | touching a digit on
+# one side and no other letter on either side is digits. "Tel.010" keeps its l (a letter before
+# it); "Model 10" and "IOI" touch no digit, or another letter.
+_LOOKALIKES = re.compile(
+    r"(?<![A-Za-z])[OoIl|]+(?=[-._~]?\d)|(?<=\d)[OoIl|]+(?![A-Za-z])|(?<=\d[-._~])[OoIl|]+(?![A-Za-z])"
+)
+_AS_DIGITS = str.maketrans("OoIl|", "00111")
+
+
+def _percent_decoded(text: str) -> str:
+    for _ in range(2):
+        if not _PERCENT.search(text):
+            break
+        text = unquote(text, errors="replace")
+    return text
+
+
+def _digits_for_letters(text: str) -> str:
+    for _ in range(4):  # each pass reaches the letters next to the last one's digits
+        changed = _LOOKALIKES.sub(lambda m: m.group().translate(_AS_DIGITS), text)
+        if changed == text:
+            break
+        text = changed
+    return text
+
+
 def _prepared(text: str) -> str:
-    folded = fold(text)
+    folded = fold(_percent_decoded(text))
+    folded = _OTHER_DOTS.sub(".", folded)
+    folded = _OTHER_DASHES.sub("-", folded)
+    folded = _digits_for_letters(folded)
+    folded = _SPELLED_ADDRESS.sub(lambda m: m[1] + "@" + re.sub(r"\s+dot\s+", ".", m[2], flags=re.I), folded)
     folded = _AT_WORD.sub("@", folded)
+    folded = _PROVIDER_AFTER_AT.sub(lambda m: "@" + _PROVIDER_WORDS[m[1]], folded)
+    folded = _DOT_COM_WORD.sub(lambda m: _DOT_COM[m[1]], folded)
     folded = _AT_SPACED.sub("@", folded)
     if "@" in folded:
         folded = _DOT_WORD.sub(".", folded)

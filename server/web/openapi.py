@@ -31,7 +31,7 @@ ERRORS = {
     409: "Conflicts with the current state",
     413: "The body is over the request limit",
     422: "A field or query value is invalid (fields name them)",
-    429: "Too many writes; see Retry-After",
+    429: "Too many writes, logins or searches; see Retry-After",
     503: "The database is unavailable; see Retry-After",
 }
 _PARAM = re.compile(r"{([a-z_]+)(?::([a-z]+))?}")

@@ -23,6 +23,7 @@ from pydantic_core import PydanticCustomError
 
 from server.contract.errors import Invalid, InvalidJson
 from server.runtime.settings import Settings
+from server.store import analyser
 from server.store.models import LOG_ID_MAX, ROW_ID_MAX
 from server.text.plaintext import is_blank, neutralise_bidi
 
@@ -95,6 +96,9 @@ OptionalReason = Annotated[
 ]
 Category = Annotated[str | None, _trimmed("category_max", optional=True), _limited("category_max", False)]
 QueryText = Annotated[str, AfterValidator(_no_nul), Field(max_length=QUERY_TEXT_MAX)]
+# What a search analyses: words, not a document (twelve clients searching with 500-character
+# queries once slowed everyone's comments; the analyser serves one analysis at a time).
+SearchText = Annotated[str, AfterValidator(_no_nul), Field(max_length=analyser.MAX_QUERY)]
 Id = Annotated[int, Field(ge=1, le=ROW_ID_MAX, strict=True)]
 QueryId = Annotated[int, Field(ge=0, le=ROW_ID_MAX)]
 LogId = Annotated[int, Field(ge=0, le=LOG_ID_MAX)]
@@ -243,7 +247,7 @@ class ThreadsQuery(Query):
     sort: Literal["latest", "recommended", "active", "commented", "relevance"] | None = Field(
         None, description="latest by default; relevance (the default with q) ranks search results"
     )
-    q: QueryText | None = Field(
+    q: SearchText | None = Field(
         None, description="search titles, bodies, comments and answers (Korean-aware)"
     )
     outcome: Outcome | None = None
@@ -263,7 +267,7 @@ class ThreadsQuery(Query):
 
 
 class SimilarQuery(Query):
-    title: QueryText
+    title: SearchText
     limit: Annotated[int, Field(ge=1, le=10)] | None = None
     exclude: QueryId | None = Field(None, description="a thread not to list (the one being read)")
 

@@ -190,7 +190,7 @@ export function mountBoard(root, ctx) {
     OUTCOMES.map((o) => h("option", { value: o, selected: f.outcome === o }, t(`outcome.${o}`))),
   );
   const searchId = uid("q");
-  const searchInput = h("input", { id: searchId, type: "search", class: "input", name: "q", value: f.q, placeholder: t("search.placeholder"), autocomplete: "off" });
+  const searchInput = h("input", { id: searchId, type: "search", class: "input", name: "q", value: f.q, placeholder: t("search.placeholder"), autocomplete: "off", maxlength: "200" });
   const searchForm = h(
     "form",
     { class: "search", role: "search", onsubmit: (e) => (e.preventDefault(), setFilters({ q: searchInput.value.trim() })) },

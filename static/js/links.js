@@ -24,6 +24,7 @@ export function linkPicker({ label, initial = [] } = {}) {
     type: "search",
     class: "input",
     autocomplete: "off",
+    maxlength: "200", // the API's longest query (422 past it)
     "aria-describedby": hintId,
     "aria-controls": resultsId,
     "data-role": "link-search",

@@ -73,6 +73,8 @@ async def current_session(request: Request) -> Response:
 
 async def list_threads(request: Request, query: shapes.ThreadsQuery) -> Response:
     svc = services(request)
+    if query.q and query.q.strip():
+        await svc.searches.check(request.client.host if request.client else None)
     threads, items, next_cursor = await svc.reader.list_threads(
         kind=query.kind,
         status=query.status,
@@ -94,7 +96,9 @@ async def list_threads(request: Request, query: shapes.ThreadsQuery) -> Response
 
 async def similar_threads(request: Request, query: shapes.SimilarQuery) -> Response:
     """Proposals like a title being written (the composer) or read (the thread page)."""
-    items = await services(request).reader.similar(query.title, query.limit or 5, query.exclude)
+    svc = services(request)
+    await svc.searches.check(request.client.host if request.client else None)
+    items = await svc.reader.similar(query.title, query.limit or 5, query.exclude)
     return ok({"items": items})
 
 
@@ -237,10 +241,10 @@ operations = [
               answer=shapes.SessionOut),
     Operation("GET", "/api/me", me, "The caller", "session", who="account", answer=shapes.Me),
     Operation("GET", "/api/threads", list_threads, "Threads, newest or by another order", "threads",
-              query=shapes.ThreadsQuery, answer=shapes.ThreadPage),
+              query=shapes.ThreadsQuery, answer=shapes.ThreadPage, also=(429,)),
     Operation("GET", "/api/threads/similar", similar_threads,
               "Up to five proposals like a title, best first (search's index)", "threads",
-              query=shapes.SimilarQuery, answer=shapes.SimilarPage),
+              query=shapes.SimilarQuery, answer=shapes.SimilarPage, also=(429,)),
     Operation("POST", "/api/threads", create_thread, "Post a thread (change threads: staff)", "threads",
               who="account", body=shapes.NewThread, status=201, answer=shapes.ThreadOut, also=(403,)),
     Operation("GET", THREAD, get_thread, "A thread with its official answers and seq", "threads",
