@@ -166,6 +166,26 @@ class Settings(BaseSettings):
     # The daily digest of a KST day goes out at this hour (KST) of the next morning.
     mail_digest_hour: int = Field(default=8, ge=0, le=23)
 
+    # Single sign-on through the portal's OpenID provider (README "Single sign-on"): all three set
+    # turn it on. The redirect URI given to the provider is `public_url` + /api/auth/oidc/callback.
+    oidc_issuer: str = ""
+    oidc_client_id: str = ""
+    oidc_client_secret: str = ""
+    # Scopes asked for besides `openid` (space- or comma-separated); `email` lets mail be offered.
+    oidc_scopes: Annotated[tuple[str, ...], NoDecode] = ("openid", "email")
+    # The claim that says company or agency, and the values that mean each.
+    oidc_kind_claim: str = "org_type"
+    # Staff only through an explicit claim and value (e.g. TONG_OIDC_STAFF_CLAIM=groups,
+    # TONG_OIDC_STAFF_VALUE=pps-staff); unset, no sign-on ever makes a staff account.
+    oidc_staff_claim: str = ""
+    oidc_staff_value: str = ""
+    # The login page's button for the provider.
+    oidc_name: str = "나라장터 로그인"
+    oidc_name_en: str = "Sign in with KONEPS"
+    # "all": password logins for everyone; "staff": only staff accounts may use a password (the
+    # portal's users sign in through the provider).
+    local_login: Literal["all", "staff"] = "all"
+
     @field_validator("hold_words", "office_days", "login_allowlist", mode="before")
     @classmethod
     def _comma_separated(cls, value: object) -> object:
@@ -176,6 +196,20 @@ class Settings(BaseSettings):
                 return tuple(json.loads(text))
             return tuple(part.strip() for part in text.split(",") if part.strip())
         return value
+
+    @field_validator("oidc_scopes", mode="before")
+    @classmethod
+    def _scopes(cls, value: object) -> object:
+        """Space- or comma-separated, as OAuth writes scopes; `openid` is always asked for."""
+        if isinstance(value, str):
+            value = tuple(part for part in value.replace(",", " ").split() if part)
+        if isinstance(value, (tuple, list)):
+            return ("openid", *[s for s in value if s != "openid"])
+        return value
+
+    @property
+    def oidc_enabled(self) -> bool:
+        return bool(self.oidc_issuer and self.oidc_client_id and self.oidc_client_secret)
 
     @field_validator("login_allowlist")
     @classmethod

@@ -26,7 +26,9 @@ async def start_session(request: Request, body: shapes.Login) -> Response:
     failures = await svc.logins.failures(body.login)
     await asyncio.sleep(svc.logins.delay_after(failures))
     try:
-        token, account = await svc.discussion.login(body.login, body.password)
+        token, account = await svc.discussion.login(
+            body.login, body.password, staff_only=svc.settings.local_login == "staff"
+        )
     except Unauthorized:
         await svc.logins.failed(body.login)
         raise
@@ -47,16 +49,24 @@ async def start_session(request: Request, body: shapes.Login) -> Response:
 
 async def end_session(request: Request, body: shapes.Empty) -> Response:
     token = request.cookies.get(SESSION_COOKIE)
+    logout_url = None
     if token:
         svc = services(request)
         account = await caller(request)
+        if account is not None and account.via == "oidc" and svc.oidc is not None:
+            # RP-initiated logout: the browser goes on to end the provider's session too.
+            logout_url = await svc.oidc.end_session_url(
+                await svc.signon.id_token_of(token), svc.settings.public_url.rstrip("/") + "/"
+            )
         await svc.discussion.logout(token)
         if account is not None and account.id is not None:
             # The account's sockets opened with this session, here at once and on every other
             # process through the broker, lose what they may no longer read.
             svc.hub.revoke(account.id, token_hash(token))
             await svc.publisher.send([revoked_message(account.id, token)])
-    response = Response(status_code=204)
+    # A password session answers 204 as in v1; a single sign-on one says where to end the
+    # provider's session (v1.2 allows both for password sessions).
+    response = ok({"logout_url": logout_url}) if logout_url else Response(status_code=204)
     response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax")
     return response
 
@@ -236,7 +246,7 @@ operations = [
     Operation("POST", "/api/session", start_session, "Log in: sets the session cookie", "session",
               body=shapes.Login, answer=shapes.SessionOut, also=(401,)),
     Operation("DELETE", "/api/session", end_session, "Log out: the cookie stops working", "session",
-              body=shapes.Empty, status=204, body_optional=True),
+              body=shapes.Empty, status=204, body_optional=True, also_answers=((200, shapes.LoggedOut),)),
     Operation("GET", "/api/session", current_session, "Who is logged in (null when nobody)", "session",
               answer=shapes.SessionOut),
     Operation("GET", "/api/me", me, "The caller", "session", who="account", answer=shapes.Me),
