@@ -5,7 +5,12 @@
 // accounts: {sub: claims}}. Any login name is accepted on the provider's own (development) login
 // page; the name becomes `sub`, and `accounts[sub]` gives its claims (org_type, staff, email).
 // Prints "ready" on stdout once it listens.
+import dns from "node:dns";
 import Provider from "oidc-provider";
+
+// Tong's test servers listen on 127.0.0.1: the back-channel logout POST to http://localhost:PORT
+// must not try ::1 first (Node's fetch gives up there).
+dns.setDefaultResultOrder("ipv4first");
 
 const options = JSON.parse(process.argv[2]);
 
@@ -24,6 +29,12 @@ const configuration = {
   pkce: { required: () => true },
   ttl: { IdToken: options.idTokenTtl ?? 3600 },
   cookies: { keys: ["tong-test-cookie-key"] },
+  // The provider refuses to call loopback addresses (its SSRF guard); Tong under test is on one,
+  // so its back-channel logout POSTs go out without that guard here.
+  fetch(url, init) {
+    const { dispatcher, ...rest } = init;
+    return globalThis.fetch(url, rest);
+  },
   async findAccount(ctx, id) {
     const extra = (options.accounts || {})[id] || {};
     return {
@@ -38,7 +49,7 @@ const configuration = {
 const provider = new Provider(options.issuer, configuration);
 provider.proxy = false;
 provider.on("server_error", (ctx, err) => console.error("server_error", err));
-provider.on("backchannel.error", (ctx, err) => console.error("backchannel.error", err && err.message));
+provider.on("backchannel.error", (ctx, err) => console.error("backchannel.error", err && err.message, err && err.cause && String(err.cause)));
 provider.listen(options.port, "127.0.0.1", () => {
   console.log("ready");
 });
