@@ -84,12 +84,12 @@ class Settings(BaseSettings):
     # (the composer asks for similar proposals once per pause in typing); 0 turns it off.
     search_limit_per_minute: int = 120
     login_allowlist: Annotated[tuple[str, ...], NoDecode] = ()
-    # After this many failed logins for one login name within the window, each further attempt
-    # waits base * 2^n seconds, at most delay_max: a delay, never a lock-out.
+    # Attempts for one login name within the window (from browsers that have not logged in to it
+    # before) before the one-check-per-interval rule below applies (server/domain/logins.py).
     login_free_failures: int = 5
     login_failure_window_s: int = 900
-    login_delay_base_s: float = 1.0
-    login_delay_max_s: float = 10.0
+    # Past the free attempts, one password check per this many seconds per login, from anywhere.
+    login_check_interval_s: int = Field(default=10, ge=1, le=3600)
     # zxcvbn score (0-4) a new password needs; 3 is "safely unguessable" for an online attack.
     password_min_score: int = Field(default=3, ge=0, le=4)
     # Expired sessions are deleted this often (seconds); 0 turns the purge off.

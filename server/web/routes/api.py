@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from starlette.requests import Request
 from starlette.responses import Response
 
-from server.contract.errors import Invalid, Unauthorized
+from server.contract.errors import Invalid
 from server.domain import policy
 from server.domain.accounts import token_hash
+from server.domain.logins import DEVICE_COOKIE, DEVICE_COOKIE_DAYS
 from server.domain.sessions import revoked_message
 from server.events import public
 from server.store.models import Account
@@ -21,19 +20,13 @@ from server.web.operation import Operation
 async def start_session(request: Request, body: shapes.Login) -> Response:
     svc = services(request)
     await svc.logins.admit(request.client.host if request.client else None)
-    # Wait out the delay earned by this login's recent failures (the same for a login that does
-    # not exist), then check the password.
-    failures = await svc.logins.failures(body.login)
-    await asyncio.sleep(svc.logins.delay_after(failures))
-    try:
-        token, account = await svc.discussion.login(
-            body.login, body.password, staff_only=svc.settings.local_login == "staff"
-        )
-    except Unauthorized:
-        await svc.logins.failed(body.login)
-        raise
-    if failures:
-        await svc.logins.succeeded(account.login)
+    # The login's budget is spent before the password is checked (an unknown login spends one
+    # too): past it, 429 at once, however many addresses send attempts at the same moment.
+    attempt = await svc.logins.attempt(body.login, request.cookies.get(DEVICE_COOKIE))
+    token, account = await svc.discussion.login(
+        body.login, body.password, staff_only=svc.settings.local_login == "staff"
+    )
+    await svc.logins.succeeded(attempt)
     response = ok({"account": public.me(account)})
     response.set_cookie(
         SESSION_COOKIE,
@@ -43,6 +36,16 @@ async def start_session(request: Request, body: shapes.Login) -> Response:
         samesite="lax",
         secure=svc.settings.cookie_secure,
         path="/",
+    )
+    # This browser now has a budget of its own for this login (it outlives logout: v1.2).
+    response.set_cookie(
+        DEVICE_COOKIE,
+        svc.logins.device_cookie(account.login),
+        max_age=DEVICE_COOKIE_DAYS * 86_400,
+        httponly=True,
+        samesite="strict",
+        secure=svc.settings.cookie_secure,
+        path="/api/session",
     )
     return response
 
