@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 import logging
+from typing import Any
 from urllib.parse import parse_qs
 
 from starlette.requests import Request
@@ -94,7 +95,7 @@ def _client(request: Request) -> OpenIDClient | None:
     return services(request).oidc
 
 
-def _error(request: Request, code: str, detail: str | None = None) -> Response:
+def _page(request: Request, code: str, detail: str | None = None) -> Response:
     # Another error the provider named is shown by its code, with the generic advice.
     status, korean, english = PAGES.get(code, (400, *PAGES["oidc_token"][1:]))
     if "text/html" in request.headers.get("accept", ""):
@@ -115,12 +116,12 @@ def _error(request: Request, code: str, detail: str | None = None) -> Response:
 async def start(request: Request) -> Response:
     client = _client(request)
     if client is None:
-        return _error(request, "oidc_off")
+        return _page(request, "oidc_off")
     try:
         authorization = await client.authorization()
     except ProviderError as exc:
         log.warning("oidc: provider unreachable at start: %s", exc)
-        return _error(request, "oidc_unavailable")
+        return _page(request, "oidc_unavailable")
     next_path = safe_next(request.query_params.get("next"))
     await services(request).signon.remember(
         authorization.state, authorization.nonce, authorization.verifier, next_path
@@ -131,7 +132,7 @@ async def start(request: Request) -> Response:
 async def callback(request: Request) -> Response:
     client = _client(request)
     if client is None:
-        return _error(request, "oidc_off")
+        return _page(request, "oidc_off")
     svc = services(request)
     params = request.query_params
     state = params.get("state") or ""
@@ -141,22 +142,22 @@ async def callback(request: Request) -> Response:
     if params.get("error"):
         error = params["error"][:64]
         log.info("oidc: the provider answered %s", error)
-        return _error(request, error if error.isascii() else "oidc_token")
+        return _page(request, error if error.isascii() else "oidc_token")
     if pending is None:
-        return _error(request, "oidc_state")
+        return _page(request, "oidc_state")
     code = params.get("code")
     if not code:
-        return _error(request, "oidc_token", "the provider sent no code")
+        return _page(request, "oidc_token", "the provider sent no code")
     settings = svc.settings
     needed = tuple(c for c in (settings.oidc_kind_claim, settings.oidc_staff_claim) if c)
     try:
         signed = await client.finish(code, pending.verifier, pending.nonce, needed)
     except TokenRejected as exc:
         log.warning("oidc: ID token rejected: %s", exc)
-        return _error(request, "oidc_token", f"the ID token was rejected: {exc}")
+        return _page(request, "oidc_token", f"the ID token was rejected: {exc}")
     except ProviderError as exc:
         log.warning("oidc: the code exchange failed: %s", exc)
-        return _error(request, "oidc_unavailable")
+        return _page(request, "oidc_unavailable")
     claims = signed.claims
     try:
         kind = kind_from_claims(claims, settings)
@@ -164,7 +165,7 @@ async def callback(request: Request) -> Response:
             client.issuer, str(claims["sub"]), kind, claims.get("sid") and str(claims["sid"]), signed.id_token
         )
     except Forbidden as exc:
-        return _error(request, exc.code, exc.message)
+        return _page(request, exc.code, exc.message)
     response = RedirectResponse(pending.next_path, status_code=303, headers={"Cache-Control": "no-store"})
     response.set_cookie(
         SESSION_COOKIE,
@@ -217,6 +218,121 @@ async def sign_in_options(request: Request) -> Response:
         else None
     )
     return JSONResponse({"oidc": oidc, "local_login": settings.local_login})
+
+
+def _error(status: int) -> dict[str, Any]:
+    return {"$ref": f"#/components/responses/Error{status}"}
+
+
+_PAGE = {"text/html": {"schema": {"type": "string"}}}
+_AUTH_ERRORS = {
+    str(status): {
+        "description": "A page in Korean and English for browsers (Accept: text/html), else the error body",
+        "content": {**_PAGE, "application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}},
+    }
+    for status in (400, 401, 403, 404, 502, 503)
+}
+_OAUTH_ERROR = {
+    "type": "object",
+    "properties": {"error": {"type": "string"}, "error_description": {"type": "string"}},
+    "required": ["error"],
+}
+# The OpenAPI document's entries for these routes (written here, beside them).
+OPENAPI_PATHS: dict[str, dict[str, Any]] = {
+    "/api/auth/oidc/start": {
+        "get": {
+            "operationId": "oidc_start",
+            "summary": "Single sign-on: go to the portal's provider (302), then come back to `next`",
+            "tags": ["session"],
+            "parameters": [
+                {"name": "next", "in": "query", "required": False, "schema": {"type": "string"}},
+            ],
+            "responses": {
+                "302": {"description": "To the provider's authorization endpoint (code flow, PKCE S256)"},
+                "404": _AUTH_ERRORS["404"],
+                "503": _AUTH_ERRORS["503"],
+            },
+        }
+    },
+    "/api/auth/oidc/callback": {
+        "get": {
+            "operationId": "oidc_callback",
+            "summary": "Single sign-on: where the provider sends the browser back (sets the session cookie)",
+            "tags": ["session"],
+            "parameters": [
+                {"name": name, "in": "query", "required": False, "schema": {"type": "string"}}
+                for name in ("code", "state", "error", "error_description")
+            ],
+            "responses": {"303": {"description": "Signed in: to `next`"}, **_AUTH_ERRORS},
+        }
+    },
+    "/api/auth/oidc/backchannel-logout": {
+        "post": {
+            "operationId": "oidc_backchannel_logout",
+            "summary": "OpenID Back-Channel Logout 1.0: the provider ends a person's sessions",
+            "tags": ["session"],
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/x-www-form-urlencoded": {
+                        "schema": {
+                            "type": "object",
+                            "properties": {"logout_token": {"type": "string"}},
+                            "required": ["logout_token"],
+                        }
+                    }
+                },
+            },
+            "responses": {
+                "200": {"description": "The sessions named by the token have ended"},
+                "400": {"description": "Refused", "content": {"application/json": {"schema": _OAUTH_ERROR}}},
+                "403": _error(403),
+                "413": _error(413),
+                "429": _error(429),
+                "503": _error(503),
+            },
+        }
+    },
+    "/api/auth/options": {
+        "get": {
+            "operationId": "sign_in_options",
+            "summary": "What the login page offers: the provider's button, and who may use a password",
+            "tags": ["session"],
+            "parameters": [],
+            "responses": {
+                "200": {
+                    "description": "Success",
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "properties": {
+                                    "oidc": {
+                                        "anyOf": [
+                                            {
+                                                "type": "object",
+                                                "properties": {
+                                                    "name": {"type": "string"},
+                                                    "name_en": {"type": "string"},
+                                                    "start": {"type": "string"},
+                                                },
+                                                "required": ["name", "name_en", "start"],
+                                            },
+                                            {"type": "null"},
+                                        ]
+                                    },
+                                    "local_login": {"enum": ["all", "staff"]},
+                                },
+                                "required": ["oidc", "local_login"],
+                            }
+                        }
+                    },
+                },
+                "503": _error(503),
+            },
+        }
+    },
+}
 
 
 def routes() -> list[Route]:
