@@ -1,4 +1,4 @@
--- Tong schema for PostgreSQL at revision 0009: `tong db schema`, i.e. pg_dump --schema-only
+-- Tong schema for PostgreSQL at revision 0010: `tong db schema`, i.e. pg_dump --schema-only
 -- of a database upgraded to head by server/migrations. Do not edit; write a revision.
 
 --
@@ -18,7 +18,9 @@ CREATE TABLE public.account (
     department character varying(100),
     disabled boolean NOT NULL,
     created_at timestamp with time zone NOT NULL,
-    auto_follow boolean DEFAULT true NOT NULL
+    auto_follow boolean DEFAULT true NOT NULL,
+    oidc_issuer character varying(255),
+    oidc_subject character varying(255)
 );
 
 --
@@ -60,7 +62,9 @@ CREATE TABLE public.account_session (
     token_hash character varying(64) NOT NULL,
     account_id integer NOT NULL,
     created_at timestamp with time zone NOT NULL,
-    expires_at timestamp with time zone NOT NULL
+    expires_at timestamp with time zone NOT NULL,
+    oidc_sid character varying(255),
+    id_token text
 );
 
 --
@@ -337,6 +341,18 @@ CREATE TABLE public.notice_seen (
     account_id integer NOT NULL,
     change_id integer NOT NULL,
     seen_at timestamp with time zone NOT NULL
+);
+
+--
+-- Name: oidc_login; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.oidc_login (
+    state_hash character varying(64) NOT NULL,
+    nonce character varying(128) NOT NULL,
+    verifier character varying(128) NOT NULL,
+    next_path character varying(2000) NOT NULL,
+    created_at timestamp with time zone NOT NULL
 );
 
 --
@@ -650,6 +666,13 @@ ALTER TABLE ONLY public.account_mail
     ADD CONSTRAINT account_mail_pkey PRIMARY KEY (account_id);
 
 --
+-- Name: account account_oidc_issuer_oidc_subject_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.account
+    ADD CONSTRAINT account_oidc_issuer_oidc_subject_key UNIQUE (oidc_issuer, oidc_subject);
+
+--
 -- Name: account account_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -755,6 +778,13 @@ ALTER TABLE ONLY public.notice_seen
     ADD CONSTRAINT notice_seen_pkey PRIMARY KEY (account_id, change_id);
 
 --
+-- Name: oidc_login oidc_login_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.oidc_login
+    ADD CONSTRAINT oidc_login_pkey PRIMARY KEY (state_hash);
+
+--
 -- Name: outbox outbox_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -852,6 +882,12 @@ ALTER TABLE ONLY public.revision
 CREATE INDEX ix_account_session_account_id ON public.account_session USING btree (account_id);
 
 --
+-- Name: ix_account_session_oidc_sid; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX ix_account_session_oidc_sid ON public.account_session USING btree (oidc_sid);
+
+--
 -- Name: ix_answer_thread_id; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -916,6 +952,12 @@ CREATE INDEX ix_notice_account ON public.notice USING btree (account_id, id);
 --
 
 CREATE INDEX ix_notice_thread_id ON public.notice USING btree (thread_id);
+
+--
+-- Name: ix_oidc_login_created_at; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX ix_oidc_login_created_at ON public.oidc_login USING btree (created_at);
 
 --
 -- Name: ix_outbox_account_id; Type: INDEX; Schema: public; Owner: -

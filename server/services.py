@@ -25,9 +25,11 @@ from server.domain.posting import Posting
 from server.domain.ratelimit import AddressLimit, Counter, RateLimiter
 from server.domain.reading import Reader
 from server.domain.sessions import SessionCache, SessionPurge, Sessions
+from server.domain.signon import SignOn
 from server.events.publisher import Publisher
 from server.events.sealing import Sealer
 from server.events.seam import EventLog
+from server.identity.oidc import OpenIDClient
 from server.live.epoch import Epochs, HistoryWatch, mark_for
 from server.live.hub import Hub
 from server.mail.mailboxes import Mailboxes
@@ -66,6 +68,9 @@ class Services:
     outbox: OutboxStore
     mailboxes: Mailboxes
     mailer: Mailer
+    signon: SignOn
+    # The portal's OpenID provider, when TONG_OIDC_* configure one.
+    oidc: OpenIDClient | None
 
 
 def build_services(settings: Settings) -> Services:
@@ -150,4 +155,18 @@ def build_services(settings: Settings) -> Services:
         outbox=outbox,
         mailboxes=mailboxes,
         mailer=mailer,
+        signon=SignOn(db, events, sessions, settings),
+        oidc=oidc_client(settings),
+    )
+
+
+def oidc_client(settings: Settings) -> OpenIDClient | None:
+    if not settings.oidc_enabled:
+        return None
+    return OpenIDClient(
+        settings.oidc_issuer,
+        settings.oidc_client_id,
+        settings.oidc_client_secret,
+        settings.public_url.rstrip("/") + "/api/auth/oidc/callback",
+        settings.oidc_scopes,
     )

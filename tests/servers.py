@@ -123,9 +123,11 @@ async def services_available() -> str | None:
 class InProcessServer:
     """uvicorn serving create_app(settings) in this event loop; the app's services are at hand."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, port: int = 0) -> None:
         self.settings = settings
-        self.config = uvicorn_config(settings, "127.0.0.1", 0, log_level="warning")
+        # A port chosen beforehand when the settings must name it (TONG_PUBLIC_URL for single
+        # sign-on's redirect URI); 0 lets the kernel choose.
+        self.config = uvicorn_config(settings, "127.0.0.1", port, log_level="warning")
         self.server = uvicorn.Server(self.config)
         self._task: asyncio.Task[None] | None = None
         self.port = 0
@@ -271,6 +273,10 @@ class PrivateRedis:
             self.resume()
             self.process.kill()
             self.process.wait()
+
+
+def free_port() -> int:
+    return _free_port()
 
 
 def _free_port() -> int:

@@ -1,5 +1,6 @@
-"""Logins under attack: a limit per client address, a growing delay per login (never a lock-out),
-bounded argon2 work, strong passwords only, and sessions that expire and are purged."""
+"""Logins under attack: a limit per client address, a budget per account that no number of addresses
+widens (with device cookies for the owner's browsers), bounded argon2 work, strong passwords only,
+and sessions that expire and are purged."""
 
 from __future__ import annotations
 
@@ -76,52 +77,112 @@ async def test_address_limit_answers_429_with_retry_after(
         assert allowed.status_code == 200, allowed.text
 
 
-async def test_failures_slow_a_login_down_but_never_lock_it_out(
+async def _attack(base_url: str, login: str, count: int, interval: int = 10) -> list[int]:
+    """`count` wrong passwords for `login` sent at once, each from its own client address."""
+    async with httpx.AsyncClient(base_url=base_url, timeout=60) as client:
+
+        async def one(n: int) -> int:
+            headers = {"X-Forwarded-For": f"198.51.{n // 250}.{n % 250 + 1}"}
+            response = await client.post(
+                "/api/session", json={"login": login, "password": WRONG}, headers=headers
+            )
+            if response.status_code == 429:
+                assert 1 <= int(response.headers["retry-after"]) <= interval
+            return response.status_code
+
+        return list(await asyncio.gather(*(one(n) for n in range(count))))
+
+
+async def test_sixty_addresses_at_once_check_a_handful_of_passwords(
     make_server: MakeServer, stack: Stack
 ) -> None:
-    """40 wrong passwords for one login at ~10/s, then the right one: the wrong ones past the free
-    few are delayed, and the right password still logs in (delay, never a lock-out)."""
+    """60 wrong passwords for one account sent at once from 60 addresses: past the free attempts at
+    most one is checked (401), every other one is refused at once (429 with Retry-After)."""
     _embedded_only(stack)
-    base, cap = 1.0, 2.0
-    server = await make_server(login_free_failures=3, login_delay_base_s=base, login_delay_max_s=cap)
-    (login,) = await server.accounts("staff", roles=("admin",))  # type: ignore[attr-defined]
+    server = await make_server(login_free_failures=5, login_check_interval_s=10)
+    (login,) = await server.accounts("company")  # type: ignore[attr-defined]
+    statuses = await _attack(server.base_url, login, 60)  # type: ignore[attr-defined]
+    assert set(statuses) == {401, 429}
+    # Five free attempts and one check of the 10 s window (two if the window turned meanwhile).
+    assert 5 <= statuses.count(401) <= 7, statuses
+
+
+async def test_the_owners_browser_keeps_its_own_budget(make_server: MakeServer, stack: Stack) -> None:
+    """While an attack holds the account's budget, the browser that logged in before (its device
+    cookie) still logs in at once; a browser without one is refused like the attacker."""
+    _embedded_only(stack)
+    server = await make_server(login_free_failures=3, login_check_interval_s=60)
+    (login,) = await server.accounts("agency")  # type: ignore[attr-defined]
+    async with httpx.AsyncClient(base_url=server.base_url, timeout=30) as owner:  # type: ignore[attr-defined]
+        assert (
+            await owner.post("/api/session", json={"login": login, "password": PASSWORD})
+        ).status_code == 200
+        assert "tong_device" in owner.cookies
+        await owner.delete("/api/session")
+        statuses = await _attack(server.base_url, login, 20, interval=60)  # type: ignore[attr-defined]
+        assert statuses.count(401) <= 4 and statuses.count(429) >= 16
+        again = await owner.post("/api/session", json={"login": login, "password": PASSWORD})
+        assert again.status_code == 200, again.text
+    async with httpx.AsyncClient(base_url=server.base_url, timeout=30) as stranger:  # type: ignore[attr-defined]
+        refused = await stranger.post("/api/session", json={"login": login, "password": PASSWORD})
+        assert refused.status_code == 429
+
+
+async def test_a_forged_device_cookie_buys_nothing(make_server: MakeServer, stack: Stack) -> None:
+    """A device cookie with a wrong signature, or one made for another login, is ignored."""
+    _embedded_only(stack)
+    server = await make_server(login_free_failures=2, login_check_interval_s=60)
+    victim, other = await server.accounts("company", 2)  # type: ignore[attr-defined]
     async with httpx.AsyncClient(base_url=server.base_url, timeout=30) as client:  # type: ignore[attr-defined]
-        first = [await _timed_login(client, login, WRONG) for _ in range(3)]
-        assert all(status == 401 and took < base for status, took in first), first
-
-        async def paced(n: int) -> tuple[int, float]:
-            await asyncio.sleep(n * 0.1)
-            return await _timed_login(client, login, WRONG)
-
-        flood = await asyncio.gather(*(paced(n) for n in range(37)))
-        assert {status for status, _ in flood} == {401}
-        assert min(took for _, took in flood) >= base
-        # The delay is capped (the margin is for a busy machine, not for the delay).
-        assert max(took for _, took in flood) < cap + 3.0
-        status, took = await _timed_login(client, login, PASSWORD)
-        assert status == 200 and took >= cap
-        # A success clears the count: the next mistake is not delayed.
-        status, took = await _timed_login(client, login, WRONG)
-        assert status == 401 and took < base
+        assert (
+            await client.post("/api/session", json={"login": other, "password": PASSWORD})
+        ).status_code == 200
+        theirs = client.cookies["tong_device"]
+        payload, _, _ = theirs.rpartition(".")
+        for cookie in (theirs, payload + ".AAAAAAAAAAAAAAAAAAAAAAAA", "x" * 500):
+            client.cookies.set("tong_device", cookie, path="/api/session")
+            statuses = [
+                (await client.post("/api/session", json={"login": victim, "password": WRONG})).status_code
+                for _ in range(4)
+            ]
+            assert 429 in statuses, (cookie, statuses)
 
 
-async def test_unknown_login_gets_the_same_answer_and_delay(make_server: MakeServer, stack: Stack) -> None:
-    """An unknown login and a wrong password get the same 401 body, and the same delay after failures."""
+async def test_unknown_login_meets_the_same_answers_and_limits(make_server: MakeServer, stack: Stack) -> None:
+    """An unknown login and a wrong password get the same 401 body, then the same 429 past the budget."""
     _embedded_only(stack)
-    server = await make_server(login_free_failures=1, login_delay_base_s=1.0, login_delay_max_s=1.0)
+    server = await make_server(login_free_failures=2, login_check_interval_s=60)
     (login,) = await server.accounts("company")  # type: ignore[attr-defined]
     nobody = unique("nobody")
     async with httpx.AsyncClient(base_url=server.base_url, timeout=30) as client:  # type: ignore[attr-defined]
-        bodies = []
+        answers: dict[str, list[tuple[int, dict[str, object]]]] = {}
         for name in (login, nobody):
-            response = await client.post("/api/session", json={"login": name, "password": WRONG})
-            assert response.status_code == 401
-            error = response.json()["error"]
-            error.pop("request_id", None)  # one per request, by design
-            bodies.append(error)
-        assert bodies[0] == bodies[1]
-        delayed = [await _timed_login(client, name, WRONG) for name in (login, nobody)]
-        assert all(status == 401 and took >= 1.0 for status, took in delayed), delayed
+            for _ in range(4):
+                response = await client.post("/api/session", json={"login": name, "password": WRONG})
+                error = response.json()["error"]
+                error.pop("request_id", None)  # one per request, by design
+                answers.setdefault(name, []).append((response.status_code, error))
+        assert [s for s, _ in answers[login]] == [s for s, _ in answers[nobody]] == [401, 401, 401, 429]
+        assert [e for _, e in answers[login][:3]] == [e for _, e in answers[nobody][:3]]
+
+
+async def test_one_check_per_interval_past_the_budget(make_server: MakeServer, stack: Stack) -> None:
+    """Past the free attempts the account gets exactly one check per interval: once Retry-After has
+    passed, the right password logs in (a bound, never a permanent lock-out)."""
+    _embedded_only(stack)
+    server = await make_server(login_free_failures=1, login_check_interval_s=1)
+    (login,) = await server.accounts("company")  # type: ignore[attr-defined]
+    async with httpx.AsyncClient(base_url=server.base_url, timeout=30) as client:  # type: ignore[attr-defined]
+        assert (
+            await client.post("/api/session", json={"login": login, "password": WRONG})
+        ).status_code == 401
+        deadline = time.monotonic() + 10
+        while True:
+            response = await client.post("/api/session", json={"login": login, "password": PASSWORD})
+            if response.status_code == 200:
+                break
+            assert response.status_code == 429 and time.monotonic() < deadline, response.text
+            await asyncio.sleep(float(response.headers["retry-after"]) / 4)
 
 
 @pytest.mark.parametrize(

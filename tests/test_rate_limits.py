@@ -167,17 +167,24 @@ async def test_counter_returns_to_redis_when_it_is_back(private_redis: PrivateRe
     assert counter.shared
 
 
-async def test_login_failures_are_seen_by_every_process(private_redis: PrivateRedis) -> None:
-    """Failed logins counted by one process delay the same login on another (shared through Redis)."""
+async def test_login_budgets_are_shared_by_every_process(private_redis: PrivateRedis) -> None:
+    """Attempts spent on one process count on another (through Redis): past the free ones, one
+    check per interval across both, and a success gives the budget back."""
+    from server.contract.errors import RateLimited
+
     prefix = f"t{uuid.uuid4().hex[:8]}:"
-    first = LoginGuard(Counter(private_redis.url, prefix), per_minute=0, free_failures=2)
-    second = LoginGuard(Counter(private_redis.url, prefix), per_minute=0, free_failures=2)
-    for _ in range(3):
-        await first.failed("admin")
-    assert await second.failures("ADMIN ") == 3
-    assert second.delay_after(await second.failures("admin")) == 2.0
-    await second.succeeded("admin")
-    assert await first.failures("admin") == 0
+    first = LoginGuard(Counter(private_redis.url, prefix), per_minute=0, free_failures=2, check_interval_s=60)
+    second = LoginGuard(
+        Counter(private_redis.url, prefix), per_minute=0, free_failures=2, check_interval_s=60
+    )
+    await first.attempt("admin")
+    await first.attempt("admin")
+    assert await second.attempts("ADMIN ") == 2
+    checked = await second.attempt("admin")  # the interval's one check
+    with pytest.raises(RateLimited):
+        await first.attempt("admin")
+    await second.succeeded(checked)
+    assert await first.attempts("admin") == 0
 
 
 async def test_address_limit_is_shared_by_every_process(private_redis: PrivateRedis) -> None:

@@ -11,6 +11,8 @@ class EventType(StrEnum):
     """Every type of event-log row."""
 
     ACCOUNT_CREATED = "account.created"
+    # Kind, roles or state changed (an admin, or the provider's claims at a single sign-on; v1.2).
+    ACCOUNT_CHANGED = "account.changed"
     SESSION_STARTED = "session.started"
     THREAD_CREATED = "thread.created"
     THREAD_STATUS_CHANGED = "thread.status_changed"

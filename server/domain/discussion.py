@@ -15,7 +15,7 @@ from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.contract.errors import Conflict, Invalid, NotFound, Unauthorized
+from server.contract.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
 from server.contract.vocabulary import (
     ACCOUNT_KINDS,
     ANSWERED,
@@ -168,12 +168,16 @@ class Discussion:
                 created.append(account)
         return created
 
-    async def login(self, login: str, password: str) -> tuple[str, Account]:
+    async def login(self, login: str, password: str, staff_only: bool = False) -> tuple[str, Account]:
+        """A password login. `staff_only` (TONG_LOCAL_LOGIN=staff): the portal's users sign in
+        through its provider; checked after the password, so it tells nothing to a guesser."""
         async with self.db.read() as s:
             account = (await s.execute(select(Account).where(Account.login == login))).scalars().first()
         stored = account.password_hash if account is not None and not account.disabled else None
         if not await self.passwords.verify_bounded(stored, password) or account is None:
             raise Unauthorized("login or password is wrong", code="login_failed")
+        if staff_only and account.kind != STAFF:
+            raise Forbidden("sign in through the portal (password logins are for staff)", code="use_sso")
         token = new_session_token()
         async with self.events.change() as change:
             change.session.add(

@@ -1,24 +1,43 @@
-"""Who may try a password, and how soon: per client address a limit (429 with Retry-After), per
-login a delay that grows with recent failures.
+"""Who may try a password, and how soon.
 
-The delay never turns into a lock-out: however many wrong passwords someone sends for `admin`,
-the right one still logs in, after at most `delay_max_s`. Failures are counted per login string,
-whether or not such an account exists, so an unknown login and a wrong password get the same
-answer after the same time. Counts live in the shared `Counter` (Redis when configured), so every
-process sees them.
+Per client address: a limit (429 with Retry-After). Per login: a budget that no number of
+addresses and no amount of concurrency can widen (PROTOCOL v1.2, "guessing is bounded per account"):
+
+- Each attempt from a browser Tong does not know takes one of `free_failures` attempts of the
+  login's window *before* the password is checked, so 60 requests arriving at once cannot all be
+  checked while a failure count is still catching up. A success gives the attempts back.
+- Past them, at most one password check per `check_interval_s` for that login, from anywhere; every
+  other attempt is refused at once with 429 and Retry-After (a sleep would not bound anything: 60
+  sleeps run side by side and then 60 checks follow).
+- A browser that has logged in to the login before holds a signed device cookie (OWASP's "device
+  cookies"): it spends a budget of its own, so an attacker who exhausts the login's budget does not
+  lock its owner out. A device that fails `free_failures` times within the window loses that
+  privilege until the window ends.
+
+Attempts are counted per login string, whether or not such an account exists, so an unknown login
+and a wrong password meet the same limits. Counts live in the shared `Counter` (Redis when
+configured), so every process sees them.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
 import ipaddress
+import secrets
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from server.contract.errors import RateLimited
 from server.domain.ratelimit import Counter, per_second
 from server.runtime.settings import Settings
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+DEVICE_COOKIE = "tong_device"
+# A device cookie names a browser, not a session: it outlives logout (v1.2) and lasts a year.
+DEVICE_COOKIE_DAYS = 365
 
 
 def parse_networks(values: Iterable[str]) -> tuple[Network, ...]:
@@ -31,38 +50,46 @@ def _login_key(login: str) -> str:
     return hashlib.sha256(login.strip().casefold().encode()).hexdigest()[:32]
 
 
+@dataclass(frozen=True)
+class Attempt:
+    """One admitted attempt: whose budget it spent (the device's nonce, or None for the login's)."""
+
+    login: str
+    device: str | None
+
+
 class LoginGuard:
     def __init__(
         self,
         counter: Counter,
         *,
         per_minute: int,
+        secret: bytes = b"",
         allow: tuple[Network, ...] = (),
         free_failures: int = 5,
         failure_window_s: int = 900,
-        delay_base_s: float = 1.0,
-        delay_max_s: float = 10.0,
+        check_interval_s: int = 10,
     ) -> None:
         self.counter = counter
         self.per_minute = per_minute
+        self.secret = secret
         self.allow = allow
         self.free_failures = free_failures
-        self.delay_base_s = delay_base_s
-        self.delay_max_s = delay_max_s
+        self.check_interval_s = check_interval_s
         self._attempts = per_second(max(per_minute, 1), 60)
-        # Failures are counted up to a huge limit: the count sets the delay, it never refuses.
-        self._failures = per_second(1_000_000, failure_window_s)
+        self._free = per_second(max(free_failures, 1), failure_window_s)
+        self._checks = per_second(1, max(check_interval_s, 1))
 
     @classmethod
     def from_settings(cls, settings: Settings, counter: Counter) -> LoginGuard:
         return cls(
             counter,
             per_minute=settings.login_limit_per_minute,
+            secret=settings.resolved_secret().encode(),
             allow=parse_networks(settings.login_allowlist),
             free_failures=settings.login_free_failures,
             failure_window_s=settings.login_failure_window_s,
-            delay_base_s=settings.login_delay_base_s,
-            delay_max_s=settings.login_delay_max_s,
+            check_interval_s=settings.login_check_interval_s,
         )
 
     def allowed(self, address: str) -> bool:
@@ -82,20 +109,58 @@ class LoginGuard:
                 f"too many login attempts from this address: at most {self.per_minute} a minute", retry
             )
 
-    def delay_after(self, failures: int) -> float:
-        """Seconds to wait before checking a password after `failures` recent failures: none for
-        the first few (typos), then doubling up to the cap."""
-        extra = failures - self.free_failures
-        if extra < 0:
-            return 0.0
-        return min(self.delay_max_s, self.delay_base_s * 2.0**extra)
+    # --- device cookies ----------------------------------------------------------------------
 
-    async def failures(self, login: str) -> int:
-        """Failed logins for `login` within the window (whether or not such an account exists)."""
-        return await self.counter.count(self._failures, "login-failed", _login_key(login))
+    def _sign(self, payload: str) -> str:
+        mac = hmac.new(self.secret, f"device:{payload}".encode(), hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(mac[:18]).decode()
 
-    async def failed(self, login: str) -> None:
-        await self.counter.hit(self._failures, "login-failed", _login_key(login))
+    def device_cookie(self, login: str) -> str:
+        """A new device cookie for a browser that just logged in to `login`."""
+        payload = f"{_login_key(login)}.{secrets.token_urlsafe(12)}"
+        return f"{payload}.{self._sign(payload)}"
 
-    async def succeeded(self, login: str) -> None:
-        await self.counter.clear(self._failures, "login-failed", _login_key(login))
+    def device_for(self, cookie: str | None, login: str) -> str | None:
+        """The device's nonce when `cookie` is a good device cookie for `login`, else None."""
+        if not cookie or len(cookie) > 200 or not cookie.isascii():
+            return None
+        payload, _, signature = cookie.rpartition(".")
+        key, _, nonce = payload.partition(".")
+        if not nonce or key != _login_key(login):
+            return None
+        if not hmac.compare_digest(signature.encode(), self._sign(payload).encode()):
+            return None
+        return nonce
+
+    # --- the per-login budget ----------------------------------------------------------------
+
+    async def attempt(self, login: str, device_cookie: str | None = None) -> Attempt:
+        """Spend one attempt for `login`, before its password is checked; 429 at once when its
+        budget (the device's, else the login's) allows no check now."""
+        device = self.device_for(device_cookie, login)
+        if (
+            device is not None
+            and self.free_failures > 0
+            and await self.counter.hit(self._free, "login-device", device)
+        ):
+            return Attempt(login, device)
+        key = _login_key(login)
+        if self.free_failures > 0 and await self.counter.hit(self._free, "login-free", key):
+            return Attempt(login, None)
+        if await self.counter.hit(self._checks, "login-check", key):
+            return Attempt(login, None)
+        retry = await self.counter.retry_after(self._checks, "login-check", key)
+        raise RateLimited(
+            f"too many failed logins for this account: one try per {self.check_interval_s} seconds", retry
+        )
+
+    async def succeeded(self, attempt: Attempt) -> None:
+        """The password was right: the budget it came from is whole again."""
+        if attempt.device is not None:
+            await self.counter.clear(self._free, "login-device", attempt.device)
+        else:
+            await self.counter.clear(self._free, "login-free", _login_key(attempt.login))
+
+    async def attempts(self, login: str) -> int:
+        """Attempts spent from the login's shared budget within the window."""
+        return await self.counter.count(self._free, "login-free", _login_key(login))

@@ -125,6 +125,7 @@ def me(account: Account) -> dict[str, Any]:
         "kind": account.kind,
         "roles": sorted(account.role_set),
         "department": account.department,
+        "via": account.via,
     }
 
 

@@ -84,12 +84,12 @@ class Settings(BaseSettings):
     # (the composer asks for similar proposals once per pause in typing); 0 turns it off.
     search_limit_per_minute: int = 120
     login_allowlist: Annotated[tuple[str, ...], NoDecode] = ()
-    # After this many failed logins for one login name within the window, each further attempt
-    # waits base * 2^n seconds, at most delay_max: a delay, never a lock-out.
+    # Attempts for one login name within the window (from browsers that have not logged in to it
+    # before) before the one-check-per-interval rule below applies (server/domain/logins.py).
     login_free_failures: int = 5
     login_failure_window_s: int = 900
-    login_delay_base_s: float = 1.0
-    login_delay_max_s: float = 10.0
+    # Past the free attempts, one password check per this many seconds per login, from anywhere.
+    login_check_interval_s: int = Field(default=10, ge=1, le=3600)
     # zxcvbn score (0-4) a new password needs; 3 is "safely unguessable" for an online attack.
     password_min_score: int = Field(default=3, ge=0, le=4)
     # Expired sessions are deleted this often (seconds); 0 turns the purge off.
@@ -166,6 +166,26 @@ class Settings(BaseSettings):
     # The daily digest of a KST day goes out at this hour (KST) of the next morning.
     mail_digest_hour: int = Field(default=8, ge=0, le=23)
 
+    # Single sign-on through the portal's OpenID provider (README "Single sign-on"): all three set
+    # turn it on. The redirect URI given to the provider is `public_url` + /api/auth/oidc/callback.
+    oidc_issuer: str = ""
+    oidc_client_id: str = ""
+    oidc_client_secret: str = ""
+    # Scopes asked for besides `openid` (space- or comma-separated); `email` lets mail be offered.
+    oidc_scopes: Annotated[tuple[str, ...], NoDecode] = ("openid", "email")
+    # The claim that says company or agency, and the values that mean each.
+    oidc_kind_claim: str = "org_type"
+    # Staff only through an explicit claim and value (e.g. TONG_OIDC_STAFF_CLAIM=groups,
+    # TONG_OIDC_STAFF_VALUE=pps-staff); unset, no sign-on ever makes a staff account.
+    oidc_staff_claim: str = ""
+    oidc_staff_value: str = ""
+    # The login page's button for the provider.
+    oidc_name: str = "나라장터 로그인"
+    oidc_name_en: str = "Sign in with KONEPS"
+    # "all": password logins for everyone; "staff": only staff accounts may use a password (the
+    # portal's users sign in through the provider).
+    local_login: Literal["all", "staff"] = "all"
+
     @field_validator("hold_words", "office_days", "login_allowlist", mode="before")
     @classmethod
     def _comma_separated(cls, value: object) -> object:
@@ -176,6 +196,20 @@ class Settings(BaseSettings):
                 return tuple(json.loads(text))
             return tuple(part.strip() for part in text.split(",") if part.strip())
         return value
+
+    @field_validator("oidc_scopes", mode="before")
+    @classmethod
+    def _scopes(cls, value: object) -> object:
+        """Space- or comma-separated, as OAuth writes scopes; `openid` is always asked for."""
+        if isinstance(value, str):
+            value = tuple(part for part in value.replace(",", " ").split() if part)
+        if isinstance(value, (tuple, list)):
+            return ("openid", *[s for s in value if s != "openid"])
+        return value
+
+    @property
+    def oidc_enabled(self) -> bool:
+        return bool(self.oidc_issuer and self.oidc_client_id and self.oidc_client_secret)
 
     @field_validator("login_allowlist")
     @classmethod

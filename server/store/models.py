@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, Index, Integer, UniqueConstraint, true
+from sqlalchemy import JSON, BigInteger, Column, Index, Integer, Text, UniqueConstraint, true
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
@@ -35,6 +35,8 @@ def utcnow() -> datetime:
 
 
 class Account(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("oidc_issuer", "oidc_subject"),)
+
     id: int | None = Field(default=None, primary_key=True)
     login: str = Field(max_length=64, unique=True)
     password_hash: str = Field(max_length=255)
@@ -45,6 +47,14 @@ class Account(SQLModel, table=True):
     # Commenting on or recommending a thread follows it (notices.py); the account may turn it off.
     auto_follow: bool = Field(default=True, sa_column_kwargs={"server_default": true()})
     created_at: datetime = Field(default_factory=utcnow)
+    # Single sign-on (v1.2): the provider's (iss, sub) names the account; a password account has
+    # neither. Nothing else about the person is kept from the provider.
+    oidc_issuer: str | None = Field(default=None, max_length=255)
+    oidc_subject: str | None = Field(default=None, max_length=255)
+
+    @property
+    def via(self) -> str:
+        return "oidc" if self.oidc_subject is not None else "password"
 
     @property
     def role_set(self) -> frozenset[str]:
@@ -59,6 +69,23 @@ class AccountSession(SQLModel, table=True):
     account_id: int = Field(foreign_key="account.id", index=True)
     created_at: datetime = Field(default_factory=utcnow)
     expires_at: datetime
+    # A session begun at the provider: its `sid` (back-channel logout may name it alone) and the
+    # ID token, sent back as `id_token_hint` when the user logs out of Tong.
+    oidc_sid: str | None = Field(default=None, max_length=255, index=True)
+    id_token: str | None = Field(default=None, sa_type=Text)
+
+
+class OidcLogin(SQLModel, table=True):
+    """A sign-in between its start and the provider's callback: single use (the callback deletes
+    the row), so a replayed `state` finds nothing; rows older than `OIDC_LOGIN_TTL` are refused."""
+
+    __tablename__ = "oidc_login"
+
+    state_hash: str = Field(primary_key=True, max_length=64)
+    nonce: str = Field(max_length=128)
+    verifier: str = Field(max_length=128)
+    next_path: str = Field(max_length=2000)
+    created_at: datetime = Field(default_factory=utcnow, index=True)
 
 
 class Thread(SQLModel, table=True):

@@ -20,7 +20,7 @@ from server.store.database import is_unreachable
 from server.store.migrations import ensure_current
 from server.web import operation
 from server.web.middleware import RequestContextMiddleware, SameOriginMiddleware, current_request_id
-from server.web.routes import docs, pages, ws
+from server.web.routes import auth, docs, pages, ws
 
 log = logging.getLogger("tong")
 
@@ -121,7 +121,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await services.db.dispose()
 
     app = Starlette(
-        routes=[*operation.routes(docs.all_operations()), *pages.routes()],
+        routes=[*operation.routes(docs.all_operations()), *auth.routes(), *pages.routes()],
         lifespan=lifespan,
         exception_handlers={
             DomainError: domain_error,

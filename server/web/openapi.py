@@ -37,13 +37,22 @@ ERRORS = {
 _PARAM = re.compile(r"{([a-z_]+)(?::([a-z]+))?}")
 
 
-def document(operations: Iterable[Operation], settings: Settings, version: str) -> dict[str, Any]:
+def document(
+    operations: Iterable[Operation],
+    settings: Settings,
+    version: str,
+    extra_paths: dict[str, dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """`extra_paths`: path items written by hand for routes that are not JSON operations (the
+    single sign-on redirects and the provider's form post)."""
     operations = list(operations)
     components = _schemas(operations)
     paths: dict[str, dict[str, Any]] = {}
     for operation in operations:
         path = _PARAM.sub(r"{\1}", operation.path)
         paths.setdefault(path, {})[operation.method.lower()] = _operation(operation)
+    for path, item in (extra_paths or {}).items():
+        paths.setdefault(path, {}).update(item)
     doc: dict[str, Any] = {
         "openapi": "3.1.0",
         "info": {

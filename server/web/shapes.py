@@ -467,6 +467,13 @@ class Me(Shape):
     kind: AccountKind
     roles: list[str]
     department: str | None
+    # How this account signs in (v1.2): "oidc" through the portal's provider, else "password".
+    via: Literal["oidc", "password"]
+
+
+class LoggedOut(Shape):
+    # The provider's end-session URL for a single sign-on session (v1.2), else null.
+    logout_url: str | None
 
 
 class SessionOut(Shape):

@@ -156,7 +156,11 @@ function renderHeader() {
             type: "button",
             class: "btn btn-small btn-ghost",
             onclick: async () => {
-              await logOut().catch(() => {});
+              const providerLogout = await logOut().catch(() => null);
+              if (providerLogout) {
+                window.location.assign(providerLogout);
+                return;
+              }
               render({ focus: false });
             },
           },

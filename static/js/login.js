@@ -1,7 +1,8 @@
 // /login: log in, then go back where the reader came from.
 
+import { api } from "./api.js";
 import { h, replace, uid } from "./dom.js";
-import { t } from "./i18n.js";
+import { lang, t } from "./i18n.js";
 import { errorMessage } from "./composer.js";
 import { logIn } from "./session.js";
 
@@ -45,17 +46,44 @@ export function mountLogin(root, ctx) {
       submit.disabled = false;
     }
   });
-  replace(
-    root,
-    h(
-      "section",
-      { class: "login-page card" },
-      h("h1", null, t("login.title")),
-      h("p", { class: "muted" }, t("login.intro")),
-      form,
-    ),
+  const page = h(
+    "section",
+    { class: "login-page card" },
+    h("h1", null, t("login.title")),
+    h("p", { class: "muted" }, t("login.intro")),
+    form,
   );
+  replace(root, page);
   document.title = `${t("login.title")} · ${t("app.name")}`;
   login.focus();
-  return { ready: Promise.resolve(), unmount() {} };
+  // With single sign-on configured the provider's button comes first; the password form stays
+  // (for staff only when the server says so).
+  const ready = api
+    .get("/api/auth/options")
+    .then((options) => {
+      if (!options || !options.oidc) return;
+      const next = safeNext(ctx.params);
+      const name = lang() === "en" ? options.oidc.name_en : options.oidc.name;
+      const sso = h(
+        "a",
+        {
+          class: "btn btn-primary btn-block",
+          "data-role": "sso-login",
+          href: options.oidc.start + "?next=" + encodeURIComponent(next),
+        },
+        name,
+      );
+      const heading = options.local_login === "staff" ? t("login.local.staff") : t("login.local");
+      replace(
+        page,
+        h("h1", null, t("login.title")),
+        h("p", { class: "muted" }, t("login.sso.intro")),
+        sso,
+        h("h2", { class: "login-local" }, heading),
+        form,
+      );
+      sso.focus();
+    })
+    .catch(() => {});
+  return { ready, unmount() {} };
 }

@@ -45,9 +45,12 @@ export async function logIn(login, password) {
   return me;
 }
 
+/** Log out; resolves to the provider's end-session URL for a single sign-on session (the caller
+ * sends the browser there so the portal's session ends too), else null. */
 export async function logOut() {
   try {
-    await api.del("/api/session");
+    const data = await api.del("/api/session");
+    return (data && data.logout_url) || null;
   } finally {
     set(null);
   }

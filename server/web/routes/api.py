@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from starlette.requests import Request
 from starlette.responses import Response
 
-from server.contract.errors import Invalid, Unauthorized
+from server.contract.errors import Invalid
 from server.domain import policy
 from server.domain.accounts import token_hash
+from server.domain.logins import DEVICE_COOKIE, DEVICE_COOKIE_DAYS
 from server.domain.sessions import revoked_message
 from server.events import public
 from server.store.models import Account
@@ -21,17 +20,13 @@ from server.web.operation import Operation
 async def start_session(request: Request, body: shapes.Login) -> Response:
     svc = services(request)
     await svc.logins.admit(request.client.host if request.client else None)
-    # Wait out the delay earned by this login's recent failures (the same for a login that does
-    # not exist), then check the password.
-    failures = await svc.logins.failures(body.login)
-    await asyncio.sleep(svc.logins.delay_after(failures))
-    try:
-        token, account = await svc.discussion.login(body.login, body.password)
-    except Unauthorized:
-        await svc.logins.failed(body.login)
-        raise
-    if failures:
-        await svc.logins.succeeded(account.login)
+    # The login's budget is spent before the password is checked (an unknown login spends one
+    # too): past it, 429 at once, however many addresses send attempts at the same moment.
+    attempt = await svc.logins.attempt(body.login, request.cookies.get(DEVICE_COOKIE))
+    token, account = await svc.discussion.login(
+        body.login, body.password, staff_only=svc.settings.local_login == "staff"
+    )
+    await svc.logins.succeeded(attempt)
     response = ok({"account": public.me(account)})
     response.set_cookie(
         SESSION_COOKIE,
@@ -42,21 +37,39 @@ async def start_session(request: Request, body: shapes.Login) -> Response:
         secure=svc.settings.cookie_secure,
         path="/",
     )
+    # This browser now has a budget of its own for this login (it outlives logout: v1.2).
+    response.set_cookie(
+        DEVICE_COOKIE,
+        svc.logins.device_cookie(account.login),
+        max_age=DEVICE_COOKIE_DAYS * 86_400,
+        httponly=True,
+        samesite="strict",
+        secure=svc.settings.cookie_secure,
+        path="/api/session",
+    )
     return response
 
 
 async def end_session(request: Request, body: shapes.Empty) -> Response:
     token = request.cookies.get(SESSION_COOKIE)
+    logout_url = None
     if token:
         svc = services(request)
         account = await caller(request)
+        if account is not None and account.via == "oidc" and svc.oidc is not None:
+            # RP-initiated logout: the browser goes on to end the provider's session too.
+            logout_url = await svc.oidc.end_session_url(
+                await svc.signon.id_token_of(token), svc.settings.public_url.rstrip("/") + "/"
+            )
         await svc.discussion.logout(token)
         if account is not None and account.id is not None:
             # The account's sockets opened with this session, here at once and on every other
             # process through the broker, lose what they may no longer read.
             svc.hub.revoke(account.id, token_hash(token))
             await svc.publisher.send([revoked_message(account.id, token)])
-    response = Response(status_code=204)
+    # A password session answers 204 as in v1; a single sign-on one says where to end the
+    # provider's session (v1.2 allows both for password sessions).
+    response = ok({"logout_url": logout_url}) if logout_url else Response(status_code=204)
     response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax")
     return response
 
@@ -236,7 +249,7 @@ operations = [
     Operation("POST", "/api/session", start_session, "Log in: sets the session cookie", "session",
               body=shapes.Login, answer=shapes.SessionOut, also=(401,)),
     Operation("DELETE", "/api/session", end_session, "Log out: the cookie stops working", "session",
-              body=shapes.Empty, status=204, body_optional=True),
+              body=shapes.Empty, status=204, body_optional=True, also_answers=((200, shapes.LoggedOut),)),
     Operation("GET", "/api/session", current_session, "Who is logged in (null when nobody)", "session",
               answer=shapes.SessionOut),
     Operation("GET", "/api/me", me, "The caller", "session", who="account", answer=shapes.Me),

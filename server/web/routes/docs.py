@@ -14,7 +14,7 @@ from server.runtime.settings import Settings
 from server.web import frames, openapi
 from server.web.context import services
 from server.web.operation import Operation
-from server.web.routes import api, categories, desk, mail, me, ops, staff
+from server.web.routes import api, auth, categories, desk, mail, me, ops, staff
 from server.web.routes.pages import find_static_dir
 
 
@@ -27,7 +27,7 @@ def _version() -> str:
 
 @functools.cache
 def _document(settings: Settings) -> dict[str, Any]:
-    return openapi.document(all_operations(), settings, _version())
+    return openapi.document(all_operations(), settings, _version(), auth.OPENAPI_PATHS)
 
 
 @functools.cache

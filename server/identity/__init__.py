@@ -1,0 +1,1 @@
+"""Signing in through the portal's identity provider (OpenID Connect): discovery, keys, tokens."""
