@@ -220,13 +220,19 @@ class Mailer:
     ) -> str | None:
         """Send one mail; the relay's error when it failed for a reason that is not this mail's."""
         ids = [row.id for row in rows]
+        attempts = max(row.attempts for row in rows)
         try:
             message = self.compose(rows, mailbox, notices)
         except LookupError as reason:
             await self.outbox.drop(ids, str(reason))
             self.metrics.mails.labels("dropped").inc(len(ids))
             return None
-        attempts = max(row.attempts for row in rows)
+        except Exception as exc:
+            # This mail's own fault (an address stored before addresses were parsed, a header the
+            # mail library cannot build): these rows fail alone, and the round goes on. A round
+            # that raised here used to put the whole batch back, every time, for good.
+            await self._own_failure(ids, attempts, "cannot build the mail", exc)
+            return None
         try:
             await self._send(message)
         except Permanent as exc:
@@ -240,10 +246,22 @@ class Mailer:
             self.metrics.mails.labels("given_up" if give_up else "retry").inc()
             await self._close()
             return repr(exc)
+        except Exception as exc:
+            # Anything else the client raised about this message (an address it cannot encode):
+            # the connection's state is unknown, so it is closed, but the relay is fine.
+            await self._close()
+            await self._own_failure(ids, attempts, f"mail {message['Message-ID']} not sent", exc)
         else:
             await self.outbox.sent(ids)
             self.metrics.mails.labels("sent").inc()
         return None
+
+    async def _own_failure(self, ids: list[int], attempts: int, what: str, exc: Exception) -> None:
+        """Rows whose mail failed for a reason of its own: their own error, back-off and give-up."""
+        give_up = attempts >= self.settings.mail_max_attempts
+        log.warning("%s (outbox rows %s, attempt %d): %r", what, ids, attempts, exc)
+        await self.outbox.failed(ids, attempts, f"{what}: {exc!r}", give_up=give_up)
+        self.metrics.mails.labels("given_up" if give_up else "retry").inc()
 
     # --- SMTP -------------------------------------------------------------------------------
 
