@@ -184,3 +184,29 @@ async def test_without_smtp_notices_stay_in_the_app(make_server: MakeServer, cli
     assert [n["kind"] for n in notices] == ["answer"]
     async with server.services.db.read() as s:
         assert (await s.execute(select(func.count()).select_from(Outbox))).scalar_one() == 0
+
+
+async def test_list_unsubscribe_is_an_angle_bracketed_https_url_on_the_wire(
+    make_server: MakeServer, sink: SmtpSink, clients: list[Http]
+) -> None:
+    """With a long public URL, the notice mail's List-Unsubscribe header is still `<https://…>` on
+    one line as RFC 2369/8058 readers expect, never RFC 2047 encoded words, next to
+    `List-Unsubscribe-Post: List-Unsubscribe=One-Click`."""
+    await sink.start()
+    base = "https://procurement-improvement-proposals.tong.example.go.kr"
+    server = await make_server(**(mail_settings(sink) | {"public_url": base}))
+    clients.append(author := await server.user("company"))
+    clients.append(staff := await server.user("staff"))
+    thread = await author.thread("긴 주소 구독 해지")
+    await followers(server, 1, thread["id"], clients)
+    await staff.post(f"/api/threads/{thread['id']}/answers", json={"body": "중간 답변"})
+    await sink.wait_for(lambda found: len(found) == 1)
+    (raw,) = sink.raw()
+    head = raw.split(b"\r\n\r\n", 1)[0].replace(b"\r\n", b"\n")
+    lines = head.split(b"\n")
+    (header,) = [line for line in lines if line.lower().startswith(b"list-unsubscribe:")]
+    assert header.startswith(b"List-Unsubscribe: <" + base.encode() + b"/api/mail/unsubscribe?token=u.")
+    assert header.endswith(b">") and b"=?" not in header
+    following = lines[lines.index(header) + 1]
+    assert not following[:1].isspace(), "the header is not folded"
+    assert b"List-Unsubscribe-Post: List-Unsubscribe=One-Click" in lines

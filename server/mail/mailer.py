@@ -82,6 +82,28 @@ def notice_path(thread_id: int, comment_id: int | None, answer_id: int | None) -
     return f"/threads/{thread_id}{anchor}"
 
 
+class UnfoldedHeader(str):
+    """A header written on one line exactly as given (RFC 5322 allows 998 characters).
+
+    The mail library folds a long unstructured value by turning it into RFC 2047 encoded words:
+    past about 78 characters `List-Unsubscribe: <https://…>` became `=?utf-8?q?=3Chttps=3A//…?=`,
+    which RFC 2369 and 8058 readers do not decode, so providers hid their unsubscribe button. The
+    email package writes a value that has a `name` by calling its `fold` (email.policy.EmailPolicy).
+    """
+
+    name: str
+
+    def __new__(cls, name: str, value: str) -> UnfoldedHeader:
+        if not value.isascii() or any(c in value for c in "\r\n") or len(name) + 2 + len(value) > 998:
+            raise ValueError(f"{name} must be one line of ASCII")
+        header = super().__new__(cls, value)
+        header.name = name
+        return header
+
+    def fold(self, *, policy: Any) -> str:
+        return f"{self.name}: {self}{policy.linesep}"
+
+
 class NoticeSource(Protocol):
     def __call__(self, notice_ids: list[int]) -> Awaitable[dict[int, MailNotice]]: ...
 
@@ -349,8 +371,9 @@ class Mailer:
         message = self._envelope(rows, mailbox.address, subject)
         token = mailtokens.unsubscribe_token(self.secret, mailbox.account_id, mailbox.address)
         unsubscribe = f"{self.base}/api/mail/unsubscribe?token={quote(token)}"
-        # RFC 8058: an https URL (in production) and the one-click POST marker; RFC 2369's angle brackets.
-        message["List-Unsubscribe"] = f"<{unsubscribe}>"
+        # RFC 8058: an https URL (in production) and the one-click POST marker; RFC 2369's angle
+        # brackets, never encoded words.
+        message["List-Unsubscribe"] = UnfoldedHeader("List-Unsubscribe", f"<{unsubscribe}>")
         message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
         settings_url = f"{self.base}/account"
         text = [intro, ""] if intro else []
