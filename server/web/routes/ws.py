@@ -15,6 +15,7 @@ from websockets.protocol import State
 
 from server.domain import policy
 from server.domain.accounts import token_hash
+from server.domain.ratelimit import OpBudget
 from server.events import channels as ch
 from server.live.hub import Hub
 from server.live.wireframe import DeflateParams, PreparedFrame, deflate_params
@@ -257,6 +258,9 @@ class LiveSockets:
             peer.account, peer.session = account, token_hash(token)
             hub.signed_in(peer)
         hub.connected()
+        rate = svc.settings.ws_ops_per_second
+        budget = OpBudget(rate) if rate else None
+        over_budget = ch.error_frame("rate_limited", f"at most {rate} operations a second: op dropped")
         try:
             await send({"type": "websocket.accept"})
             peer.accepted()
@@ -264,6 +268,10 @@ class LiveSockets:
                 message = await receive()
                 if message["type"] == "websocket.disconnect":
                     break
+                if budget is not None and not budget.take():
+                    # Dropped unread: past the budget, an op costs no parsing, query or replay.
+                    peer.push(over_budget)
+                    continue
                 text = message.get("text")
                 if text is None:
                     peer.push(ch.error_frame("bad_frame", "binary frames are not accepted: send JSON text"))
