@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections import deque
 from typing import TYPE_CHECKING
@@ -260,7 +261,6 @@ class LiveSockets:
         hub.connected()
         rate = svc.settings.ws_ops_per_second
         budget = OpBudget(rate) if rate else None
-        over_budget = ch.error_frame("rate_limited", f"at most {rate} operations a second: op dropped")
         try:
             await send({"type": "websocket.accept"})
             peer.accepted()
@@ -270,7 +270,7 @@ class LiveSockets:
                     break
                 if budget is not None and not budget.take():
                     # Dropped unread: past the budget, an op costs no parsing, query or replay.
-                    peer.push(over_budget)
+                    peer.push(_over_budget(rate))
                     continue
                 text = message.get("text")
                 if text is None:
@@ -296,6 +296,11 @@ class LiveSockets:
                 if token:
                     return await self.services.discussion.account_for_token(token), token
         return None, None
+
+
+@functools.cache
+def _over_budget(rate: int) -> str:
+    return ch.error_frame("rate_limited", f"at most {rate} operations a second: op dropped")
 
 
 async def _refuse(send: Send, status: int, code: str, message: str) -> None:
