@@ -31,7 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.mail import mailtokens
 from server.mail.mailboxes import Mailboxes
-from server.mail.outbox import CONFIRM, DIGEST, KST, Claimed, OutboxStore
+from server.mail.outbox import CONFIRM, DIGEST, EMAIL, FOLD_WINDOW, KST, Claimed, OutboxStore
 from server.runtime.settings import Settings
 from server.store.database import Database
 from server.store.models import AccountMail, Notice
@@ -50,6 +50,7 @@ class MailNotice:
 
     id: int
     account_id: int
+    thread_id: int
     title: str
     thread_title: str
     path: str
@@ -187,7 +188,7 @@ class Mailer:
         commit or roll back with them, and once they commit this process's sender looks at once.
         A batched notice that only grew (`grown`) mails nothing new."""
         added = await self.outbox.add_for_notices(
-            s, [(n.id, n.account_id) for n in notices if not getattr(n, "grown", False)]
+            s, [(n.id, n.account_id, n.thread_id) for n in notices if not getattr(n, "grown", False)]
         )
         if added:
             event.listen(s.sync_session, "after_commit", lambda _session: self.wake(), once=True)
@@ -222,7 +223,7 @@ class Mailer:
         accounts = await self.mailboxes.rows({c.account_id for c in rows})
         notice_ids = [c.notice_id for c in rows if c.notice_id is not None]
         notices = await self.notices(notice_ids) if notice_ids else {}
-        mails = [[row] for row in claimed] + ([digest] if digest else [])
+        mails = await self._fold(claimed, notices) + ([digest] if digest else [])
         try:
             for index, group in enumerate(mails):
                 error = await self._deliver(group, accounts.get(group[0].account_id), notices)
@@ -236,6 +237,29 @@ class Mailer:
         finally:
             await self._close()
         return True
+
+    async def _fold(self, claimed: list[Claimed], notices: dict[int, MailNotice]) -> list[list[Claimed]]:
+        """The claimed single rows as mails: one per confirmation, one per (account, thread) for
+        notices (outbox.FOLD_WINDOW). A notice mail whose window is still open because another
+        went out meanwhile (it was in flight when this notice came) is put back until it closes."""
+        mails: list[list[Claimed]] = []
+        by_key: dict[tuple[int, int], list[Claimed]] = {}
+        for row in claimed:
+            notice = notices.get(row.notice_id) if row.notice_id is not None else None
+            if row.channel != EMAIL or notice is None:
+                mails.append([row])
+                continue
+            key = (row.account_id, notice.thread_id)
+            if key not in by_key:
+                by_key[key] = []
+                mails.append(by_key[key])
+            by_key[key].append(row)
+        sent = await self.outbox.last_sent(set(by_key))
+        for key, at in sent.items():
+            group = by_key[key]
+            await self.outbox.postpone([row.id for row in group], at + FOLD_WINDOW)
+            mails.remove(group)
+        return mails
 
     async def _deliver(
         self, rows: list[Claimed], mailbox: AccountMail | None, notices: dict[int, MailNotice]
@@ -350,6 +374,10 @@ class Mailer:
             day = found[0].created_at.astimezone(KST).strftime("%Y-%m-%d")
             subject = f"[통] {day} 알림 {len(found)}건"
             intro = f"{day} (KST) 알림 {len(found)}건입니다."
+        elif len(found) > 1:
+            # Notices on one thread folded into one mail (outbox.FOLD_WINDOW).
+            subject = f"[통] {found[0].title} 외 {len(found) - 1}건"
+            intro = f"'{found[0].thread_title}' 글의 새 알림 {len(found)}건입니다."
         else:
             subject = f"[통] {found[0].title}"
             intro = ""
@@ -440,6 +468,7 @@ def notice_source(db: Database) -> NoticeSource:
             n.id: MailNotice(
                 id=n.id,
                 account_id=n.account_id,
+                thread_id=n.thread_id,
                 title=describe(n.kind, n.data, n.count),
                 thread_title=str(n.data.get("title") or ""),
                 path=notice_path(n.thread_id, n.comment_id, n.answer_id),
