@@ -31,13 +31,15 @@ POSTGRES_ADMIN_URL = os.environ.get(
 REDIS_URL = os.environ.get("TONG_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
-# Tests need no slow password hashing and no write limits (one test turns limits back on).
+# Tests need no slow password hashing, no write limits and no budget of ops per socket (the tests
+# of each limit turn it back on).
 TEST_ENV = {
     "TONG_ARGON2_TIME_COST": "1",
     "TONG_ARGON2_MEMORY_COST": "1024",
     "TONG_RATE_LIMIT_PER_MINUTE": "0",
     "TONG_LOGIN_LIMIT_PER_MINUTE": "0",
     "TONG_SEARCH_LIMIT_PER_MINUTE": "0",
+    "TONG_WS_OPS_PER_SECOND": "0",
     "TONG_SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
 }
 

@@ -163,6 +163,10 @@ class SmtpSink:
             found.append(message)
         return found  # type: ignore[return-value]
 
+    def raw(self) -> list[bytes]:
+        """The mails as the relay received them (before any parser decodes a header)."""
+        return [path.read_bytes() for path in sorted(self.directory.glob("*.eml"))]
+
     async def wait_for(self, predicate: Any, timeout: float = 60) -> list[EmailMessage]:
         deadline = time.monotonic() + timeout
         while True:

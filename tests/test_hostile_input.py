@@ -191,3 +191,46 @@ async def test_notices_seen_without_ids_marks_all(company: Http, staff: Http, fo
     # Seen notices stay in the list (the bell shows read and unread), none is unread any more.
     assert after["unread"] == 0
     assert [notice["seen"] for notice in after["items"]] == [True, True]
+
+
+EDGE_DATES = ["0001-01-01", "0001-01-01T00:00:00+14:00", "9999-12-31", "9999-12-31T23:59:59-14:00"]
+
+
+@pytest.mark.parametrize("moment", EDGE_DATES)
+async def test_dates_at_the_edges_of_the_calendar_filter_like_any_other(
+    company: Http, staff: Http, moment: str
+) -> None:
+    """since, until, from and to at year 1 or 9999 (with or without a zone) answer 200, as the
+    earliest or latest bound they mean, on the board, the staff log and its exports."""
+    thread = await company.thread("달력의 끝")
+    before = moment.startswith("0001")
+    board = await company.get("/api/threads", params={"since" if before else "until": moment})
+    assert board.status_code == 200, board.text
+    assert thread["id"] in [t["id"] for t in board.json()["items"]]
+    empty = await company.get("/api/threads", params={"until" if before else "since": moment})
+    assert empty.status_code == 200 and empty.json()["items"] == [], empty.text
+    for fmt in ("json", "csv", "jsonl"):
+        for name in ("from", "to"):
+            answer = await staff.get(
+                "/api/staff/events", params={name: moment, "format": fmt, "thread_id": thread["id"]}
+            )
+            assert answer.status_code == 200, (name, fmt, answer.text)
+
+
+@pytest.mark.parametrize("value", ["2026-12-01T10:00:00", *EDGE_DATES[1::2]])
+async def test_a_time_cursor_without_a_zone_is_a_clear_422(company: Http, value: str) -> None:
+    """A list cursor holding a time without a zone (or one past the calendar's edge) answers 422
+    naming the cursor, never a 500."""
+    cursor = base64.urlsafe_b64encode(json.dumps([value, 5]).encode()).decode().rstrip("=")
+    for sort in ("active", "latest"):
+        answer = await company.get("/api/threads", params={"sort": sort, "cursor": cursor})
+        error = assert_error(answer, 422, "validation_error")
+        assert error["fields"] == {"cursor": "invalid"}
+
+
+@pytest.mark.parametrize("token", ["c.1.가나다.라마바", "u.1.가나다", "c.¹.x.y", "u.١.x", "u.1.\u00e9" * 3])
+async def test_mail_tokens_that_are_not_ascii_are_invalid_links(anonymous: Http, token: str) -> None:
+    """A confirmation or unsubscribe token holding non-ASCII characters or digits answers 404
+    invalid_token, like any forged link (compare_digest refuses non-ASCII text with a TypeError)."""
+    for path in ("/api/mail/confirm", "/api/mail/unsubscribe"):
+        assert_error(await anonymous.post(path, params={"token": token}), 404, "invalid_token")

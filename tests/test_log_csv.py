@@ -60,3 +60,24 @@ async def test_unknown_csv_language_is_a_clear_422(server: InProcessServer, staf
     response = await staff.get("/api/staff/events", params={"format": "csv", "lang": "fr"})
     assert response.status_code == 422
     assert response.json()["error"]["fields"] == {"lang": "unknown"}
+
+
+FORMULAS = ['=HYPERLINK("https://evil.example","보기")', "+1 동의합니다", "-2+3", "@SUM(A1:A9)"]
+
+
+async def test_cells_that_could_start_a_formula_are_written_as_text(
+    server: InProcessServer, company: Http, staff: Http
+) -> None:
+    """A title or body starting with = + - @ (OWASP CSV injection) gets a leading ' in its cell; the
+    payload column keeps the exact text."""
+    thread = await company.thread(FORMULAS[0], "본문")
+    for body in FORMULAS[1:]:
+        await company.comment(thread["id"], body)
+    for lang in ("ko", None):
+        _, rows = await _rows(staff, thread["id"], lang)
+        texts = [list(row.values()) for row in rows]
+        assert texts[0][8] == "'" + FORMULAS[0]
+        assert [cells[10] for cells in texts[1:]] == ["'" + body for body in FORMULAS[1:]]
+        assert json.loads(texts[1][-1])["comment"]["body"] == FORMULAS[1]
+        for cells in texts:
+            assert not any(str(c).startswith(("=", "+", "-", "@", "\t", "\r")) for c in cells), cells

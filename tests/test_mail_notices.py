@@ -4,6 +4,7 @@ digest gathers one KST day; mails carry public labels only, never a comment's te
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
@@ -40,16 +41,20 @@ async def notice_count(server: InProcessServer) -> int:
 async def test_each_notice_is_mailed_once_through_a_relay_restart(
     make_server: MakeServer, sink: SmtpSink, clients: list[Http], phase: str
 ) -> None:
-    """Three staff answers to a thread 8 accounts follow make 24 notices; the relay dies at the
+    """Staff answers to three threads 8 accounts follow make 24 notices; the relay dies at the
     10th mail and comes back: every notice arrives, and the only duplicate (a mail stored before
-    the relay's 250) carries the same Message-ID."""
+    the relay's 250) carries the same Message-ID. (Each answer is on its own thread: notices on
+    one thread fold into one mail per person per 15 minutes.)"""
     await sink.start(die_at=10, phase=phase)
     server = await make_server(**mail_settings(sink))
     clients.append(author := await server.user("company"))
     clients.append(staff := await server.user("staff"))
-    thread = await author.thread("메일 알림 시험")
-    await followers(server, 8, thread["id"], clients)
-    for n, outcome in enumerate([None, None, "accepted"]):
+    threads = [await author.thread(f"메일 알림 시험 {n}") for n in range(3)]
+    await followers(server, 8, threads[0]["id"], clients)
+    for follower in clients[-8:]:
+        for thread in threads[1:]:
+            assert (await follower.put(f"/api/threads/{thread['id']}/follow")).status_code == 200
+    for n, (thread, outcome) in enumerate(zip(threads, [None, None, "accepted"], strict=True)):
         body = {"body": f"답변 {n}"} | ({"outcome": outcome} if outcome else {})
         assert (await staff.post(f"/api/threads/{thread['id']}/answers", json=body)).status_code == 201
     assert await sink.exited() != 0
@@ -184,3 +189,103 @@ async def test_without_smtp_notices_stay_in_the_app(make_server: MakeServer, cli
     assert [n["kind"] for n in notices] == ["answer"]
     async with server.services.db.read() as s:
         assert (await s.execute(select(func.count()).select_from(Outbox))).scalar_one() == 0
+
+
+async def test_list_unsubscribe_is_an_angle_bracketed_https_url_on_the_wire(
+    make_server: MakeServer, sink: SmtpSink, clients: list[Http]
+) -> None:
+    """With a long public URL, the notice mail's List-Unsubscribe header is still `<https://…>` on
+    one line as RFC 2369/8058 readers expect, never RFC 2047 encoded words, next to
+    `List-Unsubscribe-Post: List-Unsubscribe=One-Click`."""
+    await sink.start()
+    base = "https://procurement-improvement-proposals.tong.example.go.kr"
+    server = await make_server(**(mail_settings(sink) | {"public_url": base}))
+    clients.append(author := await server.user("company"))
+    clients.append(staff := await server.user("staff"))
+    thread = await author.thread("긴 주소 구독 해지")
+    await followers(server, 1, thread["id"], clients)
+    await staff.post(f"/api/threads/{thread['id']}/answers", json={"body": "중간 답변"})
+    await sink.wait_for(lambda found: len(found) == 1)
+    (raw,) = sink.raw()
+    head = raw.split(b"\r\n\r\n", 1)[0].replace(b"\r\n", b"\n")
+    lines = head.split(b"\n")
+    (header,) = [line for line in lines if line.lower().startswith(b"list-unsubscribe:")]
+    assert header.startswith(b"List-Unsubscribe: <" + base.encode() + b"/api/mail/unsubscribe?token=u.")
+    assert header.endswith(b">") and b"=?" not in header
+    following = lines[lines.index(header) + 1]
+    assert not following[:1].isspace(), "the header is not folded"
+    assert b"List-Unsubscribe-Post: List-Unsubscribe=One-Click" in lines
+
+
+async def test_notices_on_one_thread_fold_into_one_mail_per_window(
+    make_server: MakeServer, sink: SmtpSink, clients: list[Http]
+) -> None:
+    """Five replies to one person's comment make one mail listing all five; a sixth after that
+    mail waits until 15 minutes after it (an injected clock), then goes as the second mail; the
+    bell holds all six notices."""
+    await sink.start()
+    server = await make_server(**(mail_settings(sink) | {"mail_poll_interval_s": 3600}))
+    mailer, outbox = server.services.mailer, server.services.outbox
+    clients.append(author := await server.user("company"))
+    clients.append(replier := await server.user("agency"))
+    thread = await author.thread("메일 묶음 시험")
+    await followers(server, 1, thread["id"], clients)
+    follower = clients[-1]
+    parent = await follower.comment(thread["id"], "원 댓글")
+    # The sender looks only when told: all five notices are queued before it first does.
+    wake = mailer.wake
+    mailer.wake = lambda: None  # type: ignore[method-assign]
+    replies = [await replier.comment(thread["id"], f"답글 {n}", parent["id"]) for n in range(5)]
+    mailer.wake = wake  # type: ignore[method-assign]
+    mailer.wake()
+    (first,) = await sink.wait_for(lambda found: len(found) == 1)
+    text = first.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    for reply in replies:
+        assert f"/threads/{thread['id']}#comment-{reply['id']}" in text
+    assert "외 4건" in str(first["Subject"])
+    await drained_except_waiting(server)
+
+    sixth = await replier.comment(thread["id"], "여섯째 답글", parent["id"])
+    async with server.services.db.read() as s:
+        sent_at, waiting = (
+            await s.execute(
+                select(func.max(Outbox.sent_at), func.max(Outbox.next_attempt_at)).where(
+                    Outbox.channel == "email"
+                )
+            )
+        ).one()
+    assert waiting is not None and sent_at is not None
+    assert _utc(waiting) - _utc(sent_at) == timedelta(minutes=15)
+    later = _utc(waiting) + timedelta(seconds=1)
+    outbox.clock = lambda: later
+    mailer.wake()
+    second = (await sink.wait_for(lambda found: len(found) == 2))[1]
+    assert f"#comment-{sixth['id']}" in second.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    await drained(server)
+    assert len(sink.messages()) == 2
+    bell = (await follower.get("/api/me/notices")).json()["items"]
+    assert sorted(n["comment_id"] for n in bell if n["kind"] == "reply") == sorted(
+        r["id"] for r in [*replies, sixth]
+    )
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+async def drained_except_waiting(server: InProcessServer) -> None:
+    """Wait until no outbox row is due now (rows waiting for their window may remain)."""
+    for _ in range(600):
+        async with server.services.db.read() as s:
+            due = (
+                await s.execute(
+                    select(func.count()).where(
+                        Outbox.next_attempt_at.is_not(None),  # type: ignore[union-attr]
+                        Outbox.next_attempt_at <= datetime.now(UTC) + timedelta(minutes=1),  # type: ignore[operator]
+                    )
+                )
+            ).scalar_one()
+        if not due:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the outbox never settled")

@@ -144,7 +144,7 @@ async def test_tong_export_command(
     """`tong export --format csv --output FILE` writes an Excel-ready CSV and a progress bar on stderr."""
     server = await make_server(**QUIET)
     clients.append(author := await server.user("company"))
-    thread = await author.thread("한글 제목")
+    thread = await author.thread("=1+2 한글 제목")
     await author.comment(thread["id"], "한글 댓글, 쉼표 포함")
     env = {
         **os.environ,
@@ -165,6 +165,7 @@ async def test_tong_export_command(
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
     assert [r["type"] for r in rows] == ["thread.created", "comment.created"]
+    assert rows[0]["title"] == "'=1+2 한글 제목"  # a spreadsheet shows it, never computes it
     assert json.loads(rows[1]["payload"])["comment"]["body"] == "한글 댓글, 쉼표 포함"
 
     process = await asyncio.create_subprocess_exec(

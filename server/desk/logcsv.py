@@ -3,6 +3,10 @@
 Staff open these files in Excel, so the Korean form (the dashboard's button) has Korean headers and
 Korean times (KST, "2026-11-29 18:05:07"); the English form keeps the machine-friendly UTC ISO time.
 The whole payload stays as the last column, so nothing the log holds is lost.
+
+Every text cell is written so that a spreadsheet shows it as text, never runs it (OWASP's CSV
+injection): a cell starting with `=`, `+`, `-`, `@`, a tab or a carriage return gets a leading `'`.
+A public title `=HYPERLINK("https://…","보기")` is then a title, not a link the staff member clicks.
 """
 
 from __future__ import annotations
@@ -32,6 +36,18 @@ COLUMNS = (
     ("count", "누적 수"),
     ("payload", "원본 (JSON)"),
 )
+
+
+# What a spreadsheet reads as the start of a formula (OWASP, "CSV Injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def as_text(value: Any) -> Any:
+    """A cell a spreadsheet shows as text: a string that could start a formula gets a leading `'`
+    (which Excel and LibreOffice hide); numbers and other values are left alone."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def header(lang: str) -> list[str]:
@@ -83,7 +99,7 @@ def row(shown: dict[str, Any], lang: str, payload_json: str) -> list[Any]:
     def cell(value: Any) -> Any:
         return "" if value is None else value
 
-    return [
+    cells = [
         shown["id"],
         shown["type"],
         cell(shown.get("thread_id")),
@@ -101,3 +117,4 @@ def row(shown: dict[str, Any], lang: str, payload_json: str) -> list[Any]:
         cell(fields["count"]),
         payload_json,
     ]
+    return [as_text(value) for value in cells]

@@ -321,7 +321,12 @@ class Discussion:
             )
         async with self.events.change() as change:
             s = change.session
-            previous = await self._proposal_status(s, thread_id)
+            # Read under the thread's row lock (PostgreSQL; SQLite's write lock is already held),
+            # so two staff setting the same status at once cannot both see the old one.
+            previous = await self._proposal_status(s, thread_id, lock=True)
+            if previous == status:
+                # Nothing changes: no event, no seq, no notice to the followers.
+                return
             seq = await self.posting.next_seq(s, thread_id, status=status, outcome=None)
             data = {"thread_id": thread_id, "status": status, "outcome": None, "previous": previous}
             await change.append(EventType.THREAD_STATUS_CHANGED, actor, data, thread_id=thread_id, seq=seq)
@@ -519,8 +524,11 @@ class Discussion:
 
     # --- internals --------------------------------------------------------------------------
 
-    async def _proposal_status(self, s: AsyncSession, thread_id: int) -> str | None:
-        row = (await s.execute(select(Thread.kind, Thread.status).where(Thread.id == thread_id))).first()
+    async def _proposal_status(self, s: AsyncSession, thread_id: int, lock: bool = False) -> str | None:
+        query = select(Thread.kind, Thread.status).where(Thread.id == thread_id)
+        if lock:
+            query = query.with_for_update()
+        row = (await s.execute(query)).first()
         if row is None:
             raise NotFound(f"thread {thread_id} does not exist")
         if row.kind != PROPOSAL:

@@ -134,3 +134,32 @@ class AddressLimit:
             raise RateLimited(
                 f"too many {self.what} from this address: at most {self.per_minute} a minute", retry
             )
+
+
+class OpBudget:
+    """One socket's budget of client ops: `rate` a second, in bursts of at most `rate` (a token
+    bucket). Counted in the process that holds the socket, with no I/O and no `limits` storage:
+    it is asked once per frame a client sends, on tens of thousands of sockets. The clock is
+    injected so the rule is tested without waiting.
+
+    Why: one socket sending 3,000 subscribe/unsubscribe ops with `since=0` made 24,000 replay
+    frames and slowed everyone's requests; a tab opens a handful of channels, so 20 a second is
+    far above any real client and far below a flood."""
+
+    __slots__ = ("_at", "_clock", "_rate", "_tokens")
+
+    def __init__(self, rate: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self._rate = float(rate)
+        self._tokens = self._rate
+        self._clock = clock
+        self._at = clock()
+
+    def take(self) -> bool:
+        """Spend one op: False (and nothing spent) when the budget is empty."""
+        now = self._clock()
+        self._tokens = min(self._rate, self._tokens + (now - self._at) * self._rate)
+        self._at = now
+        if self._tokens < 1:
+            return False
+        self._tokens -= 1
+        return True

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select
@@ -27,7 +27,7 @@ from server.store.models import (
     Thread,
     ThreadAuthor,
 )
-from server.text.validation import parse_time
+from server.text.validation import in_range, parse_time
 
 SORTS = {
     "latest": (Thread.id, None),
@@ -360,8 +360,6 @@ def _offset_cursor(cursor: str) -> int:
 
 
 def _after_cursor(cursor: str, primary: Any, tiebreak: Any) -> Any:
-    from datetime import datetime
-
     try:
         values = public.decode_cursor(cursor)
         if tiebreak is None:
@@ -370,6 +368,10 @@ def _after_cursor(cursor: str, primary: Any, tiebreak: Any) -> Any:
         value, last_id = values
         if primary.key.endswith("_at"):
             value = datetime.fromisoformat(value)
+            # encode_cursor writes an aware time; a naive one (or one at datetime's edges) would
+            # reach the database as a value it refuses.
+            if value.tzinfo is None or not in_range(value):
+                raise ValueError("a time cursor holds an aware time")
         elif not isinstance(value, int):
             raise TypeError("a count cursor holds an integer")
         return or_(primary < value, and_(primary == value, tiebreak < int(last_id)))

@@ -31,6 +31,27 @@ def me_channel(account_id: int) -> str:
     return f"{ME_PREFIX}{account_id}"
 
 
+# The families a channel name may belong to: the only values a metric label may take. A label
+# holding the name itself would carry a thread or account id (`me:23` rising when someone's
+# comment is answered links that person's pseudonyms in every thread), and an unbounded set.
+CHANNEL_KINDS: Final = ("thread", "board", "staff", "me", "sessions", "other")
+
+
+def channel_kind(channel: str) -> str:
+    """The channel's family (one of CHANNEL_KINDS), never its id."""
+    if channel.startswith(THREAD_PREFIX):
+        return "thread"
+    if channel.startswith(ME_PREFIX) or channel == ME:
+        return "me"
+    if channel == BOARD:
+        return "board"
+    if channel == STAFF:
+        return "staff"
+    if channel == SESSIONS:
+        return "sessions"
+    return "other"
+
+
 def parse_thread_channel(channel: str) -> int | None:
     """The thread id of `thread:{id}`, or None when the name is not a valid thread channel."""
     if not channel.startswith(THREAD_PREFIX):

@@ -115,8 +115,7 @@ class Publisher:
             return
         self._hint_owed = False
         for channel, _message in batch:
-            kind = "thread" if channel.startswith("thread:") else channel
-            self._metrics.events_published.labels(kind).inc()
+            self._metrics.events_published.labels(ch.channel_kind(channel)).inc()
 
     def _lost(self, batch: list[Message], reason: str) -> None:
         self._metrics.publish_failures.inc(len(batch))

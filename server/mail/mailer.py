@@ -31,7 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.mail import mailtokens
 from server.mail.mailboxes import Mailboxes
-from server.mail.outbox import CONFIRM, DIGEST, KST, Claimed, OutboxStore
+from server.mail.outbox import CONFIRM, DIGEST, EMAIL, FOLD_WINDOW, KST, Claimed, OutboxStore
 from server.runtime.settings import Settings
 from server.store.database import Database
 from server.store.models import AccountMail, Notice
@@ -50,6 +50,7 @@ class MailNotice:
 
     id: int
     account_id: int
+    thread_id: int
     title: str
     thread_title: str
     path: str
@@ -80,6 +81,28 @@ def describe(kind: str, data: dict[str, Any], count: int) -> str:
 def notice_path(thread_id: int, comment_id: int | None, answer_id: int | None) -> str:
     anchor = f"#answer-{answer_id}" if answer_id else f"#comment-{comment_id}" if comment_id else ""
     return f"/threads/{thread_id}{anchor}"
+
+
+class UnfoldedHeader(str):
+    """A header written on one line exactly as given (RFC 5322 allows 998 characters).
+
+    The mail library folds a long unstructured value by turning it into RFC 2047 encoded words:
+    past about 78 characters `List-Unsubscribe: <https://…>` became `=?utf-8?q?=3Chttps=3A//…?=`,
+    which RFC 2369 and 8058 readers do not decode, so providers hid their unsubscribe button. The
+    email package writes a value that has a `name` by calling its `fold` (email.policy.EmailPolicy).
+    """
+
+    name: str
+
+    def __new__(cls, name: str, value: str) -> UnfoldedHeader:
+        if not value.isascii() or any(c in value for c in "\r\n") or len(name) + 2 + len(value) > 998:
+            raise ValueError(f"{name} must be one line of ASCII")
+        header = super().__new__(cls, value)
+        header.name = name
+        return header
+
+    def fold(self, *, policy: Any) -> str:
+        return f"{self.name}: {self}{policy.linesep}"
 
 
 class NoticeSource(Protocol):
@@ -165,7 +188,7 @@ class Mailer:
         commit or roll back with them, and once they commit this process's sender looks at once.
         A batched notice that only grew (`grown`) mails nothing new."""
         added = await self.outbox.add_for_notices(
-            s, [(n.id, n.account_id) for n in notices if not getattr(n, "grown", False)]
+            s, [(n.id, n.account_id, n.thread_id) for n in notices if not getattr(n, "grown", False)]
         )
         if added:
             event.listen(s.sync_session, "after_commit", lambda _session: self.wake(), once=True)
@@ -200,7 +223,7 @@ class Mailer:
         accounts = await self.mailboxes.rows({c.account_id for c in rows})
         notice_ids = [c.notice_id for c in rows if c.notice_id is not None]
         notices = await self.notices(notice_ids) if notice_ids else {}
-        mails = [[row] for row in claimed] + ([digest] if digest else [])
+        mails = await self._fold(claimed, notices) + ([digest] if digest else [])
         try:
             for index, group in enumerate(mails):
                 error = await self._deliver(group, accounts.get(group[0].account_id), notices)
@@ -215,18 +238,47 @@ class Mailer:
             await self._close()
         return True
 
+    async def _fold(self, claimed: list[Claimed], notices: dict[int, MailNotice]) -> list[list[Claimed]]:
+        """The claimed single rows as mails: one per confirmation, one per (account, thread) for
+        notices (outbox.FOLD_WINDOW). A notice mail whose window is still open because another
+        went out meanwhile (it was in flight when this notice came) is put back until it closes."""
+        mails: list[list[Claimed]] = []
+        by_key: dict[tuple[int, int], list[Claimed]] = {}
+        for row in claimed:
+            notice = notices.get(row.notice_id) if row.notice_id is not None else None
+            if row.channel != EMAIL or notice is None:
+                mails.append([row])
+                continue
+            key = (row.account_id, notice.thread_id)
+            if key not in by_key:
+                by_key[key] = []
+                mails.append(by_key[key])
+            by_key[key].append(row)
+        sent = await self.outbox.last_sent(set(by_key))
+        for key, at in sent.items():
+            group = by_key[key]
+            await self.outbox.postpone([row.id for row in group], at + FOLD_WINDOW)
+            mails.remove(group)
+        return mails
+
     async def _deliver(
         self, rows: list[Claimed], mailbox: AccountMail | None, notices: dict[int, MailNotice]
     ) -> str | None:
         """Send one mail; the relay's error when it failed for a reason that is not this mail's."""
         ids = [row.id for row in rows]
+        attempts = max(row.attempts for row in rows)
         try:
             message = self.compose(rows, mailbox, notices)
         except LookupError as reason:
             await self.outbox.drop(ids, str(reason))
             self.metrics.mails.labels("dropped").inc(len(ids))
             return None
-        attempts = max(row.attempts for row in rows)
+        except Exception as exc:
+            # This mail's own fault (an address stored before addresses were parsed, a header the
+            # mail library cannot build): these rows fail alone, and the round goes on. A round
+            # that raised here used to put the whole batch back, every time, for good.
+            await self._own_failure(ids, attempts, "cannot build the mail", exc)
+            return None
         try:
             await self._send(message)
         except Permanent as exc:
@@ -240,10 +292,22 @@ class Mailer:
             self.metrics.mails.labels("given_up" if give_up else "retry").inc()
             await self._close()
             return repr(exc)
+        except Exception as exc:
+            # Anything else the client raised about this message (an address it cannot encode):
+            # the connection's state is unknown, so it is closed, but the relay is fine.
+            await self._close()
+            await self._own_failure(ids, attempts, f"mail {message['Message-ID']} not sent", exc)
         else:
             await self.outbox.sent(ids)
             self.metrics.mails.labels("sent").inc()
         return None
+
+    async def _own_failure(self, ids: list[int], attempts: int, what: str, exc: Exception) -> None:
+        """Rows whose mail failed for a reason of its own: their own error, back-off and give-up."""
+        give_up = attempts >= self.settings.mail_max_attempts
+        log.warning("%s (outbox rows %s, attempt %d): %r", what, ids, attempts, exc)
+        await self.outbox.failed(ids, attempts, f"{what}: {exc!r}", give_up=give_up)
+        self.metrics.mails.labels("given_up" if give_up else "retry").inc()
 
     # --- SMTP -------------------------------------------------------------------------------
 
@@ -310,6 +374,10 @@ class Mailer:
             day = found[0].created_at.astimezone(KST).strftime("%Y-%m-%d")
             subject = f"[통] {day} 알림 {len(found)}건"
             intro = f"{day} (KST) 알림 {len(found)}건입니다."
+        elif len(found) > 1:
+            # Notices on one thread folded into one mail (outbox.FOLD_WINDOW).
+            subject = f"[통] {found[0].title} 외 {len(found) - 1}건"
+            intro = f"'{found[0].thread_title}' 글의 새 알림 {len(found)}건입니다."
         else:
             subject = f"[통] {found[0].title}"
             intro = ""
@@ -331,8 +399,9 @@ class Mailer:
         message = self._envelope(rows, mailbox.address, subject)
         token = mailtokens.unsubscribe_token(self.secret, mailbox.account_id, mailbox.address)
         unsubscribe = f"{self.base}/api/mail/unsubscribe?token={quote(token)}"
-        # RFC 8058: an https URL (in production) and the one-click POST marker; RFC 2369's angle brackets.
-        message["List-Unsubscribe"] = f"<{unsubscribe}>"
+        # RFC 8058: an https URL (in production) and the one-click POST marker; RFC 2369's angle
+        # brackets, never encoded words.
+        message["List-Unsubscribe"] = UnfoldedHeader("List-Unsubscribe", f"<{unsubscribe}>")
         message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
         settings_url = f"{self.base}/account"
         text = [intro, ""] if intro else []
@@ -399,6 +468,7 @@ def notice_source(db: Database) -> NoticeSource:
             n.id: MailNotice(
                 id=n.id,
                 account_id=n.account_id,
+                thread_id=n.thread_id,
                 title=describe(n.kind, n.data, n.count),
                 thread_title=str(n.data.get("title") or ""),
                 path=notice_path(n.thread_id, n.comment_id, n.answer_id),

@@ -37,24 +37,34 @@ def unsubscribe_token(secret: bytes, account_id: int, address: str) -> str:
     return f"{UNSUBSCRIBE}.{account_id}.{_signature(secret, UNSUBSCRIBE, account_id, address.lower())}"
 
 
+def _parts(token: str, kind: str, count: int) -> list[str] | None:
+    """The token's parts when it has the shape of `kind`'s tokens. Tokens are ASCII: a non-ASCII
+    one made `hmac.compare_digest` raise TypeError (a 500), and `"¹".isdigit()` is true."""
+    parts = token.split(".")
+    if not token.isascii() or len(parts) != count or parts[0] != kind:
+        return None
+    if not parts[1].isdigit() or len(parts[1]) > 10:
+        return None
+    return parts
+
+
 def read_confirm(secret: bytes, token: str) -> tuple[int, str] | None:
     """(account id, nonce) of a well-signed confirmation token, else None."""
-    parts = token.split(".")
-    if len(parts) != 4 or parts[0] != CONFIRM or not parts[1].isdigit() or len(parts[1]) > 10:
+    parts = _parts(token, CONFIRM, 4)
+    if parts is None:
         return None
     account_id, nonce = int(parts[1]), parts[2]
-    if not hmac.compare_digest(parts[3], _signature(secret, CONFIRM, account_id, nonce)):
+    if not hmac.compare_digest(parts[3].encode(), _signature(secret, CONFIRM, account_id, nonce).encode()):
         return None
     return account_id, nonce
 
 
 def unsubscribe_account(token: str) -> int | None:
     """The account an unsubscribe token names (checked with `unsubscribe_valid` against its address)."""
-    parts = token.split(".")
-    if len(parts) != 3 or parts[0] != UNSUBSCRIBE or not parts[1].isdigit() or len(parts[1]) > 10:
-        return None
-    return int(parts[1])
+    parts = _parts(token, UNSUBSCRIBE, 3)
+    return int(parts[1]) if parts is not None else None
 
 
 def unsubscribe_valid(secret: bytes, token: str, account_id: int, address: str) -> bool:
-    return hmac.compare_digest(token, unsubscribe_token(secret, account_id, address))
+    # Bytes: compare_digest refuses str holding anything but ASCII.
+    return hmac.compare_digest(token.encode(), unsubscribe_token(secret, account_id, address).encode())

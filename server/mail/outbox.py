@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.store.database import Database
-from server.store.models import AccountMail, Outbox, utcnow
+from server.store.models import AccountMail, Notice, Outbox, utcnow
 
 KST = ZoneInfo("Asia/Seoul")
 
@@ -31,6 +31,18 @@ CONFIRM = "confirm"
 DELIVERIES = ("immediate", "daily", "none")
 
 Clock = Callable[[], datetime]
+
+# At most one notice mail per account per thread in this window; later notices fold into the next.
+# 40 replies in an hour were 40 mails; a quarter of an hour keeps a live discussion to four mails an
+# hour while a single notice still goes at once.
+FOLD_WINDOW = timedelta(minutes=15)
+
+Key = tuple[int, int]  # (account id, thread id)
+
+
+def _aware(moment: datetime) -> datetime:
+    # SQLite gives back naive UTC times.
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -70,15 +82,16 @@ class OutboxStore:
         self.lease_s = lease_s
         self.clock = clock
 
-    async def add_for_notices(self, s: AsyncSession, notices: Iterable[tuple[int, int]]) -> int:
-        """Outbox rows for new notices, given as (notice id, account id), inside the caller's
-        transaction: a mail for accounts with a verified address that want one. Returns how many."""
+    async def add_for_notices(self, s: AsyncSession, notices: Iterable[tuple[int, int, int]]) -> int:
+        """Outbox rows for new notices, given as (notice id, account id, thread id), inside the
+        caller's transaction: a mail for accounts with a verified address that want one, due when
+        the account's window on that thread allows (FOLD_WINDOW). Returns how many."""
         if not self.enabled:
             return 0
         pairs = list(notices)
         if not pairs:
             return 0
-        accounts = {account_id for _notice_id, account_id in pairs}
+        accounts = {account_id for _notice_id, account_id, _thread_id in pairs}
         wanted: dict[int, str] = dict(
             (
                 await s.execute(
@@ -91,23 +104,88 @@ class OutboxStore:
             ).all()
         )
         now = self.clock()
+        immediate = {(a, t) for _n, a, t in pairs if wanted.get(a) == "immediate"}
+        due_at = await self._fold_times(s, immediate, now)
         rows = []
-        for notice_id, account_id in pairs:
+        for notice_id, account_id, thread_id in pairs:
             delivery = wanted.get(account_id)
             if delivery is None:
                 continue
             daily = delivery == "daily"
+            if daily:
+                due = digest_due(now, self.digest_hour)
+            else:
+                due = due_at.get((account_id, thread_id), now)
+                # A second notice in this transaction folds into the first one's mail.
+                due_at[(account_id, thread_id)] = due
             rows.append(
                 Outbox(
                     notice_id=notice_id,
                     channel=DIGEST if daily else EMAIL,
                     account_id=account_id,
-                    next_attempt_at=digest_due(now, self.digest_hour) if daily else now,
+                    next_attempt_at=due,
                     created_at=now,
                 )
             )
         s.add_all(rows)
         return len(rows)
+
+    async def _fold_times(self, s: AsyncSession, keys: set[Key], now: datetime) -> dict[Key, datetime]:
+        """When a new notice mail for each (account, thread) may go: with the one still waiting
+        (the same due time), or a window after the last one sent; absent when it may go now."""
+        if not keys:
+            return {}
+        rows = await s.execute(
+            select(Outbox.account_id, Notice.thread_id, Outbox.sent_at, Outbox.next_attempt_at)
+            .join(Notice, Notice.id == Outbox.notice_id)  # type: ignore[arg-type]
+            .where(
+                Outbox.channel == EMAIL,
+                Outbox.account_id.in_({a for a, _t in keys}),  # type: ignore[attr-defined]
+                Notice.thread_id.in_({t for _a, t in keys}),  # type: ignore[attr-defined]
+                (Outbox.sent_at > now - FOLD_WINDOW) | Outbox.next_attempt_at.is_not(None),  # type: ignore[operator,union-attr]
+            )
+        )
+        due: dict[Key, datetime] = {}
+        for account_id, thread_id, sent_at, next_attempt_at in rows.all():
+            key = (account_id, thread_id)
+            if key not in keys:
+                continue
+            at = _aware(sent_at) + FOLD_WINDOW if sent_at is not None else _aware(next_attempt_at)
+            if at > now or key in due:
+                due[key] = max(at, due.get(key, at))
+            else:
+                # A mail still waiting and already due: this notice goes with it.
+                due[key] = at
+        return due
+
+    async def last_sent(self, keys: set[Key]) -> dict[Key, datetime]:
+        """When the last notice mail to each (account, thread) went out, within the window."""
+        if not keys:
+            return {}
+        since = self.clock() - FOLD_WINDOW
+        async with self.db.read() as s:
+            rows = await s.execute(
+                select(Outbox.account_id, Notice.thread_id, func.max(Outbox.sent_at))
+                .join(Notice, Notice.id == Outbox.notice_id)  # type: ignore[arg-type]
+                .where(
+                    Outbox.channel == EMAIL,
+                    Outbox.account_id.in_({a for a, _t in keys}),  # type: ignore[attr-defined]
+                    Notice.thread_id.in_({t for _a, t in keys}),  # type: ignore[attr-defined]
+                    Outbox.sent_at > since,  # type: ignore[operator]
+                )
+                .group_by(Outbox.account_id, Notice.thread_id)
+            )
+            return {(a, t): _aware(at) for a, t, at in rows.all() if (a, t) in keys}
+
+    async def postpone(self, ids: list[int], when: datetime) -> None:
+        """Claimed rows that must wait for their window: due at `when`, the claim not counted as
+        an attempt."""
+        async with self.db.transaction() as s:
+            await s.execute(
+                update(Outbox)
+                .where(Outbox.id.in_(ids))  # type: ignore[union-attr]
+                .values(next_attempt_at=when, attempts=Outbox.attempts - 1)
+            )
 
     def add_confirmation(self, s: AsyncSession, account_id: int) -> None:
         now = self.clock()
@@ -119,7 +197,8 @@ class OutboxStore:
         due = (
             select(Outbox.id)
             .where(Outbox.next_attempt_at <= now, Outbox.channel != DIGEST)  # type: ignore[operator]
-            .order_by(Outbox.next_attempt_at)
+            # Rows folded into one mail share their due time and account: claimed side by side.
+            .order_by(Outbox.next_attempt_at, Outbox.account_id, Outbox.id)
             .limit(limit)
             .with_for_update(skip_locked=True)
         )

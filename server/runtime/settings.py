@@ -107,6 +107,11 @@ class Settings(BaseSettings):
     # per tab; 1,000 leaves room for an office behind one NAT address while keeping one host
     # from taking every file descriptor. Load tests from a single machine turn it off.
     ws_max_per_ip: int = 1_000
+    # Ops (subscribe, unsubscribe, ping, anything sent) one socket may send a second, in bursts of
+    # as many; past that each op is dropped with an `error` frame `rate_limited` and the socket
+    # stays open (0: no limit). A tab sends a handful; one socket's 3,000 subscribes with
+    # `since=0` made 24,000 replay frames and slowed everyone.
+    ws_ops_per_second: int = Field(default=20, ge=0)
     # permessage-deflate multiplies memory per connection by ~4; off unless asked for.
     ws_deflate: bool = False
     # Counts frames are coalesced to at most 1/interval per channel (contract: <= 4 per second).

@@ -5,11 +5,11 @@ import { h, replace, uid } from "./dom.js";
 import { lang, t } from "./i18n.js";
 import { errorMessage } from "./composer.js";
 import { logIn } from "./session.js";
+import { sameOriginPath } from "./nextpath.js";
 
 function safeNext(params) {
-  const next = params.get("next") || "/";
-  // Only paths on this site: "//evil.example" and "https://…" go to the board instead.
-  return next.startsWith("/") && !next.startsWith("//") ? next : "/";
+  // Only paths on this site: "//evil.example", "/\evil.example", "https://…" go to the board instead.
+  return sameOriginPath(params.get("next") || "/");
 }
 
 export function mountLogin(root, ctx) {

@@ -22,7 +22,7 @@ from starlette.routing import Route
 from server.contract.errors import Forbidden
 from server.domain.signon import kind_from_claims
 from server.identity.oidc import OpenIDClient, ProviderError, TokenRejected
-from server.text.nextpath import safe_next
+from server.text.nextpath import same_origin_path
 from server.web.context import SESSION_COOKIE, services
 
 log = logging.getLogger("tong.oidc")
@@ -122,7 +122,7 @@ async def start(request: Request) -> Response:
     except ProviderError as exc:
         log.warning("oidc: provider unreachable at start: %s", exc)
         return _page(request, "oidc_unavailable")
-    next_path = safe_next(request.query_params.get("next"))
+    next_path = same_origin_path(request.query_params.get("next"))
     await services(request).signon.remember(
         authorization.state, authorization.nonce, authorization.verifier, next_path
     )

@@ -6,11 +6,12 @@ import functools
 from pathlib import Path
 
 from starlette.requests import Request
-from starlette.responses import FileResponse, Response
+from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from server.contract.errors import NotFound
+from server.text.nextpath import same_origin_path
 from server.web.context import services
 
 # server/web/routes/pages.py -> server/
@@ -57,6 +58,14 @@ def routes(static_dir: Path | None = None) -> list[Route | Mount]:
             raise
         return await app_page(request)
 
+    async def login_page(request: Request) -> Response:
+        # The page's script checks `next` too (static/js/nextpath.js); answering a foreign one
+        # with the plain /login means even a stale cached script never sees it.
+        given = request.query_params.get("next")
+        if given is not None and same_origin_path(given) != given:
+            return RedirectResponse("/login", status_code=303, headers={"cache-control": "no-store"})
+        return await app_page(request)
+
     async def staff_page(request: Request) -> Response:
         return FileResponse(directory / "staff" / "index.html", headers={"cache-control": "no-cache"})
 
@@ -65,7 +74,7 @@ def routes(static_dir: Path | None = None) -> list[Route | Mount]:
         Route("/threads/{thread_id:id}", thread_page, methods=["GET"]),
         Route("/staff", staff_page, methods=["GET"]),
         Route("/staff/{rest:path}", staff_page, methods=["GET"]),
-        Route("/login", app_page, methods=["GET"]),
+        Route("/login", login_page, methods=["GET"]),
         Route("/record", app_page, methods=["GET"]),
         Route("/account", app_page, methods=["GET"]),
         # 내 활동: the caller's proposals, comments, follows and notices.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections import deque
 from typing import TYPE_CHECKING
@@ -15,6 +16,7 @@ from websockets.protocol import State
 
 from server.domain import policy
 from server.domain.accounts import token_hash
+from server.domain.ratelimit import OpBudget
 from server.events import channels as ch
 from server.live.hub import Hub
 from server.live.wireframe import DeflateParams, PreparedFrame, deflate_params
@@ -257,6 +259,8 @@ class LiveSockets:
             peer.account, peer.session = account, token_hash(token)
             hub.signed_in(peer)
         hub.connected()
+        rate = svc.settings.ws_ops_per_second
+        budget = OpBudget(rate) if rate else None
         try:
             await send({"type": "websocket.accept"})
             peer.accepted()
@@ -264,6 +268,10 @@ class LiveSockets:
                 message = await receive()
                 if message["type"] == "websocket.disconnect":
                     break
+                if budget is not None and not budget.take():
+                    # Dropped unread: past the budget, an op costs no parsing, query or replay.
+                    peer.push(_over_budget(rate))
+                    continue
                 text = message.get("text")
                 if text is None:
                     peer.push(ch.error_frame("bad_frame", "binary frames are not accepted: send JSON text"))
@@ -288,6 +296,11 @@ class LiveSockets:
                 if token:
                     return await self.services.discussion.account_for_token(token), token
         return None, None
+
+
+@functools.cache
+def _over_budget(rate: int) -> str:
+    return ch.error_frame("rate_limited", f"at most {rate} operations a second: op dropped")
 
 
 async def _refuse(send: Send, status: int, code: str, message: str) -> None:
