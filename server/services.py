@@ -29,6 +29,7 @@ from server.events.publisher import Publisher
 from server.events.sealing import Sealer
 from server.events.seam import EventLog
 from server.live.epoch import Epochs, HistoryWatch, mark_for
+from server.live.heartbeat import Heartbeat
 from server.live.hub import Hub
 from server.mail.mailboxes import Mailboxes
 from server.mail.mailer import Mailer, notice_source
@@ -52,6 +53,7 @@ class Services:
     events: EventLog
     epochs: Epochs
     history_watch: HistoryWatch
+    heartbeat: Heartbeat
     hub: Hub
     reader: Reader
     discussion: Discussion
@@ -136,6 +138,7 @@ def build_services(settings: Settings) -> Services:
         events=events,
         epochs=epochs,
         history_watch=history_watch,
+        heartbeat=Heartbeat(db, settings.heartbeat_interval_s),
         hub=hub,
         reader=reader,
         discussion=discussion,

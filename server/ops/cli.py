@@ -16,10 +16,28 @@ from server.runtime.settings import Settings
 
 def _settings() -> Settings:
     try:
-        return Settings()
+        settings = Settings()
     except ValidationError as exc:
         messages = "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
         raise SystemExit(f"tong: configuration error: {messages}") from None
+    _warn_new_relative_database(settings)
+    return settings
+
+
+def _warn_new_relative_database(settings: Settings) -> None:
+    """A command run from another directory would silently start a new, empty database under
+    `.tong/` there: say so before it happens (production sets TONG_DATA_DIR or DATABASE_URL)."""
+    if settings.database_url or settings.data_dir.is_absolute():
+        return
+    path = settings.data_dir / "tong.db"
+    if not path.exists():
+        print(
+            f"tong: warning: no database at {path.resolve()}; a new, empty one will be created there. "
+            "TONG_DATA_DIR is relative to the current directory: set it to an absolute path "
+            "(or DATABASE_URL) to use an existing database.",
+            file=sys.stderr,
+            flush=True,
+        )
 
 
 async def _with_services(settings: Settings, work: Callable[..., object]) -> object:
@@ -388,7 +406,7 @@ def _register_optional(commands: argparse._SubParsersAction) -> None:  # type: i
     """Commands that live in their own modules register themselves here."""
     import importlib
 
-    for module in ("tong_bench.command", "server.ops.export", "server.ops.audit"):
+    for module in ("tong_bench.command", "server.ops.export", "server.ops.audit", "server.ops.backup"):
         try:
             importlib.import_module(module).register(commands)
         except ModuleNotFoundError as exc:

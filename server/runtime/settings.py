@@ -119,6 +119,14 @@ class Settings(BaseSettings):
     # How often each process looks for a restored database (epoch.py): a write is covered by the
     # served mark this long after it, and watchers of a restored database hear `resync` this late.
     history_watch_interval: float = 2.0
+    # Each process refreshes its `server_heartbeat` row this often; `tong restore` refuses while a
+    # row is fresher than three intervals (live/heartbeat.py).
+    heartbeat_interval_s: float = Field(default=10.0, gt=0)
+
+    # `tong backup` without --output writes here (unset: `backups` in the data directory) and then
+    # keeps the newest `backup_keep` archives of that directory; 0 keeps them all.
+    backup_dir: Path | None = None
+    backup_keep: int = Field(default=14, ge=0)
 
     # Argon2 cost: library defaults (RFC 9106 low-memory profile) unless tuned.
     argon2_time_cost: int = 3
@@ -210,6 +218,10 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite+aiosqlite:///{self.data_dir / 'tong.db'}"
+
+    @property
+    def effective_backup_dir(self) -> Path:
+        return self.backup_dir if self.backup_dir is not None else self.data_dir / "backups"
 
     def resolved_secret(self) -> str:
         """The secret key; in development one is generated once and kept in the data directory."""
