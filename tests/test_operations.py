@@ -93,6 +93,43 @@ def test_production_refuses_placeholder_secret(tmp_path: Path) -> None:
         assert result.returncode != 0 and "TONG_SECRET_KEY" in result.stderr + result.stdout
 
 
+def test_demo_is_refused_in_production(tmp_path: Path) -> None:
+    """`tong demo` and `tong serve --demo` refuse TONG_ENV=production, naming why, and seed nothing."""
+    env = {
+        "TONG_ENV": "production",
+        "TONG_SECRET_KEY": "a-production-secret-that-is-long-enough-0123",
+        "TONG_DATA_DIR": str(tmp_path),
+        "DATABASE_URL": "",
+    }
+    for command in (["demo"], ["serve", "--demo", "--port", "0"]):
+        result = run_cli(*command, env=env)
+        assert result.returncode == 2, (command, result.stdout, result.stderr)
+        assert "TONG_ENV=production" in result.stderr and "demo" in result.stderr
+    assert not (tmp_path / "tong.db").exists()
+
+
+def test_cli_warns_before_a_relative_data_dir_creates_a_database(tmp_path: Path) -> None:
+    """Run from a directory without `.tong/`, a command says a new database is about to be created
+    there and how to point at the real one; with the database present it says nothing."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "TONG_DATA_DIR")}
+    run = [sys.executable, "-m", "server", "db", "current"]
+    first = subprocess.run(run, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert "no database at " + str(tmp_path / ".tong" / "tong.db") in first.stderr
+    assert "TONG_DATA_DIR" in first.stderr
+    subprocess.run([sys.executable, "-m", "server", "db", "upgrade"], env=env, cwd=tmp_path, timeout=60)
+    second = subprocess.run(run, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert second.returncode == 0 and "warning" not in second.stderr
+    absolute = subprocess.run(
+        run,
+        env={**env, "TONG_DATA_DIR": str(tmp_path / "elsewhere")},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert "warning" not in absolute.stderr
+
+
 def test_accounts_create_reads_the_password_from_stdin(tmp_path: Path) -> None:
     """`tong accounts create` takes the password on stdin, refuses a short one and a taken login."""
     env = {"TONG_DATA_DIR": str(tmp_path), "DATABASE_URL": "", "TONG_ARGON2_MEMORY_COST": "1024"}

@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     # Prefix of every Redis key and channel, so several deployments (or test runs) share one Redis.
     redis_prefix: str = "tong:"
     secret_key: str = ""
+    # Where `tong serve` listens unless --host / --port say otherwise (the image: 0.0.0.0).
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=0, le=65535)
     data_dir: Path = DEFAULT_DATA_DIR
     # Upgrade the schema at start (under a lock) instead of refusing a database behind the code.
     migrate_on_start: bool = False
