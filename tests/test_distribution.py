@@ -80,7 +80,8 @@ def test_wheel_ships_the_app_and_not_the_load_tool(installed: tuple[Path, Path])
         if p.is_file() and p.name != "README.md"
     }
     assert sources and sources <= names, sorted(sources - names)
-    assert {"server/static/index.html", "server/static/staff/index.html"} <= names
+    assert {"server/static/index.html", "server/static/staff/index.html", "server/docs/protocol.md"} <= names
+    assert not [n for n in names if n.startswith("server/docs/") and n != "server/docs/protocol.md"]
     assert not [n for n in names if n.startswith(("tong_bench/", "server/bench/", "tests/", "bench/"))]
 
 

@@ -65,7 +65,7 @@ class Settings(BaseSettings):
     # Tests only: a comment containing this text fails while it shares a transaction with others.
     test_fail_marker: str | None = None
 
-    # Limits of the contract (defaults from PROTOCOL.md).
+    # Limits of the contract (defaults from docs/protocol.md).
     title_max: int = 200
     thread_body_max: int = 20_000
     comment_body_max: int = 4_000
