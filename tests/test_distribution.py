@@ -26,7 +26,8 @@ ROOT = Path(__file__).resolve().parent.parent
 INSTALL = ROOT / "scripts" / "install"
 # Building the wheel and installing ~35 locked packages (from pip's cache once warm).
 INSTALL_TIMEOUT_S = 600
-READY_TIMEOUT_S = 30
+# A poll deadline, not a wait: on a shared machine at load 25 a first start took over 30 s.
+READY_TIMEOUT_S = 90
 
 
 def run(
