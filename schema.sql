@@ -1,4 +1,4 @@
--- Tong schema for PostgreSQL at revision 0010: `tong db schema`, i.e. pg_dump --schema-only
+-- Tong schema for PostgreSQL at revision 0011: `tong db schema`, i.e. pg_dump --schema-only
 -- of a database upgraded to head by server/migrations. Do not edit; write a revision.
 
 --
@@ -509,6 +509,18 @@ CREATE SEQUENCE public.search_pending_id_seq
 ALTER SEQUENCE public.search_pending_id_seq OWNED BY public.search_pending.id;
 
 --
+-- Name: server_heartbeat; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.server_heartbeat (
+    process character varying(32) NOT NULL,
+    host character varying(255) NOT NULL,
+    pid integer NOT NULL,
+    started_at timestamp with time zone NOT NULL,
+    seen_at timestamp with time zone NOT NULL
+);
+
+--
 -- Name: thread; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -825,6 +837,13 @@ ALTER TABLE ONLY public.search_document
 
 ALTER TABLE ONLY public.search_pending
     ADD CONSTRAINT search_pending_pkey PRIMARY KEY (id);
+
+--
+-- Name: server_heartbeat server_heartbeat_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.server_heartbeat
+    ADD CONSTRAINT server_heartbeat_pkey PRIMARY KEY (process);
 
 --
 -- Name: thread_author thread_author_pkey; Type: CONSTRAINT; Schema: public; Owner: -

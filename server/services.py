@@ -31,6 +31,7 @@ from server.events.sealing import Sealer
 from server.events.seam import EventLog
 from server.identity.oidc import OpenIDClient
 from server.live.epoch import Epochs, HistoryWatch, mark_for
+from server.live.heartbeat import Heartbeat
 from server.live.hub import Hub
 from server.mail.mailboxes import Mailboxes
 from server.mail.mailer import Mailer, notice_source
@@ -54,6 +55,7 @@ class Services:
     events: EventLog
     epochs: Epochs
     history_watch: HistoryWatch
+    heartbeat: Heartbeat
     hub: Hub
     reader: Reader
     discussion: Discussion
@@ -141,6 +143,7 @@ def build_services(settings: Settings) -> Services:
         events=events,
         epochs=epochs,
         history_watch=history_watch,
+        heartbeat=Heartbeat(db, settings.heartbeat_interval_s),
         hub=hub,
         reader=reader,
         discussion=discussion,

@@ -240,3 +240,25 @@ async def test_logout_ends_the_me_channel(server: InProcessServer, company: Http
         assert (await socket.subscribe("me"))["code"] == "unauthorized"
     finally:
         await socket.close()
+
+
+async def test_demo_notices_carry_the_time_of_what_they_announce(make_server, clients: list[Http]) -> None:  # type: ignore[no-untyped-def]
+    """The demo's notices are dated like the answers and comments they announce (weeks apart), not
+    all at the moment of seeding ("5분 전" on every one)."""
+    from datetime import UTC, datetime, timedelta
+
+    from server.ops import demo
+
+    server = await make_server()
+    assert await demo.seed(server.services)
+    times = []
+    for login in [f"company{n}" for n in range(1, 9)] + [f"agency{n}" for n in range(1, 5)]:
+        client = Http(server.base_url)
+        clients.append(client)
+        await client.login(login, demo.DEMO_PASSWORD)
+        for notice in (await client.get("/api/me/notices?limit=50")).json()["items"]:
+            times.append(datetime.fromisoformat(notice["updated_at"].replace("Z", "+00:00")))
+    assert len(times) >= 3
+    now = datetime.now(UTC)
+    assert min(times) < now - timedelta(days=1), sorted(times)[:3]
+    assert len({t.date() for t in times}) >= 2

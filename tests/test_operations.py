@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -91,6 +92,43 @@ def test_production_refuses_placeholder_secret(tmp_path: Path) -> None:
             "serve", env={"TONG_ENV": "production", "TONG_SECRET_KEY": secret, "TONG_DATA_DIR": str(tmp_path)}
         )
         assert result.returncode != 0 and "TONG_SECRET_KEY" in result.stderr + result.stdout
+
+
+def test_demo_is_refused_in_production(tmp_path: Path) -> None:
+    """`tong demo` and `tong serve --demo` refuse TONG_ENV=production, naming why, and seed nothing."""
+    env = {
+        "TONG_ENV": "production",
+        "TONG_SECRET_KEY": "a-production-secret-that-is-long-enough-0123",
+        "TONG_DATA_DIR": str(tmp_path),
+        "DATABASE_URL": "",
+    }
+    for command in (["demo"], ["serve", "--demo", "--port", "0"]):
+        result = run_cli(*command, env=env)
+        assert result.returncode == 2, (command, result.stdout, result.stderr)
+        assert "TONG_ENV=production" in result.stderr and "demo" in result.stderr
+    assert not (tmp_path / "tong.db").exists()
+
+
+def test_cli_warns_before_a_relative_data_dir_creates_a_database(tmp_path: Path) -> None:
+    """Run from a directory without `.tong/`, a command says a new database is about to be created
+    there and how to point at the real one; with the database present it says nothing."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "TONG_DATA_DIR")}
+    run = [sys.executable, "-m", "server", "db", "current"]
+    first = subprocess.run(run, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert "no database at " + str(tmp_path / ".tong" / "tong.db") in first.stderr
+    assert "TONG_DATA_DIR" in first.stderr
+    subprocess.run([sys.executable, "-m", "server", "db", "upgrade"], env=env, cwd=tmp_path, timeout=60)
+    second = subprocess.run(run, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    assert second.returncode == 0 and "warning" not in second.stderr
+    absolute = subprocess.run(
+        run,
+        env={**env, "TONG_DATA_DIR": str(tmp_path / "elsewhere")},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert "warning" not in absolute.stderr
 
 
 def test_accounts_create_reads_the_password_from_stdin(tmp_path: Path) -> None:
@@ -245,3 +283,100 @@ def test_open_file_limit_is_lifted() -> None:
         resource.setrlimit(
             resource.RLIMIT_NOFILE, (before_soft, resource.getrlimit(resource.RLIMIT_NOFILE)[1])
         )
+
+
+def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    """Prometheus text as {(name, sorted labels): value}."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    return {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+    }
+
+
+async def test_metrics_an_operator_pages_on(make_server, clients: list[Http]) -> None:  # type: ignore[no-untyped-def]
+    """/metrics carries sockets, frames sent and dropped, slow closes, publish failures, the breaker's
+    state, the outbox backlog, the search queue and the database pools, with the values of now."""
+    server: InProcessServer = await make_server()
+    client = await server.user()
+    clients.append(client)
+    thread = await client.thread()
+    sockets = [await Socket.open(server.ws_url) for _ in range(2)]
+    for socket in sockets:
+        await socket.subscribe(f"thread:{thread['id']}")
+    await client.comment(thread["id"], "지표를 봅니다")
+    for socket in sockets:
+        await socket.events(1)
+    found = samples((await client.get("/metrics")).text)
+    assert found[("tong_ws_connections", ())] == 2
+    assert found[("tong_frames_delivered_total", (("type", "event"),))] >= 2
+    for name in ("tong_ws_frames_dropped_total", "tong_ws_slow_closes_total", "tong_publish_failures_total"):
+        assert found[(name, ())] == 0, name
+    assert found[("tong_breaker_state", (("breaker", "redis"), ("state", "closed")))] == 1
+    assert found[("tong_breaker_state", (("breaker", "redis"), ("state", "open")))] == 0
+    assert found[("tong_outbox_backlog", ())] == 0  # no SMTP relay: nothing is queued
+    assert found[("tong_search_queue_depth", ())] >= 0
+    pools = {dict(labels)["pool"] for name, labels in found if name == "tong_db_pool_capacity"}
+    assert pools in ({"main"}, {"read", "write"})
+    for pool in pools:
+        capacity = found[("tong_db_pool_capacity", (("pool", pool),))]
+        assert capacity >= 1 and 0 <= found[("tong_db_pool_in_use", (("pool", pool),))] <= capacity
+        assert found[("tong_db_pool_waits_total", (("pool", pool),))] >= 0
+    # Every series the Grafana dashboard draws is one /metrics has.
+    import json
+    import re
+
+    families = {name for name, _ in found}
+    dashboard = json.loads((ROOT / "deploy" / "grafana-dashboard.json").read_text())
+    drawn = {
+        name
+        for panel in dashboard["panels"]
+        for target in panel["targets"]
+        for name in re.findall(r"\b((?:tong|process)_[a-z_]+)", target["expr"])
+    }
+    assert drawn and drawn <= families, sorted(drawn - families)
+    await sockets[0].close()
+    closed = samples((await client.get("/metrics")).text)
+    deadline = asyncio.get_running_loop().time() + 10
+    while closed[("tong_ws_connections", ())] != 1:
+        assert asyncio.get_running_loop().time() < deadline, "the closed socket is still counted"
+        await asyncio.sleep(0.05)
+        closed = samples((await client.get("/metrics")).text)
+    await sockets[1].close()
+
+
+async def test_pool_counts_a_checkout_that_waits(tmp_path: Path) -> None:
+    """A transaction finding SQLite's one write connection taken counts as a pool wait, with its time."""
+    import sqlalchemy as sa
+
+    from server.store.database import Database
+
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'pool.db'}")
+    pool = db.pools()["write"]
+    holding = asyncio.Event()
+    release = asyncio.Event()
+
+    async def hold() -> None:
+        async with db.transaction() as s:
+            await s.execute(sa.text("SELECT 1"))  # a session takes its connection at its first statement
+            holding.set()
+            await release.wait()
+
+    async def wait() -> None:
+        async with db.transaction() as s:
+            await s.execute(sa.text("SELECT 1"))
+
+    try:
+        holder = asyncio.create_task(hold())
+        await holding.wait()
+        waiter = asyncio.create_task(wait())
+        while pool.waits == 0:  # noqa: ASYNC110 (the pool has no event to wait on)
+            await asyncio.sleep(0.01)
+        release.set()
+        await asyncio.gather(holder, waiter)
+        assert pool.waits == 1 and pool.wait_seconds > 0
+        assert db.pools()["read"].waits == 0
+    finally:
+        await db.dispose()

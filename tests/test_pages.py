@@ -3,6 +3,8 @@ the JSON error body."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from tests.clients import Http
 from tests.servers import InProcessServer
 
@@ -39,3 +41,17 @@ async def test_unknown_path_is_html_for_browsers_and_json_for_api_clients(
     assert plain.status_code == 404 and plain.json()["error"]["code"] == "not_found"
     api = await anonymous.get("/api/nope", headers=HTML)
     assert api.status_code == 404 and api.json()["error"]["code"] == "not_found"
+
+
+def test_no_shown_string_names_a_setting() -> None:
+    """The strings the app and the dashboard show name no environment variable: staff read
+    "사전 검토는 꺼져 있습니다", not TONG_HOLD_ENABLED."""
+    import re
+
+    root = Path(__file__).resolve().parent.parent / "static"
+    for path in [root / "js" / "i18n.js", root / "staff" / "strings.js", *root.glob("js/strings*.js")]:
+        if not path.exists():
+            continue
+        shown = re.findall(r"^\s*\"[\w.]+\":\s*\"([^\"]*)\"", path.read_text(), flags=re.M)
+        assert shown, path
+        assert not [s for s in shown if re.search(r"\bTONG_[A-Z_]+", s)], path

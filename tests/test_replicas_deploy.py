@@ -35,7 +35,8 @@ def test_compose_profile_runs_n_replicas_through_pgbouncer() -> None:
     tong = services["tong"]
     assert tong["deploy"]["replicas"] == "${TONG_REPLICAS:-4}"
     env = tong["environment"]
-    assert env["DATABASE_URL"].endswith("@pgbouncer:5432/tong?pgbouncer=true")
+    assert env["DATABASE_URL"].endswith("@pgbouncer:6432/tong?pgbouncer=true")
+    assert services["pgbouncer"]["environment"]["LISTEN_PORT"] == 6432
     assert env["TONG_ENV"] == "production" and env["TONG_SECRET_KEY"].startswith("${TONG_SECRET_KEY:?")
     assert "/healthz" in " ".join(tong["healthcheck"]["test"])
     assert services["pgbouncer"]["environment"]["POOL_MODE"] == "transaction"

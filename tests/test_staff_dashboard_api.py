@@ -73,3 +73,29 @@ async def test_stats_frame_on_staff_channel(server: InProcessServer, staff: Http
     assert {"connections", "proposals_today", "open_reports", "hot_threads"} <= set(frame["data"])
     assert frame["data"]["connections"] >= 1
     await socket.close()
+
+
+async def test_most_watched_lists_only_watched_threads(
+    server: InProcessServer, staff: Http, company: Http
+) -> None:
+    """지금 많이 보는 글 lists active threads someone watches, most watchers first, never one with 0."""
+    import asyncio
+
+    from tests.clients import Socket
+
+    quiet = await company.thread("아무도 안 보는 제안")
+    watched = await company.thread("모두가 보는 제안")
+    sockets = [await Socket.open(server.ws_url) for _ in range(2)]
+    for socket in sockets:
+        await socket.subscribe(f"thread:{watched['id']}")
+    deadline = asyncio.get_running_loop().time() + 15
+    while True:
+        hot = {row["id"]: row for row in (await staff.get("/api/staff/stats")).json()["hot_threads"]}
+        if watched["id"] in hot and hot[watched["id"]]["watchers"] == 2:
+            break
+        assert asyncio.get_running_loop().time() < deadline, hot
+        await asyncio.sleep(0.1)
+    assert quiet["id"] not in hot
+    assert all(row["watchers"] > 0 for row in hot.values())
+    for socket in sockets:
+        await socket.close()

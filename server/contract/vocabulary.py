@@ -1,5 +1,5 @@
 """The words of the contract, each written once: event types, thread kinds, statuses, outcomes,
-account kinds and roles (PROTOCOL.md names them; the code checks against these)."""
+account kinds and roles (docs/protocol.md names them; the code checks against these)."""
 
 from __future__ import annotations
 

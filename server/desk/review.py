@@ -25,6 +25,9 @@ from server.text.validation import KST
 
 Presence = Callable[[list[str]], Awaitable[dict[str, int]]]
 EXPORT_BATCH = 1000
+# The dashboard lists 8 most-watched threads, chosen among the 50 most recently active.
+HOT_SHOWN = 8
+HOT_CANDIDATES = 50
 
 
 @dataclass(frozen=True)
@@ -181,16 +184,23 @@ class Figures:
                     select(func.count(func.distinct(Report.comment_id))).where(Report.resolution.is_(None))
                 )  # type: ignore[union-attr]
             ).scalar_one()
-            hot = (
+            # "Most watched now": among the threads active in the last hour, those someone is
+            # watching, most watchers first (a thread nobody watches is not "watched": it showed
+            # with 0 before).
+            active = (
                 await s.execute(
                     select(Thread.id, Thread.title, Thread.comment_count)
                     .where(Thread.last_activity_at >= hour_ago)
                     .order_by(Thread.last_activity_at.desc())  # type: ignore[attr-defined]
-                    .limit(8)
+                    .limit(HOT_CANDIDATES)
                 )
             ).all()
+        watchers = await presence([*(ch.thread_channel(t.id) for t in active), "_connections"])
+        hot = sorted(
+            (t for t in active if watchers.get(ch.thread_channel(t.id), 0) > 0),
+            key=lambda t: -watchers[ch.thread_channel(t.id)],
+        )[:HOT_SHOWN]
         names = [ch.thread_channel(t.id) for t in hot]
-        watchers = await presence([*names, "_connections"])
         return {
             "generated_at": public.iso(now),
             "connections": watchers.get("_connections", 0),

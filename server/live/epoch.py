@@ -161,6 +161,21 @@ class HistoryWatch:
             await self._on_change()
 
 
+async def rotate(db: Database) -> str:
+    """A new epoch, whatever the marks say: `tong restore` calls it once the dump is in, so no
+    client resumes across the restore even when the deployment's mark was lost with it."""
+    epoch = new_epoch()
+    insert = postgresql.insert if db.dialect == "postgresql" else sqlite.insert
+    async with db.transaction() as s:
+        await s.execute(
+            insert(History)
+            .values(id=1, epoch=epoch, created_at=utcnow())
+            .on_conflict_do_update(index_elements=["id"], set_={"epoch": epoch, "created_at": utcnow()})
+        )
+    log.warning("new epoch %s after a restore", epoch)
+    return epoch
+
+
 def mark_for(redis_url: str, prefix: str, data_dir: Path) -> ServedMark:
     """Redis when the deployment has it (shared by its processes), else a file in the data directory."""
     if redis_url.startswith(("redis://", "rediss://", "unix://")):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-from server.events.sealing import Sealer, verify
+from server.events.sealing import Sealer, Verdict, verify
 from server.runtime.settings import Settings
 from server.store.database import Database
 from server.store.migrations import ensure_current
@@ -13,13 +13,23 @@ from server.store.migrations import ensure_current
 EXIT_OK, EXIT_BROKEN = 0, 1
 
 
+async def check(db: Database) -> Verdict:
+    """The chain's verdict: what `tong audit verify` prints, and what `tong restore` checks."""
+    return await verify(db)
+
+
 async def _verify(settings: Settings) -> int:
     db = Database(settings.effective_database_url, pool_size=2)
     try:
         await ensure_current(db)
-        verdict = await verify(db)
+        verdict = await check(db)
     finally:
         await db.dispose()
+    return report(verdict)
+
+
+def report(verdict: Verdict) -> int:
+    """Print the verdict; the exit status."""
     if not verdict.ok:
         print(f"BROKEN at event {verdict.broken_id}: {verdict.problem}")
         print(f"{verdict.checked} sealed rows before it verified")

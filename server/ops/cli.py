@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import sys
 from collections.abc import Callable, Sequence
 from typing import cast
@@ -16,10 +15,28 @@ from server.runtime.settings import Settings
 
 def _settings() -> Settings:
     try:
-        return Settings()
+        settings = Settings()
     except ValidationError as exc:
         messages = "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
         raise SystemExit(f"tong: configuration error: {messages}") from None
+    _warn_new_relative_database(settings)
+    return settings
+
+
+def _warn_new_relative_database(settings: Settings) -> None:
+    """A command run from another directory would silently start a new, empty database under
+    `.tong/` there: say so before it happens (production sets TONG_DATA_DIR or DATABASE_URL)."""
+    if settings.database_url or settings.data_dir.is_absolute():
+        return
+    path = settings.data_dir / "tong.db"
+    if not path.exists():
+        print(
+            f"tong: warning: no database at {path.resolve()}; a new, empty one will be created there. "
+            "TONG_DATA_DIR is relative to the current directory: set it to an absolute path "
+            "(or DATABASE_URL) to use an existing database.",
+            file=sys.stderr,
+            flush=True,
+        )
 
 
 async def _with_services(settings: Settings, work: Callable[..., object]) -> object:
@@ -39,6 +56,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from server.ops.serving import serve
 
     settings = _settings()
+    host = args.host or settings.host
+    port = settings.port if args.port is None else args.port
+    if args.demo and settings.env == "production":
+        print(DEMO_IN_PRODUCTION, file=sys.stderr)
+        return 2
     if args.workers > 1 and not settings.redis_url:
         print(
             "tong: --workers above 1 needs REDIS_URL: without a shared broker, processes could not "
@@ -58,11 +80,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print("Demo data seeded." if seeded else "Demo data already present.")
         print(demo.credentials())
     print(
-        f"Tong at http://{args.host}:{args.port}  (database: {_redact(settings.effective_database_url)}, "
+        f"Tong at http://{host}:{port}  (database: {_redact(settings.effective_database_url)}, "
         f"broker: {'redis' if settings.redis_url else 'in-process'})",
         flush=True,
     )
-    serve(settings, args.host, args.port, args.workers)
+    serve(settings, host, port, args.workers)
     return 0
 
 
@@ -258,10 +280,21 @@ def cmd_db_schema(args: argparse.Namespace) -> int:
     return 0
 
 
+# The demo's accounts share one published password (`tong-demo-2026`), admin included.
+DEMO_IN_PRODUCTION = (
+    "tong: refusing to seed demo data with TONG_ENV=production: the demo's accounts (admin among "
+    "them) share a published password. Create real accounts with `tong accounts create`."
+)
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from server.ops import demo
 
-    seeded = asyncio.run(_with_services(_settings(), demo.seed))
+    settings = _settings()
+    if settings.env == "production":
+        print(DEMO_IN_PRODUCTION, file=sys.stderr)
+        return 2
+    seeded = asyncio.run(_with_services(settings, demo.seed))
     print("Demo data seeded." if seeded else "Demo data already present.")
     print(demo.credentials())
     return 0
@@ -318,8 +351,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     serve = commands.add_parser("serve", help="run the server")
-    serve.add_argument("--host", default=os.environ.get("TONG_HOST", "127.0.0.1"))
-    serve.add_argument("--port", type=int, default=int(os.environ.get("TONG_PORT", "8000")))
+    serve.add_argument("--host", help="default TONG_HOST (127.0.0.1)")
+    serve.add_argument("--port", type=int, help="default TONG_PORT (8000)")
     serve.add_argument("--workers", type=int, default=1, help="processes (above 1 needs REDIS_URL)")
     serve.add_argument("--demo", action="store_true", help="seed demo data in Korean first (once)")
     serve.add_argument(
@@ -388,7 +421,7 @@ def _register_optional(commands: argparse._SubParsersAction) -> None:  # type: i
     """Commands that live in their own modules register themselves here."""
     import importlib
 
-    for module in ("tong_bench.command", "server.ops.export", "server.ops.audit"):
+    for module in ("tong_bench.command", "server.ops.export", "server.ops.audit", "server.ops.backup"):
         try:
             importlib.import_module(module).register(commands)
         except ModuleNotFoundError as exc:

@@ -25,6 +25,7 @@ from server.store.models import (
     Comment,
     Event,
     HeldComment,
+    Notice,
     Recommendation,
     Report,
     Thread,
@@ -349,7 +350,19 @@ class Timeline:
     """Domain calls in time order, each followed by dating its rows back to the step's moment."""
 
     # Every table whose rows a demo step writes with the current time.
-    STAMPED = (Thread, Comment, Answer, Recommendation, Event, HeldComment, Report, ThreadLink, Account)
+    # Notices too: they all said "5분 전" for answers weeks old.
+    STAMPED = (
+        Thread,
+        Comment,
+        Answer,
+        Recommendation,
+        Event,
+        HeldComment,
+        Report,
+        ThreadLink,
+        Account,
+        Notice,
+    )
 
     def __init__(self, services: Services) -> None:
         self.services = services
@@ -380,6 +393,7 @@ class Timeline:
             await s.execute(
                 update(Report).where(Report.resolved_at >= mark).values(resolved_at=when)  # type: ignore[operator]
             )
+            await s.execute(update(Notice).where(Notice.updated_at >= mark).values(updated_at=when))  # type: ignore[arg-type]
 
 
 def _with_time(value: Any, iso: str) -> Any:

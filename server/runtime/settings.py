@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     # Prefix of every Redis key and channel, so several deployments (or test runs) share one Redis.
     redis_prefix: str = "tong:"
     secret_key: str = ""
+    # Where `tong serve` listens unless --host / --port say otherwise (the image: 0.0.0.0).
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=0, le=65535)
     data_dir: Path = DEFAULT_DATA_DIR
     # Upgrade the schema at start (under a lock) instead of refusing a database behind the code.
     migrate_on_start: bool = False
@@ -62,7 +65,7 @@ class Settings(BaseSettings):
     # Tests only: a comment containing this text fails while it shares a transaction with others.
     test_fail_marker: str | None = None
 
-    # Limits of the contract (defaults from PROTOCOL.md).
+    # Limits of the contract (defaults from docs/protocol.md).
     title_max: int = 200
     thread_body_max: int = 20_000
     comment_body_max: int = 4_000
@@ -124,6 +127,14 @@ class Settings(BaseSettings):
     # How often each process looks for a restored database (epoch.py): a write is covered by the
     # served mark this long after it, and watchers of a restored database hear `resync` this late.
     history_watch_interval: float = 2.0
+    # Each process refreshes its `server_heartbeat` row this often; `tong restore` refuses while a
+    # row is fresher than three intervals (live/heartbeat.py).
+    heartbeat_interval_s: float = Field(default=10.0, gt=0)
+
+    # `tong backup` without --output writes here (unset: `backups` in the data directory) and then
+    # keeps the newest `backup_keep` archives of that directory; 0 keeps them all.
+    backup_dir: Path | None = None
+    backup_keep: int = Field(default=14, ge=0)
 
     # Argon2 cost: library defaults (RFC 9106 low-memory profile) unless tuned.
     argon2_time_cost: int = 3
@@ -249,6 +260,10 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite+aiosqlite:///{self.data_dir / 'tong.db'}"
+
+    @property
+    def effective_backup_dir(self) -> Path:
+        return self.backup_dir if self.backup_dir is not None else self.data_dir / "backups"
 
     def resolved_secret(self) -> str:
         """The secret key; in development one is generated once and kept in the data directory."""

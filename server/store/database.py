@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.pool import AsyncAdaptedQueuePool
 from sqlalchemy.util import await_
 
 # A writer waits this long for another process's write lock before SQLite gives up.
@@ -40,6 +41,36 @@ CONNECT_TIMEOUT_S = 2.0
 
 
 AFTER_COMMIT = "tong.after_commit"
+
+
+class WaitCountingPool(AsyncAdaptedQueuePool):
+    """SQLAlchemy's queue pool, counting the checkouts that found every connection taken and had
+    to wait for one to come back (an operator pages on these: requests queue behind the pool)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.waits = 0
+        self.wait_seconds = 0.0
+
+    def capacity(self) -> int:
+        return self.size() + max(self._max_overflow, 0)
+
+    def _do_get(self) -> Any:
+        if self.checkedout() < self.capacity():
+            return super()._do_get()
+        started = time.perf_counter()
+        self.waits += 1
+        try:
+            return super()._do_get()
+        finally:
+            self.wait_seconds += time.perf_counter() - started
+
+    def recreate(self) -> WaitCountingPool:
+        # dispose() replaces the pool; the counts go on.
+        fresh = super().recreate()
+        assert isinstance(fresh, WaitCountingPool)
+        fresh.waits, fresh.wait_seconds = self.waits, self.wait_seconds
+        return fresh
 
 
 def after_commit(session: AsyncSession, callback: Callable[[], None]) -> None:
@@ -93,6 +124,7 @@ class Database:
                 url,
                 pool_size=pool_size,
                 max_overflow=pool_size,
+                poolclass=WaitCountingPool,
                 pool_recycle=1800,
                 echo=echo,
                 connect_args={
@@ -103,6 +135,14 @@ class Database:
             self.write_engine = self.engine
         self._read = async_sessionmaker(self.engine, class_=AsyncSession, expire_on_commit=False)
         self._write = async_sessionmaker(self.write_engine, class_=AsyncSession, expire_on_commit=False)
+
+    def pools(self) -> dict[str, WaitCountingPool]:
+        """The connection pools by role: `read` and `write` (SQLite's single writer), or `main`."""
+        if self.write_engine is self.engine:
+            found = {"main": self.engine.sync_engine.pool}
+        else:
+            found = {"read": self.engine.sync_engine.pool, "write": self.write_engine.sync_engine.pool}
+        return {name: pool for name, pool in found.items() if isinstance(pool, WaitCountingPool)}
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
@@ -231,6 +271,7 @@ def _sqlite_engine(
         url,
         pool_size=pool_size,
         max_overflow=0,
+        poolclass=WaitCountingPool,
         pool_timeout=60,
         echo=echo,
         pool_reset_on_return="rollback" if immediate else None,

@@ -386,6 +386,20 @@ class History(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+class ServerHeartbeat(SQLModel, table=True):
+    """One row per running server process, kept fresh while it serves (live/heartbeat.py): `tong
+    restore` refuses to replace a database a server is using. A process removes its row when it
+    stops; a killed one's row goes stale."""
+
+    __tablename__ = "server_heartbeat"
+
+    process: str = Field(primary_key=True, max_length=32)
+    host: str = Field(max_length=255)
+    pid: int
+    started_at: datetime = Field(default_factory=utcnow)
+    seen_at: datetime = Field(default_factory=utcnow)
+
+
 class AccountMail(SQLModel, table=True):
     """An account's e-mail address and what it wants sent there (mailboxes.py).
 

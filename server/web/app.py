@@ -100,6 +100,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         await ensure_current(services.db, upgrade_if_behind=settings.migrate_on_start)
         # The epoch is read (or rotated, after a restore) before anything is served.
         await services.epochs.watch()
+        # Says "a server uses this database" to `tong restore` until the process stops.
+        await services.heartbeat.start()
         await services.hub.start()
         services.publisher.start()
         services.desk.start()
@@ -118,6 +120,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await services.publisher.stop()
             await services.hub.stop()
             await services.epochs.mark.close()
+            await services.heartbeat.stop()
             await services.db.dispose()
 
     app = Starlette(

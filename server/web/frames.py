@@ -1,4 +1,4 @@
-"""The WebSocket frames of PROTOCOL.md as pydantic models: the client's ops (parsed with them) and
+"""The WebSocket frames of docs/protocol.md as pydantic models: the client's ops (parsed with them) and
 the server's frames (described by them). `frames_schema()` is their JSON Schema, served at
 `/api/ws-schema.json`; the tests validate every frame they read against it.
 

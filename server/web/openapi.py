@@ -59,7 +59,9 @@ def document(
             "title": TITLE,
             "version": version,
             "description": (
-                "The REST half of Tong's public contract (PROTOCOL.md). Every error answer has the "
+                "The REST half of Tong's public contract; the whole contract, WebSocket included, is "
+                "[/api/protocol.md](/api/protocol.md) (`docs/protocol.md` in the source). Every error "
+                "answer has the "
                 'body `{"error": {"code", "message", "fields"}}`: `code` and the field codes '
                 "are stable and meant to be translated; `message` is English. The WebSocket frames "
                 "of `GET /ws` have their own JSON Schema at `/api/ws-schema.json`."

@@ -108,6 +108,35 @@ export function noticeItem(n, { onOpen } = {}) {
  * The header's bell, one per tab: `element` is reinserted whenever the header re-renders.
  * `live` is the tab's connection; `navigate` opens a notice inside the app.
  */
+
+const SVG = "http://www.w3.org/2000/svg";
+
+// The bell as an SVG drawing, not the emoji 🔔: a machine with only a CJK font showed an empty box.
+function bellIcon() {
+  const svg = document.createElementNS(SVG, "svg");
+  for (const [name, value] of Object.entries({
+    class: "bell-icon",
+    viewBox: "0 0 24 24",
+    width: "16",
+    height: "16",
+    fill: "none",
+    stroke: "currentColor",
+    "stroke-width": "2",
+    "stroke-linecap": "round",
+    "stroke-linejoin": "round",
+    "aria-hidden": "true",
+    focusable: "false",
+  })) {
+    svg.setAttribute(name, value);
+  }
+  for (const d of ["M6 8a6 6 0 0 1 12 0c0 7 3 9 3 9H3s3-2 3-9", "M10.3 21a1.94 1.94 0 0 0 3.4 0"]) {
+    const path = document.createElementNS(SVG, "path");
+    path.setAttribute("d", d);
+    svg.appendChild(path);
+  }
+  return svg;
+}
+
 export class Bell {
   constructor(live) {
     this.live = live;
@@ -131,7 +160,7 @@ export class Bell {
         "data-role": "bell",
         onclick: () => this.toggle(),
       },
-      h("span", { class: "bell-icon", "aria-hidden": "true" }, "🔔"),
+      bellIcon(),
       this.word,
       " ",
       this.count,

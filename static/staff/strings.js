@@ -145,7 +145,7 @@ export const ko = {
   "staff.mod.moderatorsOnly": "조치는 모더레이터만 할 수 있습니다.",
   "staff.mod.policyOn":
     "사전 검토 켜짐: 근무 시간({days}{hours} KST) 밖에는 지정 단어({words})가 든 댓글이 여기서 기다립니다. 지금은 {now}입니다.",
-  "staff.mod.policyOff": "사전 검토는 꺼져 있습니다 (TONG_HOLD_ENABLED).",
+  "staff.mod.policyOff": "사전 검토는 꺼져 있습니다. 서버 운영자가 설정에서 켤 수 있습니다.",
   "staff.mod.noDays": "근무일 없음, ",
   "staff.mod.none": "없음",
   "staff.mod.inHours": "근무 시간",
@@ -350,7 +350,7 @@ export const en = {
   "staff.mod.moderatorsOnly": "Only moderators can act.",
   "staff.mod.policyOn":
     "Pre-moderation on: outside office hours ({days}{hours} KST) comments with the listed words ({words}) wait here. It is now {now}.",
-  "staff.mod.policyOff": "Pre-moderation is off (TONG_HOLD_ENABLED).",
+  "staff.mod.policyOff": "Pre-moderation is off. The server's operator can turn it on in its settings.",
   "staff.mod.noDays": "no office days, ",
   "staff.mod.none": "none",
   "staff.mod.inHours": "office hours",

@@ -214,3 +214,14 @@ async def test_demo_board_has_a_believable_history(open_tab):
     await tab.page.goto("/threads/7")
     await expect(tab.page.locator(".thread-badges .kind-change")).to_be_visible()
     await expect(tab.page.locator('a[href="/threads/1"]').first).to_be_visible()
+
+
+async def test_bell_is_a_drawing_not_an_emoji(open_tab):
+    """The bell in the header is an SVG drawing (no font needed), and no emoji is left in its text."""
+    tab = await open_tab("/", login="company1")
+    bell = tab.page.locator('[data-role="bell"]')
+    await expect(bell).to_be_visible()
+    await expect(bell.locator("svg.bell-icon path")).to_have_count(2)
+    box = await bell.locator("svg.bell-icon").bounding_box()
+    assert box is not None and box["width"] >= 12 and box["height"] >= 12
+    assert "🔔" not in await bell.inner_text()

@@ -135,3 +135,43 @@ async def test_screenshots(
         path: Path = shots / f"staff-{tab}-{name}.png"
         await page.screenshot(path=str(path), full_page=tab != "review")
     assert dashboard.problems == []
+
+
+LINES = """(el) => {
+  // Line boxes of the element's text: a rect below every earlier one starts a new line (a badge
+  // set a little higher on the same line does not).
+  const range = document.createRange();
+  range.selectNodeContents(el);
+  const rects = [...range.getClientRects()].filter((r) => r.width > 0).sort((a, b) => a.top - b.top);
+  let lines = 0;
+  let bottom = -Infinity;
+  for (const r of rects) {
+    if (r.top >= bottom - 1) lines += 1;
+    bottom = Math.max(bottom, r.bottom);
+  }
+  return lines;
+}"""
+
+
+async def test_dashboard_at_375_px_keeps_words_and_reaches_every_tab(open_page: Any) -> None:
+    """At 375 px the dashboard does not scroll sideways, breaks no Korean word ("실시/간"), and
+    every tab of its bar can be scrolled fully into view."""
+    dashboard = await open_dashboard(open_page, viewport=(375, 740))
+    page = dashboard.page
+    assert await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert await page.evaluate("getComputedStyle(document.body).wordBreak") == "keep-all"
+    assert await page.locator("#conn").evaluate(LINES) == 1
+    tabs = page.locator("#tabs a")
+    assert await tabs.count() >= 4
+    for index in range(await tabs.count()):
+        tab = tabs.nth(index)
+        await tab.scroll_into_view_if_needed()
+        box = await tab.bounding_box()
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 375 + 0.5, (index, box)
+        assert await tab.evaluate(LINES) == 1, await tab.inner_text()
+    for label in await page.locator(".figure-label, .panel-head h2").all():
+        if await label.is_visible():
+            text = await label.inner_text()
+            if " " not in text.strip():
+                assert await label.evaluate(LINES) == 1, text
+    assert dashboard.problems == []

@@ -1,4 +1,4 @@
-"""The public HTTP API of PROTOCOL.md."""
+"""The public HTTP API of docs/protocol.md."""
 
 from __future__ import annotations
 

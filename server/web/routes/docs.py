@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 from typing import Any
 
 from starlette.requests import Request
@@ -15,7 +16,7 @@ from server.web import frames, openapi
 from server.web.context import services
 from server.web.operation import Operation
 from server.web.routes import api, auth, categories, desk, mail, me, ops, staff
-from server.web.routes.pages import find_static_dir
+from server.web.routes.pages import PACKAGE_DIR, find_static_dir
 
 
 def _version() -> str:
@@ -52,7 +53,24 @@ async def docs_page(request: Request) -> Response:
     )
 
 
+def find_protocol() -> Path:
+    """docs/protocol.md: server/docs/ inside an installed wheel, else the source tree's docs/."""
+    candidates = (PACKAGE_DIR / "docs" / "protocol.md", PACKAGE_DIR.parent / "docs" / "protocol.md")
+    for candidate in candidates:
+        if candidate.is_file():
+            return candidate
+    raise RuntimeError(
+        f"the contract is missing (looked in {', '.join(map(str, candidates))}); reinstall Tong"
+    )
+
+
+async def protocol(request: Request) -> Response:
+    return FileResponse(find_protocol(), media_type="text/markdown; charset=utf-8")
+
+
 operations = [
+    Operation("GET", "/api/protocol.md", protocol, "The public contract (docs/protocol.md)", "docs",
+              media=("text/markdown",)),
     Operation("GET", "/api/openapi.json", openapi_json, "This document (OpenAPI 3.1)", "docs"),
     Operation("GET", "/api/ws-schema.json", ws_schema, "The WebSocket frames (JSON Schema)", "docs"),
     Operation("GET", "/api/docs", docs_page, "This document in Swagger UI", "docs", media=("text/html",)),

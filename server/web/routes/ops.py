@@ -39,6 +39,7 @@ async def readyz(request: Request) -> Response:
 
 async def metrics(request: Request) -> Response:
     svc = services(request)
+    await svc.metrics.observe(svc.db, [svc.breaker], CHECK_TIMEOUT_S)
     return Response(svc.metrics.render(), media_type="text/plain; version=0.0.4; charset=utf-8")
 
 

@@ -117,6 +117,7 @@ class SocketPeer:
 
     def push(self, frame: str, prepared: PreparedFrame | None = None) -> None:
         if self.closed:
+            self._hub.metrics.frames_dropped.inc()
             return
         protocol = self._protocol
         if protocol is not None and self._writer is None and protocol.writable.is_set():
@@ -125,6 +126,7 @@ class SocketPeer:
             # (wireframe.py) and written as they are, unless this socket frames its own.
             if protocol.close_sent or protocol.transport.is_closing():
                 self.closed = True
+                self._hub.metrics.frames_dropped.inc()
                 return
             conn = protocol.conn
             try:
@@ -177,6 +179,8 @@ class SocketPeer:
             return
         self.closed = True
         self._hub.metrics.slow_closes.inc()
+        if self._queue:
+            self._hub.metrics.frames_dropped.inc(len(self._queue))
         self._queue = None
         if self._writer is not None:
             self._writer.cancel()
