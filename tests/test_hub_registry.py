@@ -3,28 +3,7 @@
 from __future__ import annotations
 
 from server.live.registry import Left, Registry
-from server.live.wireframe import PreparedFrame
-
-
-class FakePeer:
-    """A socket as the hub sees it, recording what it is sent."""
-
-    def __init__(self, account_id: int | None = None) -> None:
-        self.closed = False
-        self.channels: set[str] = set()
-        self.session: str | None = None
-        self._account_id = account_id
-        self.sent: list[str] = []
-
-    @property
-    def account_id(self) -> int | None:
-        return self._account_id
-
-    def push(self, frame: str, prepared: PreparedFrame | None = None) -> None:
-        self.sent.append(frame)
-
-    def sign_out(self) -> None:
-        self._account_id = None
+from tests.hubfakes import FakePeer
 
 
 def test_a_join_is_seen_from_both_sides() -> None:

@@ -120,7 +120,7 @@ def test_a_new_history_drops_what_the_old_one_held() -> None:
 OPERATIONS = ("commit", "broker", "read", "catch_up", "restart", "start")
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(st.data())
 def test_any_interleaving_delivers_each_seq_once_in_order(data: st.DataObject) -> None:
     """Whatever the broker does (reorders, duplicates, loses) and whenever the log is read or the history

@@ -35,7 +35,7 @@ from server.live.registry import Registry
 from server.live.sequencer import Frame
 from server.live.signedin import SESSION_RECHECK_S, SessionSource, SignedIn
 from server.live.threads import ThreadChannel, collect
-from server.live.ticker import Clock, Ticker
+from server.live.ticker import Clock, Sleep, Ticker
 from server.live.wireframe import PreparedFrame
 from server.runtime.settings import Settings
 from server.telemetry.metrics import Metrics
@@ -69,6 +69,7 @@ class Hub:
         sessions: SessionSource | None = None,
         epoch: Callable[[], str] = lambda: "",
         clock: Clock = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
     ) -> None:
         self.broker = broker
         self.store = store
@@ -89,7 +90,8 @@ class Hub:
         # A publish was lost, or the broker came back: catch up from SQL on the next tick.
         self._catch_up_all = False
         self._tasks: set[asyncio.Task[Any]] = set()
-        self.ticker = Ticker(settings.counts_interval, clock=clock)
+        # The ticker's clock and sleep are injected so a test moves time itself (tests/test_hub.py).
+        self.ticker = Ticker(settings.counts_interval, clock=clock, sleep=sleep)
         self._schedule(self.ticker)
 
     def _schedule(self, ticker: Ticker) -> None:
