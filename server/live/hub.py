@@ -267,9 +267,9 @@ class Hub:
                     peer.push(frame.text, frame)
                 else:
                     peer.push(frame)
-        self.registry.join(peer, name)
+        if self.registry.join(peer, name):
+            self.metrics.subscriptions.inc()
         channel.empty_since = None
-        self.metrics.subscriptions.inc()
         self._presence.moved(name)
         channel.watchers_dirty = True
         # The newcomer has not seen a counts frame yet, even when the count is unchanged.
