@@ -93,12 +93,14 @@ class Sequencer:
 
     def offer(self, seq: int, frame: str) -> Offered:
         """A frame from the broker: the frames that may go out now, and the range to read from
-        the log when a seq before this one is missing. A duplicate changes nothing."""
+        the log while a seq before one held is missing. A duplicate is not delivered again."""
         if not self.ready:
             self._held[seq] = frame
             return _NOTHING
         if seq <= self.last_seq or seq in self._held:
-            return _NOTHING
+            # A duplicate: nothing new, but a gap still open is named again (a fill that failed
+            # is retried on the next frame).
+            return Offered([], self.gap()) if self._held else _NOTHING
         if seq == self.last_seq + 1 and not self._held:
             # The common case, kept cheap: in order, nothing waiting.
             self.last_seq = seq
