@@ -53,7 +53,7 @@ async def test_plain_and_deflate_watchers_read_the_same_events(make_server, clie
     for socket in plain + deflate:
         await socket.subscribe(channel, since=0)
     # Every socket, behind the middleware's wrapped `send`, writes the prepared bytes directly.
-    peers = server.services.hub.threads[channel].peers
+    peers = server.services.hub.registry.members(channel)
     assert len(peers) == 4 and all(peer.writes_prepared for peer in peers)
     bodies = ["짧은 댓글", "긴 댓글 " + "가" * 3_000, "x" * 4_000, "반복 " * 700 + "끝"]
     for body in bodies:
