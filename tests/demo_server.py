@@ -34,7 +34,7 @@ CHROMIUM_ARGS = [
 DEMO_PASSWORD = "tong-demo-2026"
 ROOT = Path(__file__).resolve().parent.parent
 # Starting and seeding the demo on a busy machine: a guard against a hang, not a measure.
-READY_TIMEOUT_S = 60.0
+READY_TIMEOUT_S = 180.0
 
 
 def require_chromium() -> None:
