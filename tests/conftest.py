@@ -14,18 +14,6 @@ from tests.servers import IN_CI, InProcessServer, Stack, services_available
 from tests.smtp_sink import SmtpSink
 
 STACKS = ["sqlite", "postgres"]
-# pytest-xdist (scripts/test, --dist loadgroup): the browser directories run whole on one worker
-# each, so their session fixtures (a demo server and chromium) start once. Modules with a costly
-# module fixture mark themselves: pytestmark = pytest.mark.xdist_group("name").
-WORKER_GROUPS = {"browser": "browser", "browser_staff": "browser_staff"}
-
-
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups from the markers
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        group = WORKER_GROUPS.get(item.path.parent.name)
-        if group is not None:
-            item.add_marker(pytest.mark.xdist_group(group))
 
 
 @pytest_asyncio.fixture(scope="session", params=STACKS)

@@ -21,9 +21,6 @@ from tests.test_processes import create_accounts, logged_in, two_servers
 WATCHERS_PER_PROCESS = 5
 POST_EVERY_S = 0.05
 
-# pytest-xdist (scripts/test): the module runs whole on one worker, so its Redis Cluster is built once.
-pytestmark = pytest.mark.xdist_group("cluster")
-
 
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisClusterNodes]:

@@ -43,9 +43,6 @@ PRODUCTION_ENV = {
 }
 # A guard against a hang, not a measure: a loaded machine starts nginx and the replicas slowly.
 READY_TIMEOUT_S = 120.0
-# pytest-xdist (scripts/test): the module runs whole on one worker, so nginx and its two replicas
-# are started once.
-pytestmark = pytest.mark.xdist_group("proxy")
 
 
 def require_nginx() -> str:

@@ -18,8 +18,7 @@ from tests.clients import PASSWORD, unique
 from tests.fixtures.search_corpus import IDEAS, QUERIES
 from tests.servers import InProcessServer, Stack
 
-# pytest-xdist (scripts/test): the module runs whole on one worker, so the corpus is seeded once.
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("search_quality")]
+pytestmark = pytest.mark.slow
 
 
 @pytest_asyncio.fixture(scope="module")

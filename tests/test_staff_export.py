@@ -32,9 +32,6 @@ QUIET = {"seal_interval_s": 0.0}  # no sealer competing for the database while t
 # Inserting 100,000 rows and exporting them under tracemalloc took 540 s at load 18 (postgres).
 BIG_LOG_TIMEOUT_S = 1800
 
-# pytest-xdist (scripts/test): the module runs whole on one worker, so `big_log` is built once.
-pytestmark = pytest.mark.xdist_group("staff_export")
-
 
 async def _bulk_insert(server: InProcessServer, rows: int) -> None:
     """Insert `rows` realistic events fast: one multi-row INSERT per chunk."""

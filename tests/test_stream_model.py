@@ -71,9 +71,6 @@ OUTCOMES = ("accepted", "partially_accepted", "declined")
 USERS = ("op", "company", "agency", "staff")
 POSTERS = ("op", "company", "agency")
 
-# pytest-xdist (scripts/test): the module runs whole on one worker, so `world` is built once.
-pytestmark = pytest.mark.xdist_group("stream_model")
-
 
 # --- the world: servers and logged-in users, shared by every example of one stack ----------------
 
