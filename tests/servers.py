@@ -30,6 +30,10 @@ POSTGRES_ADMIN_URL = os.environ.get(
 )
 REDIS_URL = os.environ.get("TONG_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 IN_CI = os.environ.get("CI", "").lower() == "true"
+# How long a `tong serve` process may take to answer /readyz: a guard against a hang, not a
+# measure. 30 s failed the stream model's set-up (`server did not become ready`) with the machine
+# at load 10+: the import alone takes seconds then, and /readyz waits for the broker's probe.
+READY_TIMEOUT_S = 120.0
 
 # Tests need no slow password hashing, no write limits and no budget of ops per socket (the tests
 # of each limit turn it back on).
@@ -216,7 +220,7 @@ class ProcessServer:
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + READY_TIMEOUT_S
         async with httpx.AsyncClient() as client:
             while time.monotonic() < deadline:
                 if self.process.poll() is not None:

@@ -130,7 +130,9 @@ class SmtpSink:
             command += ["--die-at", str(die_at), "--phase", phase]
         self.process = subprocess.Popen(command, cwd=ROOT)
         self.starts += 1
-        deadline = time.monotonic() + 20
+        # A guard against a hang, not a measure: at load 15+ the interpreter's start alone can take
+        # longer than the 20 s this once allowed.
+        deadline = time.monotonic() + 60
         while True:
             assert self.process.poll() is None, "the SMTP sink exited at start"
             with contextlib.suppress(OSError):

@@ -241,3 +241,37 @@ async def test_master_killed_under_watchers(
             f"\nfailover: every watcher whole again {whole:.2f} s after the kill; "
             f"worst event delay {worst:.2f} s"
         )
+
+
+async def test_stop_ends_while_the_shards_are_being_closed(cluster: RedisClusterNodes) -> None:
+    """`stop()` called while the broker is closing its shard connections after a disruption ends
+    promptly: the clean-up does not swallow the stop's cancellation and subscribe again forever
+    (how test_stalled_master_makes_the_broker_unhealthy once hung for 13 minutes)."""
+    broker = ClusterBroker(cluster.url, "closing", prefix="closingtest:")
+    broker.bind(lambda _c, _d: None, lambda _h: None)
+    await broker.start()
+    assert broker.healthy
+    # The listener now waits for a shard reader that takes a moment to end once cancelled.
+    closing = asyncio.Event()
+
+    async def slow_reader() -> None:
+        try:
+            await asyncio.Event().wait()
+        finally:
+            closing.set()
+            await asyncio.sleep(0.5)
+
+    shard = next(iter(broker._shards.values()))
+    assert shard.task is not None
+    shard.task.cancel()
+    shard.task = asyncio.create_task(slow_reader())
+    broker._trouble.set()
+    async with asyncio.timeout(10):
+        await closing.wait()
+    # Not `asyncio.timeout(…)` around the stop: its cancellation would reach the listener too and
+    # end it, which is what the stop alone failed to do.
+    stopping = asyncio.create_task(broker.stop())
+    await asyncio.wait([stopping], timeout=30)
+    assert stopping.done(), "stop() did not return"
+    stopping.result()
+    assert all(task.done() for task in broker._tasks), "the listener is still running"

@@ -28,6 +28,8 @@ INSTALL = ROOT / "scripts" / "install"
 INSTALL_TIMEOUT_S = 600
 # A poll deadline, not a wait: on a shared machine at load 25 a first start took over 30 s.
 READY_TIMEOUT_S = 90
+# The first test builds and installs the wheel (two commands of up to INSTALL_TIMEOUT_S each).
+pytestmark = pytest.mark.timeout(2 * INSTALL_TIMEOUT_S + 300)
 
 
 def run(

@@ -348,7 +348,9 @@ async def test_stalled_client_is_closed_with_1013(make_server, clients: list[Htt
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     sock.connect(("127.0.0.1", server.port))
     sock.setblocking(False)
-    stalled = await Socket.open(server.ws_url, max_queue=1, sock=sock)
+    # No keepalive pings of its own: at load 14 the 400 posts outlasted websockets' 20 s ping
+    # timeout, and the stalled client closed itself (1011) before the server's 1013 arrived.
+    stalled = await Socket.open(server.ws_url, max_queue=1, sock=sock, ping_interval=None)
     await stalled.subscribe(f"thread:{thread['id']}")
     stalled.connection.transport.pause_reading()
     # Loopback kernel buffers absorb a few MB before the server's own buffer starts to fill.

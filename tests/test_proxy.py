@@ -41,7 +41,8 @@ PRODUCTION_ENV = {
     # The access log is where the client address shows.
     "TONG_ACCESS_LOG": "true",
 }
-READY_TIMEOUT_S = 20.0
+# A guard against a hang, not a measure: a loaded machine starts nginx and the replicas slowly.
+READY_TIMEOUT_S = 120.0
 
 
 def require_nginx() -> str:

@@ -53,6 +53,9 @@ COMMAND_RETRY = Retry(ExponentialBackoff(cap=0.2, base=0.05), retries=3)
 # Resubscribing waits for a replica to be promoted: retried often, since every watched thread of
 # this process polls SQL until it succeeds.
 RESUBSCRIBE_MAX_S = 1.0
+# Closing one shard (its reader cancelled, its connections closed) is local work; a peer that
+# stalled with its connection open must not hold up a reconnect or a shutdown beyond this.
+CLOSE_TIMEOUT_S = 2.0
 
 
 @dataclass
@@ -279,12 +282,20 @@ class ClusterBroker(RedisBroker):
 
     async def _close_shards(self) -> None:
         shards, self._shards = list(self._shards.values()), {}
-        for shard in shards:
-            if shard.task is not None:
-                shard.task.cancel()
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await shard.task
-            with contextlib.suppress(Exception):
-                await shard.pubsub.aclose()
-            with contextlib.suppress(Exception):
-                await shard.client.aclose()
+        readers = [shard.task for shard in shards if shard.task is not None]
+        for reader in readers:
+            reader.cancel()
+        try:
+            # Not `suppress(CancelledError)` around awaiting the readers: stop() may cancel the
+            # listener while it is here, and swallowing that cancellation made the listener
+            # subscribe everything again and stop() wait for it forever.
+            if readers:
+                await asyncio.wait(readers, timeout=CLOSE_TIMEOUT_S)
+        finally:
+            for shard in shards:
+                with contextlib.suppress(Exception):
+                    async with asyncio.timeout(CLOSE_TIMEOUT_S):
+                        await shard.pubsub.aclose()
+                with contextlib.suppress(Exception):
+                    async with asyncio.timeout(CLOSE_TIMEOUT_S):
+                        await shard.client.aclose()

@@ -50,6 +50,9 @@ PING_DEADLINE_MS = 1000.0
 # Subscribing writes a command on the pub/sub connection without waiting for the reply; this
 # bounds the write when the connection's buffers are full against a stalled server.
 SUBSCRIBE_TIMEOUT_S = 0.25
+# The listener and the probe end within a moment of being cancelled (their closes have deadlines
+# of a few seconds); stop() waits this long for them before it gives up on them.
+STOP_TIMEOUT_S = 10.0
 
 
 T = TypeVar("T")
@@ -123,9 +126,14 @@ class RedisBroker(Broker):
     async def stop(self) -> None:
         for task in self._tasks:
             task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        if self._tasks:
+            # A deadline, so a task that fails to end cannot hold up the process's shutdown.
+            done, running = await asyncio.wait(self._tasks, timeout=STOP_TIMEOUT_S)
+            for task in running:
+                log.error("%s did not end within %.0fs of being cancelled", task.get_name(), STOP_TIMEOUT_S)
+            for task in done:
+                if not task.cancelled() and task.exception() is not None:
+                    log.error("%s failed", task.get_name(), exc_info=task.exception())
 
         async def forget_this_process() -> None:
             async with self._client.pipeline(transaction=False) as pipe:

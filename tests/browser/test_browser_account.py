@@ -82,8 +82,7 @@ async def test_unsubscribe_page_asks_before_it_posts(open_tab: Any) -> None:
 
 async def test_password_change_on_the_account_page(open_tab: Any, tong: Tong) -> None:
     """The password form refuses a wrong current password in Korean, then changes it; the new
-    password logs in. (The demo hashes with production argon2 costs at idle CPU priority, so on a
-    busy machine each step may take seconds: the waits below allow for that.)"""
+    password logs in."""
     tab = await open_tab("/account", login="agency2")
     page = tab.page
     new = "봄비 내리는 조달 2026 창문"
