@@ -49,7 +49,6 @@ class Services:
     # one failure signal (a refused connection, a missed probe) protects every caller at once.
     breaker: Breaker
     broker: Broker
-    publisher: Publisher
     sessions: Sessions
     metrics: Metrics
     events: EventLog
@@ -137,7 +136,6 @@ def build_services(settings: Settings) -> Services:
         db=db,
         breaker=breaker,
         broker=broker,
-        publisher=publisher,
         sessions=sessions,
         metrics=metrics,
         events=events,

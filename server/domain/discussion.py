@@ -40,7 +40,6 @@ from server.domain.posting import Posting
 from server.domain.ratelimit import RateLimiter
 from server.domain.reading import thread_authors
 from server.domain.sessions import Sessions
-from server.events import channels as ch
 from server.events import public
 from server.events.seam import Change, EventLog
 from server.runtime.settings import Settings
@@ -190,7 +189,9 @@ class Discussion:
             await change.append(EventType.SESSION_STARTED, account, {})
         return token, account
 
-    async def logout(self, token: str) -> None:
+    async def logout(self, token: str) -> int | None:
+        """End the session; every process hears it. Returns its account's id (None: no such
+        session)."""
         async with self.db.transaction() as s:
             account_id = (
                 await s.execute(
@@ -199,8 +200,11 @@ class Discussion:
                     .returning(AccountSession.account_id)
                 )
             ).scalar()
-        if account_id is not None:
-            self.sessions.cache.forget(int(account_id), token_hash(token))
+        if account_id is None:
+            return None
+        self.sessions.cache.forget(int(account_id), token_hash(token))
+        await self.events.sessions_ended(int(account_id), [token_hash(token)])
+        return int(account_id)
 
     async def change_password(self, account: Account, current: str, new: str, token: str) -> None:
         """The account's own password change: the current one must match; the new one passes the
@@ -232,7 +236,15 @@ class Discussion:
         assert account.id is not None
         for hashed in ended:
             self.sessions.cache.forget(account.id, hashed)
-        await self.events.publisher.send([(ch.SESSIONS, ch.encode_revoked(account.id, h)) for h in ended])
+        await self.events.sessions_ended(account.id, ended)
+
+    async def disable_account(self, login: str) -> int | None:
+        """Disable an account and end its sessions, here and on every process (their sockets lose
+        the staff channel); returns its id (None: no such login)."""
+        account_id = await self.sessions.disable(login)
+        if account_id is not None:
+            await self.events.sessions_ended(account_id)
+        return account_id
 
     async def account_for_token(self, token: str) -> Account | None:
         """The account of a good session (unexpired, account enabled), from this process's cache

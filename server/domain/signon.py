@@ -24,7 +24,6 @@ from server.contract.errors import Forbidden
 from server.contract.vocabulary import AGENCY, COMPANY, STAFF, EventType
 from server.domain.accounts import new_session_token, token_hash
 from server.domain.sessions import Sessions
-from server.events import channels as ch
 from server.events.seam import EventLog
 from server.runtime.settings import Settings
 from server.store.database import Database
@@ -192,8 +191,10 @@ class SignOn:
                     .returning(AccountSession.account_id, AccountSession.token_hash)
                 )
             ).all()
+        by_account: dict[int, list[str]] = {}
         for account_id, hashed in ended:
             self.sessions.cache.forget(int(account_id), hashed)
-        if ended:
-            await self.events.publisher.send([(ch.SESSIONS, ch.encode_revoked(int(a), h)) for a, h in ended])
+            by_account.setdefault(int(account_id), []).append(hashed)
+        for account_id, hashes in by_account.items():
+            await self.events.sessions_ended(account_id, hashes)
         return len(ended)

@@ -103,7 +103,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         # Says "a server uses this database" to `tong restore` until the process stops.
         await services.heartbeat.start()
         await services.hub.start()
-        services.publisher.start()
+        services.events.start()
         services.desk.start()
         services.history_watch.loop.start()
         services.session_purge.loop.start()
@@ -117,7 +117,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await services.session_purge.loop.stop()
             await services.history_watch.loop.stop()
             await services.desk.stop()
-            await services.publisher.stop()
+            await services.events.stop()
             await services.hub.stop()
             await services.epochs.mark.close()
             await services.heartbeat.stop()
