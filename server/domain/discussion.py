@@ -15,7 +15,7 @@ from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.contract.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
+from server.contract.errors import Conflict, ErrorCode, Forbidden, Invalid, NotFound, Unauthorized
 from server.contract.vocabulary import (
     ACCOUNT_KINDS,
     ANSWERED,
@@ -174,9 +174,11 @@ class Discussion:
             account = (await s.execute(select(Account).where(Account.login == login))).scalars().first()
         stored = account.password_hash if account is not None and not account.disabled else None
         if not await self.passwords.verify_bounded(stored, password) or account is None:
-            raise Unauthorized("login or password is wrong", code="login_failed")
+            raise Unauthorized("login or password is wrong", code=ErrorCode.LOGIN_FAILED)
         if staff_only and account.kind != STAFF:
-            raise Forbidden("sign in through the portal (password logins are for staff)", code="use_sso")
+            raise Forbidden(
+                "sign in through the portal (password logins are for staff)", code=ErrorCode.USE_SSO
+            )
         token = new_session_token()
         async with self.events.change() as change:
             change.session.add(
@@ -383,7 +385,7 @@ class Discussion:
             async with self.db.read() as s:
                 status = (await s.execute(select(Thread.status).where(Thread.id == thread_id))).first()
             if status is not None and status[0] == WITHDRAWN:
-                raise Conflict("the proposal was withdrawn: no new comments", code="thread_withdrawn")
+                raise Conflict("the proposal was withdrawn: no new comments", code=ErrorCode.THREAD_WITHDRAWN)
             return await self.holds.hold(actor, thread_id, body, parent_id, words)
 
         async def work(change: Change) -> dict[str, Any]:
@@ -411,11 +413,11 @@ class Discussion:
             # Re-read under the thread's lock: a concurrent hide/restore has committed by now.
             await s.refresh(row)
             if row.withdrawn:
-                raise Conflict("the comment was deleted by its author", code="comment_withdrawn")
+                raise Conflict("the comment was deleted by its author", code=ErrorCode.COMMENT_WITHDRAWN)
             if row.hidden == hide:
                 raise Conflict(
                     "the comment is already hidden" if hide else "the comment is not hidden",
-                    code="already_hidden" if hide else "not_hidden",
+                    code=ErrorCode.ALREADY_HIDDEN if hide else ErrorCode.NOT_HIDDEN,
                 )
             hidden_reason = reason if hide else None
             await s.execute(
@@ -458,7 +460,7 @@ class Discussion:
                 )
             ).scalar()
             if report_id is None:
-                raise Conflict("you have already reported this comment", code="already_reported")
+                raise Conflict("you have already reported this comment", code=ErrorCode.ALREADY_REPORTED)
             payload = {"report_id": report_id, "comment_id": comment_id, "reason": reason}
             await change.append(EventType.REPORT_FILED, actor, payload, thread_id=thread_id)
         return {
@@ -498,13 +500,13 @@ class Discussion:
             raise NotFound(f"{target} {target_id} does not exist")
         thread_id, author_id = row[0], row[1]
         if on and author_id == actor.id:
-            raise Conflict("you cannot recommend your own post", code="own_post")
+            raise Conflict("you cannot recommend your own post", code=ErrorCode.OWN_POST)
         if on and hidden:
-            raise Conflict("a hidden comment cannot be recommended", code="comment_hidden")
+            raise Conflict("a hidden comment cannot be recommended", code=ErrorCode.COMMENT_HIDDEN)
         if on and withdrawn:
-            raise Conflict("a deleted comment cannot be recommended", code="comment_withdrawn")
+            raise Conflict("a deleted comment cannot be recommended", code=ErrorCode.COMMENT_WITHDRAWN)
         if on and row.status == WITHDRAWN:
-            raise Conflict("the proposal was withdrawn by its author", code="thread_withdrawn")
+            raise Conflict("the proposal was withdrawn by its author", code=ErrorCode.THREAD_WITHDRAWN)
         await self.limiter.check(actor)
         key = {"target": target, "target_id": target_id, "account_id": actor.id}
 
@@ -544,9 +546,9 @@ class Discussion:
         if row is None:
             raise NotFound(f"thread {thread_id} does not exist")
         if row.kind != PROPOSAL:
-            raise Conflict("only proposals have a status and official answers", code="not_a_proposal")
+            raise Conflict("only proposals have a status and official answers", code=ErrorCode.NOT_A_PROPOSAL)
         if row.status == WITHDRAWN:
-            raise Conflict("the proposal was withdrawn by its author", code="thread_withdrawn")
+            raise Conflict("the proposal was withdrawn by its author", code=ErrorCode.THREAD_WITHDRAWN)
         return row.status  # type: ignore[no-any-return]
 
     def _insert_ignore(self, table: Any) -> Any:

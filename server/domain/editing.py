@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.contract.errors import Conflict, Forbidden, Invalid, NotFound
+from server.contract.errors import Conflict, ErrorCode, Forbidden, Invalid, NotFound
 from server.contract.vocabulary import ANSWERED, PROPOSAL, WITHDRAWN, EventType
 from server.domain import policy
 from server.domain.posting import Posting
@@ -47,7 +47,7 @@ def _aware(moment: datetime) -> datetime:
 
 
 def _not_author(what: str) -> Forbidden:
-    return Forbidden(f"only the author may change this {what}", code="not_author")
+    return Forbidden(f"only the author may change this {what}", code=ErrorCode.NOT_AUTHOR)
 
 
 class Editing:
@@ -88,10 +88,11 @@ class Editing:
                 if thread.author_id != actor.id:
                     raise _not_author("thread")
                 if thread.status == WITHDRAWN:
-                    raise Conflict("the proposal was withdrawn", code="thread_withdrawn")
+                    raise Conflict("the proposal was withdrawn", code=ErrorCode.THREAD_WITHDRAWN)
                 if thread.kind == PROPOSAL and await self._answered(s, thread):
                     raise Conflict(
-                        "a proposal is edited only until its official answer", code="edit_window_closed"
+                        "a proposal is edited only until its official answer",
+                        code=ErrorCode.EDIT_WINDOW_CLOSED,
                     )
                 title_now = new_title if new_title is not None else thread.title
                 body_now = new_body if new_body is not None else thread.body
@@ -127,11 +128,13 @@ class Editing:
             if row.author_id != actor.id:
                 raise _not_author("proposal")
             if row.kind != PROPOSAL:
-                raise Conflict("only proposals are withdrawn", code="not_a_proposal")
+                raise Conflict("only proposals are withdrawn", code=ErrorCode.NOT_A_PROPOSAL)
             if row.status == WITHDRAWN:
-                raise Conflict("the proposal is already withdrawn", code="already_withdrawn")
+                raise Conflict("the proposal is already withdrawn", code=ErrorCode.ALREADY_WITHDRAWN)
             if row.status == ANSWERED:
-                raise Conflict("a proposal with a final answer cannot be withdrawn", code="already_answered")
+                raise Conflict(
+                    "a proposal with a final answer cannot be withdrawn", code=ErrorCode.ALREADY_ANSWERED
+                )
             await s.execute(
                 update(Thread).where(Thread.id == thread_id).values(status=WITHDRAWN, outcome=None)
             )
@@ -158,13 +161,13 @@ class Editing:
                 if not self._comment_editable(row):
                     raise Conflict(
                         f"a comment is edited only within {self.settings.comment_edit_hours:g} hours",
-                        code="edit_window_closed",
+                        code=ErrorCode.EDIT_WINDOW_CLOSED,
                     )
                 if set(self.held_words(new_body)) - set(self.held_words(row.body)):
                     raise Conflict(
                         "this edit adds words a moderator checks first at this hour: it was not saved "
                         "(post it as a new comment to have it checked)",
-                        code="edit_needs_review",
+                        code=ErrorCode.EDIT_NEEDS_REVIEW,
                     )
                 if new_body == row.body:
                     raise Unchanged
@@ -206,9 +209,9 @@ class Editing:
         if row.author_id != actor.id:
             raise _not_author("comment")
         if row.withdrawn:
-            raise Conflict("the comment was deleted", code="comment_withdrawn")
+            raise Conflict("the comment was deleted", code=ErrorCode.COMMENT_WITHDRAWN)
         if row.hidden:
-            raise Conflict("a hidden comment cannot be changed", code="comment_hidden")
+            raise Conflict("a hidden comment cannot be changed", code=ErrorCode.COMMENT_HIDDEN)
         return row, seq
 
     async def _shown_comment(self, s: AsyncSession, row: Comment) -> dict[str, Any]:

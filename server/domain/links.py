@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.contract.errors import Conflict, Invalid, NotFound
+from server.contract.errors import Conflict, ErrorCode, Invalid, NotFound
 from server.contract.vocabulary import CHANGE, PROPOSAL, EventType
 from server.domain import policy
 from server.domain.posting import Posting
@@ -101,7 +101,7 @@ class Links:
             if kind is None:
                 raise NotFound(f"thread {change_id} does not exist")
             if kind != CHANGE:
-                raise Conflict("only change threads link proposals", code="not_a_change_thread")
+                raise Conflict("only change threads link proposals", code=ErrorCode.NOT_A_CHANGE_THREAD)
             before = set(
                 (
                     await s.execute(select(ThreadLink.proposal_id).where(ThreadLink.change_id == change_id))

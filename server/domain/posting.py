@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import bindparam, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.contract.errors import Conflict, Invalid, NotFound
+from server.contract.errors import Conflict, ErrorCode, Invalid, NotFound
 from server.contract.vocabulary import AGENCY, COMPANY, WITHDRAWN, EventType
 from server.events import public
 from server.events.seam import Change
@@ -57,7 +57,7 @@ class Posting:
         seq = (await s.execute(statement, params)).scalar()
         if seq is None:
             if comments and (await s.execute(select(Thread.id).where(Thread.id == thread_id))).first():
-                raise Conflict("the proposal was withdrawn: no new comments", code="thread_withdrawn")
+                raise Conflict("the proposal was withdrawn: no new comments", code=ErrorCode.THREAD_WITHDRAWN)
             raise NotFound(f"thread {thread_id} does not exist")
         return int(seq)
 

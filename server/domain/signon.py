@@ -20,7 +20,7 @@ from datetime import timedelta
 
 from sqlalchemy import delete, or_, select, update
 
-from server.contract.errors import Forbidden
+from server.contract.errors import ErrorCode, Forbidden
 from server.contract.vocabulary import AGENCY, COMPANY, STAFF, EventType
 from server.domain.accounts import new_session_token, token_hash
 from server.domain.sessions import Sessions
@@ -62,7 +62,7 @@ def kind_from_claims(claims: dict[str, object], settings: Settings) -> str:
     if kind not in PROVIDER_KINDS:
         raise Forbidden(
             f"the provider did not say whether this is a company or an agency ({settings.oidc_kind_claim})",
-            code="kind_unknown",
+            code=ErrorCode.KIND_UNKNOWN,
         )
     return str(kind)
 
@@ -136,7 +136,7 @@ class SignOn:
                 )
             else:
                 if account.disabled:
-                    raise Forbidden("this account is disabled", code="account_disabled")
+                    raise Forbidden("this account is disabled", code=ErrorCode.ACCOUNT_DISABLED)
                 if account.kind != kind:
                     changes: dict[str, object] = {"kind": kind}
                     if kind != STAFF and account.roles:

@@ -21,7 +21,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from server.contract.errors import Invalid, InvalidJson
+from server.contract.errors import ErrorCode, Invalid, InvalidJson
 from server.runtime.settings import Settings
 from server.store import analyser
 from server.store.models import LOG_ID_MAX, ROW_ID_MAX
@@ -797,7 +797,7 @@ def invalid(exc: ValidationError, what: str = "request body") -> Invalid:
             return InvalidJson(f"{what} is not valid JSON: {error.get('ctx', {}).get('error', '')}".strip())
         path = ".".join(str(part) for part in error["loc"])
         if not path:
-            return Invalid(f"{what} must be a JSON object", code="validation_error")
+            return Invalid(f"{what} must be a JSON object", code=ErrorCode.VALIDATION_ERROR)
         code = FIELD_CODES.get(kind, "invalid")
         fields.setdefault(path, code)
         template = MESSAGES.get(code)
