@@ -28,7 +28,6 @@ from server.contract.vocabulary import (
     STAFF,
     STAFF_ROLES,
     THREAD_KINDS,
-    WITHDRAWN,
     EventType,
 )
 from server.domain import policy
@@ -282,8 +281,7 @@ class Discussion:
     ) -> dict[str, Any]:
         if kind not in THREAD_KINDS:
             raise Invalid("kind must be proposal or change", {"kind": "unknown"})
-        if kind == CHANGE:
-            policy.require_staff(actor, "post 'change' threads")
+        policy.ensure(policy.can_post_thread(actor, kind))
         title = text(title, "title", self.settings.title_max)
         body = text(body, "body", self.settings.thread_body_max)
         if category is not None:
@@ -383,9 +381,13 @@ class Discussion:
         await self.limiter.check(actor)
         if words := self.holds.matches(body):
             async with self.db.read() as s:
-                status = (await s.execute(select(Thread.status).where(Thread.id == thread_id))).first()
-            if status is not None and status[0] == WITHDRAWN:
-                raise Conflict("the proposal was withdrawn: no new comments", code=ErrorCode.THREAD_WITHDRAWN)
+                thread = (
+                    await s.execute(
+                        select(Thread.kind, Thread.status, Thread.author_id).where(Thread.id == thread_id)
+                    )
+                ).first()
+            if thread is not None:
+                policy.ensure(policy.can_comment(thread))
             return await self.holds.hold(actor, thread_id, body, parent_id, words)
 
         async def work(change: Change) -> dict[str, Any]:
@@ -412,13 +414,7 @@ class Discussion:
             seq = await self.posting.next_seq(s, row.thread_id)
             # Re-read under the thread's lock: a concurrent hide/restore has committed by now.
             await s.refresh(row)
-            if row.withdrawn:
-                raise Conflict("the comment was deleted by its author", code=ErrorCode.COMMENT_WITHDRAWN)
-            if row.hidden == hide:
-                raise Conflict(
-                    "the comment is already hidden" if hide else "the comment is not hidden",
-                    code=ErrorCode.ALREADY_HIDDEN if hide else ErrorCode.NOT_HIDDEN,
-                )
+            policy.ensure(policy.can_moderate(row, hide=hide))
             hidden_reason = reason if hide else None
             await s.execute(
                 update(Comment)
@@ -499,14 +495,11 @@ class Discussion:
         if row is None:
             raise NotFound(f"{target} {target_id} does not exist")
         thread_id, author_id = row[0], row[1]
-        if on and author_id == actor.id:
-            raise Conflict("you cannot recommend your own post", code=ErrorCode.OWN_POST)
-        if on and hidden:
-            raise Conflict("a hidden comment cannot be recommended", code=ErrorCode.COMMENT_HIDDEN)
-        if on and withdrawn:
-            raise Conflict("a deleted comment cannot be recommended", code=ErrorCode.COMMENT_WITHDRAWN)
-        if on and row.status == WITHDRAWN:
-            raise Conflict("the proposal was withdrawn by its author", code=ErrorCode.THREAD_WITHDRAWN)
+        if on:
+            refusal = policy.can_recommend(
+                actor, author_id=author_id, thread_status=row.status, hidden=hidden, withdrawn=withdrawn
+            )
+            policy.ensure(refusal)
         await self.limiter.check(actor)
         key = {"target": target, "target_id": target_id, "account_id": actor.id}
 
@@ -539,16 +532,13 @@ class Discussion:
     # --- internals --------------------------------------------------------------------------
 
     async def _proposal_status(self, s: AsyncSession, thread_id: int, lock: bool = False) -> str | None:
-        query = select(Thread.kind, Thread.status).where(Thread.id == thread_id)
+        query = select(Thread.kind, Thread.status, Thread.author_id).where(Thread.id == thread_id)
         if lock:
             query = query.with_for_update()
         row = (await s.execute(query)).first()
         if row is None:
             raise NotFound(f"thread {thread_id} does not exist")
-        if row.kind != PROPOSAL:
-            raise Conflict("only proposals have a status and official answers", code=ErrorCode.NOT_A_PROPOSAL)
-        if row.status == WITHDRAWN:
-            raise Conflict("the proposal was withdrawn by its author", code=ErrorCode.THREAD_WITHDRAWN)
+        policy.ensure(policy.can_change_status(row))
         return row.status  # type: ignore[no-any-return]
 
     def _insert_ignore(self, table: Any) -> Any:
