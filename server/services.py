@@ -110,7 +110,6 @@ def build_services(settings: Settings) -> Services:
         secret,
         group_commit=settings.group_commit_max > 1,
         group_max=settings.group_commit_max,
-        fail_marker=settings.test_fail_marker,
         before_commit=notices.derive,
     )
     posting = Posting()

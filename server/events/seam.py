@@ -115,7 +115,6 @@ class EventLog:
         *,
         group_commit: bool = True,
         group_max: int = 64,
-        fail_marker: str | None = None,
         before_commit: BeforeCommit | None = None,
     ) -> None:
         self.db = db
@@ -123,15 +122,6 @@ class EventLog:
         self.secret = secret
         self._before_commit = before_commit
         self.group = GroupCommit(self, group_max) if group_commit else None
-        # Tests only: a change whose work calls `injected_failure(text)` with this marker in the
-        # text fails while its transaction is shared (a whole group then rolls back and retries).
-        self.fail_marker = fail_marker
-        self.injected = 0
-
-    def injected_failure(self, change: Change, text: str) -> None:
-        if self.fail_marker and change.shared and self.fail_marker in text:
-            self.injected += 1
-            raise InjectedFailure(f"injected failure in a shared transaction ({self.fail_marker})")
 
     def start(self) -> None:
         """Start publishing (the app's lifespan): messages then leave off the request path."""
@@ -238,10 +228,6 @@ def notice_messages(notices: list[SentNotice]) -> list[Message]:
         if sent.unread is not None:
             messages.append((name, ch.encode_frame(ch.unread_frame(sent.unread))))
     return messages
-
-
-class InjectedFailure(RuntimeError):
-    """The failure a test asks for (`TONG_TEST_FAIL_MARKER`)."""
 
 
 @dataclass

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
 
 from server.contract.errors import Conflict, ErrorCode, Invalid, NotFound, RateLimited
 from server.mail import mailtokens
@@ -158,12 +158,6 @@ class Mailboxes:
         async with self.db.read() as s:
             found = await s.execute(select(AccountMail).where(AccountMail.account_id.in_(account_ids)))  # type: ignore[attr-defined]
             return {row.account_id: row for row in found.scalars()}
-
-    async def forget_nonce(self, account_id: int) -> None:
-        async with self.db.transaction() as s:
-            await s.execute(
-                update(AccountMail).where(AccountMail.account_id == account_id).values(confirm_nonce=None)  # type: ignore[arg-type]
-            )
 
 
 def _aware(value: datetime) -> datetime:

@@ -102,7 +102,6 @@ SearchText = Annotated[str, AfterValidator(_no_nul), Field(max_length=analyser.M
 Id = Annotated[int, Field(ge=1, le=ROW_ID_MAX, strict=True)]
 QueryId = Annotated[int, Field(ge=0, le=ROW_ID_MAX)]
 LogId = Annotated[int, Field(ge=0, le=LOG_ID_MAX)]
-Limit = Annotated[int, Field(ge=1, le=LIMIT_MAX)]
 # A page of threads or comments: at most `page_limit_max` (the reader checks the running value).
 PageLimit = Annotated[int, Field(ge=1, le=LIMIT_MAX, json_schema_extra={"x-limit": "page_limit_max"})]
 # The staff desk's lists and the event log have fixed maximums (routes/desk.py, routes/staff.py).
@@ -141,11 +140,6 @@ class NewThread(Body):
     body: ThreadBody
     category: Category = None
     links: list[Id] | None = Field(None, description="change threads only: the proposals it answers")
-
-
-class StatusChange(Body):
-    model_config = ConfigDict(extra="forbid")
-    status: Literal["received", "reviewing"]
 
 
 class ThreadChange(Body):
@@ -232,9 +226,6 @@ class PasswordChange(Body):
 
 
 # --- query strings ----------------------------------------------------------------------------
-
-
-WHEN = "ISO 8601 date or time (KST without a zone)"
 
 
 class Query(BaseModel):

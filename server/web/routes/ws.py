@@ -26,7 +26,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("tong.ws")
 
-CLOSE_SERVICE_RESTART = 1012
 MAX_CHANNELS_PER_SOCKET = 100
 
 
