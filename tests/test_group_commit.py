@@ -51,8 +51,7 @@ def fail_marked_comments_when_shared(server: InProcessServer, monkeypatch: pytes
 async def test_concurrent_comments_share_transactions_and_each_counts_once(
     make_server: Callable[..., Awaitable[InProcessServer]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Comments posted together share transactions; a marked one failing while shared and a bad
-    parent refused leave every other comment accepted once, gap-free, once on the socket."""
+    """Comments posted together share transactions, and a member failing loses no other comment."""
     server = await make_server()
     injected = fail_marked_comments_when_shared(server, monkeypatch)
     group = server.services.events.group
