@@ -139,7 +139,7 @@ class Stats(Frame):
 
 class ErrorFrame(Frame):
     type: Literal["error"]
-    code: str
+    code: ErrorCode
     message: str
     channel: str | None = None
 

@@ -318,7 +318,7 @@ class Shape(BaseModel):
 
 
 class ErrorDetail(BaseModel):
-    code: str = Field(description="stable: clients translate it")
+    code: ErrorCode = Field(description="stable: clients translate it")
     message: str = Field(description="English, for logs and scripts")
     fields: dict[str, str] = Field(description="field path -> stable field code, e.g. {'title': 'too_long'}")
 
