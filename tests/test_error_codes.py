@@ -12,9 +12,6 @@ from server.contract.errors import DomainError, ErrorCode
 ROOT = Path(__file__).resolve().parent.parent
 SERVER = ROOT / "server"
 ERRORS_JS = ROOT / "static" / "js" / "errors.js"
-# Still writes its error frames' codes as strings (the hub split is under way in another branch);
-# they must at least be codes.
-STRINGS_ALLOWED = {SERVER / "live" / "hub.py"}
 # Calls whose string arguments are codes (the other arguments are English sentences).
 TAKES_A_CODE = {"error_frame", "error_body", "BadFrame", "_refuse"}
 CODE_LIKE = re.compile(r"[a-z]+(?:_[a-z]+)*")
@@ -82,10 +79,7 @@ def test_no_code_is_a_bare_string() -> None:
             continue
         for line, value in literal_codes(ast.parse(path.read_text(), str(path))):
             where = f"{path.relative_to(ROOT)}:{line} {value!r}"
-            if value not in codes:
-                unknown.append(where)
-            elif path not in STRINGS_ALLOWED:
-                bare.append(where)
+            (bare if value in codes else unknown).append(where)
     assert unknown == []
     assert bare == []
 
