@@ -49,7 +49,6 @@ class Services:
     # one failure signal (a refused connection, a missed probe) protects every caller at once.
     breaker: Breaker
     broker: Broker
-    publisher: Publisher
     sessions: Sessions
     metrics: Metrics
     events: EventLog
@@ -111,7 +110,6 @@ def build_services(settings: Settings) -> Services:
         secret,
         group_commit=settings.group_commit_max > 1,
         group_max=settings.group_commit_max,
-        fail_marker=settings.test_fail_marker,
         before_commit=notices.derive,
     )
     posting = Posting()
@@ -137,7 +135,6 @@ def build_services(settings: Settings) -> Services:
         db=db,
         breaker=breaker,
         broker=broker,
-        publisher=publisher,
         sessions=sessions,
         metrics=metrics,
         events=events,

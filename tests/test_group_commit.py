@@ -10,9 +10,11 @@ from collections import Counter
 from collections.abc import Awaitable, Callable
 
 import httpx
+import pytest
 from sqlalchemy import select
 
-from server.store.models import Comment
+from server.events.seam import Change
+from server.store.models import Account, Comment
 from tests.clients import Http, Socket, unique
 from tests.servers import InProcessServer
 
@@ -22,10 +24,36 @@ ROUNDS = 5
 PER_ROUND = 60
 
 
+class InjectedFailure(RuntimeError):
+    """The failure this test puts into a marked comment's work while its transaction is shared."""
+
+
+def fail_marked_comments_when_shared(server: InProcessServer, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """A comment whose body holds MARKER fails after its insert while it shares a transaction (the
+    whole group then rolls back and retries) and goes through alone; returns the failures seen."""
+    posting = server.services.discussion.posting
+    insert_comment = posting.insert_comment
+    injected: list[str] = []
+
+    async def failing_when_shared(
+        change: Change, author: Account, thread_id: int, body: str, parent_id: int | None
+    ) -> dict[str, object]:
+        shown = await insert_comment(change, author, thread_id, body, parent_id)
+        if change.shared and MARKER in body:
+            injected.append(body)
+            raise InjectedFailure(f"injected failure in a shared transaction ({body})")
+        return shown
+
+    monkeypatch.setattr(posting, "insert_comment", failing_when_shared)
+    return injected
+
+
 async def test_concurrent_comments_share_transactions_and_each_counts_once(
-    make_server: Callable[..., Awaitable[InProcessServer]],
+    make_server: Callable[..., Awaitable[InProcessServer]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    server = await make_server(test_fail_marker=MARKER)
+    """Comments posted together share transactions, and a member failing loses no other comment."""
+    server = await make_server()
+    injected = fail_marked_comments_when_shared(server, monkeypatch)
     group = server.services.events.group
     assert group is not None
     writers: list[Http] = []
@@ -78,10 +106,10 @@ async def test_concurrent_comments_share_transactions_and_each_counts_once(
             assert status == 201, (body, status)
             assert seq is not None
             accepted[body] = seq
-        if server.services.events.injected and group.members > group.groups:
+        if injected and group.members > group.groups:
             break
     assert group.members > group.groups, f"no two comments shared a transaction ({group.retried} retried)"
-    assert server.services.events.injected > 0, "no marked comment was ever in a shared transaction"
+    assert injected, "no marked comment was ever in a shared transaction"
     assert group.retried > 0
     assert refused == (round_ + 1) * (PER_ROUND // 20)
 

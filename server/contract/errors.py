@@ -6,12 +6,82 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
+
+class ErrorCode(StrEnum):
+    """Every `code` an error body or an `error` frame carries: the browser translates each
+    (static/js/errors.js has a Korean and an English sentence for every member; a test checks)."""
+
+    # The request itself.
+    BAD_REQUEST = "bad_request"
+    INVALID_JSON = "invalid_json"
+    VALIDATION_ERROR = "validation_error"
+    TOO_LARGE = "too_large"
+    # Text holding an identifier that could name its author (text/identifiers.py).
+    PERSONAL_INFORMATION = "personal_information"
+    NOT_FOUND = "not_found"
+    METHOD_NOT_ALLOWED = "method_not_allowed"
+    # Any other HTTP error the framework raises.
+    HTTP_ERROR = "http_error"
+    CROSS_ORIGIN = "cross_origin"
+    # Who is asking.
+    UNAUTHORIZED = "unauthorized"
+    LOGIN_REQUIRED = "login_required"
+    LOGIN_FAILED = "login_failed"
+    # A password login by an account that signs in through the portal (single sign-on).
+    USE_SSO = "use_sso"
+    # Single sign-on: the provider's claims name no account kind Tong knows; a disabled account.
+    KIND_UNKNOWN = "kind_unknown"
+    ACCOUNT_DISABLED = "account_disabled"
+    SESSION_ENDED = "session_ended"
+    FORBIDDEN = "forbidden"
+    STAFF_ONLY = "staff_only"
+    MODERATOR_ONLY = "moderator_only"
+    ADMIN_ONLY = "admin_only"
+    NOT_AUTHOR = "not_author"
+    # The state of what is asked about (domain/policy.py decides most of these).
+    CONFLICT = "conflict"
+    OWN_POST = "own_post"
+    THREAD_WITHDRAWN = "thread_withdrawn"
+    ALREADY_WITHDRAWN = "already_withdrawn"
+    ALREADY_ANSWERED = "already_answered"
+    NOT_A_PROPOSAL = "not_a_proposal"
+    NOT_A_CHANGE_THREAD = "not_a_change_thread"
+    COMMENT_HIDDEN = "comment_hidden"
+    COMMENT_WITHDRAWN = "comment_withdrawn"
+    ALREADY_HIDDEN = "already_hidden"
+    NOT_HIDDEN = "not_hidden"
+    ALREADY_REPORTED = "already_reported"
+    NO_OPEN_REPORTS = "no_open_reports"
+    ALREADY_DECIDED = "already_decided"
+    EDIT_WINDOW_CLOSED = "edit_window_closed"
+    EDIT_NEEDS_REVIEW = "edit_needs_review"
+    CATEGORY_TAKEN = "category_taken"
+    # Mail.
+    MAIL_DISABLED = "mail_disabled"
+    NO_ADDRESS = "no_address"
+    INVALID_TOKEN = "invalid_token"
+    EXPIRED_TOKEN = "expired_token"
+    # The server.
+    RATE_LIMITED = "rate_limited"
+    UNAVAILABLE = "unavailable"
+    INTERNAL_ERROR = "internal_error"
+    # The live socket (PROTOCOL.md, `error` frames).
+    BAD_FRAME = "bad_frame"
+    UNKNOWN_OP = "unknown_op"
+    UNKNOWN_CHANNEL = "unknown_channel"
+    TOO_MANY_CHANNELS = "too_many_channels"
+    TOO_MANY_SOCKETS = "too_many_sockets"
+
 
 class DomainError(Exception):
     status = 400
-    code = "bad_request"
+    code = ErrorCode.BAD_REQUEST
 
-    def __init__(self, message: str, fields: dict[str, str] | None = None, code: str | None = None) -> None:
+    def __init__(
+        self, message: str, fields: dict[str, str] | None = None, code: ErrorCode | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.fields = fields or {}
@@ -21,42 +91,42 @@ class DomainError(Exception):
 
 class Unauthorized(DomainError):
     status = 401
-    code = "unauthorized"
+    code = ErrorCode.UNAUTHORIZED
 
 
 class Forbidden(DomainError):
     status = 403
-    code = "forbidden"
+    code = ErrorCode.FORBIDDEN
 
 
 class NotFound(DomainError):
     status = 404
-    code = "not_found"
+    code = ErrorCode.NOT_FOUND
 
 
 class Conflict(DomainError):
     status = 409
-    code = "conflict"
+    code = ErrorCode.CONFLICT
 
 
 class TooLarge(DomainError):
     status = 413
-    code = "too_large"
+    code = ErrorCode.TOO_LARGE
 
 
 class Invalid(DomainError):
     status = 422
-    code = "validation_error"
+    code = ErrorCode.VALIDATION_ERROR
 
 
 class InvalidJson(Invalid):
     status = 400
-    code = "invalid_json"
+    code = ErrorCode.INVALID_JSON
 
 
 class RateLimited(DomainError):
     status = 429
-    code = "rate_limited"
+    code = ErrorCode.RATE_LIMITED
 
     def __init__(self, message: str, retry_after: int) -> None:
         super().__init__(message)
@@ -65,4 +135,4 @@ class RateLimited(DomainError):
 
 class Unavailable(DomainError):
     status = 503
-    code = "unavailable"
+    code = ErrorCode.UNAVAILABLE

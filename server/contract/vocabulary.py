@@ -40,25 +40,6 @@ class EventType(StrEnum):
     PROPOSAL_LINKED = "thread.changed_in"
 
 
-# Events whose payload carries text a user wrote: what redaction and the anonymity tests look at.
-# Of these only the comment ones can be concealed later (a thread or an answer cannot be hidden);
-# an edited comment shows its current text in every replayed frame (redaction.py).
-CARRIES_USER_TEXT: Final = frozenset(
-    {
-        EventType.THREAD_CREATED,
-        EventType.THREAD_UPDATED,
-        EventType.COMMENT_CREATED,
-        EventType.COMMENT_EDITED,
-        EventType.COMMENT_HIDDEN,
-        EventType.COMMENT_RESTORED,
-        EventType.COMMENT_HELD,
-        EventType.ANSWER_POSTED,
-        EventType.ANSWER_EDITED,
-        EventType.REPORT_FILED,
-        EventType.REPORT_DISMISSED,
-    }
-)
-
 PROPOSAL: Final = "proposal"
 CHANGE: Final = "change"
 THREAD_KINDS: Final = (PROPOSAL, CHANGE)

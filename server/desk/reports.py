@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 
-from server.contract.errors import Conflict, NotFound
+from server.contract.errors import Conflict, ErrorCode, NotFound
 from server.contract.vocabulary import EventType
 from server.domain import policy
 from server.domain.reading import thread_authors
@@ -117,7 +117,7 @@ class Reports:
                 )
             ).all()
             if not closed:
-                raise Conflict("the comment has no open reports", code="no_open_reports")
+                raise Conflict("the comment has no open reports", code=ErrorCode.NO_OPEN_REPORTS)
             report_ids = sorted(r[0] for r in closed)
             payload = {"comment_id": comment_id, "report_ids": report_ids, "reason": reason}
             await change.append(EventType.REPORT_DISMISSED, moderator, payload, thread_id=thread_id)

@@ -16,9 +16,6 @@ from zxcvbn import zxcvbn
 
 from server.contract.errors import Invalid
 
-ACCOUNT_KINDS = ("company", "agency", "staff")
-STAFF_ROLES = ("moderator", "admin")
-
 PASSWORD_MIN = 8
 PASSWORD_MAX = 256
 # zxcvbn's running time grows with the length it looks at; past this many characters a password

@@ -15,7 +15,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from server.contract.errors import Conflict, Invalid, NotFound
+from server.contract.errors import Conflict, ErrorCode, Invalid, NotFound
 from server.contract.vocabulary import EventType
 from server.domain import policy
 from server.events.seam import EventLog
@@ -177,8 +177,12 @@ class Categories:
     async def _free(self, s: AsyncSession, name: str, slug: str | None) -> None:
         taken = (await s.execute(select(col(Category.id)).where(col(Category.name) == name))).first()
         if taken is not None:
-            raise Conflict(f"a category named {name!r} exists", {"name": "taken"}, code="category_taken")
+            raise Conflict(
+                f"a category named {name!r} exists", {"name": "taken"}, code=ErrorCode.CATEGORY_TAKEN
+            )
         if slug:
             taken = (await s.execute(select(col(Category.id)).where(col(Category.slug) == slug))).first()
             if taken is not None:
-                raise Conflict(f"the slug {slug!r} is taken", {"slug": "taken"}, code="category_taken")
+                raise Conflict(
+                    f"the slug {slug!r} is taken", {"slug": "taken"}, code=ErrorCode.CATEGORY_TAKEN
+                )

@@ -15,7 +15,7 @@ from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.contract.errors import Conflict, Forbidden, Invalid, NotFound, Unauthorized
+from server.contract.errors import Conflict, ErrorCode, Forbidden, Invalid, NotFound, Unauthorized
 from server.contract.vocabulary import (
     ACCOUNT_KINDS,
     ANSWERED,
@@ -28,7 +28,6 @@ from server.contract.vocabulary import (
     STAFF,
     STAFF_ROLES,
     THREAD_KINDS,
-    WITHDRAWN,
     EventType,
 )
 from server.domain import policy
@@ -40,7 +39,6 @@ from server.domain.posting import Posting
 from server.domain.ratelimit import RateLimiter
 from server.domain.reading import thread_authors
 from server.domain.sessions import Sessions
-from server.events import channels as ch
 from server.events import public
 from server.events.seam import Change, EventLog
 from server.runtime.settings import Settings
@@ -175,9 +173,11 @@ class Discussion:
             account = (await s.execute(select(Account).where(Account.login == login))).scalars().first()
         stored = account.password_hash if account is not None and not account.disabled else None
         if not await self.passwords.verify_bounded(stored, password) or account is None:
-            raise Unauthorized("login or password is wrong", code="login_failed")
+            raise Unauthorized("login or password is wrong", code=ErrorCode.LOGIN_FAILED)
         if staff_only and account.kind != STAFF:
-            raise Forbidden("sign in through the portal (password logins are for staff)", code="use_sso")
+            raise Forbidden(
+                "sign in through the portal (password logins are for staff)", code=ErrorCode.USE_SSO
+            )
         token = new_session_token()
         async with self.events.change() as change:
             change.session.add(
@@ -190,7 +190,9 @@ class Discussion:
             await change.append(EventType.SESSION_STARTED, account, {})
         return token, account
 
-    async def logout(self, token: str) -> None:
+    async def logout(self, token: str) -> int | None:
+        """End the session; every process hears it. Returns its account's id (None: no such
+        session)."""
         async with self.db.transaction() as s:
             account_id = (
                 await s.execute(
@@ -199,8 +201,11 @@ class Discussion:
                     .returning(AccountSession.account_id)
                 )
             ).scalar()
-        if account_id is not None:
-            self.sessions.cache.forget(int(account_id), token_hash(token))
+        if account_id is None:
+            return None
+        self.sessions.cache.forget(int(account_id), token_hash(token))
+        await self.events.sessions_ended(int(account_id), [token_hash(token)])
+        return int(account_id)
 
     async def change_password(self, account: Account, current: str, new: str, token: str) -> None:
         """The account's own password change: the current one must match; the new one passes the
@@ -232,7 +237,15 @@ class Discussion:
         assert account.id is not None
         for hashed in ended:
             self.sessions.cache.forget(account.id, hashed)
-        await self.events.publisher.send([(ch.SESSIONS, ch.encode_revoked(account.id, h)) for h in ended])
+        await self.events.sessions_ended(account.id, ended)
+
+    async def disable_account(self, login: str) -> int | None:
+        """Disable an account and end its sessions, here and on every process (their sockets lose
+        the staff channel); returns its id (None: no such login)."""
+        account_id = await self.sessions.disable(login)
+        if account_id is not None:
+            await self.events.sessions_ended(account_id)
+        return account_id
 
     async def account_for_token(self, token: str) -> Account | None:
         """The account of a good session (unexpired, account enabled), from this process's cache
@@ -268,8 +281,7 @@ class Discussion:
     ) -> dict[str, Any]:
         if kind not in THREAD_KINDS:
             raise Invalid("kind must be proposal or change", {"kind": "unknown"})
-        if kind == CHANGE:
-            policy.require_staff(actor, "post 'change' threads")
+        policy.ensure(policy.can_post_thread(actor, kind))
         title = text(title, "title", self.settings.title_max)
         body = text(body, "body", self.settings.thread_body_max)
         if category is not None:
@@ -369,15 +381,17 @@ class Discussion:
         await self.limiter.check(actor)
         if words := self.holds.matches(body):
             async with self.db.read() as s:
-                status = (await s.execute(select(Thread.status).where(Thread.id == thread_id))).first()
-            if status is not None and status[0] == WITHDRAWN:
-                raise Conflict("the proposal was withdrawn: no new comments", code="thread_withdrawn")
+                thread = (
+                    await s.execute(
+                        select(Thread.kind, Thread.status, Thread.author_id).where(Thread.id == thread_id)
+                    )
+                ).first()
+            if thread is not None:
+                policy.ensure(policy.can_comment(thread))
             return await self.holds.hold(actor, thread_id, body, parent_id, words)
 
         async def work(change: Change) -> dict[str, Any]:
-            shown = await self.posting.insert_comment(change, actor, thread_id, body, parent_id)
-            self.events.injected_failure(change, body)
-            return shown
+            return await self.posting.insert_comment(change, actor, thread_id, body, parent_id)
 
         # Group commit: comments arriving while the previous group commits share one transaction.
         shown = await self.events.grouped(work, key=(0, thread_id))
@@ -398,13 +412,7 @@ class Discussion:
             seq = await self.posting.next_seq(s, row.thread_id)
             # Re-read under the thread's lock: a concurrent hide/restore has committed by now.
             await s.refresh(row)
-            if row.withdrawn:
-                raise Conflict("the comment was deleted by its author", code="comment_withdrawn")
-            if row.hidden == hide:
-                raise Conflict(
-                    "the comment is already hidden" if hide else "the comment is not hidden",
-                    code="already_hidden" if hide else "not_hidden",
-                )
+            policy.ensure(policy.can_moderate(row, hide=hide))
             hidden_reason = reason if hide else None
             await s.execute(
                 update(Comment)
@@ -446,7 +454,7 @@ class Discussion:
                 )
             ).scalar()
             if report_id is None:
-                raise Conflict("you have already reported this comment", code="already_reported")
+                raise Conflict("you have already reported this comment", code=ErrorCode.ALREADY_REPORTED)
             payload = {"report_id": report_id, "comment_id": comment_id, "reason": reason}
             await change.append(EventType.REPORT_FILED, actor, payload, thread_id=thread_id)
         return {
@@ -485,14 +493,11 @@ class Discussion:
         if row is None:
             raise NotFound(f"{target} {target_id} does not exist")
         thread_id, author_id = row[0], row[1]
-        if on and author_id == actor.id:
-            raise Conflict("you cannot recommend your own post", code="own_post")
-        if on and hidden:
-            raise Conflict("a hidden comment cannot be recommended", code="comment_hidden")
-        if on and withdrawn:
-            raise Conflict("a deleted comment cannot be recommended", code="comment_withdrawn")
-        if on and row.status == WITHDRAWN:
-            raise Conflict("the proposal was withdrawn by its author", code="thread_withdrawn")
+        if on:
+            refusal = policy.can_recommend(
+                actor, author_id=author_id, thread_status=row.status, hidden=hidden, withdrawn=withdrawn
+            )
+            policy.ensure(refusal)
         await self.limiter.check(actor)
         key = {"target": target, "target_id": target_id, "account_id": actor.id}
 
@@ -525,16 +530,13 @@ class Discussion:
     # --- internals --------------------------------------------------------------------------
 
     async def _proposal_status(self, s: AsyncSession, thread_id: int, lock: bool = False) -> str | None:
-        query = select(Thread.kind, Thread.status).where(Thread.id == thread_id)
+        query = select(Thread.kind, Thread.status, Thread.author_id).where(Thread.id == thread_id)
         if lock:
             query = query.with_for_update()
         row = (await s.execute(query)).first()
         if row is None:
             raise NotFound(f"thread {thread_id} does not exist")
-        if row.kind != PROPOSAL:
-            raise Conflict("only proposals have a status and official answers", code="not_a_proposal")
-        if row.status == WITHDRAWN:
-            raise Conflict("the proposal was withdrawn by its author", code="thread_withdrawn")
+        policy.ensure(policy.can_change_status(row))
         return row.status  # type: ignore[no-any-return]
 
     def _insert_ignore(self, table: Any) -> Any:

@@ -15,13 +15,13 @@ reads what it checks, so a concurrent answer or hide has committed by the time i
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.contract.errors import Conflict, Forbidden, Invalid, NotFound
+from server.contract.errors import Conflict, ErrorCode, Invalid, NotFound
 from server.contract.vocabulary import ANSWERED, PROPOSAL, WITHDRAWN, EventType
 from server.domain import policy
 from server.domain.posting import Posting
@@ -40,14 +40,6 @@ TARGETS = ("thread", "comment", "answer")
 
 class Unchanged(Exception):
     """The edit changes nothing: its transaction rolls back (no seq, no revision)."""
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def _not_author(what: str) -> Forbidden:
-    return Forbidden(f"only the author may change this {what}", code="not_author")
 
 
 class Editing:
@@ -85,14 +77,8 @@ class Editing:
                 s = change.session
                 seq = await self.posting.next_seq(s, thread_id)
                 thread = (await s.execute(select(Thread).where(Thread.id == thread_id))).scalars().one()
-                if thread.author_id != actor.id:
-                    raise _not_author("thread")
-                if thread.status == WITHDRAWN:
-                    raise Conflict("the proposal was withdrawn", code="thread_withdrawn")
-                if thread.kind == PROPOSAL and await self._answered(s, thread):
-                    raise Conflict(
-                        "a proposal is edited only until its official answer", code="edit_window_closed"
-                    )
+                answered = thread.kind == PROPOSAL and await self._answered(s, thread)
+                policy.ensure(policy.can_edit_thread(actor, thread, answered=answered))
                 title_now = new_title if new_title is not None else thread.title
                 body_now = new_body if new_body is not None else thread.body
                 if title_now == thread.title and body_now == thread.body:
@@ -124,14 +110,7 @@ class Editing:
                     select(Thread.kind, Thread.status, Thread.author_id).where(Thread.id == thread_id)
                 )
             ).one()
-            if row.author_id != actor.id:
-                raise _not_author("proposal")
-            if row.kind != PROPOSAL:
-                raise Conflict("only proposals are withdrawn", code="not_a_proposal")
-            if row.status == WITHDRAWN:
-                raise Conflict("the proposal is already withdrawn", code="already_withdrawn")
-            if row.status == ANSWERED:
-                raise Conflict("a proposal with a final answer cannot be withdrawn", code="already_answered")
+            policy.ensure(policy.can_withdraw_thread(actor, row))
             await s.execute(
                 update(Thread).where(Thread.id == thread_id).values(status=WITHDRAWN, outcome=None)
             )
@@ -154,17 +133,14 @@ class Editing:
         try:
             async with self.events.change() as change:
                 s = change.session
-                row, seq = await self._own_comment(s, actor, comment_id)
-                if not self._comment_editable(row):
-                    raise Conflict(
-                        f"a comment is edited only within {self.settings.comment_edit_hours:g} hours",
-                        code="edit_window_closed",
-                    )
+                row, seq = await self._comment_locked(s, comment_id)
+                window = timedelta(hours=self.settings.comment_edit_hours)
+                policy.ensure(policy.can_edit_comment(actor, row, utcnow(), window))
                 if set(self.held_words(new_body)) - set(self.held_words(row.body)):
                     raise Conflict(
                         "this edit adds words a moderator checks first at this hour: it was not saved "
                         "(post it as a new comment to have it checked)",
-                        code="edit_needs_review",
+                        code=ErrorCode.EDIT_NEEDS_REVIEW,
                     )
                 if new_body == row.body:
                     raise Unchanged
@@ -182,7 +158,8 @@ class Editing:
     async def withdraw_comment(self, actor: Account, comment_id: int) -> dict[str, Any]:
         async with self.events.change() as change:
             s = change.session
-            row, seq = await self._own_comment(s, actor, comment_id)
+            row, seq = await self._comment_locked(s, comment_id)
+            policy.ensure(policy.can_withdraw_comment(actor, row))
             await s.execute(update(Comment).where(Comment.id == comment_id).values(withdrawn=True))
             row.withdrawn = True
             shown = await self._shown_comment(s, row)
@@ -191,24 +168,15 @@ class Editing:
             )
         return {**shown, "mine": True}
 
-    def _comment_editable(self, row: Comment) -> bool:
-        window = timedelta(hours=self.settings.comment_edit_hours)
-        return utcnow() - _aware(row.created_at) < window
-
-    async def _own_comment(self, s: AsyncSession, actor: Account, comment_id: int) -> tuple[Comment, int]:
-        """The actor's own comment, still shown, under its thread's lock (with the seq taken)."""
+    async def _comment_locked(self, s: AsyncSession, comment_id: int) -> tuple[Comment, int]:
+        """The comment, read again under its thread's lock (with the seq taken): a concurrent hide
+        has committed by the time the policy is asked."""
         thread_id = (await s.execute(select(Comment.thread_id).where(Comment.id == comment_id))).scalar()
         if thread_id is None:
             raise NotFound(f"comment {comment_id} does not exist")
         seq = await self.posting.next_seq(s, thread_id)
         row = (await s.execute(select(Comment).where(Comment.id == comment_id))).scalars().one()
         await s.refresh(row)
-        if row.author_id != actor.id:
-            raise _not_author("comment")
-        if row.withdrawn:
-            raise Conflict("the comment was deleted", code="comment_withdrawn")
-        if row.hidden:
-            raise Conflict("a hidden comment cannot be changed", code="comment_hidden")
         return row, seq
 
     async def _shown_comment(self, s: AsyncSession, row: Comment) -> dict[str, Any]:
@@ -321,7 +289,7 @@ class Editing:
             title = content.title if target == "thread" else None
             rows = [Revision(target=target, target_id=target_id, number=1, title=title, body=content.body,
                              editor_id=content.author_id, created_at=content.created_at)]  # fmt: skip
-        show_text = not concealed or policy.is_moderator(viewer)
+        show_text = not concealed or policy.can_see_concealed_text(viewer)
         items = []
         for row in rows:
             item: dict[str, Any] = {

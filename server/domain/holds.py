@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import insert, select, update
 
-from server.contract.errors import Conflict, Invalid, NotFound
+from server.contract.errors import Conflict, ErrorCode, Invalid, NotFound
 from server.contract.vocabulary import EventType
 from server.domain import policy
 from server.domain.posting import Posting
@@ -197,7 +197,8 @@ class Holds:
         ).first()
         if claimed is None:
             raise Conflict(
-                f"held comment {held_id} was already {held.resolution or 'decided'}", code="already_decided"
+                f"held comment {held_id} was already {held.resolution or 'decided'}",
+                code=ErrorCode.ALREADY_DECIDED,
             )
         return held  # type: ignore[no-any-return]
 

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.contract.errors import Conflict, Invalid, NotFound
+from server.contract.errors import Invalid, NotFound
 from server.contract.vocabulary import CHANGE, PROPOSAL, EventType
 from server.domain import policy
 from server.domain.posting import Posting
@@ -97,11 +97,14 @@ class Links:
         ids = parse_links(value)
         async with self.events.change() as change:
             s = change.session
-            kind = (await s.execute(select(Thread.kind).where(Thread.id == change_id))).scalar()
-            if kind is None:
+            thread = (
+                await s.execute(
+                    select(Thread.kind, Thread.status, Thread.author_id).where(Thread.id == change_id)
+                )
+            ).first()
+            if thread is None:
                 raise NotFound(f"thread {change_id} does not exist")
-            if kind != CHANGE:
-                raise Conflict("only change threads link proposals", code="not_a_change_thread")
+            policy.ensure(policy.can_link_from(thread))
             before = set(
                 (
                     await s.execute(select(ThreadLink.proposal_id).where(ThreadLink.change_id == change_id))

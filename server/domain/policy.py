@@ -1,10 +1,58 @@
-"""Who may do what: the one permission policy, asked by the domain and by the routes alike."""
+"""Who may do what to what, now: the one policy (as Discourse's Guardian), asked by every domain
+module and by the routes.
+
+Role, ownership, state and time are decided here and nowhere else, so a rule has one message and
+one code wherever it is asked. A `can_*` answers None (allowed) or the refusal (a `DomainError`
+with its status, code and message); `ensure` raises it. The domain reads the facts (under the
+thread's lock where a concurrent change could move them) and asks; it passes rows as they come
+from SQL, which have the attributes the `…Facts` protocols name.
+"""
 
 from __future__ import annotations
 
-from server.contract.errors import Forbidden
-from server.contract.vocabulary import ADMIN, MODERATOR, STAFF
+from datetime import UTC, datetime, timedelta
+from typing import Protocol
+
+from server.contract.errors import Conflict, DomainError, ErrorCode, Forbidden
+from server.contract.vocabulary import ADMIN, ANSWERED, CHANGE, MODERATOR, PROPOSAL, STAFF, WITHDRAWN
 from server.store.models import Account
+
+Refusal = DomainError | None
+
+
+class ThreadFacts(Protocol):
+    """What the rules read of a thread."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def status(self) -> str | None: ...
+    @property
+    def author_id(self) -> int: ...
+
+
+class CommentFacts(Protocol):
+    """What the rules read of a comment."""
+
+    @property
+    def author_id(self) -> int: ...
+    @property
+    def hidden(self) -> bool: ...
+    @property
+    def withdrawn(self) -> bool: ...
+    @property
+    def created_at(self) -> datetime: ...
+
+
+def ensure(refusal: Refusal) -> None:
+    """Raise the refusal, if there is one."""
+    if refusal is not None:
+        raise refusal
+
+
+# --- roles --------------------------------------------------------------------------------------
+
+ROLE_CODES = {MODERATOR: ErrorCode.MODERATOR_ONLY, ADMIN: ErrorCode.ADMIN_ONLY}
 
 
 def is_staff(account: Account | None) -> bool:
@@ -17,20 +65,157 @@ def is_moderator(account: Account | None) -> bool:
 
 def require_staff(account: Account, doing: str = "do this") -> None:
     if not is_staff(account):
-        raise Forbidden(f"only staff may {doing}", code="staff_only")
+        raise Forbidden(f"only staff may {doing}", code=ErrorCode.STAFF_ONLY)
 
 
 def require_role(account: Account, role: str, doing: str = "do this") -> None:
     """Staff holding `role` (moderator or admin)."""
     require_staff(account, doing)
     if role not in account.role_set:
-        raise Forbidden(f"only staff with the {role} role may {doing}", code=f"{role}_only")
+        raise Forbidden(f"only staff with the {role} role may {doing}", code=ROLE_CODES[role])
 
 
 def require_moderator(account: Account, doing: str) -> None:
     if not is_moderator(account):
-        raise Forbidden(f"only moderators may {doing}", code="moderator_only")
+        raise Forbidden(f"only moderators may {doing}", code=ErrorCode.MODERATOR_ONLY)
 
 
-def require_admin(account: Account, doing: str) -> None:
-    require_role(account, ADMIN, doing)
+def can_see_concealed_text(account: Account | None) -> bool:
+    """A hidden or deleted comment's text (its revisions): moderators only."""
+    return is_moderator(account)
+
+
+# --- threads ------------------------------------------------------------------------------------
+
+
+def _not_author(what: str) -> Forbidden:
+    return Forbidden(f"only the author may change this {what}", code=ErrorCode.NOT_AUTHOR)
+
+
+def _thread_withdrawn() -> Conflict:
+    return Conflict("the proposal was withdrawn by its author", code=ErrorCode.THREAD_WITHDRAWN)
+
+
+def can_post_thread(account: Account, kind: str) -> Refusal:
+    """Anyone with an account posts proposals; change threads are staff's."""
+    if kind == CHANGE and not is_staff(account):
+        return Forbidden("only staff may post 'change' threads", code=ErrorCode.STAFF_ONLY)
+    return None
+
+
+def can_comment(thread: ThreadFacts) -> Refusal:
+    """A withdrawn proposal takes no new comments (nor held ones)."""
+    return _thread_withdrawn() if thread.status == WITHDRAWN else None
+
+
+def can_edit_thread(account: Account, thread: ThreadFacts, *, answered: bool) -> Refusal:
+    """Its author, until a proposal's official answer (`answered`: the answer that closes the
+    window, per `proposal_edit_until`) and never once withdrawn."""
+    if thread.author_id != account.id:
+        return _not_author("thread")
+    if thread.status == WITHDRAWN:
+        return _thread_withdrawn()
+    if thread.kind == PROPOSAL and answered:
+        return Conflict(
+            "a proposal is edited only until its official answer", code=ErrorCode.EDIT_WINDOW_CLOSED
+        )
+    return None
+
+
+def can_withdraw_thread(account: Account, thread: ThreadFacts) -> Refusal:
+    """Its author withdraws a proposal while it has no final answer."""
+    if thread.author_id != account.id:
+        return _not_author("proposal")
+    if thread.kind != PROPOSAL:
+        return Conflict("only proposals are withdrawn", code=ErrorCode.NOT_A_PROPOSAL)
+    if thread.status == WITHDRAWN:
+        return Conflict("the proposal is already withdrawn", code=ErrorCode.ALREADY_WITHDRAWN)
+    if thread.status == ANSWERED:
+        return Conflict("a proposal with a final answer cannot be withdrawn", code=ErrorCode.ALREADY_ANSWERED)
+    return None
+
+
+def can_change_status(thread: ThreadFacts) -> Refusal:
+    """Staff set a status or answer (the role is checked first, by `require_staff`): proposals
+    only, and not once their author withdrew them."""
+    if thread.kind != PROPOSAL:
+        return Conflict("only proposals have a status and official answers", code=ErrorCode.NOT_A_PROPOSAL)
+    if thread.status == WITHDRAWN:
+        return _thread_withdrawn()
+    return None
+
+
+def can_link_from(thread: ThreadFacts) -> Refusal:
+    """Staff link proposals from a change thread (the role is checked first)."""
+    if thread.kind != CHANGE:
+        return Conflict("only change threads link proposals", code=ErrorCode.NOT_A_CHANGE_THREAD)
+    return None
+
+
+# --- comments -----------------------------------------------------------------------------------
+
+
+def _comment_withdrawn() -> Conflict:
+    return Conflict("the comment was deleted by its author", code=ErrorCode.COMMENT_WITHDRAWN)
+
+
+def _comment_hidden() -> Conflict:
+    return Conflict("the comment is hidden by a moderator", code=ErrorCode.COMMENT_HIDDEN)
+
+
+def can_withdraw_comment(account: Account, comment: CommentFacts) -> Refusal:
+    """Its author deletes a comment while it is shown."""
+    if comment.author_id != account.id:
+        return _not_author("comment")
+    if comment.withdrawn:
+        return _comment_withdrawn()
+    if comment.hidden:
+        return _comment_hidden()
+    return None
+
+
+def can_edit_comment(account: Account, comment: CommentFacts, now: datetime, window: timedelta) -> Refusal:
+    """Its author, while it is shown, for `window` after it was posted."""
+    if refusal := can_withdraw_comment(account, comment):
+        return refusal
+    posted = comment.created_at if comment.created_at.tzinfo else comment.created_at.replace(tzinfo=UTC)
+    if now - posted >= window:
+        hours = window / timedelta(hours=1)
+        return Conflict(f"a comment is edited only within {hours:g} hours", code=ErrorCode.EDIT_WINDOW_CLOSED)
+    return None
+
+
+def can_moderate(comment: CommentFacts, *, hide: bool) -> Refusal:
+    """A moderator (the role is checked first) hides a shown comment or restores a hidden one; a
+    comment its author deleted stays as it is."""
+    if comment.withdrawn:
+        return _comment_withdrawn()
+    if comment.hidden and hide:
+        return Conflict("the comment is already hidden", code=ErrorCode.ALREADY_HIDDEN)
+    if not comment.hidden and not hide:
+        return Conflict("the comment is not hidden", code=ErrorCode.NOT_HIDDEN)
+    return None
+
+
+# --- recommendations ----------------------------------------------------------------------------
+
+
+def can_recommend(
+    account: Account,
+    *,
+    author_id: int,
+    thread_status: str | None,
+    hidden: bool = False,
+    withdrawn: bool = False,
+) -> Refusal:
+    """Anyone but its author recommends a post that is shown, in a thread not withdrawn
+    (`hidden` and `withdrawn` are a comment's). Taking a recommendation back is always allowed."""
+    if author_id == account.id:
+        return Conflict("you cannot recommend your own post", code=ErrorCode.OWN_POST)
+    if hidden:
+        return _comment_hidden()
+    if withdrawn:
+        return _comment_withdrawn()
+    if thread_status == WITHDRAWN:
+        return _thread_withdrawn()
+    return None

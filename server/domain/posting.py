@@ -17,8 +17,9 @@ from typing import Any
 from sqlalchemy import bindparam, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.contract.errors import Conflict, Invalid, NotFound
+from server.contract.errors import Invalid, NotFound
 from server.contract.vocabulary import AGENCY, COMPANY, WITHDRAWN, EventType
+from server.domain import policy
 from server.events import public
 from server.events.seam import Change
 from server.store.database import after_commit
@@ -56,8 +57,12 @@ class Posting:
         params = {"thread": thread_id, "now": now or utcnow(), **{f"new_{k}": v for k, v in changes.items()}}
         seq = (await s.execute(statement, params)).scalar()
         if seq is None:
-            if comments and (await s.execute(select(Thread.id).where(Thread.id == thread_id))).first():
-                raise Conflict("the proposal was withdrawn: no new comments", code="thread_withdrawn")
+            if comments:
+                # Refused by the statement (a withdrawn proposal): the policy says why.
+                facts = select(Thread.kind, Thread.status, Thread.author_id).where(Thread.id == thread_id)
+                thread = (await s.execute(facts)).first()
+                if thread is not None:
+                    policy.ensure(policy.can_comment(thread))
             raise NotFound(f"thread {thread_id} does not exist")
         return int(seq)
 

@@ -14,18 +14,9 @@ from datetime import UTC, datetime
 
 from sqlalchemy import delete, select, update
 
-from server.domain.accounts import token_hash
-from server.events import channels as ch
 from server.runtime.periodic import Periodic
 from server.store.database import Database
 from server.store.models import Account, AccountSession, utcnow
-
-Message = tuple[str, bytes]
-
-
-def revoked_message(account_id: int, token: str | None = None) -> Message:
-    """Tell every process that a session (or, without `token`, every session) of the account ended."""
-    return ch.SESSIONS, ch.encode_revoked(account_id, token_hash(token) if token else None)
 
 
 class SessionCache:
@@ -111,7 +102,8 @@ class Sessions:
         return good
 
     async def disable(self, login: str) -> int | None:
-        """Disable an account and end its sessions; returns its id (None: no such login)."""
+        """Disable an account and end its sessions in SQL and in this process's cache; returns its
+        id (None: no such login). `Discussion.disable_account` also tells every process."""
         async with self.db.transaction() as s:
             account_id = (await s.execute(select(Account.id).where(Account.login == login))).scalar()
             if account_id is None:

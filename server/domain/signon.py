@@ -20,11 +20,10 @@ from datetime import timedelta
 
 from sqlalchemy import delete, or_, select, update
 
-from server.contract.errors import Forbidden
+from server.contract.errors import ErrorCode, Forbidden
 from server.contract.vocabulary import AGENCY, COMPANY, STAFF, EventType
 from server.domain.accounts import new_session_token, token_hash
 from server.domain.sessions import Sessions
-from server.events import channels as ch
 from server.events.seam import EventLog
 from server.runtime.settings import Settings
 from server.store.database import Database
@@ -63,7 +62,7 @@ def kind_from_claims(claims: dict[str, object], settings: Settings) -> str:
     if kind not in PROVIDER_KINDS:
         raise Forbidden(
             f"the provider did not say whether this is a company or an agency ({settings.oidc_kind_claim})",
-            code="kind_unknown",
+            code=ErrorCode.KIND_UNKNOWN,
         )
     return str(kind)
 
@@ -137,7 +136,7 @@ class SignOn:
                 )
             else:
                 if account.disabled:
-                    raise Forbidden("this account is disabled", code="account_disabled")
+                    raise Forbidden("this account is disabled", code=ErrorCode.ACCOUNT_DISABLED)
                 if account.kind != kind:
                     changes: dict[str, object] = {"kind": kind}
                     if kind != STAFF and account.roles:
@@ -192,8 +191,10 @@ class SignOn:
                     .returning(AccountSession.account_id, AccountSession.token_hash)
                 )
             ).all()
+        by_account: dict[int, list[str]] = {}
         for account_id, hashed in ended:
             self.sessions.cache.forget(int(account_id), hashed)
-        if ended:
-            await self.events.publisher.send([(ch.SESSIONS, ch.encode_revoked(int(a), h)) for a, h in ended])
+            by_account.setdefault(int(account_id), []).append(hashed)
+        for account_id, hashes in by_account.items():
+            await self.events.sessions_ended(account_id, hashes)
         return len(ended)

@@ -57,11 +57,12 @@ class LoggedRow:
 @dataclass(frozen=True, slots=True)
 class SentNotice:
     """A notice written in a change (notices.py), sent to its account's `me` channel after commit
-    with the account's unread count then; None when the change left the count as it was (a
-    batched notice that only grew), and no `unread` frame follows."""
+    with the account's unread count then; `unread` None when the change left the count as it was
+    (a batched notice that only grew: no `unread` frame follows), `notice` None when only the
+    count moved (notices marked seen)."""
 
     account_id: int
-    notice: dict[str, Any]
+    notice: dict[str, Any] | None
     unread: int | None
 
 
@@ -114,7 +115,6 @@ class EventLog:
         *,
         group_commit: bool = True,
         group_max: int = 64,
-        fail_marker: str | None = None,
         before_commit: BeforeCommit | None = None,
     ) -> None:
         self.db = db
@@ -122,15 +122,29 @@ class EventLog:
         self.secret = secret
         self._before_commit = before_commit
         self.group = GroupCommit(self, group_max) if group_commit else None
-        # Tests only: a change whose work calls `injected_failure(text)` with this marker in the
-        # text fails while its transaction is shared (a whole group then rolls back and retries).
-        self.fail_marker = fail_marker
-        self.injected = 0
 
-    def injected_failure(self, change: Change, text: str) -> None:
-        if self.fail_marker and change.shared and self.fail_marker in text:
-            self.injected += 1
-            raise InjectedFailure(f"injected failure in a shared transaction ({self.fail_marker})")
+    def start(self) -> None:
+        """Start publishing (the app's lifespan): messages then leave off the request path."""
+        self.publisher.start()
+
+    async def stop(self) -> None:
+        """Publish what is queued (for a moment) and stop."""
+        await self.publisher.stop()
+
+    async def tell_account(
+        self, account_id: int, *, notice: dict[str, Any] | None = None, unread: int | None = None
+    ) -> None:
+        """Tell every tab of one account, on every process, something that is already stored: a
+        notice, and/or its unread count (its `me` channel)."""
+        await self.publisher.send(notice_messages([SentNotice(account_id, notice, unread)]))
+
+    async def sessions_ended(self, account_id: int, sessions: Iterable[str] | None = None) -> None:
+        """Tell every process that these sessions (token hashes; None: every session) of the
+        account ended, once that is committed: their caches forget them and their sockets lose
+        what the session could read (the hub's `revoked`). Logout, a password change and a
+        disabled account say it here."""
+        ended = [None] if sessions is None else list(sessions)
+        await self.publisher.send([(ch.SESSIONS, ch.encode_revoked(account_id, h)) for h in ended])
 
     async def grouped(
         self, work: Callable[[Change], Awaitable[T]], *, key: tuple[int, ...] = (), urgent: bool = True
@@ -209,14 +223,11 @@ def notice_messages(notices: list[SentNotice]) -> list[Message]:
     messages: list[Message] = []
     for sent in notices:
         name = ch.me_channel(sent.account_id)
-        messages.append((name, ch.encode_frame(ch.notice_frame(sent.notice))))
+        if sent.notice is not None:
+            messages.append((name, ch.encode_frame(ch.notice_frame(sent.notice))))
         if sent.unread is not None:
             messages.append((name, ch.encode_frame(ch.unread_frame(sent.unread))))
     return messages
-
-
-class InjectedFailure(RuntimeError):
-    """The failure a test asks for (`TONG_TEST_FAIL_MARKER`)."""
 
 
 @dataclass

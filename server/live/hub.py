@@ -26,6 +26,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, Protocol
 
 from server.broker import Broker
+from server.contract.errors import ErrorCode
 from server.events import channels as ch
 from server.live.digests import BOARD_DIGEST_S, SUMMARY_INTERVAL_S, CountsStore, Digests
 from server.live.peer import Peer
@@ -181,7 +182,7 @@ class Hub:
         for name in (ch.ME, ch.STAFF):
             if name in peer.channels:
                 self.unsubscribe(peer, name)
-                peer.push(ch.error_frame("session_ended", "the session ended: log in again", name))
+                peer.push(ch.error_frame(ErrorCode.SESSION_ENDED, "the session ended: log in again", name))
 
     def _sessions_expired(self) -> None:
         for peer in self.signed_in_peers.expired():
@@ -249,7 +250,7 @@ class Hub:
             self.unsubscribe(peer, name)
         channel = await self._open_channel(name, thread_id)
         if channel is None:
-            peer.push(ch.error_frame("not_found", f"thread {thread_id} does not exist", name))
+            peer.push(ch.error_frame(ErrorCode.NOT_FOUND, f"thread {thread_id} does not exist", name))
             return
         if since is not None and since > channel.last_seq:
             # The client read a seq through REST that this process has not delivered yet.

@@ -12,9 +12,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
 
-from server.contract.errors import Conflict, Invalid, NotFound, RateLimited
+from server.contract.errors import Conflict, ErrorCode, Invalid, NotFound, RateLimited
 from server.mail import mailtokens
 from server.mail.outbox import DELIVERIES, Clock, OutboxStore
 from server.store.database import Database
@@ -81,7 +81,7 @@ class Mailboxes:
         address = normalise_address(value)
         if not verified and not self.outbox.enabled:
             raise Conflict(
-                "no mail server is configured: an address cannot be confirmed", code="mail_disabled"
+                "no mail server is configured: an address cannot be confirmed", code=ErrorCode.MAIL_DISABLED
             )
         now = self.clock()
         async with self.db.transaction() as s:
@@ -117,23 +117,23 @@ class Mailboxes:
         async with self.db.transaction() as s:
             row = await s.get(AccountMail, account_id)
             if row is None:
-                raise Conflict("set an address first", code="no_address")
+                raise Conflict("set an address first", code=ErrorCode.NO_ADDRESS)
             row.delivery = delivery
             return view(row, self.outbox.enabled)
 
     async def confirm(self, token: str) -> dict[str, Any]:
         read = mailtokens.read_confirm(self.secret, token)
         if read is None:
-            raise NotFound("this confirmation link is not valid", code="invalid_token")
+            raise NotFound("this confirmation link is not valid", code=ErrorCode.INVALID_TOKEN)
         account_id, nonce = read
         now = self.clock()
         async with self.db.transaction() as s:
             row = await s.get(AccountMail, account_id, with_for_update=True)
             if row is None or row.confirm_nonce != nonce:
-                raise NotFound("this confirmation link is not valid any more", code="invalid_token")
+                raise NotFound("this confirmation link is not valid any more", code=ErrorCode.INVALID_TOKEN)
             sent = row.confirm_sent_at
             if sent is not None and now - _aware(sent) > CONFIRM_VALID:
-                raise NotFound("this confirmation link has expired", code="expired_token")
+                raise NotFound("this confirmation link has expired", code=ErrorCode.EXPIRED_TOKEN)
             row.verified_at = now
             row.confirm_nonce = None
             return view(row, self.outbox.enabled)
@@ -158,12 +158,6 @@ class Mailboxes:
         async with self.db.read() as s:
             found = await s.execute(select(AccountMail).where(AccountMail.account_id.in_(account_ids)))  # type: ignore[attr-defined]
             return {row.account_id: row for row in found.scalars()}
-
-    async def forget_nonce(self, account_id: int) -> None:
-        async with self.db.transaction() as s:
-            await s.execute(
-                update(AccountMail).where(AccountMail.account_id == account_id).values(confirm_nonce=None)  # type: ignore[arg-type]
-            )
 
 
 def _aware(value: datetime) -> datetime:

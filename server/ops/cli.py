@@ -123,13 +123,9 @@ def cmd_accounts_create(args: argparse.Namespace) -> int:
 def cmd_accounts_disable(args: argparse.Namespace) -> int:
     """Disable an account: its sessions end, and its open sockets on every process lose the
     staff channel (through the broker, or within seconds from SQL)."""
-    from server.domain.sessions import revoked_message
 
     async def disable(services: object) -> object:
-        account_id = await services.sessions.disable(args.login)  # type: ignore[attr-defined]
-        if account_id is not None:
-            await services.publisher.send([revoked_message(account_id)])  # type: ignore[attr-defined]
-        return account_id
+        return await services.discussion.disable_account(args.login)  # type: ignore[attr-defined]
 
     if asyncio.run(_with_services(_settings(), disable)) is None:
         print(f"tong: no account {args.login!r}", file=sys.stderr)

@@ -62,8 +62,6 @@ class Settings(BaseSettings):
     # Group commit: comments (and recommendations) arriving while the previous group commits share
     # one transaction, up to this many; 1 turns it off (one transaction per change).
     group_commit_max: int = 64
-    # Tests only: a comment containing this text fails while it shares a transaction with others.
-    test_fail_marker: str | None = None
 
     # Limits of the contract (defaults from docs/protocol.md).
     title_max: int = 200

@@ -81,10 +81,6 @@ def load() -> None:
         _kiwi = kiwi
 
 
-def loaded() -> bool:
-    return _kiwi is not None
-
-
 def start_loading() -> None:
     """Begin loading in a background thread (the app's start-up), so the first write or search
     does not wait the whole load."""

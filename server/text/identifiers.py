@@ -28,7 +28,7 @@ from stdnum import ean
 from stdnum.exceptions import ValidationError
 from stdnum.kr import brn, rrn
 
-from server.contract.errors import Invalid
+from server.contract.errors import ErrorCode, Invalid
 from server.text.plaintext import fold
 
 RESIDENT_NUMBER = "resident_registration_number"
@@ -595,7 +595,7 @@ def kinds_in(text: str) -> list[str]:
 
 
 class PersonalInformation(Invalid):
-    code = "personal_information"
+    code = ErrorCode.PERSONAL_INFORMATION
 
 
 def refuse_identifiers(fields: dict[str, str | None]) -> None:

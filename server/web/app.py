@@ -12,7 +12,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from server.contract.errors import DomainError, RateLimited
+from server.contract.errors import DomainError, ErrorCode, RateLimited
 from server.runtime.settings import Settings
 from server.services import build_services
 from server.store import analyser
@@ -25,7 +25,7 @@ from server.web.routes import auth, docs, pages, ws
 log = logging.getLogger("tong")
 
 
-def error_body(code: str, message: str, fields: dict[str, str] | None = None) -> dict[str, object]:
+def error_body(code: ErrorCode, message: str, fields: dict[str, str] | None = None) -> dict[str, object]:
     error: dict[str, object] = {"code": code, "message": message, "fields": fields or {}}
     # An extension of the contract's error body: the id to quote, which the logs carry too.
     request_id = current_request_id()
@@ -40,14 +40,19 @@ async def domain_error(request: Request, exc: Exception) -> Response:
     return JSONResponse(error_body(exc.code, exc.message, exc.fields), exc.status, headers=headers)
 
 
-HTTP_CODES = {404: "not_found", 405: "method_not_allowed", 400: "bad_request", 413: "too_large"}
+HTTP_CODES = {
+    404: ErrorCode.NOT_FOUND,
+    405: ErrorCode.METHOD_NOT_ALLOWED,
+    400: ErrorCode.BAD_REQUEST,
+    413: ErrorCode.TOO_LARGE,
+}
 
 
 async def http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     if exc.status_code == 404 and pages.wants_html(request):
         return pages.not_found_page()
-    code = HTTP_CODES.get(exc.status_code, "http_error")
+    code = HTTP_CODES.get(exc.status_code, ErrorCode.HTTP_ERROR)
     return JSONResponse(error_body(code, str(exc.detail)), exc.status_code, headers=exc.headers)
 
 
@@ -57,7 +62,7 @@ DATABASE_RETRY_AFTER_S = 3
 
 def database_unavailable() -> Response:
     return JSONResponse(
-        error_body("unavailable", "the database is unavailable; try again"),
+        error_body(ErrorCode.UNAVAILABLE, "the database is unavailable; try again"),
         503,
         headers={"retry-after": str(DATABASE_RETRY_AFTER_S)},
     )
@@ -67,10 +72,12 @@ async def database_error(request: Request, exc: Exception) -> Response:
     if isinstance(exc, DataError):
         # A value the validation let through but a column cannot hold: the request's fault.
         log.warning("database refused a value on %s %s: %s", request.method, request.url.path, exc)
-        return JSONResponse(error_body("validation_error", "a value is out of range for the database"), 422)
+        return JSONResponse(
+            error_body(ErrorCode.VALIDATION_ERROR, "a value is out of range for the database"), 422
+        )
     log.error("database error on %s %s: %s", request.method, request.url.path, exc)
     if isinstance(exc, IntegrityError):
-        return JSONResponse(error_body("conflict", "the change conflicts with stored data"), 409)
+        return JSONResponse(error_body(ErrorCode.CONFLICT, "the change conflicts with stored data"), 409)
     return database_unavailable()
 
 
@@ -85,7 +92,7 @@ async def server_error(request: Request, exc: Exception) -> Response:
     request_id = current_request_id()
     headers = {"x-request-id": request_id} if request_id else None
     return JSONResponse(
-        error_body("internal_error", "something went wrong on our side"), 500, headers=headers
+        error_body(ErrorCode.INTERNAL_ERROR, "something went wrong on our side"), 500, headers=headers
     )
 
 
@@ -103,7 +110,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         # Says "a server uses this database" to `tong restore` until the process stops.
         await services.heartbeat.start()
         await services.hub.start()
-        services.publisher.start()
+        services.events.start()
         services.desk.start()
         services.history_watch.loop.start()
         services.session_purge.loop.start()
@@ -117,7 +124,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await services.session_purge.loop.stop()
             await services.history_watch.loop.stop()
             await services.desk.stop()
-            await services.publisher.stop()
+            await services.events.stop()
             await services.hub.stop()
             await services.epochs.mark.close()
             await services.heartbeat.stop()

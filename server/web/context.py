@@ -8,7 +8,7 @@ from starlette.convertors import Convertor, register_url_convertor
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import JSONResponse
 
-from server.contract.errors import TooLarge, Unauthorized
+from server.contract.errors import ErrorCode, TooLarge, Unauthorized
 from server.domain import policy
 from server.store.models import ROW_ID_MAX, Account
 
@@ -54,7 +54,7 @@ async def caller(conn: HTTPConnection) -> Account | None:
 async def require_account(conn: HTTPConnection) -> Account:
     account = await caller(conn)
     if account is None:
-        raise Unauthorized("log in first", code="login_required")
+        raise Unauthorized("log in first", code=ErrorCode.LOGIN_REQUIRED)
     return account
 
 

@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 from pydantic.json_schema import models_json_schema
 
+from server.contract.errors import ErrorCode
 from server.store.models import ROW_ID_MAX
 
 # The longest channel name a client may send; every real one (`thread:` and 19 digits) is shorter.
@@ -48,7 +49,7 @@ CLIENT_OP: TypeAdapter[Subscribe | Unsubscribe | Ping] = TypeAdapter(ClientOp)
 class BadFrame(Exception):
     """A frame the server answers with an `error` frame (the socket stays open)."""
 
-    def __init__(self, code: str, message: str, channel: str | None = None) -> None:
+    def __init__(self, code: ErrorCode, message: str, channel: str | None = None) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
@@ -68,18 +69,18 @@ def _bad(exc: ValidationError, text: str) -> BadFrame:
     error = exc.errors(include_url=False, include_input=False)[0]
     kind = error["type"]
     if kind == "json_invalid":
-        return BadFrame("bad_frame", f"not valid JSON: {error.get('ctx', {}).get('error', '')}")
+        return BadFrame(ErrorCode.BAD_FRAME, f"not valid JSON: {error.get('ctx', {}).get('error', '')}")
     if kind in ("model_attributes_type", "dict_type", "model_type") and not error["loc"]:
-        return BadFrame("bad_frame", "a frame must be a JSON object")
+        return BadFrame(ErrorCode.BAD_FRAME, "a frame must be a JSON object")
     if kind in ("union_tag_invalid", "union_tag_not_found"):
-        return BadFrame("unknown_op", "unknown op: use subscribe, unsubscribe or ping")
+        return BadFrame(ErrorCode.UNKNOWN_OP, "unknown op: use subscribe, unsubscribe or ping")
     field = str(error["loc"][-1]) if error["loc"] else "frame"
     channel = None
     if field == "since":
         # The channel was readable, so the error names it (the client knows which subscribe failed).
         channel = _channel_of(text)
-        return BadFrame("bad_frame", "since must be a non-negative integer", channel)
-    return BadFrame("bad_frame", f"{field}: {error['msg']}", channel)
+        return BadFrame(ErrorCode.BAD_FRAME, "since must be a non-negative integer", channel)
+    return BadFrame(ErrorCode.BAD_FRAME, f"{field}: {error['msg']}", channel)
 
 
 def _channel_of(text: str) -> str | None:
@@ -138,7 +139,7 @@ class Stats(Frame):
 
 class ErrorFrame(Frame):
     type: Literal["error"]
-    code: str
+    code: ErrorCode
     message: str
     channel: str | None = None
 

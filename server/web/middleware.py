@@ -15,6 +15,8 @@ import structlog
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from server.contract.errors import ErrorCode
+
 WEBSOCKET_PATH = "/ws"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
@@ -134,7 +136,7 @@ class SameOriginMiddleware:
             return
         if scope["method"] in UNSAFE_METHODS and self._cross_site(scope):
             error: dict[str, Any] = {
-                "code": "cross_origin",
+                "code": ErrorCode.CROSS_ORIGIN,
                 "message": "cross-origin request refused",
                 "fields": {},
             }

@@ -21,7 +21,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from server.contract.errors import Invalid, InvalidJson
+from server.contract.errors import ErrorCode, Invalid, InvalidJson
 from server.runtime.settings import Settings
 from server.store import analyser
 from server.store.models import LOG_ID_MAX, ROW_ID_MAX
@@ -102,7 +102,6 @@ SearchText = Annotated[str, AfterValidator(_no_nul), Field(max_length=analyser.M
 Id = Annotated[int, Field(ge=1, le=ROW_ID_MAX, strict=True)]
 QueryId = Annotated[int, Field(ge=0, le=ROW_ID_MAX)]
 LogId = Annotated[int, Field(ge=0, le=LOG_ID_MAX)]
-Limit = Annotated[int, Field(ge=1, le=LIMIT_MAX)]
 # A page of threads or comments: at most `page_limit_max` (the reader checks the running value).
 PageLimit = Annotated[int, Field(ge=1, le=LIMIT_MAX, json_schema_extra={"x-limit": "page_limit_max"})]
 # The staff desk's lists and the event log have fixed maximums (routes/desk.py, routes/staff.py).
@@ -141,11 +140,6 @@ class NewThread(Body):
     body: ThreadBody
     category: Category = None
     links: list[Id] | None = Field(None, description="change threads only: the proposals it answers")
-
-
-class StatusChange(Body):
-    model_config = ConfigDict(extra="forbid")
-    status: Literal["received", "reviewing"]
 
 
 class ThreadChange(Body):
@@ -232,9 +226,6 @@ class PasswordChange(Body):
 
 
 # --- query strings ----------------------------------------------------------------------------
-
-
-WHEN = "ISO 8601 date or time (KST without a zone)"
 
 
 class Query(BaseModel):
@@ -327,7 +318,7 @@ class Shape(BaseModel):
 
 
 class ErrorDetail(BaseModel):
-    code: str = Field(description="stable: clients translate it")
+    code: ErrorCode = Field(description="stable: clients translate it")
     message: str = Field(description="English, for logs and scripts")
     fields: dict[str, str] = Field(description="field path -> stable field code, e.g. {'title': 'too_long'}")
 
@@ -797,7 +788,7 @@ def invalid(exc: ValidationError, what: str = "request body") -> Invalid:
             return InvalidJson(f"{what} is not valid JSON: {error.get('ctx', {}).get('error', '')}".strip())
         path = ".".join(str(part) for part in error["loc"])
         if not path:
-            return Invalid(f"{what} must be a JSON object", code="validation_error")
+            return Invalid(f"{what} must be a JSON object", code=ErrorCode.VALIDATION_ERROR)
         code = FIELD_CODES.get(kind, "invalid")
         fields.setdefault(path, code)
         template = MESSAGES.get(code)

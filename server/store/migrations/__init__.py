@@ -178,13 +178,6 @@ async def differences(db: Database) -> list[object]:
         return await conn.run_sync(_differences)
 
 
-async def current_text(db: Database) -> str:
-    found = await state(db)
-    lines = [found.describe()]
-    lines.append("up to date" if found.up_to_date else "behind head: run `tong db upgrade`")
-    return "\n".join(lines)
-
-
 def history_text() -> str:
     out = io.StringIO()
     command.history(alembic_config(stdout=out))

@@ -9,7 +9,6 @@ from server.contract.errors import Invalid
 from server.domain import policy
 from server.domain.accounts import token_hash
 from server.domain.logins import DEVICE_COOKIE, DEVICE_COOKIE_DAYS
-from server.domain.sessions import revoked_message
 from server.events import public
 from server.store.models import Account
 from server.web import shapes
@@ -61,12 +60,11 @@ async def end_session(request: Request, body: shapes.Empty) -> Response:
             logout_url = await svc.oidc.end_session_url(
                 await svc.signon.id_token_of(token), svc.settings.public_url.rstrip("/") + "/"
             )
-        await svc.discussion.logout(token)
-        if account is not None and account.id is not None:
-            # The account's sockets opened with this session, here at once and on every other
-            # process through the broker, lose what they may no longer read.
-            svc.hub.revoke(account.id, token_hash(token))
-            await svc.publisher.send([revoked_message(account.id, token)])
+        account_id = await svc.discussion.logout(token)
+        if account_id is not None:
+            # The account's sockets opened with this session lose what they may no longer read
+            # here at once (every other process hears it through the broker: `logout`).
+            svc.hub.revoke(account_id, token_hash(token))
     # A password session answers 204 as in v1; a single sign-on one says where to end the
     # provider's session (v1.2 allows both for password sessions).
     response = ok({"logout_url": logout_url}) if logout_url else Response(status_code=204)

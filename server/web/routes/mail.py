@@ -6,7 +6,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from server.contract.errors import Invalid, NotFound
+from server.contract.errors import ErrorCode, Invalid, NotFound
 from server.store.models import Account
 from server.web import shapes
 from server.web.context import SESSION_COOKIE, ok, read_body, services
@@ -47,7 +47,7 @@ async def unsubscribe(request: Request, query: shapes.TokenQuery) -> Response:
     # cookie; the signed token in the URL is the whole authority. The body says nothing more.
     await read_body(request)
     if not await services(request).mailboxes.unsubscribe(query.token):
-        raise NotFound("this unsubscribe link is not valid", code="invalid_token")
+        raise NotFound("this unsubscribe link is not valid", code=ErrorCode.INVALID_TOKEN)
     return ok({"unsubscribed": True})
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from server.events import channels as ch
 from server.store.models import Account
 from server.web import shapes
 from server.web.context import ok, services
@@ -29,8 +28,7 @@ async def notices_seen(request: Request, account: Account, body: shapes.SeenBody
     marked, unread = await svc.notices.mark_seen(account, body.ids)
     if marked and account.id is not None:
         # Every tab of the account, on every process, shows the new count.
-        frame = ch.encode_frame(ch.unread_frame(unread))
-        await svc.publisher.send([(ch.me_channel(account.id), frame)])
+        await svc.events.tell_account(account.id, unread=unread)
     return ok({"seen": marked, "unread": unread})
 
 

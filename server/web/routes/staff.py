@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
-from server.contract.errors import Forbidden
+from server.contract.errors import ErrorCode, Forbidden
 from server.desk.review import LogFilter
 from server.store.models import Account
 from server.text.validation import parse_time
@@ -73,7 +73,7 @@ async def reveal_author_post(request: Request, account: Account, body: shapes.Re
 
 
 class CrossSite(Forbidden):
-    code = "cross_origin"
+    code = ErrorCode.CROSS_ORIGIN
 
 
 REVEAL = "/api/admin/posts/{kind}/{id:id}/author"

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from starlette.requests import cookie_parser
 from starlette.types import Receive, Scope, Send
 
+from server.contract.errors import ErrorCode
 from server.domain import policy
 from server.domain.accounts import token_hash
 from server.domain.ratelimit import OpBudget
@@ -25,7 +26,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("tong.ws")
 
-CLOSE_SERVICE_RESTART = 1012
 MAX_CHANNELS_PER_SOCKET = 100
 
 
@@ -51,7 +51,9 @@ class LiveSockets:
         limit = self.services.settings.ws_max_per_ip
         held = self._per_address.get(address, 0)
         if limit and held >= limit:
-            await _refuse(send, 429, "too_many_sockets", f"at most {limit} sockets per client address")
+            await _refuse(
+                send, 429, ErrorCode.TOO_MANY_SOCKETS, f"at most {limit} sockets per client address"
+            )
             return
         self._per_address[address] = held + 1
         try:
@@ -97,7 +99,9 @@ class LiveSockets:
                     continue
                 text = message.get("text")
                 if text is None:
-                    peer.push(ch.error_frame("bad_frame", "binary frames are not accepted: send JSON text"))
+                    peer.push(
+                        ch.error_frame(ErrorCode.BAD_FRAME, "binary frames are not accepted: send JSON text")
+                    )
                     continue
                 try:
                     # The account as it is now: it is gone once the session ended.
@@ -107,7 +111,7 @@ class LiveSockets:
                         raise
                     # The database is down: refuse this frame, keep the socket.
                     log.warning("socket frame refused, database unreachable: %r", exc)
-                    peer.push(ch.error_frame("unavailable", "the database is unavailable; try again"))
+                    peer.push(ch.error_frame(ErrorCode.UNAVAILABLE, "the database is unavailable; try again"))
         finally:
             peer.stop()
             hub.disconnected(peer)
@@ -123,10 +127,10 @@ class LiveSockets:
 
 @functools.cache
 def _over_budget(rate: int) -> str:
-    return ch.error_frame("rate_limited", f"at most {rate} operations a second: op dropped")
+    return ch.error_frame(ErrorCode.RATE_LIMITED, f"at most {rate} operations a second: op dropped")
 
 
-async def _refuse(send: Send, status: int, code: str, message: str) -> None:
+async def _refuse(send: Send, status: int, code: ErrorCode, message: str) -> None:
     """Refuse the handshake with an HTTP error and the usual error body (ASGI's WebSocket
     denial response, which uvicorn supports)."""
     body = ch.dumps({"error": {"code": code, "message": message, "fields": {}}}).encode()
@@ -152,23 +156,27 @@ async def _handle(text: str, peer: SocketPeer, hub: Hub, account: Account | None
     since = frame.since
     epoch = frame.epoch
     if channel not in peer.channels and len(peer.channels) >= MAX_CHANNELS_PER_SOCKET:
-        peer.push(ch.error_frame("too_many_channels", f"at most {MAX_CHANNELS_PER_SOCKET} channels", channel))
+        peer.push(
+            ch.error_frame(
+                ErrorCode.TOO_MANY_CHANNELS, f"at most {MAX_CHANNELS_PER_SOCKET} channels", channel
+            )
+        )
         return
     if channel == ch.BOARD:
         await hub.subscribe_board(peer)
     elif channel == ch.STAFF:
         if not policy.is_staff(account):
-            peer.push(ch.error_frame("forbidden", "the staff channel is for staff only", channel))
+            peer.push(ch.error_frame(ErrorCode.FORBIDDEN, "the staff channel is for staff only", channel))
             return
         await hub.subscribe_staff(peer)
     elif channel == ch.ME:
         if account is None:
-            peer.push(ch.error_frame("unauthorized", "the me channel needs a login", channel))
+            peer.push(ch.error_frame(ErrorCode.UNAUTHORIZED, "the me channel needs a login", channel))
             return
         await hub.subscribe_me(peer)
     else:
         thread_id = ch.parse_thread_channel(channel)
         if thread_id is None:
-            peer.push(ch.error_frame("unknown_channel", f"no such channel {channel!r}", channel))
+            peer.push(ch.error_frame(ErrorCode.UNKNOWN_CHANNEL, f"no such channel {channel!r}", channel))
             return
         await hub.subscribe_thread(peer, thread_id, since, epoch)
