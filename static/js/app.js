@@ -1,3 +1,4 @@
+// @ts-check
 // The browser app: shell (header, footer, announcer), history-API router, one live connection.
 
 import { h, replace, toast } from "./dom.js";
@@ -39,11 +40,12 @@ export { toast };
 
 // --- routing -------------------------------------------------------------------------------
 
+/** @type {[RegExp, (m: RegExpExecArray, ctx: import("./thread/view.js").AppContext) => {ready: Promise<unknown>, unmount(): void}][]} */
 const ROUTES = [
   [/^\/$/, (m, ctx) => mountBoard(main, ctx)],
   [/^\/threads\/(\d+)$/, (m, ctx) => mountThread(main, Number(m[1]), ctx)],
   [/^\/login$/, (m, ctx) => mountLogin(main, ctx)],
-  [/^\/record$/, (m, ctx) => mountRecord(main, ctx)],
+  [/^\/record$/, () => mountRecord(main)],
   [/^\/account$/, (m, ctx) => mountAccount(main, ctx)],
   [/^\/me$/, (m, ctx) => mountActivity(main, ctx)],
   [/^\/mail\/(confirm|unsubscribe)$/, (m, ctx) => mountMailLink(main, ctx, m[1])],
@@ -112,7 +114,7 @@ async function render({ scrollY = null, focus = true } = {}) {
 document.addEventListener("click", (event) => {
   if (event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey)
     return;
-  const link = event.target.closest("a[href]");
+  const link = /** @type {HTMLAnchorElement | null} */ (/** @type {Element} */ (event.target).closest("a[href]"));
   if (!link || link.target || link.hasAttribute("download")) return;
   const url = new URL(link.href, location.href);
   if (url.origin !== location.origin || !isAppPath(url.pathname)) return;
@@ -215,7 +217,7 @@ bell.render();
 // --- start ---------------------------------------------------------------------------------
 
 history.scrollRestoration = "manual";
-window.__tong = { live, navigate, announce, lang, version: 1 };
+/** @type {any} */ (window).__tong = { live, navigate, announce, lang, version: 1 };
 startClock();
 document.addEventListener("visibilitychange", () => {
   if (document.visibilityState === "visible") refreshTimes();
