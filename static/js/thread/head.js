@@ -209,10 +209,11 @@ export function headPart(view) {
         save.disabled = true;
         error.hidden = true;
         try {
-          await api.put(`/api/threads/${th.id}/links`, { links: picker.ids() });
-          // The stored list with each proposal's status and outcome, as everyone now sees it.
-          const fresh = await api.get(`/api/threads/${th.id}`);
-          view.change(patchThread(view.current(), { links: fresh.links }));
+          const stored = await api.put(`/api/threads/${th.id}/links`, { links: picker.ids() });
+          // The stored list with each proposal's status and outcome, as everyone now sees it (and
+          // in the order GET /api/threads/{id} gives it).
+          const links = [...stored.links].sort((a, b) => a.id - b.id);
+          view.change(patchThread(view.current(), { links }));
           view.ctx.toast(t("links.saved"));
           /** @type {HTMLElement | null} */ (el.querySelector('[data-role="links-edit"]'))?.focus();
         } catch (err) {
