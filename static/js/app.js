@@ -40,7 +40,7 @@ export { toast };
 
 // --- routing -------------------------------------------------------------------------------
 
-/** @type {[RegExp, (m: RegExpExecArray, ctx: import("./thread/view.js").AppContext) => {ready: Promise<unknown>, unmount(): void}][]} */
+/** @type {[RegExp, (m: RegExpExecArray, ctx: AppContext) => {ready: Promise<unknown>, unmount(): void}][]} */
 const ROUTES = [
   [/^\/$/, (m, ctx) => mountBoard(main, ctx)],
   [/^\/threads\/(\d+)$/, (m, ctx) => mountThread(main, Number(m[1]), ctx)],
@@ -68,6 +68,17 @@ export function navigate(url, { replace: replaceState = false, keepScroll = fals
   render({ scrollY: keepScroll ? null : 0, focus: !replaceState });
 }
 
+/**
+ * What a view gets when it is mounted.
+ * @typedef {object} AppContext
+ * @property {(text: string, kind?: string) => void} toast
+ * @property {(text: string) => void} announce
+ * @property {Live} live  the tab's one WebSocket
+ * @property {typeof navigate} navigate
+ * @property {URLSearchParams} params  the address's query
+ */
+
+/** @returns {AppContext} */
 function context() {
   return { live, navigate, announce, toast, params: new URLSearchParams(location.search) };
 }

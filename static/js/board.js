@@ -26,7 +26,7 @@ const PAGE = 20;
 
 /**
  * @param {HTMLElement} root
- * @param {import("./thread/view.js").AppContext} ctx
+ * @param {import("./app.js").AppContext} ctx
  */
 export function mountBoard(root, ctx) {
   const f = board.filtersFrom(ctx.params);

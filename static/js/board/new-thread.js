@@ -11,7 +11,7 @@ import { isStaff } from "../session.js";
 import { categoryName, loadCategories } from "./categories.js";
 
 /**
- * @param {import("../thread/view.js").AppContext} ctx
+ * @param {import("../app.js").AppContext} ctx
  * @param {() => void} close
  */
 export function newThreadForm(ctx, close) {

@@ -10,15 +10,7 @@ import { h } from "../dom.js";
 /** @typedef {import("../thread-state.js").ThreadState} ThreadState */
 /** @typedef {import("../thread-state.js").Frame} Frame */
 
-/**
- * What app.js hands a view.
- * @typedef {object} AppContext
- * @property {(text: string, kind?: string) => void} toast
- * @property {(text: string) => void} announce
- * @property {import("../live.js").Live} live
- * @property {(url: string, options?: {replace?: boolean, keepScroll?: boolean}) => void} navigate
- * @property {URLSearchParams} params
- */
+/** @typedef {import("../app.js").AppContext} AppContext */
 
 /**
  * @typedef {object} ThreadView
