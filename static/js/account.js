@@ -1,3 +1,4 @@
+// @ts-check
 // /account: the account's e-mail address (confirmed through a mailed link), how notices are
 // mailed (immediately, a daily digest in KST, or not at all), and its password.
 // /mail/confirm and /mail/unsubscribe: the pages the links in mails open (token in the query);

@@ -1,3 +1,4 @@
+// @ts-check
 // /me (내 활동): my proposals with their status and outcome, my comments with their thread, the
 // threads I follow, my notices, and whether commenting or recommending follows a thread. Only the
 // logged-in account reads it (GET /api/me/activity, /api/me/notices); nothing on it is public.

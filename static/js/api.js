@@ -1,3 +1,4 @@
+// @ts-check
 // fetch wrapper for /api: JSON in and out, errors as ApiError with the server's message.
 
 export class ApiError extends Error {
@@ -15,6 +16,7 @@ export class ApiError extends Error {
 }
 
 export async function request(method, path, body) {
+  /** @type {RequestInit & {headers: Record<string, string>}} */
   const init = { method, headers: { accept: "application/json" }, credentials: "same-origin" };
   if (body !== undefined) {
     init.headers["content-type"] = "application/json";

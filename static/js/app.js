@@ -1,3 +1,4 @@
+// @ts-check
 // The browser app: shell (header, footer, announcer), history-API router, one live connection.
 
 import { h, replace, toast } from "./dom.js";
@@ -39,11 +40,12 @@ export { toast };
 
 // --- routing -------------------------------------------------------------------------------
 
+/** @type {[RegExp, (m: RegExpExecArray, ctx: AppContext) => {ready: Promise<unknown>, unmount(): void}][]} */
 const ROUTES = [
   [/^\/$/, (m, ctx) => mountBoard(main, ctx)],
   [/^\/threads\/(\d+)$/, (m, ctx) => mountThread(main, Number(m[1]), ctx)],
   [/^\/login$/, (m, ctx) => mountLogin(main, ctx)],
-  [/^\/record$/, (m, ctx) => mountRecord(main, ctx)],
+  [/^\/record$/, () => mountRecord(main)],
   [/^\/account$/, (m, ctx) => mountAccount(main, ctx)],
   [/^\/me$/, (m, ctx) => mountActivity(main, ctx)],
   [/^\/mail\/(confirm|unsubscribe)$/, (m, ctx) => mountMailLink(main, ctx, m[1])],
@@ -66,6 +68,17 @@ export function navigate(url, { replace: replaceState = false, keepScroll = fals
   render({ scrollY: keepScroll ? null : 0, focus: !replaceState });
 }
 
+/**
+ * What a view gets when it is mounted.
+ * @typedef {object} AppContext
+ * @property {(text: string, kind?: string) => void} toast
+ * @property {(text: string) => void} announce
+ * @property {Live} live  the tab's one WebSocket
+ * @property {typeof navigate} navigate
+ * @property {URLSearchParams} params  the address's query
+ */
+
+/** @returns {AppContext} */
 function context() {
   return { live, navigate, announce, toast, params: new URLSearchParams(location.search) };
 }
@@ -112,7 +125,7 @@ async function render({ scrollY = null, focus = true } = {}) {
 document.addEventListener("click", (event) => {
   if (event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey)
     return;
-  const link = event.target.closest("a[href]");
+  const link = /** @type {HTMLAnchorElement | null} */ (/** @type {Element} */ (event.target).closest("a[href]"));
   if (!link || link.target || link.hasAttribute("download")) return;
   const url = new URL(link.href, location.href);
   if (url.origin !== location.origin || !isAppPath(url.pathname)) return;
@@ -215,7 +228,7 @@ bell.render();
 // --- start ---------------------------------------------------------------------------------
 
 history.scrollRestoration = "manual";
-window.__tong = { live, navigate, announce, lang, version: 1 };
+/** @type {any} */ (window).__tong = { live, navigate, announce, lang, version: 1 };
 startClock();
 document.addEventListener("visibilitychange", () => {
   if (document.visibilityState === "visible") refreshTimes();

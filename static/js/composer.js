@@ -1,3 +1,4 @@
+// @ts-check
 // Text fields with a character counter that enforces the server's limits (code points after
 // trimming), and a composer that keeps the text when sending fails and shows the server's message.
 
@@ -9,7 +10,10 @@ import { statusBadges } from "./labels.js";
 
 export const LIMITS = { comment: 4_000, title: 200, threadBody: 20_000, category: 50, reason: 1_000 };
 
-/** An input or textarea with a label and a live "n / max" counter. */
+/**
+ * An input or textarea with a label and a live "n / max" counter.
+ * @param {{multiline?: boolean, label: string, max: number, placeholder?: string, rows?: number, name?: string, value?: string, required?: boolean}} options
+ */
 export function countedField({ multiline = true, label, max, placeholder = "", rows = 4, name, value = "", required = true }) {
   const id = uid("field");
   const counterId = `${id}-counter`;
@@ -84,6 +88,17 @@ function writeDraft(key, text) {
  * A comment or reply composer. `send(text)` returns a promise; on failure the text stays and the
  * error is shown; on success the field is cleared (and `{note}`, when the promise gives one, shown).
  */
+/**
+ * @param {object} options
+ * @param {string} options.label
+ * @param {number} [options.max]
+ * @param {string} options.placeholder
+ * @param {number} [options.rows]
+ * @param {string} [options.draftKey]  where the unsent text is kept (localStorage); none: not kept
+ * @param {(text: string) => Promise<{note?: string} | undefined | null | void>} options.send
+ * @param {() => void} [options.onCancel]  none: no cancel button
+ * @param {boolean} [options.compact]
+ */
 export function composer({ label, max = LIMITS.comment, placeholder, rows = 4, draftKey, send, onCancel, compact = false }) {
   const text = countedField({ label, max, placeholder, rows, value: readDraft(draftKey) });
   const error = h("p", { class: "form-error", role: "alert", hidden: true });
@@ -110,7 +125,7 @@ export function composer({ label, max = LIMITS.comment, placeholder, rows = 4, d
     writeDraft(draftKey, text.input.value);
   });
   refresh();
-  text.input.addEventListener("keydown", (event) => {
+  text.input.addEventListener("keydown", (/** @type {KeyboardEvent} */ event) => {
     // Ctrl/Cmd+Enter sends, as in most comment boxes.
     if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
       event.preventDefault();

@@ -1,3 +1,4 @@
+// @ts-check
 // A readable diff between two versions of a text: words (and the spaces between them) kept,
 // removed or added, by a longest common subsequence. Written here rather than vendored: the texts
 // are at most a proposal's 20,000 characters, one small function covers what the revision

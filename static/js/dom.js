@@ -1,16 +1,28 @@
+// @ts-check
 // Building DOM without innerHTML: user text only ever becomes a text node. Shared by the public
 // app and the staff dashboard.
 
 const SVG_NS = "http://www.w3.org/2000/svg";
 
 /**
+ * @typedef {Node | string | number | boolean | null | undefined | any[]} Child  what h() and
+ *   append() take as children: strings and numbers become text, null, undefined and false nothing
+ */
+
+/**
  * h("button", {class: "btn", onclick: fn, "aria-pressed": "true"}, "text", child)
  * Attribute values are set with setAttribute (or as listeners / properties); children that are
  * strings become text nodes. Null, undefined and false children are skipped. A tag "svg:name"
  * makes an SVG element (charts).
+ * @template {string} K
+ * @param {K} tag
+ * @param {Record<string, any> | null} [attrs]
+ * @param {...Child} children
+ * @returns {K extends keyof HTMLElementTagNameMap ? HTMLElementTagNameMap[K] : K extends `svg:${string}` ? SVGElement : HTMLElement}
  */
 export function h(tag, attrs, ...children) {
   const svg = tag.startsWith("svg:");
+  /** @type {any} */
   const el = svg ? document.createElementNS(SVG_NS, tag.slice(4)) : document.createElement(tag);
   if (attrs) {
     for (const [key, value] of Object.entries(attrs)) {
@@ -32,6 +44,12 @@ export function h(tag, attrs, ...children) {
   return el;
 }
 
+/**
+ * @template {Element} E
+ * @param {E} el
+ * @param {Child[]} children
+ * @returns {E}
+ */
 export function append(el, children) {
   for (const child of children.flat(Infinity)) {
     if (child === null || child === undefined || child === false) continue;
@@ -40,17 +58,31 @@ export function append(el, children) {
   return el;
 }
 
-/** Replace an element's content with the given children. */
+/**
+ * Replace an element's content with the given children.
+ * @template {Element} E
+ * @param {E} el
+ * @param {...Child} children
+ * @returns {E}
+ */
 export function replace(el, ...children) {
   el.replaceChildren();
   return append(el, children);
 }
 
+/**
+ * @param {string} selector
+ * @param {ParentNode} [root]
+ * @returns {HTMLElement | null}
+ */
 export function $(selector, root = document) {
   return root.querySelector(selector);
 }
 
-/** Text length as the server counts it: code points after trimming. */
+/**
+ * Text length as the server counts it: code points after trimming.
+ * @param {string} text
+ */
 export function codePoints(text) {
   let n = 0;
   for (const _ of text.trim()) n += 1;
@@ -80,7 +112,7 @@ const ENTITIES = { "&lt;": "<", "&gt;": ">", "&amp;": "&", "&quot;": '"', "&#x27
  * <mark>...</mark>) as text nodes and <mark> elements: nothing in it is parsed as HTML, so a
  * `<script>` in a title stays text.
  */
-export function marked(highlight) {
+export function marked(/** @type {string} */ highlight) {
   const out = [];
   let inMark = false;
   for (const part of String(highlight).split(/(<mark>|<\/mark>)/)) {

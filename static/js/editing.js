@@ -1,3 +1,4 @@
+// @ts-check
 // Edit in place, withdraw with confirmation, and the revision history with its diff (issue 11 §4).
 // The thread page (thread.js) places these; what they change comes back through the reducer like
 // the frames other readers receive (thread.updated, comment.edited, comment.withdrawn, answer.edited).

@@ -1,3 +1,4 @@
+// @ts-check
 // The API's error codes in the reader's language. The server's `message` is English, for logs and
 // scripts; what a person reads comes from `code` and the field codes of `fields` (see the API
 // document at /api/docs). A code this table does not know falls back to the server's message.

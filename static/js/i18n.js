@@ -1,3 +1,4 @@
+// @ts-check
 // Korean by default, English switchable; the choice is remembered in localStorage.
 
 const STORAGE_KEY = "tong.lang";
@@ -453,9 +454,9 @@ export function addStrings(extra) {
 
 /** Elements written in the HTML with data-i18n="key" (text) or data-i18n-label="key" (aria-label). */
 export function translateStatic(root = document) {
-  for (const el of root.querySelectorAll("[data-i18n]")) el.textContent = t(el.dataset.i18n);
-  for (const el of root.querySelectorAll("[data-i18n-label]")) el.setAttribute("aria-label", t(el.dataset.i18nLabel));
-  for (const el of root.querySelectorAll("[data-i18n-title]")) el.title = t(el.dataset.i18nTitle);
+  for (const el of root.querySelectorAll("[data-i18n]")) el.textContent = t(/** @type {HTMLElement} */ (el).dataset.i18n);
+  for (const el of root.querySelectorAll("[data-i18n-label]")) el.setAttribute("aria-label", t(/** @type {HTMLElement} */ (el).dataset.i18nLabel));
+  for (const el of /** @type {NodeListOf<HTMLElement>} */ (root.querySelectorAll("[data-i18n-title]"))) el.title = t(el.dataset.i18nTitle);
 }
 const listeners = new Set();
 

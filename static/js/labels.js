@@ -1,3 +1,4 @@
+// @ts-check
 // Badges and author labels shared by the board, the thread and the staff dashboard.
 
 import { h } from "./dom.js";

@@ -1,3 +1,4 @@
+// @ts-check
 // Staff pick the proposals a change thread ("이렇게 바꾸었습니다") resolves: search as you type over
 // GET /api/threads?q=&kind=proposal, add with a button (keyboard: Tab to it, Enter), remove from
 // the chosen list. Used by the new-thread form and by the change thread's "edit links" tool.
@@ -13,6 +14,9 @@ const RESULTS = 8;
 /**
  * linkPicker({label, initial}) -> {field, ids(), chosen()}
  * `initial`: [{id, title, status?, outcome?}] already linked.
+ */
+/**
+ * @param {{label?: string, initial?: {id: number, title: string, status?: string, outcome?: string | null}[]}} [options]
  */
 export function linkPicker({ label, initial = [] } = {}) {
   const chosen = new Map(initial.map((item) => [item.id, item]));

@@ -1,3 +1,4 @@
+// @ts-check
 // One WebSocket per tab carrying every channel the page watches (PROTOCOL.md, "Live updates").
 //
 // - Reconnects with exponential back-off and full jitter, so a server restart does not see every

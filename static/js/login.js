@@ -1,3 +1,4 @@
+// @ts-check
 // /login: log in, then go back where the reader came from.
 
 import { api } from "./api.js";

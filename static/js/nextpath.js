@@ -1,3 +1,4 @@
+// @ts-check
 // Where the login page may send the browser afterwards: a path on this site, never anywhere else.
 // The same rule as the server's server/text/nextpath.py, checked on the same cases
 // (tests/fixtures/next_paths.json): a browser reads "\" as "/" and drops tabs and line breaks, so

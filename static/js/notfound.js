@@ -1,3 +1,4 @@
+// @ts-check
 // The page for an address that leads nowhere: an unknown path, or a thread that does not exist.
 // The server answers these with status 404 and this app; API clients get the JSON error body.
 

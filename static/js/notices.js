@@ -1,3 +1,4 @@
+// @ts-check
 // The bell: the unread count and the list of the account's notices (GET /api/me/notices), kept
 // live on every tab through the `me` channel (`notice` and `unread` frames). A notice carries
 // public labels only (the thread's title, 기업 3); its text is written here from its kind.
@@ -83,6 +84,10 @@ export async function markSeen(ids) {
 }
 
 /** One notice as a list item (the bell's panel and the activity page share it). */
+/**
+ * @param {any} n
+ * @param {{onOpen?: (n: any) => void}} [options]
+ */
 export function noticeItem(n, { onOpen } = {}) {
   return h(
     "li",
@@ -176,7 +181,7 @@ export class Bell {
       }
     });
     document.addEventListener("click", (event) => {
-      if (this.open && !this.element.contains(event.target)) this.toggle(false);
+      if (this.open && !this.element.contains(/** @type {Node} */ (event.target))) this.toggle(false);
     });
     onSessionChange(() => this.sessionChanged());
     onLangChange(() => this.render());
@@ -240,7 +245,7 @@ export class Bell {
     this.panel.hidden = !next;
     if (next) {
       this.render();
-      const first = this.panel.querySelector("a, button");
+      const first = /** @type {HTMLElement | null} */ (this.panel.querySelector("a, button"));
       if (first) first.focus();
     }
   }

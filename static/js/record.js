@@ -1,3 +1,4 @@
+// @ts-check
 // 답변 기록: the answer clock's public figures (GET /api/stats/answers, the same computation the
 // staff dashboard shows), a bar chart of outcomes per quarter drawn as SVG here (axes, ticks,
 // labels, legend), and the same numbers as a table beside it for screen readers and copying.

@@ -1,3 +1,4 @@
+// @ts-check
 // Who is reading: null when logged out, else {id, login, kind, roles, department}.
 
 import { api } from "./api.js";

@@ -1,3 +1,4 @@
+// @ts-check
 // What a thread page knows, and how each live frame changes it: a pure reducer,
 // apply(state, frame) -> state, as Zulip's web app applies server events. No DOM, no I/O, so Node's
 // test runner checks it on the frames a server test recorded (tests/js/thread-state.test.mjs).
@@ -6,7 +7,38 @@
 // page can compare before and after (`before.comments !== after.comments`) to decide what to draw.
 // Applying a frame twice is harmless: a comment already known is not counted again.
 
-/** The state a REST load gives: GET /api/threads/{id} and every page of its comments. */
+/**
+ * A comment as the API and the frames show it (only the fields this page reads are named).
+ * @typedef {{id: number, seq: number, parent_id: number | null, author: any, created_at: string,
+ *   body?: string | null, hidden?: boolean, withdrawn?: boolean, mine?: boolean, recommended?: boolean,
+ *   counts: {recommendations: number}, [field: string]: any}} Comment
+ */
+/** @typedef {{id: number, seq: number, status: string, outcome?: string | null, body: string, [field: string]: any}} Answer */
+/**
+ * @typedef {{id: number, kind: string, title: string, body: string, status: string, mine?: boolean,
+ *   recommended?: boolean, counts: {comments: number, recommendations: number, watchers: number},
+ *   [field: string]: any}} Thread
+ */
+/**
+ * What a thread page knows. Maps are replaced, never changed, when an entry changes.
+ * @typedef {object} ThreadState
+ * @property {Thread} thread  the thread without its answers
+ * @property {Map<number, Answer>} answers
+ * @property {Map<number, Comment>} comments
+ * @property {Map<number, string>} reasons  comment id -> hide reason seen live
+ * @property {number} seq  the last seq applied
+ * @property {string | null} epoch  the history `seq` belongs to (PROTOCOL.md "Epoch")
+ */
+/**
+ * A live frame (PROTOCOL.md), or what a REST call answered dressed as the frame that reports it.
+ * @typedef {{type: string, event?: string, seq?: number, epoch?: string, data?: any, [field: string]: any}} Frame
+ */
+
+/**
+ * The state a REST load gives: GET /api/threads/{id} and every page of its comments.
+ * @param {{thread: any, comments?: Comment[], since?: number | null}} loaded
+ * @returns {ThreadState}
+ */
 export function initial({ thread, comments = [], since = null }) {
   const { answers = [], ...rest } = thread;
   return {
@@ -133,6 +165,11 @@ function countsFrame(state, data) {
 
 /** state + frame -> state. Frames of other types (subscribed, resync, error) change nothing here
  *  except the epoch a `subscribed` frame carries. */
+/**
+ * @param {ThreadState} state
+ * @param {Frame} frame
+ * @returns {ThreadState}
+ */
 export function apply(state, frame) {
   switch (frame.type) {
     case "event":
@@ -146,14 +183,25 @@ export function apply(state, frame) {
   }
 }
 
-/** A comment's own fields as this reader's REST calls left them (mine, recommended, counts). */
+/**
+ * A comment's own fields as this reader's REST calls left them (mine, recommended, counts).
+ * @param {ThreadState} state
+ * @param {number} id
+ * @param {Partial<Omit<Comment, "counts">> & {counts?: Partial<Comment["counts"]>}} changes
+ * @returns {ThreadState}
+ */
 export function patchComment(state, id, changes) {
   const c = state.comments.get(id);
   if (!c) return state;
   return withComment(state, { ...c, ...changes, counts: { ...c.counts, ...(changes.counts || {}) } });
 }
 
-/** The thread's own fields after this reader's REST call (recommended, counts, status). */
+/**
+ * The thread's own fields after this reader's REST call (recommended, counts, links).
+ * @param {ThreadState} state
+ * @param {Partial<Omit<Thread, "counts">> & {counts?: Partial<Thread["counts"]>}} changes
+ * @returns {ThreadState}
+ */
 export function patchThread(state, changes) {
   return withThread(state, { ...changes, counts: { ...state.thread.counts, ...(changes.counts || {}) } });
 }

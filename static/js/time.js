@@ -1,3 +1,4 @@
+// @ts-check
 // Relative times ("3분 전") in the text, the absolute time in KST in the title.
 
 import { h } from "./dom.js";
@@ -48,7 +49,7 @@ export function timeEl(iso, attrs = {}) {
 
 export function refreshTimes(root = document) {
   const now = Date.now();
-  for (const el of root.querySelectorAll("time.reltime")) {
+  for (const el of /** @type {NodeListOf<HTMLElement>} */ (root.querySelectorAll("time.reltime"))) {
     const iso = el.getAttribute("datetime");
     const text = relative(iso, now);
     if (el.textContent !== text) el.textContent = text;
