@@ -214,6 +214,19 @@ class OpenIDClient:
         id_token = token.get("id_token")
         if not isinstance(id_token, str):
             raise TokenRejected("the token response has no id_token")
+        claims = await self.id_token_claims(id_token, nonce)
+        missing = [c for c in claims_needed if c not in claims]
+        userinfo_endpoint = meta.get("userinfo_endpoint")
+        if missing and isinstance(userinfo_endpoint, str) and token.get("access_token"):
+            info = await self._userinfo(userinfo_endpoint, str(token["access_token"]))
+            # Core §5.3.2: userinfo's sub must be the ID token's, or nothing from it is used.
+            if info.get("sub") == claims["sub"]:
+                claims.update({c: info[c] for c in missing if c in info})
+        return SignedIn(claims, id_token)
+
+    async def id_token_claims(self, id_token: str, nonce: str) -> dict[str, Any]:
+        """An ID token's claims once its signature (the provider's JWKS), issuer, audience, times
+        (with clock skew) and this sign-in's nonce have been checked."""
         claims = await self._verified_claims(id_token)
         self._check(
             claims,
@@ -231,14 +244,7 @@ class OpenIDClient:
             and claims.get("azp") != self.client_id
         ):
             raise TokenRejected("the token is meant for another party (azp)")
-        missing = [c for c in claims_needed if c not in claims]
-        userinfo_endpoint = meta.get("userinfo_endpoint")
-        if missing and isinstance(userinfo_endpoint, str) and token.get("access_token"):
-            info = await self._userinfo(userinfo_endpoint, str(token["access_token"]))
-            # Core §5.3.2: userinfo's sub must be the ID token's, or nothing from it is used.
-            if info.get("sub") == claims["sub"]:
-                claims.update({c: info[c] for c in missing if c in info})
-        return SignedIn(claims, id_token)
+        return claims
 
     async def _userinfo(self, endpoint: str, access_token: str) -> dict[str, Any]:
         try:
