@@ -1,4 +1,4 @@
--- Tong schema for PostgreSQL at revision 0011: `tong db schema`, i.e. pg_dump --schema-only
+-- Tong schema for PostgreSQL at revision 0012: `tong db schema`, i.e. pg_dump --schema-only
 -- of a database upgraded to head by server/migrations. Do not edit; write a revision.
 
 --
