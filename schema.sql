@@ -1,4 +1,4 @@
--- Tong schema for PostgreSQL at revision 0011: `tong db schema`, i.e. pg_dump --schema-only
+-- Tong schema for PostgreSQL at revision 0012: `tong db schema`, i.e. pg_dump --schema-only
 -- of a database upgraded to head by server/migrations. Do not edit; write a revision.
 
 --
@@ -191,7 +191,8 @@ CREATE TABLE public.event (
     seq integer,
     actor_account_id integer,
     payload jsonb NOT NULL,
-    created_at timestamp with time zone NOT NULL
+    created_at timestamp with time zone NOT NULL,
+    tx bigint DEFAULT ((pg_current_xact_id())::text)::bigint
 );
 
 --
@@ -217,7 +218,9 @@ ALTER SEQUENCE public.event_id_seq OWNED BY public.event.id;
 
 CREATE TABLE public.event_seal (
     event_id bigint NOT NULL,
+    "position" bigint NOT NULL,
     prev_event_id bigint,
+    payload_hash character varying(64) NOT NULL,
     row_hash character varying(64) NOT NULL,
     chain_hash character varying(64) NOT NULL,
     digests jsonb NOT NULL,
@@ -755,6 +758,13 @@ ALTER TABLE ONLY public.event_seal
     ADD CONSTRAINT event_seal_pkey PRIMARY KEY (event_id);
 
 --
+-- Name: event_seal event_seal_position_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.event_seal
+    ADD CONSTRAINT event_seal_position_key UNIQUE ("position");
+
+--
 -- Name: follow follow_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -935,6 +945,12 @@ CREATE INDEX ix_event_created ON public.event USING btree (created_at, id);
 --
 
 CREATE INDEX ix_event_thread_seq ON public.event USING btree (thread_id, seq);
+
+--
+-- Name: ix_event_tx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX ix_event_tx ON public.event USING btree (tx, id);
 
 --
 -- Name: ix_event_type; Type: INDEX; Schema: public; Owner: -

@@ -27,7 +27,7 @@ from server.domain.reading import Reader
 from server.domain.sessions import SessionCache, SessionPurge, Sessions
 from server.domain.signon import SignOn
 from server.events.publisher import Publisher
-from server.events.sealing import Sealer
+from server.events.sealing import Checkpoints, Sealer
 from server.events.seam import EventLog
 from server.identity.oidc import OpenIDClient
 from server.live.epoch import Epochs, HistoryWatch, mark_for
@@ -127,7 +127,7 @@ def build_services(settings: Settings) -> Services:
         reports=Reports(db, events, settings),
         answers=AnswerClock(db, settings.answer_target_days),
         activity=Activity(db, hub.presence),
-        sealer=Sealer(db, settings.seal_delay_s, settings.seal_interval_s, settings.seal_batch),
+        sealer=sealer_for(settings, db),
         categories=Categories(db, events, refuse_identifiers=settings.refuse_identifiers),
     )
     return Services(
@@ -169,4 +169,12 @@ def oidc_client(settings: Settings) -> OpenIDClient | None:
         settings.oidc_client_secret,
         settings.public_url.rstrip("/") + "/api/auth/oidc/callback",
         settings.oidc_scopes,
+    )
+
+
+def sealer_for(settings: Settings, db: Database) -> Sealer:
+    """The event log's sealer, keyed and writing checkpoints where the settings say."""
+    checkpoints = Checkpoints(settings.checkpoint_path, settings.audit_checkpoint_interval_s)
+    return Sealer(
+        db, settings.resolved_audit_key(), settings.seal_interval_s, settings.seal_batch, checkpoints
     )

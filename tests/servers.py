@@ -45,6 +45,7 @@ TEST_ENV = {
     "TONG_SEARCH_LIMIT_PER_MINUTE": "0",
     "TONG_WS_OPS_PER_SECOND": "0",
     "TONG_SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
+    "TONG_AUDIT_KEY": "test-audit-key-that-is-long-enough-9876543210",
 }
 
 

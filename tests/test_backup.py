@@ -110,7 +110,7 @@ async def test_backup_under_writes_restores_every_acknowledged_write(
     """A backup taken while comments are posted holds every write acknowledged before it began and
     an unbroken prefix of the rest; restored into a fresh database the chain verifies and the
     epoch is new."""
-    server: InProcessServer = await make_server(seal_delay_s=0.1, seal_interval_s=0.2)
+    server: InProcessServer = await make_server(seal_interval_s=0.2)
     client = await server.user()
     clients.append(client)
     thread = await client.thread()

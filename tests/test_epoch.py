@@ -13,9 +13,10 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from server.live.epoch import Epochs, FileMark
+from server.live.epoch import Epochs, FileMark, ServedMark, mark_for
 from server.store import migrations
 from server.store.database import Database
+from server.store.models import Event, utcnow
 from tests.clients import Http, Socket
 from tests.servers import IN_CI, InProcessServer, Stack, _asyncpg_dsn
 
@@ -200,3 +201,62 @@ async def test_processes_starting_together_share_one_epoch(stack: Stack, tmp_pat
     finally:
         for db in (first, second, probe):
             await db.dispose()
+
+
+class RacingMark:
+    """The deployment's real mark, with another process writing a row and raising the mark just
+    before this process's first look at it: the race a restart under load once lost."""
+
+    def __init__(self, inner: ServedMark, other: Callable[[], Awaitable[int]]) -> None:
+        self.inner = inner
+        self.other = other
+        self.raced = False
+
+    async def _race(self, epoch: str) -> None:
+        if not self.raced:
+            self.raced = True
+            await self.inner.raise_to(epoch, await self.other())
+
+    async def read(self, epoch: str) -> int:
+        await self._race(epoch)
+        return await self.inner.read(epoch)
+
+    async def raise_to(self, epoch: str, served: int) -> int:
+        await self._race(epoch)
+        return await self.inner.raise_to(epoch, served)
+
+    async def close(self) -> None:
+        await self.inner.close()
+
+
+async def test_a_mark_raised_during_the_check_is_not_a_restore(stack: Stack) -> None:
+    """Another process committing a row and raising the served mark while this one checks (between
+    its reads) does not rotate the epoch: the mark is read before the log's end."""
+    settings = await stack.fresh_settings()
+    db, other = (
+        Database(settings.effective_database_url, pool_size=2),
+        Database(settings.effective_database_url),
+    )
+    mark = mark_for(settings.redis_url, settings.redis_prefix, settings.data_dir)
+    try:
+        await migrations.upgrade(db)
+        epochs = Epochs(db, mark)
+        assert not await epochs.watch()
+        epoch = epochs.id()
+
+        async def write_elsewhere() -> int:
+            async with other.transaction() as s:
+                inserted = sa.insert(Event.__table__).values(  # type: ignore[attr-defined]
+                    type="session.started", payload={}, created_at=utcnow()
+                )
+                return int((await s.execute(inserted.returning(Event.__table__.c.id))).scalar_one())  # type: ignore[attr-defined]
+
+        racing = Epochs(db, RacingMark(mark, write_elsewhere))
+        racing.current = epoch
+        assert not await racing.watch(), "a mark raised by another process looked like a restore"
+        assert racing.id() == epoch
+        assert racing.mark.raced  # type: ignore[attr-defined]
+    finally:
+        await mark.close()
+        await db.dispose()
+        await other.dispose()

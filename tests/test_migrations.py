@@ -274,13 +274,18 @@ async def test_baseline_rows_survive_the_upgrade_and_are_served(stack: Stack, da
     for row in after["thread"]:
         assert row.pop("category_id") == category_ids.get(row["category"]), row
     added = {"revision": 1, "edited_at": None, "withdrawn": False, "auto_follow": True}
+    # 0012 verified the old chain and sealed the same rows again, in the same order, with the key.
+    old_seals = tables.pop("event_seal")
+    assert [(s["position"], s["event_id"]) for s in after.pop("event_seal")] == [
+        (n, s["event_id"]) for n, s in enumerate(old_seals, 1)
+    ]
     for name, rows in tables.items():
         # Columns later revisions add (0005: revision, edited_at, withdrawn) hold their defaults.
         extra = [{k: v for k, v in row.items() if k not in rows[0]} for row in after[name]]
         assert all(e[k] == v for e in extra for k, v in added.items() if k in e), name
         assert [{k: row[k] for k in rows[0]} for row in after[name]] == rows, name
-    verdict = await verify(database)
-    assert verdict.ok and verdict.checked == len(tables["event_seal"]), verdict
+    verdict = await verify(database, settings.resolved_audit_key())
+    assert verdict.ok and verdict.checked == len(old_seals), verdict
 
     server = await ProcessServer(settings).start()
     client = Http(server.base_url)
@@ -324,3 +329,22 @@ async def test_schema_sql_is_the_migrated_postgresql_schema(stack: Stack, databa
     assert (ROOT / "schema.sql").read_text() == result.stdout, (
         "schema.sql is stale: on a scratch PostgreSQL, tong db upgrade; tong db schema > schema.sql"
     )
+
+
+async def test_a_broken_chain_is_not_sealed_again(database: Database) -> None:
+    """Upgrading a database whose old seal chain is broken (a sealed row edited in SQL) stops
+    before sealing it again in the new form: the upgrade fails saying so and changes nothing."""
+    tables: dict[str, list[dict[str, Any]]] = _fixture()["tables"]
+    await migrations.upgrade(database, migrations.BASELINE)
+    forged = sa.text("UPDATE event SET type = 'forged' WHERE id = (SELECT min(event_id) FROM event_seal)")
+    async with database.schema_transaction() as conn:
+        await conn.run_sync(_fill, tables)
+        await conn.execute(forged)
+    with pytest.raises(Exception, match="seal chain is broken"):
+        await migrations.upgrade(database, audit_key=b"an audit key of at least 32 characters")
+    assert (await migrations.state(database)).current == (migrations.BASELINE,)
+    async with database.engine.connect() as conn:
+        seals = (
+            await conn.execute(sa.text("SELECT event_id, chain_hash FROM event_seal ORDER BY event_id"))
+        ).all()
+    assert [tuple(row) for row in seals] == [(s["event_id"], s["chain_hash"]) for s in tables["event_seal"]]

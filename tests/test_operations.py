@@ -99,6 +99,7 @@ def test_demo_is_refused_in_production(tmp_path: Path) -> None:
     env = {
         "TONG_ENV": "production",
         "TONG_SECRET_KEY": "a-production-secret-that-is-long-enough-0123",
+        "TONG_AUDIT_KEY": "a-production-audit-key-that-is-long-enough-4567",
         "TONG_DATA_DIR": str(tmp_path),
         "DATABASE_URL": "",
     }
@@ -129,6 +130,14 @@ def test_cli_warns_before_a_relative_data_dir_creates_a_database(tmp_path: Path)
         timeout=60,
     )
     assert "warning" not in absolute.stderr
+
+
+def test_production_refuses_a_missing_audit_key(tmp_path: Path) -> None:
+    """A production start refuses a missing or placeholder TONG_AUDIT_KEY (the seal's HMAC key)."""
+    for key in ("", "changeme"):
+        env = {"TONG_ENV": "production", "TONG_SECRET_KEY": "s" * 40, "TONG_AUDIT_KEY": key}
+        result = run_cli("serve", env={**env, "TONG_DATA_DIR": str(tmp_path)})
+        assert result.returncode != 0 and "TONG_AUDIT_KEY" in result.stderr + result.stdout
 
 
 def test_accounts_create_reads_the_password_from_stdin(tmp_path: Path) -> None:
@@ -239,9 +248,12 @@ def test_cookie_secure_follows_the_environment() -> None:
     """TONG_COOKIE_SECURE defaults to true in production and false in development; set, it wins."""
     from server.runtime.settings import Settings
 
-    secret = "s" * 40
-    assert Settings(env="production", secret_key=secret).cookie_secure is True
-    assert Settings(env="production", secret_key=secret, cookie_secure=False).cookie_secure is False
+    secret, key = "s" * 40, "k" * 40
+    assert Settings(env="production", secret_key=secret, audit_key=key).cookie_secure is True
+    assert (
+        Settings(env="production", secret_key=secret, audit_key=key, cookie_secure=False).cookie_secure
+        is False
+    )
     assert Settings(env="development").cookie_secure is False
     assert Settings(env="development", cookie_secure=True).cookie_secure is True
 

@@ -169,6 +169,7 @@ class SpawnedServer:
         env["TONG_SEARCH_LIMIT_PER_MINUTE"] = "0"
         # Every simulated client comes from this one machine.
         env["TONG_WS_MAX_PER_IP"] = "0"
+        env["TONG_HTTP_MAX_PER_IP"] = "0"
         return env
 
     async def _run(self, argv: list[str], env: dict[str, str], stdin: bytes | None = None) -> None:

@@ -73,6 +73,7 @@ class ErrorCode(StrEnum):
     UNKNOWN_CHANNEL = "unknown_channel"
     TOO_MANY_CHANNELS = "too_many_channels"
     TOO_MANY_SOCKETS = "too_many_sockets"
+    TOO_MANY_CONNECTIONS = "too_many_connections"
 
 
 class DomainError(Exception):
@@ -131,6 +132,13 @@ class RateLimited(DomainError):
     def __init__(self, message: str, retry_after: int) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class TooManyConnections(DomainError):
+    """One client address has too many HTTP requests in progress in this process."""
+
+    status = 429
+    code = ErrorCode.TOO_MANY_CONNECTIONS
 
 
 class Unavailable(DomainError):

@@ -314,7 +314,9 @@ class Discussion:
             op = await self.posting.pseudonym(s, thread.id, actor, is_op=True)
             linked = await store_links(s, thread.id, link_ids) if link_ids else []
             summary = public.thread_summary(thread, op)
-            await change.append(EventType.THREAD_CREATED, actor, {"thread": summary}, thread_id=thread.id)
+            # The full body, not only the summary's excerpt: the seal covers what was posted.
+            payload = {"thread": summary, "body": thread.body}
+            await change.append(EventType.THREAD_CREATED, actor, payload, thread_id=thread.id)
             if link_ids:
                 await tell_proposals(change, self.posting, actor, link_ids)
         shown = public.thread_detail(thread, op, [])

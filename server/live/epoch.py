@@ -30,6 +30,9 @@ log = logging.getLogger("tong.epoch")
 class ServedMark(Protocol):
     """Where the deployment remembers, per epoch, the highest log id it has served."""
 
+    async def read(self, epoch: str) -> int:
+        """The mark of `epoch` (0 when there is none)."""
+
     async def raise_to(self, epoch: str, served: int) -> int:
         """Remember `served` if it is higher than the mark; returns the mark."""
 
@@ -42,11 +45,18 @@ class FileMark:
     def __init__(self, path: Path) -> None:
         self.path = path
 
-    async def raise_to(self, epoch: str, served: int) -> int:
+    def _marks(self) -> dict[str, int]:
         try:
             marks = json.loads(self.path.read_text())
         except (OSError, ValueError):
-            marks = {}
+            return {}
+        return marks if isinstance(marks, dict) else {}
+
+    async def read(self, epoch: str) -> int:
+        return int(self._marks().get(epoch, 0))
+
+    async def raise_to(self, epoch: str, served: int) -> int:
+        marks = self._marks()
         mark = max(int(marks.get(epoch, 0)), served)
         if mark != marks.get(epoch):
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -80,9 +90,14 @@ class RedisMark:
         self.client = Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
         self.prefix = prefix
 
+    def _key(self, epoch: str) -> str:
+        return f"{self.prefix}served:{epoch}"
+
+    async def read(self, epoch: str) -> int:
+        return int(await self.client.get(self._key(epoch)) or 0)
+
     async def raise_to(self, epoch: str, served: int) -> int:
-        key = f"{self.prefix}served:{epoch}"
-        return int(await self.client.eval(RAISE_SCRIPT, 1, key, served))  # type: ignore[misc]
+        return int(await self.client.eval(RAISE_SCRIPT, 1, self._key(epoch), served))  # type: ignore[misc]
 
     async def close(self) -> None:
         await self.client.aclose()
@@ -100,27 +115,27 @@ class Epochs:
 
     async def watch(self) -> bool:
         """Read (or create) the epoch, rotating it if the database was restored; True when it
-        changed since the last look (the hub then sends `resync` to its watchers)."""
-        async with self.db.transaction() as s:
-            row = (await s.execute(select(History.epoch).where(History.id == 1))).scalar()
-            if row is None:
-                # Processes starting together on a new database (`tong serve --workers 2`) all
-                # find no row: one insert wins, the others read the winner's epoch.
-                insert = postgresql.insert if self.db.dialect == "postgresql" else sqlite.insert
-                await s.execute(
-                    insert(History)
-                    .values(id=1, epoch=new_epoch(), created_at=utcnow())
-                    .on_conflict_do_nothing(index_elements=["id"])
-                )
-                row = (await s.execute(select(History.epoch).where(History.id == 1))).scalar_one()
-            last_id = int((await s.execute(select(func.max(Event.id)))).scalar() or 0)
-        epoch = row
+        changed since the last look (the hub then sends `resync` to its watchers).
+
+        The mark is read before the log's end, never after: another process may write and raise
+        the mark at any moment, and a mark read after the log's end could already cover rows
+        committed since (seen once after a kill -9 under load: a false restore, `resync` for every
+        watcher). Read in this order, every id the mark covers was committed before the log's end
+        is read, so only a log that really went back ends below it. The log's end is read in a
+        transaction of its own, begun after the mark was read (SQLite keeps a read transaction's
+        snapshot from its first statement)."""
+        epoch = await self._epoch()
         try:
-            served = await self.mark.raise_to(epoch, last_id)
+            served = await self.mark.read(epoch)
         except Exception as exc:  # the mark's store is down: no rotation this time, try again later
             log.warning("cannot read the served mark (%s); the restore check waits", exc)
-            served = last_id
-        if served > last_id:
+            served = None
+        async with self.db.read() as s:
+            last_id = int((await s.execute(select(func.max(Event.id)))).scalar() or 0)
+        if served is None or served <= last_id:
+            if served is not None:
+                await self._raise(epoch, last_id)
+        else:
             rotated = new_epoch()
             async with self.db.transaction() as s:
                 # Conditional: when several processes notice at once, one rotation wins.
@@ -136,10 +151,31 @@ class Epochs:
                 served,
                 epoch,
             )
-            await self.mark.raise_to(epoch, last_id)
+            await self._raise(epoch, last_id)
         changed = bool(self.current) and epoch != self.current
         self.current = epoch
         return changed
+
+    async def _raise(self, epoch: str, last_id: int) -> None:
+        try:
+            await self.mark.raise_to(epoch, last_id)
+        except Exception as exc:  # the next look raises it
+            log.warning("cannot raise the served mark (%s); the next look will", exc)
+
+    async def _epoch(self) -> str:
+        async with self.db.transaction() as s:
+            row = (await s.execute(select(History.epoch).where(History.id == 1))).scalar()
+            if row is None:
+                # Processes starting together on a new database (`tong serve --workers 2`) all
+                # find no row: one insert wins, the others read the winner's epoch.
+                insert = postgresql.insert if self.db.dialect == "postgresql" else sqlite.insert
+                await s.execute(
+                    insert(History)
+                    .values(id=1, epoch=new_epoch(), created_at=utcnow())
+                    .on_conflict_do_nothing(index_elements=["id"])
+                )
+                row = (await s.execute(select(History.epoch).where(History.id == 1))).scalar_one()
+        return str(row)
 
 
 class HistoryWatch:

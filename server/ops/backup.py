@@ -191,12 +191,12 @@ async def _after_restore(settings: Settings) -> tuple[int, str]:
     db = Database(settings.effective_database_url, pool_size=2)
     try:
         await heartbeat.forget_all(db)
-        found = await migrations.upgrade(db)
+        found = await migrations.upgrade(db, audit_key=settings.resolved_audit_key())
         print(f"schema: {found.describe()}", flush=True)
         erased = await reapply_erasure_ledger(db)
         if erased:
             print(f"erasure ledger: {erased} erasures applied again")
-        verdict = await audit.check(db)
+        verdict = await audit.check(db, settings)
         status = audit.report(verdict)
         new = await epoch.rotate(db)
     finally:

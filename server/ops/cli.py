@@ -45,7 +45,7 @@ async def _with_services(settings: Settings, work: Callable[..., object]) -> obj
 
     services = build_services(settings)
     try:
-        await ensure_current(services.db)
+        await ensure_current(services.db, audit_key=settings.resolved_audit_key())
         return await work(services)  # type: ignore[misc]
     finally:
         await services.broker.stop()
@@ -72,7 +72,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     logs.configure(settings)
     # Once here, before any worker starts, so the message reaches the terminal and not a worker's log.
-    asyncio.run(_with_database(settings, _prepare_schema, args.migrate or settings.migrate_on_start))
+    asyncio.run(
+        _with_database(
+            settings,
+            _prepare_schema,
+            args.migrate or settings.migrate_on_start,
+            settings.resolved_audit_key(),
+        )
+    )
     if args.demo:
         from server.ops import demo
 
@@ -179,11 +186,17 @@ async def _with_database(settings: Settings, work: Callable[..., object], *args:
         await db.dispose()
 
 
-async def _prepare_schema(db: object, upgrade: bool) -> None:
+async def _prepare_schema(db: object, upgrade: bool, audit_key: bytes | None) -> None:
     from server.store.migrations import ensure_current
 
-    found = await ensure_current(db, upgrade_if_behind=upgrade)  # type: ignore[arg-type]
+    found = await ensure_current(db, upgrade_if_behind=upgrade, audit_key=audit_key)  # type: ignore[arg-type]
     print(f"schema: {found.describe()}", flush=True)
+
+
+async def _upgrade(db: object, revision: str, audit_key: bytes) -> object:
+    from server.store import migrations
+
+    return await migrations.upgrade(db, revision, audit_key=audit_key)  # type: ignore[arg-type]
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
@@ -191,7 +204,9 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 
     found = cast(
         "migrations.SchemaState",
-        asyncio.run(_with_database(_settings(), migrations.upgrade, args.revision)),
+        asyncio.run(
+            _with_database(settings := _settings(), _upgrade, args.revision, settings.resolved_audit_key())
+        ),
     )
     print(f"schema: {found.describe()}")
     return 0
@@ -336,7 +351,7 @@ def cmd_search_reindex(args: argparse.Namespace) -> int:
     """Index every thread's public text again (after upgrading to the search revision, or to
     apply a new analyser); safe while serving: each thread is rebuilt in its own batch."""
     settings = _settings()
-    asyncio.run(_with_database(settings, _prepare_schema, False))
+    asyncio.run(_with_database(settings, _prepare_schema, False, None))
     done = asyncio.run(_with_database(settings, _reindex, args.batch))
     print(f"search: {done} threads indexed", flush=True)
     return 0

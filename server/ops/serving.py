@@ -9,7 +9,7 @@ import uvicorn
 from server.runtime.settings import Settings
 from server.telemetry import logs
 from server.web.app import create_app
-from server.web.httpprotocol import HeaderTimeoutProtocol
+from server.web.httpprotocol import SlowClientProtocol
 from server.web.wsprotocol import TongWebSocketProtocol
 
 # Each WebSocket holds a file descriptor; the usual default soft limit (1,024, or 20,000 here)
@@ -31,8 +31,9 @@ def uvicorn_config(
         "port": port,
         # websockets-sansio (the best latency and memory here; it also lets the hub write frames
         # synchronously while a socket is writable, see routes/ws.py), with deflate tuned.
-        # httptools with a header-read timeout: half-sent requests (slowloris) are closed.
-        "http": HeaderTimeoutProtocol,
+        # httptools with a header-read timeout and a minimum body rate: half-sent requests
+        # (slowloris, slow bodies) are closed.
+        "http": SlowClientProtocol,
         "ws": TongWebSocketProtocol,
         "ws_max_size": settings.ws_frame_max,
         "ws_per_message_deflate": settings.ws_deflate,
@@ -55,8 +56,10 @@ def uvicorn_config(
         config = uvicorn.Config(factory, factory=True, workers=workers, **options)  # type: ignore[arg-type]
     else:
         config = uvicorn.Config(create_app(settings), **options)  # type: ignore[arg-type]
-    # Read by HeaderTimeoutProtocol; an attribute of the Config so worker processes get it too.
+    # Read by SlowClientProtocol; attributes of the Config so worker processes get them too.
     config.header_timeout_s = settings.http_header_timeout_s  # type: ignore[attr-defined]
+    config.body_min_rate = settings.http_body_min_rate  # type: ignore[attr-defined]
+    config.body_rate_grace_s = settings.http_body_rate_grace_s  # type: ignore[attr-defined]
     return config
 
 

@@ -15,6 +15,8 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "secret", "dev", "development", "placeholder"})
 
 DEFAULT_DATA_DIR = Path(".tong")
+# The seal's key when none is set outside production: a development chain proves nothing anyway.
+DEVELOPMENT_AUDIT_KEY = "tong-development-audit-key-not-for-production"
 
 
 class Settings(BaseSettings):
@@ -104,6 +106,17 @@ class Settings(BaseSettings):
     # A request's headers (a WebSocket handshake's too) must arrive within this many seconds of
     # the connection opening, or it is closed: half-sent requests (slowloris) cannot pile up.
     http_header_timeout_s: float = 10.0
+    # A request body must arrive at this many bytes a second on average once the grace has passed,
+    # or the request gets 408 and its connection is closed (Kestrel's MinRequestBodyDataRate
+    # defaults: a phone on a poor link uploads far faster; a body trickling to hold a connection
+    # does not). Only the rate is limited, never an upload's total time. 0 turns it off.
+    http_body_min_rate: float = 240.0
+    http_body_rate_grace_s: float = 5.0
+    # HTTP requests in progress one client address (the forwarded one behind the proxy) may have
+    # in one process, then 429 `too_many_connections`; 0: no limit. Requests take milliseconds, so
+    # even an agency of thousands behind one NAT address rarely has ten at once; 256 leaves room
+    # for their uploads while one host cannot hold every connection open with slow bodies.
+    http_max_per_ip: int = 256
     # Open sockets one client address may hold in one process (0: no limit). A browser holds one
     # per tab; 1,000 leaves room for an office behind one NAT address while keeping one host
     # from taking every file descriptor. Load tests from a single machine turn it off.
@@ -155,12 +168,20 @@ class Settings(BaseSettings):
     office_hours: str = "09:00-18:00"
     office_days: Annotated[tuple[str, ...], NoDecode] = ("mon", "tue", "wed", "thu", "fri")
 
-    # The sealer chains a hash over event rows older than `seal_delay_s`: transactions commit in
-    # milliseconds, so 5 s leaves rows with lower ids still in flight ample time to commit first.
-    seal_delay_s: float = 5.0
-    # How often the sealer looks for new rows; 0 turns it off (`tong audit seal` still works).
+    # How often the sealer looks for committed rows to seal; 0 turns it off (`tong audit seal` still
+    # works). No delay: only rows no transaction still in flight can precede are sealed (sealing.py).
     seal_interval_s: float = 2.0
     seal_batch: int = 2_000
+    # The key of the seal's HMACs (sealing.py). Kept out of the database, so rows rewritten in SQL
+    # cannot be sealed again by whoever rewrote them; `tong audit verify` and `tong restore` need it.
+    # Required in production; development uses DEVELOPMENT_AUDIT_KEY.
+    audit_key: str = ""
+    # The chain's head is appended to this file (JSON lines) at most once per interval while the
+    # chain grows; keep it (or ship it) where the database's administrators cannot rewrite it, and
+    # verify checks the chain against every line. Unset: `audit-checkpoints.jsonl` in the data dir.
+    audit_checkpoint_file: Path | None = None
+    # 0 writes a checkpoint after every sealing round that sealed something.
+    audit_checkpoint_interval_s: float = 3600.0
 
     # E-mail (mailer.py). Without `smtp_url` no mail is ever queued: notices stay in the app.
     # smtp://user:password@host:587 (STARTTLS when the server offers it), smtps://host:465 (TLS).
@@ -251,7 +272,22 @@ class Settings(BaseSettings):
                 "TONG_SECRET_KEY must be set to a random value of at least 32 characters in production "
                 '(for example: python -c "import secrets; print(secrets.token_urlsafe(48))")'
             )
+        if self.env == "production" and (
+            self.audit_key.strip().lower() in PLACEHOLDER_SECRETS or len(self.audit_key) < 32
+        ):
+            raise ValueError(
+                "TONG_AUDIT_KEY must be set to a random value of at least 32 characters in production; "
+                "keep a copy outside the database's backups: `tong audit verify` needs it"
+            )
         return self
+
+    def resolved_audit_key(self) -> bytes:
+        """The seal's HMAC key (production refuses to start without one)."""
+        return (self.audit_key or DEVELOPMENT_AUDIT_KEY).encode()
+
+    @property
+    def checkpoint_path(self) -> Path:
+        return self.audit_checkpoint_file or self.data_dir / "audit-checkpoints.jsonl"
 
     @property
     def effective_database_url(self) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, Index, Integer, Text, UniqueConstraint, true
+from sqlalchemy import JSON, BigInteger, Column, FetchedValue, Index, Integer, Text, UniqueConstraint, true
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
@@ -147,7 +147,7 @@ class SearchPending(SQLModel, table=True):
     would cost as much as its 500 comments. Queued here, a thread's new comments join its document
     in one rewrite per flush, analysed there too (off the comment's request). Written in the
     comment's transaction, so none is lost. A rebuild (a new proposal, an edit, an answer, a hidden
-    comment) waits here too, so no write transaction waits for the analyser (revision 0009)."""
+    comment) waits here too, so no write transaction waits for the analyser (revision 0012)."""
 
     __tablename__ = "search_pending"
 
@@ -278,6 +278,7 @@ class Event(SQLModel, table=True):
         Index("ix_event_thread_seq", "thread_id", "seq"),
         Index("ix_event_created", "created_at", "id"),
         Index("ix_event_type", "type", "id"),
+        Index("ix_event_tx", "tx", "id"),
     )
 
     id: int | None = Field(default=None, sa_column=Column(BigId, primary_key=True, autoincrement=True))
@@ -287,19 +288,30 @@ class Event(SQLModel, table=True):
     actor_account_id: int | None = None
     payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JsonDoc, nullable=False))
     created_at: datetime = Field(default_factory=utcnow)
+    # PostgreSQL: the id of the transaction that wrote the row, set by the column's default
+    # (`pg_current_xact_id()`, revision 0012); the sealer seals a row only once every transaction
+    # that could still commit a lower id has ended (sealing.py). SQLite: NULL (one writer at a time).
+    tx: int | None = Field(
+        default=None, sa_column=Column(BigInteger, nullable=True, server_default=FetchedValue())
+    )
 
 
 class EventSeal(SQLModel, table=True):
-    """The tamper-evident chain over the event log: one row per sealed event, appended in id order
-    by the sealer (see `sealing.py`), so event rows themselves are never updated."""
+    """The tamper-evident chain over the event log: one row per sealed event, appended in commit
+    order by the sealer (see `sealing.py`), so event rows themselves are never updated."""
 
     __tablename__ = "event_seal"
 
     event_id: int = Field(sa_column=Column(BigId, primary_key=True, autoincrement=False))
+    # The row's place in the chain (1, 2, ...): the order of sealing, which is commit order.
+    position: int = Field(sa_column=Column(BigInteger, nullable=False, unique=True))
     prev_event_id: int | None = Field(default=None, sa_column=Column(BigId, nullable=True))
+    # The keyed hash of the row's full payload: an erasure replaces the payload by
+    # {"erased": true} and this hash still chains what was there.
+    payload_hash: str = Field(max_length=64)
     row_hash: str = Field(max_length=64)
     chain_hash: str = Field(max_length=64)
-    # A short digest per column, so `tong audit verify` can say which column of a row changed.
+    # A short keyed digest per column, so `tong audit verify` can say which column of a row changed.
     digests: dict[str, str] = Field(default_factory=dict, sa_column=Column(JsonDoc, nullable=False))
     sealed_at: datetime = Field(default_factory=utcnow)
 

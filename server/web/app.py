@@ -19,7 +19,12 @@ from server.store import analyser
 from server.store.database import is_unreachable
 from server.store.migrations import ensure_current
 from server.web import operation
-from server.web.middleware import RequestContextMiddleware, SameOriginMiddleware, current_request_id
+from server.web.middleware import (
+    AddressCapMiddleware,
+    RequestContextMiddleware,
+    SameOriginMiddleware,
+    current_request_id,
+)
 from server.web.routes import auth, docs, pages, ws
 
 log = logging.getLogger("tong")
@@ -104,7 +109,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         # Search's analyser loads in a thread meanwhile (seconds), not in the first request.
         analyser.start_loading()
-        await ensure_current(services.db, upgrade_if_behind=settings.migrate_on_start)
+        await ensure_current(
+            services.db, upgrade_if_behind=settings.migrate_on_start, audit_key=settings.resolved_audit_key()
+        )
         # The epoch is read (or rotated, after a restore) before anything is served.
         await services.epochs.watch()
         # Says "a server uses this database" to `tong restore` until the process stops.
@@ -153,6 +160,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
         # Inside the request-id layer, so a span's log lines carry the request id.
         tracing.enable(app, services.db)
+    # Inside the request-id layer: a refused request is logged like any other.
+    app.add_middleware(AddressCapMiddleware, limit=settings.http_max_per_ip)
     app.add_middleware(RequestContextMiddleware)
     return app
 

@@ -1,5 +1,5 @@
-"""Outermost ASGI layers: request ids and the access log; same-origin checks, security headers,
-and the way to `/ws`."""
+"""Outermost ASGI layers: request ids and the access log; the cap on requests per client address;
+same-origin checks, security headers, and the way to `/ws`."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import structlog
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from server.contract.errors import ErrorCode
+from server.contract.errors import ErrorCode, TooManyConnections
 
 WEBSOCKET_PATH = "/ws"
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -36,6 +36,55 @@ SECURITY_HEADERS = [
 
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
+# Seconds a refused client is asked to wait: its other requests finish in milliseconds.
+CAPPED_RETRY_AFTER_S = 5
+
+
+class AddressCapMiddleware:
+    """At most `limit` HTTP requests in progress per client address in this process (WebSockets
+    have their own cap, `ws_max_per_ip`). The address is the one uvicorn took from the trusted
+    proxy's X-Forwarded-For. Idle kept-alive connections are closed by uvicorn's keep-alive
+    timeout and half-sent headers by the header timeout; what can pile up are requests whose body
+    is still arriving, so these are what is counted. Past the cap: 429 `too_many_connections`,
+    and the connection is closed."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+        self._per_address: dict[str, int] = {}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or self.limit <= 0:
+            await self.app(scope, receive, send)
+            return
+        client = scope.get("client")
+        address = client[0] if client else ""
+        held = self._per_address.get(address, 0)
+        if held >= self.limit:
+            await _refuse_capped(send, self.limit)
+            return
+        self._per_address[address] = held + 1
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            left = self._per_address.get(address, 1) - 1
+            if left > 0:
+                self._per_address[address] = left
+            else:
+                self._per_address.pop(address, None)
+
+
+async def _refuse_capped(send: Send, limit: int) -> None:
+    error = TooManyConnections(f"at most {limit} requests in progress per client address")
+    body = json.dumps({"error": {"code": error.code, "message": error.message, "fields": {}}}).encode()
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+        (b"retry-after", str(CAPPED_RETRY_AFTER_S).encode()),
+        (b"connection", b"close"),
+    ]
+    await send({"type": "http.response.start", "status": error.status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 def same_site(origin: str, host: str) -> bool:

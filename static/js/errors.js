@@ -57,6 +57,7 @@ const ko = {
     unknown_channel: "없는 실시간 채널입니다.",
     too_many_channels: "한 연결에서 볼 수 있는 채널이 너무 많습니다.",
     too_many_sockets: "이 주소에서 연 실시간 연결이 너무 많습니다. 다른 탭을 닫아 주세요.",
+    too_many_connections: "이 주소에서 진행 중인 요청이 너무 많습니다. 잠시 후 다시 시도해 주세요.",
   },
   fields: {
     required: "{field}을(를) 입력해 주세요.",
@@ -149,6 +150,7 @@ const en = {
     unknown_channel: "There is no such live channel.",
     too_many_channels: "Too many channels on one live connection.",
     too_many_sockets: "Too many live connections from this address. Close other tabs.",
+    too_many_connections: "Too many requests in progress from this address. Try again shortly.",
   },
   fields: {
     required: "{field} is required.",

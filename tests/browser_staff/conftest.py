@@ -38,7 +38,7 @@ class Tong:
 def staff_tong() -> Iterator[Tong]:
     """Tong with demo data, pre-moderation on and the sealer running; SIGTERM at the end."""
     require_chromium()
-    with demo_server({**HOLD_ENV, "TONG_SEAL_DELAY_S": "1"}) as running:
+    with demo_server(HOLD_ENV) as running:
         yield Tong(running.base, running.process)
 
 

@@ -76,14 +76,18 @@ class SchemaState:
         return f"database at {current}; code at {', '.join(self.head)}"
 
 
-def alembic_config(connection: sa.Connection | None = None, stdout: TextIO | None = None) -> Config:
-    """Alembic's configuration without an alembic.ini: everything it needs is in the package."""
+def alembic_config(
+    connection: sa.Connection | None = None, stdout: TextIO | None = None, audit_key: bytes | None = None
+) -> Config:
+    """Alembic's configuration without an alembic.ini: everything it needs is in the package.
+    `audit_key` (TONG_AUDIT_KEY) is for revisions that seal the event log again (0012)."""
     config = Config(stdout=stdout) if stdout is not None else Config()
     config.set_main_option("script_location", SCRIPT_LOCATION)
     # Revisions are numbered (0001_baseline.py): two branches that both add 0002 collide loudly
     # instead of silently forming two heads.
     config.set_main_option("file_template", "%%(rev)s_%%(slug)s")
     config.attributes["connection"] = connection
+    config.attributes["audit_key"] = audit_key
     return config
 
 
@@ -113,7 +117,7 @@ async def state(db: Database) -> SchemaState:
         return await conn.run_sync(_state)
 
 
-def _upgrade(connection: sa.Connection, revision: str) -> None:
+def _upgrade(connection: sa.Connection, revision: str, audit_key: bytes | None) -> None:
     found = _state(connection)
     if found.unknown:
         raise SchemaError(f"{found.describe()}: a newer release upgraded this database; run that release")
@@ -121,16 +125,16 @@ def _upgrade(connection: sa.Connection, revision: str) -> None:
         # Made by `create_all` before migrations existed: it holds the baseline schema.
         log.warning("database has tables but no schema version: stamping it with the baseline %s", BASELINE)
         command.stamp(alembic_config(connection), BASELINE)
-    command.upgrade(alembic_config(connection), revision)
+    command.upgrade(alembic_config(connection, audit_key=audit_key), revision)
 
 
-async def upgrade(db: Database, revision: str = "head") -> SchemaState:
+async def upgrade(db: Database, revision: str = "head", *, audit_key: bytes | None = None) -> SchemaState:
     """Upgrade to `revision` in one transaction, under the schema lock (see Database.schema_transaction):
     replicas starting together upgrade once, the others wait and find nothing left to do. The
     database's lock is taken first, so upgrades of one database never wait on each other here."""
     before = await state(db)
     async with db.schema_transaction() as conn, _alembic_turn():
-        await conn.run_sync(_upgrade, revision)
+        await conn.run_sync(_upgrade, revision, audit_key)
     after = await state(db)
     if after.current != before.current:
         log.warning(
@@ -139,7 +143,9 @@ async def upgrade(db: Database, revision: str = "head") -> SchemaState:
     return after
 
 
-async def ensure_current(db: Database, *, upgrade_if_behind: bool = False) -> SchemaState:
+async def ensure_current(
+    db: Database, *, upgrade_if_behind: bool = False, audit_key: bytes | None = None
+) -> SchemaState:
     """Make sure the schema is the code's head before serving: an empty database is created at
     head (nothing to lose); one behind head is upgraded only when asked; else SchemaError."""
     found = await state(db)
@@ -148,7 +154,7 @@ async def ensure_current(db: Database, *, upgrade_if_behind: bool = False) -> Sc
     if found.unknown:
         raise SchemaError(f"{found.describe()}: a newer release upgraded this database; run that release")
     if found.empty or upgrade_if_behind:
-        return await upgrade(db)
+        return await upgrade(db, audit_key=audit_key)
     raise SchemaError(
         f"{found.describe()}: the database is behind this release. Run `tong db upgrade` "
         "(once, before starting the new replicas), or start with `tong serve --migrate` "
