@@ -280,6 +280,7 @@ def test_readme_production_steps_on_this_machine(installed: tuple[Path, Path], t
     env_file.write_text(
         "TONG_ENV=production\n"
         f"TONG_SECRET_KEY={TEST_ENV['TONG_SECRET_KEY']}\n"
+        f"TONG_AUDIT_KEY={TEST_ENV['TONG_AUDIT_KEY']}\n"
         f"TONG_DATA_DIR={data}\n"
         f"TONG_ARGON2_TIME_COST={TEST_ENV['TONG_ARGON2_TIME_COST']}\n"
         f"TONG_ARGON2_MEMORY_COST={TEST_ENV['TONG_ARGON2_MEMORY_COST']}\n"
@@ -360,7 +361,12 @@ def test_readme_production_steps_on_this_machine(installed: tuple[Path, Path], t
     assert not (tmp_path / ".tong").exists(), "a command used the relative default data directory"
 
     # Compose and the image, as far as this machine goes.
-    compose_env = {**base_env, "POSTGRES_PASSWORD": "x" * 16, "TONG_SECRET_KEY": "y" * 48}
+    compose_env = {
+        **base_env,
+        "POSTGRES_PASSWORD": "x" * 16,
+        "TONG_SECRET_KEY": "y" * 48,
+        "TONG_AUDIT_KEY": "z" * 48,
+    }
     checked = subprocess.run(
         [compose, "-f", str(ROOT / "docker-compose.yml"), "config", "-q"],
         env=compose_env,

@@ -34,6 +34,19 @@ class ErrorCode(StrEnum):
     # Single sign-on: the provider's claims name no account kind Tong knows; a disabled account.
     KIND_UNKNOWN = "kind_unknown"
     ACCOUNT_DISABLED = "account_disabled"
+    # Single sign-on's callback: what the provider answered (RFC 6749 §4.1.2.1, OpenID Connect Core
+    # §3.1.2.6; any other provider code is `oidc_provider_error` with the code in `fields`), and
+    # Tong's own: sign-on not configured, a used or expired state, a token that failed a check,
+    # the provider unreachable.
+    ACCESS_DENIED = "access_denied"
+    CONSENT_REQUIRED = "consent_required"
+    INTERACTION_REQUIRED = "interaction_required"
+    TEMPORARILY_UNAVAILABLE = "temporarily_unavailable"
+    OIDC_PROVIDER_ERROR = "oidc_provider_error"
+    OIDC_OFF = "oidc_off"
+    OIDC_STATE = "oidc_state"
+    OIDC_TOKEN = "oidc_token"
+    OIDC_UNAVAILABLE = "oidc_unavailable"
     SESSION_ENDED = "session_ended"
     FORBIDDEN = "forbidden"
     STAFF_ONLY = "staff_only"

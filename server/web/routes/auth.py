@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from server.contract.errors import Forbidden
+from server.contract.errors import ErrorCode, Forbidden
 from server.domain.signon import kind_from_claims
 from server.identity.oidc import OpenIDClient, ProviderError, TokenRejected
 from server.text.nextpath import same_origin_path
@@ -96,8 +96,12 @@ def _client(request: Request) -> OpenIDClient | None:
 
 
 def _page(request: Request, code: str, detail: str | None = None) -> Response:
-    # Another error the provider named is shown by its code, with the generic advice.
-    status, korean, english = PAGES.get(code, (400, *PAGES["oidc_token"][1:]))
+    fields: dict[str, str] = {}
+    if code not in PAGES:
+        # Another error the provider named: shown by its own code on the page, and as
+        # `oidc_provider_error` (the provider's code in `fields`) in the stable error body.
+        fields, code = {"error": code}, ErrorCode.OIDC_PROVIDER_ERROR
+    status, korean, english = PAGES[code]
     if "text/html" in request.headers.get("accept", ""):
         page = (
             '<!doctype html><html lang="ko"><head><meta charset="utf-8">'
@@ -105,11 +109,11 @@ def _page(request: Request, code: str, detail: str | None = None) -> Response:
             f"<title>로그인 오류 · Sign-in error</title></head><body><main>"
             f"<h1>로그인하지 못했습니다</h1><p>{html.escape(korean)}</p>"
             f'<h2 lang="en">Could not sign in</h2><p lang="en">{html.escape(english)}</p>'
-            f"<p><code>{html.escape(code)}</code></p>"
+            f"<p><code>{html.escape(fields.get('error', code))}</code></p>"
             '<p><a href="/login">로그인 화면으로 · Back to sign-in</a></p></main></body></html>'
         )
         return HTMLResponse(page, status_code=status, headers={"Cache-Control": "no-store"})
-    body = {"error": {"code": code, "message": detail or english, "fields": {}}}
+    body = {"error": {"code": str(code), "message": detail or english, "fields": fields}}
     return JSONResponse(body, status_code=status, headers={"Cache-Control": "no-store"})
 
 
@@ -142,7 +146,7 @@ async def callback(request: Request) -> Response:
     if params.get("error"):
         error = params["error"][:64]
         log.info("oidc: the provider answered %s", error)
-        return _page(request, error if error.isascii() else "oidc_token")
+        return _page(request, error if error.isascii() and error.isprintable() else "oidc_provider_error")
     if pending is None:
         return _page(request, "oidc_state")
     code = params.get("code")
