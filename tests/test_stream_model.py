@@ -732,11 +732,8 @@ PROFILE = settings(
 )
 
 
-@pytest.mark.slow
-# Two hundred examples against real servers: minutes, more on a loaded machine.
-@pytest.mark.timeout(1800)
-def test_stream_model(world: World) -> None:
-    """Random thread histories keep every resume exact, REST-consistent, leak-free and counted."""
+def run_model(world: World) -> None:
+    """Hypothesis's state machine against `world`'s servers, with a line of what it did."""
     started = time.monotonic()
     try:
         run_state_machine_as_test(machine_for(world), settings=PROFILE)
@@ -747,6 +744,17 @@ def test_stream_model(world: World) -> None:
             + f"; {world.resumes} resumes replayed {world.replayed} events"
             + (f"; first failure in example {world.first_failure}" if world.first_failure else "")
         )
+
+
+@pytest.mark.slow
+# A hundred examples against real servers: minutes, more on a loaded machine. PostgreSQL's run is
+# test_stream_model_postgres.py, a module of its own, so a second test worker runs it beside
+# this one (xdist's --dist loadscope keeps a module on one worker).
+@pytest.mark.timeout(1800)
+@pytest.mark.parametrize("stack", ["sqlite"], indirect=True)
+def test_stream_model(world: World) -> None:
+    """Random thread histories keep every resume exact, REST-consistent, leak-free and counted."""
+    run_model(world)
 
 
 # --- what the machine found, kept as explicit sequences -------------------------------------------
