@@ -31,3 +31,18 @@ async def test_wide_board_shows_its_filters_without_a_button(open_tab):
     await expect(tab.page.locator('[data-role="category-chips"] .chip-filter').first).to_be_visible()
     await expect(tab.page.get_by_label("처리 상태", exact=True)).to_be_visible()
     await expect(tab.page.locator('[data-role="filters-toggle"]')).to_be_hidden()
+
+
+async def test_english_cards_and_thread_page_name_the_category_in_english(open_tab, make_thread):
+    """In English a card's and a thread page's category chip say "Contracts", not "계약제도"."""
+    thread = await make_thread("company1", category="contracts")
+    tab = await open_tab("/")
+    await tab.page.evaluate("localStorage.setItem('tong.lang', 'en')")
+    await tab.page.reload()
+    card = tab.page.locator(f'[data-thread-id="{thread["id"]}"]')
+    await expect(card.locator(".card-top .chip")).to_have_text("Contracts")
+    await tab.page.goto(f"/threads/{thread['id']}")
+    await expect(tab.page.locator(".thread-badges .chip")).to_have_text("Contracts")
+    await tab.page.evaluate("localStorage.setItem('tong.lang', 'ko')")
+    await tab.page.reload()
+    await expect(tab.page.locator(".thread-badges .chip")).to_have_text("계약제도")
