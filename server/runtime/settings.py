@@ -147,6 +147,10 @@ class Settings(BaseSettings):
     backup_dir: Path | None = None
     backup_keep: int = Field(default=14, ge=0)
 
+    # The privacy policy and terms: `privacy.md` and `terms.md` found here (unset: `legal` in the
+    # data directory) replace the shipped defaults in static/legal/, file by file.
+    legal_dir: Path | None = None
+
     # Argon2 cost: library defaults (RFC 9106 low-memory profile) unless tuned.
     argon2_time_cost: int = 3
     argon2_memory_cost: int = 65_536
@@ -294,6 +298,10 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite+aiosqlite:///{self.data_dir / 'tong.db'}"
+
+    @property
+    def effective_legal_dir(self) -> Path:
+        return self.legal_dir if self.legal_dir is not None else self.data_dir / "legal"
 
     @property
     def effective_backup_dir(self) -> Path:

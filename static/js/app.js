@@ -218,7 +218,22 @@ function renderHeader() {
   );
   renderConn();
   document.getElementById("skip-link").textContent = t("app.skip");
-  replace(footer, h("div", { class: "footer-inner" }, h("p", null, t("app.footer"))));
+  replace(
+    footer,
+    h(
+      "div",
+      { class: "footer-inner" },
+      h("p", null, t("app.footer")),
+      // Pages the server draws from Markdown (server/web/routes/legal.py), linked from every page.
+      h(
+        "nav",
+        { class: "legal-links", "aria-label": t("legal.nav") },
+        h("a", { href: "/privacy" }, t("legal.privacy")),
+        " · ",
+        h("a", { href: "/terms" }, t("legal.terms")),
+      ),
+    ),
+  );
 }
 
 onLangChange(() => render({ scrollY: window.scrollY, focus: false }));

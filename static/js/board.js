@@ -15,6 +15,7 @@ import * as board from "./board-state.js";
 import { listPart } from "./board/list.js";
 import { newThreadForm } from "./board/new-thread.js";
 import { toolbar } from "./board/toolbar.js";
+import { knowCategories } from "./board/categories.js";
 
 export { categoryName, loadCategories } from "./board/categories.js";
 export { fillCard } from "./board/cards.js";
@@ -119,7 +120,7 @@ export function mountBoard(root, ctx) {
     list.busy(true);
     list.status.textContent = t("board.loading");
     try {
-      const page = await api.get(listUrl());
+      const [page] = await Promise.all([api.get(listUrl()), knowCategories()]);
       if (!alive) return;
       change(board.firstPage(state, page));
       list.status.textContent = page.items.length ? "" : t("board.empty");

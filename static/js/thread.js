@@ -24,6 +24,7 @@ import { highlightTarget } from "./thread/permalinks.js";
 import { similarPart } from "./thread/similar.js";
 import { staffPart } from "./thread/staff.js";
 import { keepingScroll } from "./thread/view.js";
+import { knowCategories } from "./board/categories.js";
 
 /** @typedef {import("./thread-state.js").ThreadState} ThreadState */
 /** @typedef {import("./thread-state.js").Frame} Frame */
@@ -167,7 +168,7 @@ export function mountThread(root, threadId, ctx) {
   }
 
   async function load() {
-    const thread = await api.get(`/api/threads/${threadId}`);
+    const [thread] = await Promise.all([api.get(`/api/threads/${threadId}`), knowCategories()]);
     let comments = [];
     let since = thread.seq;
     try {

@@ -209,6 +209,8 @@ async def test_no_horizontal_scrolling_at_320px_and_200_percent_zoom(
             ("/", ".thread-card"),
             (f"/threads/{BUSY_THREAD}", "li.comment"),
             ("/nope", ".not-found"),
+            ("/privacy", ".legal h2"),
+            ("/terms", ".legal h2"),
             ("/staff#monitor", "body[data-ready='true']"),
             ("/staff#answers", "body[data-ready='true']"),
             ("/staff#moderation", "body[data-ready='true']"),

@@ -26,9 +26,12 @@ async def test_category_chips_filter_the_board_and_the_url_shares_it(open_tab, t
     chip = chips.locator('[data-category="contracts"]')
     await expect(chip).to_contain_text("계약제도")
     await expect(chip).to_contain_text(f"{listed['contracts']['count']}건")
+    # On a phone the chips wait behind the 필터 button (issue 25); the chosen filter is counted on it.
+    await tab.page.get_by_role("button", name="필터").click()
     await chip.focus()
     await tab.page.keyboard.press("Enter")
     await expect(tab.page).to_have_url(re.compile(r"\?category=contracts$"))
+    await expect(tab.page.get_by_role("button", name="필터 (1)")).to_be_visible()
     await expect(chips.locator('[data-category="contracts"]')).to_have_attribute("aria-pressed", "true")
     cards = tab.page.locator(".thread-card")
     await expect(cards).to_have_count(len(contracts["items"]))

@@ -13,6 +13,7 @@ from starlette.staticfiles import StaticFiles
 from server.contract.errors import NotFound
 from server.text.nextpath import same_origin_path
 from server.web.context import services
+from server.web.routes import legal
 
 # server/web/routes/pages.py -> server/
 PACKAGE_DIR = Path(__file__).resolve().parents[2]
@@ -82,5 +83,7 @@ def routes(static_dir: Path | None = None) -> list[Route | Mount]:
         # The links in mails (mailer.py): the page asks before it POSTs the token.
         Route("/mail/confirm", app_page, methods=["GET"]),
         Route("/mail/unsubscribe", app_page, methods=["GET"]),
+        # 개인정보 처리방침 and 이용약관: server-rendered from Markdown, linked from every footer.
+        *legal.routes(directory),
         Mount("/static", StaticFiles(directory=directory, check_dir=False), name="static"),
     ]

@@ -7,6 +7,7 @@ import { h, marked, replace } from "../dom.js";
 import { t } from "../i18n.js";
 import { authorEl, kindBadge, statusBadges } from "../labels.js";
 import { timeEl } from "../time.js";
+import { categoryLabel } from "./categories.js";
 
 /** @typedef {import("../board-state.js").Summary} Summary */
 
@@ -66,7 +67,7 @@ export function fillCard(card, thread) {
       { class: "card-top" },
       thread.kind === "change" ? kindBadge("change") : null,
       statusBadges(thread),
-      thread.category ? h("a", { class: "chip", href: "/" + query({ category: thread.category }) }, thread.category) : null,
+      thread.category ? h("a", { class: "chip", href: "/" + query({ category: thread.category }) }, categoryLabel(thread.category)) : null,
     ),
     h("h2", { class: "card-title" }, link),
     searchSnippet(thread) || (thread.excerpt ? h("p", { class: "card-excerpt" }, thread.excerpt) : null),

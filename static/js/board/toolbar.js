@@ -97,10 +97,13 @@ export function toolbar(f, setFilters) {
     replace(chips, chip("", t("category.all"), null), shown.map((c) => chip(c.slug, categoryName(c) + (c.retired ? ` (${t("category.retired")})` : ""), c.count)));
   }
 
-  const el = h(
+  // On a phone the chips and selects would fill the first screen before any proposal: they wait
+  // behind a "필터" button there (CSS shows the button and hides the panel below 640 px only).
+  const active = [f.category, f.status, f.outcome, f.q].filter(Boolean).length;
+  const moreId = uid("filters");
+  const more = h(
     "div",
-    { class: "toolbar" },
-    kindTabs,
+    { class: "toolbar-more", id: moreId },
     chips,
     h(
       "div",
@@ -111,6 +114,23 @@ export function toolbar(f, setFilters) {
       searchForm,
     ),
   );
+  const disclose = h(
+    "button",
+    {
+      type: "button",
+      class: "btn btn-outline toolbar-toggle",
+      "aria-expanded": "false",
+      "aria-controls": moreId,
+      "data-role": "filters-toggle",
+      onclick: () => {
+        const open = disclose.getAttribute("aria-expanded") !== "true";
+        disclose.setAttribute("aria-expanded", String(open));
+        el.classList.toggle("is-open", open);
+      },
+    },
+    active ? t("filters.toggleActive", { n: active }) : t("filters.toggle"),
+  );
+  const el = h("div", { class: "toolbar" }, h("div", { class: "toolbar-head" }, kindTabs, disclose), more);
 
   return {
     el,

@@ -13,6 +13,7 @@ import { engaged, followButton } from "../notices.js";
 import { patchThread } from "../thread-state.js";
 import { isStaff } from "../session.js";
 import { timeEl } from "../time.js";
+import { categoryLabel } from "../board/categories.js";
 import { addedChanges, countsChanged, headChange, statusChanged } from "./changes.js";
 import { recommendButton } from "./recommend.js";
 import { paragraphs } from "./view.js";
@@ -51,7 +52,7 @@ export function headPart(view) {
         { class: "thread-badges" },
         kindBadge(th.kind),
         statusBadges(th),
-        th.category ? h("a", { class: "chip", href: `/?category=${encodeURIComponent(th.category)}` }, th.category) : null,
+        th.category ? h("a", { class: "chip", href: `/?category=${encodeURIComponent(th.category)}` }, categoryLabel(th.category)) : null,
       ),
       h("h1", { id: "thread-title", class: "thread-title", tabindex: "-1" }, th.title),
       h(
