@@ -3,11 +3,13 @@ same-origin checks, security headers, and the way to `/ws`."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import re
 import time
 import uuid
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -40,6 +42,28 @@ DEFAULT_PORTS = {"http": 80, "https": 443}
 CAPPED_RETRY_AFTER_S = 5
 
 
+class PerAddress:
+    """What one client address holds open right now (requests in progress, sockets), for a cap."""
+
+    def __init__(self) -> None:
+        self._held: dict[str, int] = {}
+
+    def held(self, address: str) -> int:
+        return self._held.get(address, 0)
+
+    @contextlib.contextmanager
+    def hold(self, address: str) -> Iterator[None]:
+        self._held[address] = self._held.get(address, 0) + 1
+        try:
+            yield
+        finally:
+            left = self._held.get(address, 1) - 1
+            if left > 0:
+                self._held[address] = left
+            else:
+                self._held.pop(address, None)
+
+
 class AddressCapMiddleware:
     """At most `limit` HTTP requests in progress per client address in this process (WebSockets
     have their own cap, `ws_max_per_ip`). The address is the one uvicorn took from the trusted
@@ -51,7 +75,7 @@ class AddressCapMiddleware:
     def __init__(self, app: ASGIApp, limit: int) -> None:
         self.app = app
         self.limit = limit
-        self._per_address: dict[str, int] = {}
+        self._per_address = PerAddress()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or self.limit <= 0:
@@ -59,19 +83,11 @@ class AddressCapMiddleware:
             return
         client = scope.get("client")
         address = client[0] if client else ""
-        held = self._per_address.get(address, 0)
-        if held >= self.limit:
+        if self._per_address.held(address) >= self.limit:
             await _refuse_capped(send, self.limit)
             return
-        self._per_address[address] = held + 1
-        try:
+        with self._per_address.hold(address):
             await self.app(scope, receive, send)
-        finally:
-            left = self._per_address.get(address, 1) - 1
-            if left > 0:
-                self._per_address[address] = left
-            else:
-                self._per_address.pop(address, None)
 
 
 async def _refuse_capped(send: Send, limit: int) -> None:

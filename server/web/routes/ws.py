@@ -20,6 +20,7 @@ from server.store.database import is_unreachable
 from server.store.models import Account
 from server.web import frames
 from server.web.context import SESSION_COOKIE
+from server.web.middleware import PerAddress
 
 if TYPE_CHECKING:
     from server.services import Services
@@ -40,7 +41,7 @@ class LiveSockets:
     def __init__(self, services: Services) -> None:
         self.services = services
         # Open sockets per client address (after uvicorn applied the trusted proxy's headers).
-        self._per_address: dict[str, int] = {}
+        self._per_address = PerAddress()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         message = await receive()
@@ -49,21 +50,13 @@ class LiveSockets:
         client = scope.get("client")
         address = client[0] if client else ""
         limit = self.services.settings.ws_max_per_ip
-        held = self._per_address.get(address, 0)
-        if limit and held >= limit:
+        if limit and self._per_address.held(address) >= limit:
             await _refuse(
                 send, 429, ErrorCode.TOO_MANY_SOCKETS, f"at most {limit} sockets per client address"
             )
             return
-        self._per_address[address] = held + 1
-        try:
+        with self._per_address.hold(address):
             await self._serve(scope, receive, send)
-        finally:
-            left = self._per_address.get(address, 1) - 1
-            if left > 0:
-                self._per_address[address] = left
-            else:
-                self._per_address.pop(address, None)
 
     async def _serve(self, scope: Scope, receive: Receive, send: Send) -> None:
         svc = self.services
