@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from tests.clients import Http
-from tests.servers import IN_CI, InProcessServer, Stack, services_available
-from tests.smtp_sink import SmtpSink
+from tests.support.clients import Http
+from tests.support.servers import IN_CI, InProcessServer, Stack, services_available
+from tests.support.smtp_sink import SmtpSink
 
 STACKS = ["sqlite", "postgres"]
 

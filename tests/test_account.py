@@ -3,8 +3,8 @@ strong, and the account's other sessions end while this one goes on."""
 
 from __future__ import annotations
 
-from tests.clients import PASSWORD, Http
-from tests.servers import InProcessServer
+from tests.support.clients import PASSWORD, Http
+from tests.support.servers import InProcessServer
 
 NEW_PASSWORD = "violet hammock drifting 2026"
 

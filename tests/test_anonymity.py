@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import json
 
-from tests.clients import Http, Socket
-from tests.servers import InProcessServer
+from tests.support.clients import Http, Socket
+from tests.support.servers import InProcessServer
 
 
 async def test_nothing_identifying_in_public_bodies_or_frames(

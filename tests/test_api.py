@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.clients import Http
-from tests.servers import InProcessServer
+from tests.support.clients import Http
+from tests.support.servers import InProcessServer
 
 
 def assert_error(response, status: int, code: str | None = None) -> dict:  # type: ignore[no-untyped-def,type-arg]

@@ -16,8 +16,8 @@ import sqlalchemy as sa
 from server.runtime.settings import Settings
 from server.store.database import Database
 from server.store.models import Comment, History
-from tests.clients import Http
-from tests.servers import TEST_ENV, InProcessServer, Stack
+from tests.support.clients import Http
+from tests.support.servers import TEST_ENV, InProcessServer, Stack
 
 ROOT = Path(__file__).resolve().parent.parent
 

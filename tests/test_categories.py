@@ -3,7 +3,7 @@ filters by it (`?category=` slug, stable across renames); the export names it.""
 
 from __future__ import annotations
 
-from tests.clients import Http, unique
+from tests.support.clients import Http, unique
 
 
 async def _add(staff: Http, name: str, **extra: str) -> dict:

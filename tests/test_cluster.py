@@ -12,11 +12,11 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from server.broker.cluster import ClusterBroker, parse_cluster_url
-from tests.clients import Socket
-from tests.live_core import Watcher, live_core
-from tests.redis_cluster import RedisClusterNodes, missing_binaries
-from tests.servers import IN_CI, Stack
-from tests.test_processes import create_accounts, logged_in, two_servers
+from tests.support.clients import Socket
+from tests.support.live_core import Watcher, live_core
+from tests.support.processes import create_accounts, logged_in, two_servers
+from tests.support.redis_cluster import RedisClusterNodes, missing_binaries
+from tests.support.servers import IN_CI, Stack
 
 WATCHERS_PER_PROCESS = 5
 POST_EVERY_S = 0.05

@@ -13,9 +13,9 @@ import httpx
 import pytest
 import pytest_asyncio
 
-from tests.clients import Socket
-from tests.servers import IN_CI, PrivatePostgres, ProcessServer, Stack
-from tests.test_processes import create_accounts, logged_in
+from tests.support.clients import Socket
+from tests.support.processes import create_accounts, logged_in
+from tests.support.servers import IN_CI, PrivatePostgres, ProcessServer, Stack
 
 # "Quickly": no request may hang on a dead pool (new connections give up after 2 s; a second
 # more for a machine loaded by other work).

@@ -19,8 +19,8 @@ import pytest
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from tests.clients import PASSWORD
-from tests.servers import IN_CI, TEST_ENV, _free_port
+from tests.support.clients import PASSWORD
+from tests.support.servers import IN_CI, TEST_ENV, _free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 INSTALL = ROOT / "scripts" / "install"

@@ -7,10 +7,10 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from server.runtime.settings import Settings
-from tests.clients import Http
+from tests.support.clients import Http
 
 ROOT = Path(__file__).resolve().parent.parent
-# Read by the tests (tests/servers.py), not by Tong: listed in the table for whoever runs them.
+# Read by the tests (tests/support/servers.py), not by Tong: listed in the table for whoever runs them.
 TEST_ONLY = {"TONG_TEST_POSTGRES_URL", "TONG_TEST_REDIS_URL"}
 # [text](target) and ![alt](target), not inside code spans; the target up to a space or ")".
 LINK = re.compile(r"!?\[[^\]]*\]\(([^)\s]+)(?:\s+\"[^\"]*\")?\)")
@@ -63,7 +63,7 @@ def configuration_table() -> set[str]:
 
 def test_configuration_table_lists_every_setting() -> None:
     """README's configuration table names every environment variable Settings reads, and nothing
-    else but the test services' overrides, which tests/servers.py reads."""
+    else but the test services' overrides, which tests/support/servers.py reads."""
     read = set()
     for name, field in Settings.model_fields.items():
         alias = field.validation_alias

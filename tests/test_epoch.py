@@ -17,8 +17,8 @@ from server.live.epoch import Epochs, FileMark, ServedMark, mark_for
 from server.store import migrations
 from server.store.database import Database
 from server.store.models import Event, utcnow
-from tests.clients import Http, Socket
-from tests.servers import IN_CI, InProcessServer, Stack, _asyncpg_dsn
+from tests.support.clients import Http, Socket
+from tests.support.servers import IN_CI, InProcessServer, Stack, _asyncpg_dsn
 
 # The history watch looks every 2 s; a loaded machine gets a few of its rounds.
 RESYNC_WAIT_S = 15.0

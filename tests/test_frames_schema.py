@@ -1,5 +1,5 @@
 """The WebSocket frames' JSON Schema (/api/ws-schema.json): it takes the contract's frames and
-refuses malformed ones; tests/clients.py checks every frame the tests read against it."""
+refuses malformed ones; tests/support/clients.py checks every frame the tests read against it."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from jsonschema import ValidationError
 
 from server.web.frames import frames_schema
-from tests.clients import CLIENT_OP, SERVER_FRAME
+from tests.support.clients import CLIENT_OP, SERVER_FRAME
 
 CONTRACT_SERVER_FRAMES = [
     {"type": "subscribed", "channel": "thread:42", "seq": 20, "epoch": "e1"},

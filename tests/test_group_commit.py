@@ -15,8 +15,8 @@ from sqlalchemy import select
 
 from server.events.seam import Change
 from server.store.models import Account, Comment
-from tests.clients import Http, Socket, unique
-from tests.servers import InProcessServer
+from tests.support.clients import Http, Socket, unique
+from tests.support.servers import InProcessServer
 
 MARKER = "[fail-when-shared]"
 WRITERS = 12

@@ -12,8 +12,8 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.clients import Http, Socket
-from tests.servers import InProcessServer
+from tests.support.clients import Http, Socket
+from tests.support.servers import InProcessServer
 
 JSON = {"content-type": "application/json"}
 PAST_64_BITS = str(2**64)

@@ -13,7 +13,7 @@ from server.live.hub import Hub
 from server.live.threads import CHANNEL_GRACE_S
 from server.runtime.settings import Settings
 from server.telemetry.metrics import Metrics
-from tests.hubfakes import FakeLog, FakePeer, ManualTime
+from tests.support.hubfakes import FakeLog, FakePeer, ManualTime
 
 
 class Sessions:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from server.live.registry import Left, Registry
-from tests.hubfakes import FakePeer
+from tests.support.hubfakes import FakePeer
 
 
 def test_a_join_is_seen_from_both_sides() -> None:

@@ -9,8 +9,8 @@ import socket
 import pytest
 from websockets.exceptions import ConnectionClosed
 
-from tests.clients import Http, Socket
-from tests.servers import InProcessServer
+from tests.support.clients import Http, Socket
+from tests.support.servers import InProcessServer
 
 
 async def watch(server: InProcessServer, thread_id: int, since: int | None = None) -> Socket:

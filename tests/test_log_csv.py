@@ -8,8 +8,8 @@ import io
 import json
 from datetime import datetime, timedelta, timezone
 
-from tests.clients import Http
-from tests.servers import InProcessServer
+from tests.support.clients import Http
+from tests.support.servers import InProcessServer
 
 KST = timezone(timedelta(hours=9))
 

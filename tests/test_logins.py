@@ -20,8 +20,8 @@ from sqlalchemy import select, update
 
 from server.contract.errors import Invalid
 from server.store.models import AccountSession, Event, utcnow
-from tests.clients import PASSWORD, Http, unique
-from tests.servers import ProcessServer, Stack
+from tests.support.clients import PASSWORD, Http, unique
+from tests.support.servers import ProcessServer, Stack
 
 WRONG = "not-the-password-at-all"
 

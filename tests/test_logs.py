@@ -17,8 +17,8 @@ import pytest
 from websockets.asyncio.client import connect
 
 from server.telemetry.logs import RepeatFilter
-from tests.clients import PASSWORD
-from tests.servers import IN_CI, PrivateRedis, ProcessServer, Stack
+from tests.support.clients import PASSWORD
+from tests.support.servers import IN_CI, PrivateRedis, ProcessServer, Stack
 
 JSON_LOGS = {"TONG_LOG_FORMAT": "json"}
 

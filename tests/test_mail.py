@@ -19,9 +19,9 @@ from sqlalchemy import func, select
 
 from server.mail import mailtokens
 from server.store.models import AccountMail, Outbox
-from tests.clients import Http
-from tests.servers import InProcessServer, ProcessServer
-from tests.smtp_sink import SmtpSink
+from tests.support.clients import Http
+from tests.support.servers import InProcessServer, ProcessServer
+from tests.support.smtp_sink import SmtpSink
 
 MakeServer = Callable[..., Awaitable[InProcessServer]]
 

@@ -13,9 +13,9 @@ from sqlalchemy import func, select
 
 from server.mail.outbox import KST
 from server.store.models import Notice, Outbox
-from tests.clients import Http
-from tests.servers import InProcessServer
-from tests.smtp_sink import SmtpSink
+from tests.support.clients import Http
+from tests.support.servers import InProcessServer
+from tests.support.smtp_sink import SmtpSink
 from tests.test_mail import MakeServer, account_id, drained, mail_settings
 
 

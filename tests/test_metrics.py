@@ -7,8 +7,8 @@ import asyncio
 from prometheus_client.parser import text_string_to_metric_families
 
 from server.events.channels import CHANNEL_KINDS
-from tests.clients import Http
-from tests.servers import InProcessServer
+from tests.support.clients import Http
+from tests.support.servers import InProcessServer
 
 Series = frozenset[tuple[str, tuple[tuple[str, str], ...]]]
 

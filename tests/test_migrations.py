@@ -22,8 +22,8 @@ from server.events.sealing import verify
 from server.store import migrations
 from server.store.database import SCHEMA_LOCK_KEY, Database
 from server.store.models import is_search_index_object
-from tests.clients import Http
-from tests.servers import IN_CI, InProcessServer, ProcessServer, Stack
+from tests.support.clients import Http
+from tests.support.servers import IN_CI, InProcessServer, ProcessServer, Stack
 
 
 @pytest_asyncio.fixture

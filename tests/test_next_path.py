@@ -10,8 +10,8 @@ from urllib.parse import quote
 import pytest
 
 from server.text.nextpath import same_origin_path
-from tests.clients import Http
-from tests.servers import InProcessServer
+from tests.support.clients import Http
+from tests.support.servers import InProcessServer
 
 CASES = json.loads((Path(__file__).parent / "fixtures" / "next_paths.json").read_text())["cases"]
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.clients import Http, Socket
-from tests.servers import InProcessServer
+from tests.support.clients import Http, Socket
+from tests.support.servers import InProcessServer
 
 
 async def _notices(client: Http) -> dict[str, Any]:

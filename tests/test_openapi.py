@@ -16,9 +16,9 @@ import httpx
 import pytest
 
 from server.web.middleware import CONTENT_SECURITY_POLICY
-from tests.clients import PASSWORD
-from tests.servers import InProcessServer, ProcessServer, Stack
-from tests.test_processes import create_accounts
+from tests.support.clients import PASSWORD
+from tests.support.processes import create_accounts
+from tests.support.servers import InProcessServer, ProcessServer, Stack
 
 # Examples per operation and phase; CI keeps the run near a minute per stack. A bigger run is
 # TONG_SCHEMATHESIS_EXAMPLES=200 scripts/test tests/test_openapi.py.

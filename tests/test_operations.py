@@ -12,8 +12,8 @@ import pytest
 import yaml
 from websockets.exceptions import ConnectionClosed
 
-from tests.clients import Http, Socket
-from tests.servers import InProcessServer
+from tests.support.clients import Http, Socket
+from tests.support.servers import InProcessServer
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -11,10 +11,10 @@ from collections.abc import AsyncIterator
 import pytest
 import pytest_asyncio
 
-from tests.live_core import live_core
-from tests.pgbouncer import PgBouncer, missing_binary
-from tests.servers import IN_CI, TEST_ENV, Stack, services_available
-from tests.test_processes import two_servers
+from tests.support.live_core import live_core
+from tests.support.pgbouncer import PgBouncer, missing_binary
+from tests.support.processes import two_servers
+from tests.support.servers import IN_CI, TEST_ENV, Stack, services_available
 
 
 @pytest_asyncio.fixture(scope="module")

@@ -21,10 +21,10 @@ import pytest
 import pytest_asyncio
 from websockets.exceptions import InvalidStatus
 
-from tests.clients import PASSWORD, Socket
-from tests.demo_server import CHROMIUM, CHROMIUM_ARGS, require_chromium
-from tests.servers import IN_CI, PrivateRedis, ProcessServer, Stack, _free_port, services_available
-from tests.test_processes import create_accounts
+from tests.support.clients import PASSWORD, Socket
+from tests.support.demo_server import CHROMIUM, CHROMIUM_ARGS, require_chromium
+from tests.support.processes import create_accounts
+from tests.support.servers import IN_CI, PrivateRedis, ProcessServer, Stack, _free_port, services_available
 
 ROOT = Path(__file__).resolve().parent.parent
 # The file docker-compose.yml mounts into its nginx (test_operations checks that it is this one).

@@ -7,8 +7,8 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 
-from tests.clients import Http
-from tests.servers import InProcessServer
+from tests.support.clients import Http
+from tests.support.servers import InProcessServer
 from tests.test_identifiers_table import B1, dashed
 
 BLANKS = [

@@ -17,9 +17,9 @@ from limits import RateLimitItemPerMinute
 
 from server.domain.logins import LoginGuard
 from server.domain.ratelimit import Counter
-from tests.clients import Http
-from tests.servers import IN_CI, ProcessServer, Stack
-from tests.test_processes import PrivateRedis, create_accounts, logged_in
+from tests.support.clients import Http
+from tests.support.processes import create_accounts, logged_in
+from tests.support.servers import IN_CI, PrivateRedis, ProcessServer, Stack
 
 LIMIT = 10
 

@@ -15,8 +15,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-from tests.clients import Http, Socket
-from tests.servers import InProcessServer
+from tests.support.clients import Http, Socket
+from tests.support.servers import InProcessServer
 
 FIXTURE = Path(__file__).resolve().parent / "js" / "fixtures" / "thread-frames.json"
 RECORD = os.environ.get("TONG_RECORD_FRAMES") == "1"

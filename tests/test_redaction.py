@@ -6,8 +6,8 @@ import json
 from collections.abc import Awaitable, Callable
 
 from server.events.redaction import Audience, CommentState, shown_to
-from tests.clients import Http, Socket
-from tests.servers import InProcessServer
+from tests.support.clients import Http, Socket
+from tests.support.servers import InProcessServer
 
 SECRET_TEXT = "다시 가려진 내용"
 

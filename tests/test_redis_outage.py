@@ -13,9 +13,9 @@ from pathlib import Path
 
 import httpx
 
-from tests.clients import Http, Socket
-from tests.servers import PrivateRedis, ProcessServer, Stack
-from tests.test_processes import create_accounts, logged_in, two_servers
+from tests.support.clients import Http, Socket
+from tests.support.processes import create_accounts, logged_in, two_servers
+from tests.support.servers import PrivateRedis, ProcessServer, Stack
 
 # The contract's delivery bound during and after an outage.
 DELIVERY_BOUND_S = 3.0
@@ -74,6 +74,17 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * q))]
 
 
+async def thread_reads(base_url: str, thread_id: int, count: int = 5) -> list[float]:
+    """Milliseconds each of `count` GETs of a thread took (its watcher count is read from Redis)."""
+    took = []
+    async with httpx.AsyncClient(base_url=base_url) as reader:
+        for _ in range(count):
+            started = time.monotonic()
+            assert (await reader.get(f"/api/threads/{thread_id}")).status_code == 200
+            took.append((time.monotonic() - started) * 1000)
+    return took
+
+
 def p99(values: list[float]) -> float:
     return pct(values, 0.99)
 
@@ -119,7 +130,7 @@ async def scenario(redis: PrivateRedis, a: ProcessServer, b: ProcessServer, how:
         return done
 
     async def post_for(seconds: float, label: str) -> list[float]:
-        """Concurrency 2 for `seconds`, measured by a process of its own (tests/outage_poster.py)."""
+        """Concurrency 2 for `seconds`, measured by a process of its own (tests/support/outage_poster.py)."""
         spec = {
             "seconds": seconds,
             "label": label,
@@ -129,7 +140,7 @@ async def scenario(redis: PrivateRedis, a: ProcessServer, b: ProcessServer, how:
         poster = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
-            "tests.outage_poster",
+            "tests.support.outage_poster",
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
         )
@@ -140,6 +151,7 @@ async def scenario(redis: PrivateRedis, a: ProcessServer, b: ProcessServer, how:
         return [r["ms"] for r in done]
 
     before = await post_for(2.0, "before")
+    reads_before = await thread_reads(b.base_url, busy)
     # Redis goes away while comments are being posted.
     outage_started = time.monotonic()
     if how == "killed":
@@ -149,10 +161,8 @@ async def scenario(redis: PrivateRedis, a: ProcessServer, b: ProcessServer, how:
     quiet_post = await post(writers[2], quiet, "outage in a quiet thread")
     during = await post_for(OUTAGE_S, "during")
     # Reads that touch Redis (watcher counts) stay fast too.
-    async with httpx.AsyncClient(base_url=b.base_url) as reader:
-        started = time.monotonic()
-        assert (await reader.get(f"/api/threads/{busy}")).status_code == 200
-        read_ms = (time.monotonic() - started) * 1000
+    reads_during = await thread_reads(b.base_url, busy)
+    read_ms = pct(reads_during, 0.5)
     # A new subscriber on each process is told the seq REST gives, during the outage.
     for server in (a, b):
         fresh = await Socket.open(server.ws_url)
@@ -210,7 +220,9 @@ async def scenario(redis: PrivateRedis, a: ProcessServer, b: ProcessServer, how:
     # Redis used to cost 2,000 ms (its socket timeout).
     allowed = max(POST_P99_TARGET_MS, 2 * p99(before + after))
     assert p99(during) < allowed, f"POST p99 {p99(during):.1f} ms while Redis was {how}"
-    assert read_ms < allowed
+    # A read is judged by the median of a few against the same reads with Redis up: one read alone
+    # measured the machine's noise (134 ms against 118 allowed, once, in CI).
+    assert read_ms < max(POST_P99_TARGET_MS, 2 * max(reads_before)), (read_ms, reads_before)
     for watcher in watchers:
         assert watcher.task is not None
         watcher.task.cancel()

@@ -10,8 +10,8 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from tests.clients import Http
-from tests.servers import InProcessServer, ProcessServer
+from tests.support.clients import Http
+from tests.support.servers import InProcessServer, ProcessServer
 
 ALWAYS_HOLD = {"hold_enabled": True, "hold_words": ("사기",), "office_days": ()}
 

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from server.store import analyser, search
-from tests.clients import Http
-from tests.servers import InProcessServer
+from tests.support.clients import Http
+from tests.support.servers import InProcessServer
 
 # The body of a long proposal: the marker lets the blocked analyser pick it out.
 MARK = "장기계속계약"

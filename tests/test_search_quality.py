@@ -14,9 +14,9 @@ import pytest_asyncio
 from sqlalchemy import or_, select
 
 from server.store.models import Thread
-from tests.clients import PASSWORD, unique
 from tests.fixtures.search_corpus import IDEAS, QUERIES
-from tests.servers import InProcessServer, Stack
+from tests.support.clients import PASSWORD, unique
+from tests.support.servers import InProcessServer, Stack
 
 pytestmark = pytest.mark.slow
 

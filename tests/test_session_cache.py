@@ -10,9 +10,9 @@ import subprocess
 import sys
 import time
 
-from tests.clients import PASSWORD, Http
-from tests.servers import ProcessServer, Stack
-from tests.test_processes import create_accounts, logged_in, two_servers
+from tests.support.clients import PASSWORD, Http
+from tests.support.processes import create_accounts, logged_in, two_servers
+from tests.support.servers import ProcessServer, Stack
 
 # Long enough that passing can only mean the broker carried the end.
 CACHE_S = "600"

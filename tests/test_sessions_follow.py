@@ -10,9 +10,9 @@ from typing import Any
 
 import asyncpg
 
-from tests.clients import Http, Socket
-from tests.servers import ProcessServer, Stack
-from tests.test_processes import create_accounts, logged_in, two_servers
+from tests.support.clients import Http, Socket
+from tests.support.processes import create_accounts, logged_in, two_servers
+from tests.support.servers import ProcessServer, Stack
 
 # The hub re-checks staff sessions against SQL every 10 s (hub.SESSION_RECHECK_S); a tick more.
 EXPIRY_NOTICED_S = 12.0

@@ -1,7 +1,7 @@
 """Single sign-on's server side against a real OpenID provider (oidc-provider under Node): what
 Tong refuses in ID tokens and back-channel logout tokens, the start of a sign-in, and logout.
 
-Tokens here are signed with the provider's own key (tests/oidc.py makes it), so the provider's
+Tokens here are signed with the provider's own key (tests/support/oidc.py makes it), so the provider's
 JWKS vouches for them and only the claim under test is wrong. The person's side of the flow runs in
 Chromium: tests/browser/test_browser_sso.py.
 """
@@ -20,9 +20,9 @@ import pytest
 import pytest_asyncio
 
 from server.identity.oidc import BACKCHANNEL_EVENT, TokenRejected
-from tests.clients import Http
-from tests.oidc import CLIENT_ID, CLIENT_SECRET, OpenIDProvider, new_key, require_provider
-from tests.servers import InProcessServer, Stack, free_port
+from tests.support.clients import Http
+from tests.support.oidc import CLIENT_ID, CLIENT_SECRET, OpenIDProvider, new_key, require_provider
+from tests.support.servers import InProcessServer, Stack, free_port
 
 
 @dataclass

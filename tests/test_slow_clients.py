@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 
 import httpx
 
-from tests.servers import InProcessServer
+from tests.support.servers import InProcessServer
 
 # A shorter grace than the default 5 s: the mechanism, not the figure, is under test.
 GRACE_S = 2.0

@@ -1,7 +1,7 @@
 """The server starts on each stack and answers its health checks."""
 
-from tests.clients import Http, Socket
-from tests.servers import InProcessServer
+from tests.support.clients import Http, Socket
+from tests.support.servers import InProcessServer
 
 
 async def test_ready(server: InProcessServer, anonymous: Http) -> None:

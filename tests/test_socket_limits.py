@@ -14,8 +14,8 @@ import pytest_asyncio
 from websockets.exceptions import InvalidStatus
 
 from server.live import hub as hub_module
-from tests.clients import Socket
-from tests.servers import InProcessServer, ProcessServer, Stack
+from tests.support.clients import Socket
+from tests.support.servers import InProcessServer, ProcessServer, Stack
 
 SLOWLORIS = 500
 HEADER_TIMEOUT_S = 2.0

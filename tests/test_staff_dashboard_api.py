@@ -8,8 +8,8 @@ from datetime import timedelta
 from sqlalchemy import update
 
 from server.store.models import Thread, utcnow
-from tests.clients import Http
-from tests.servers import InProcessServer
+from tests.support.clients import Http
+from tests.support.servers import InProcessServer
 
 
 async def test_activity_buckets_count_events(
@@ -65,7 +65,7 @@ async def test_answer_clock_orders_and_flags_overdue(
 
 async def test_stats_frame_on_staff_channel(server: InProcessServer, staff: Http) -> None:
     """A staff socket gets `stats` frames with the live figures."""
-    from tests.clients import Socket
+    from tests.support.clients import Socket
 
     socket = await Socket.open(server.ws_url, cookie=staff.cookie)
     await socket.subscribe("staff")
@@ -81,7 +81,7 @@ async def test_most_watched_lists_only_watched_threads(
     """지금 많이 보는 글 lists active threads someone watches, most watchers first, never one with 0."""
     import asyncio
 
-    from tests.clients import Socket
+    from tests.support.clients import Socket
 
     quiet = await company.thread("아무도 안 보는 제안")
     watched = await company.thread("모두가 보는 제안")

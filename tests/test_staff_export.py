@@ -20,8 +20,8 @@ import pytest_asyncio
 from sqlalchemy import insert
 
 from server.store.models import Event, utcnow
-from tests.clients import Http
-from tests.servers import TEST_ENV, InProcessServer, Stack
+from tests.support.clients import Http
+from tests.support.servers import TEST_ENV, InProcessServer, Stack
 
 ROWS = 100_000
 INSERT_CHUNK = 10_000

@@ -16,8 +16,8 @@ from server.text.identifiers import (
     kinds_in,
     resident_check_digit_ok,
 )
-from tests.clients import Http
-from tests.servers import InProcessServer
+from tests.support.clients import Http
+from tests.support.servers import InProcessServer
 
 
 def _valid_business_number(prefix: str = "220810") -> str:

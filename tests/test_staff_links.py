@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tests.clients import Http, Socket
-from tests.servers import InProcessServer
+from tests.support.clients import Http, Socket
+from tests.support.servers import InProcessServer
 
 
 async def _change(staff: Http, links: list[int]) -> dict:

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from tests.clients import Http, Socket
-from tests.servers import InProcessServer
+from tests.support.clients import Http, Socket
+from tests.support.servers import InProcessServer
 
 # Outside office hours all day (no office days): every matching comment is held.
 ALWAYS_HOLD = {"hold_enabled": True, "hold_words": ("사기", "바보"), "office_days": ()}

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from tests.clients import Http
-from tests.servers import InProcessServer
+from tests.support.clients import Http
+from tests.support.servers import InProcessServer
 
 # (method, path, body): every staff-only endpoint, old and new.
 STAFF_ONLY: list[tuple[str, str, dict[str, Any] | None]] = [

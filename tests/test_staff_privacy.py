@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from tests.clients import Http, Socket
-from tests.servers import InProcessServer
+from tests.support.clients import Http, Socket
+from tests.support.servers import InProcessServer
 
 LIFECYCLE = ("account.created", "session.started")
 CROSS_SITE = [

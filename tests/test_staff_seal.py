@@ -23,8 +23,8 @@ from server.events.sealing import (
 )
 from server.store.database import Database
 from server.store.models import Event, EventSeal, utcnow
-from tests.clients import Http
-from tests.servers import TEST_ENV, InProcessServer
+from tests.support.clients import Http
+from tests.support.servers import TEST_ENV, InProcessServer
 
 MANUAL = {"seal_interval_s": 0.0}
 KEY = TEST_ENV["TONG_AUDIT_KEY"].encode()

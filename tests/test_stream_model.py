@@ -47,8 +47,8 @@ from hypothesis.stateful import (
 )
 from websockets.sync.client import ClientConnection, connect
 
-from tests.clients import PASSWORD
-from tests.servers import ProcessServer, Stack
+from tests.support.clients import PASSWORD
+from tests.support.servers import ProcessServer, Stack
 
 EXAMPLES = int(os.environ.get("TONG_MODEL_EXAMPLES", "100"))
 STEPS = int(os.environ.get("TONG_MODEL_STEPS", "30"))

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from server.telemetry import tracing
-from tests.clients import Http
-from tests.servers import InProcessServer, Stack
+from tests.support.clients import Http
+from tests.support.servers import InProcessServer, Stack
 
 trace = pytest.importorskip("opentelemetry.trace", reason="the otel extra is not installed")
 sdk_trace = pytest.importorskip("opentelemetry.sdk.trace")

@@ -12,7 +12,7 @@ from websockets.frames import Frame, Opcode
 
 from server.live.wireframe import PreparedFrame, deflate_params
 from server.web.wsprotocol import MEM_LEVEL, WINDOW_BITS
-from tests.clients import Http, Socket
+from tests.support.clients import Http, Socket
 
 TEXTS = ["", "x", "가" * 41, "a" * 125, "b" * 126, "é" * 40_000, '{"type":"event"}' * 5_000]
 

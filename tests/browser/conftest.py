@@ -16,7 +16,7 @@ import pytest
 import pytest_asyncio
 from playwright.async_api import expect
 
-from tests.demo_server import CHROMIUM, CHROMIUM_ARGS, DEMO_PASSWORD, demo_server, require_chromium
+from tests.support.demo_server import CHROMIUM, CHROMIUM_ARGS, DEMO_PASSWORD, demo_server, require_chromium
 
 
 @dataclass

@@ -17,7 +17,7 @@ import pytest
 from playwright.async_api import expect
 
 from tests.browser.conftest import Tong
-from tests.demo_server import DEMO_PASSWORD, ROOT
+from tests.support.demo_server import DEMO_PASSWORD, ROOT
 
 pytestmark = pytest.mark.browser
 

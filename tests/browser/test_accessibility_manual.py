@@ -12,7 +12,7 @@ from playwright.async_api import expect
 
 from tests.browser.conftest import Tong
 from tests.browser.test_browser_rough_edges import contrast
-from tests.demo_server import DEMO_PASSWORD
+from tests.support.demo_server import DEMO_PASSWORD
 
 pytestmark = pytest.mark.browser
 

@@ -13,8 +13,8 @@ import pytest_asyncio
 from playwright.async_api import expect
 
 from tests.browser.conftest import Tong
-from tests.demo_server import DEMO_PASSWORD, demo_server
-from tests.smtp_sink import SmtpSink
+from tests.support.demo_server import DEMO_PASSWORD, demo_server
+from tests.support.smtp_sink import SmtpSink
 
 pytestmark = pytest.mark.browser
 

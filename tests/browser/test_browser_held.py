@@ -8,7 +8,7 @@ import pytest
 from playwright.async_api import expect
 
 from tests.browser.conftest import Tong
-from tests.demo_server import demo_server
+from tests.support.demo_server import demo_server
 
 pytestmark = pytest.mark.browser
 

@@ -21,8 +21,8 @@ from tests.browser.test_browser_search import (  # noqa: F401
     test_board_search_marks_what_matched,
     test_composer_warns_of_similar_proposals,
 )
-from tests.demo_server import demo_server
-from tests.servers import Stack
+from tests.support.demo_server import demo_server
+from tests.support.servers import Stack
 
 pytestmark = pytest.mark.browser
 

@@ -16,8 +16,8 @@ import pytest
 import pytest_asyncio
 from playwright.async_api import expect
 
-from tests.oidc import CLIENT_ID, CLIENT_SECRET, OpenIDProvider, require_provider
-from tests.servers import InProcessServer, Stack, free_port
+from tests.support.oidc import CLIENT_ID, CLIENT_SECRET, OpenIDProvider, require_provider
+from tests.support.servers import InProcessServer, Stack, free_port
 
 pytestmark = pytest.mark.browser
 

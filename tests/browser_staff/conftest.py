@@ -12,7 +12,7 @@ import httpx
 import pytest
 import pytest_asyncio
 
-from tests.demo_server import CHROMIUM, CHROMIUM_ARGS, DEMO_PASSWORD, demo_server, require_chromium
+from tests.support.demo_server import CHROMIUM, CHROMIUM_ARGS, DEMO_PASSWORD, demo_server, require_chromium
 
 # Pre-moderation on, with no office days: every comment with the word waits for a moderator.
 HOLD_ENV = {"TONG_HOLD_ENABLED": "true", "TONG_HOLD_WORDS": "사기", "TONG_OFFICE_DAYS": ""}

@@ -13,7 +13,7 @@ import pytest
 from playwright.async_api import expect
 
 from tests.browser_staff.conftest import Tong, open_dashboard
-from tests.demo_server import ROOT
+from tests.support.demo_server import ROOT
 
 pytestmark = pytest.mark.browser
 # The committed screenshots are rewritten only when asked (TONG_UPDATE_SCREENSHOTS=1); a plain

@@ -1,5 +1,5 @@
 // A real OpenID provider for the single sign-on tests: panva's oidc-provider (pinned in
-// package-lock.json), started by tests/oidc.py on a free port. Not part of the product.
+// package-lock.json), started by tests/support/oidc.py on a free port. Not part of the product.
 //
 // Configured by one JSON argument: {port, issuer, clients: [...], keys: [private JWKs],
 // accounts: {sub: claims}}. Any login name is accepted on the provider's own (development) login

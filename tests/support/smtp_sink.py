@@ -6,7 +6,7 @@ as a file and can be told to die at a chosen point of its Nth transaction:
 - `after`: with the message received and stored, before answering 250 (the sender never learns
   that it arrived, so it sends it again: the duplicate a receiver sees).
 
-Run as `python -m tests.smtp_sink PORT DIRECTORY [--die-at N --phase PHASE]`; the test side
+Run as `python -m tests.support.smtp_sink PORT DIRECTORY [--die-at N --phase PHASE]`; the test side
 (`SmtpSink`) starts, kills (SIGKILL) and restarts it on the same port.
 """
 
@@ -31,7 +31,7 @@ from typing import Any
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 DIED = 3
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 class Store:
@@ -125,7 +125,7 @@ class SmtpSink:
         return f"smtp://127.0.0.1:{self.port}"
 
     async def start(self, die_at: int = 0, phase: str = "after") -> SmtpSink:
-        command = [sys.executable, "-m", "tests.smtp_sink", str(self.port), str(self.directory)]
+        command = [sys.executable, "-m", "tests.support.smtp_sink", str(self.port), str(self.directory)]
         if die_at:
             command += ["--die-at", str(die_at), "--phase", phase]
         self.process = subprocess.Popen(command, cwd=ROOT)

@@ -32,7 +32,7 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 DEMO_PASSWORD = "tong-demo-2026"
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 # Starting and seeding the demo on a busy machine: a guard against a hang, not a measure.
 READY_TIMEOUT_S = 180.0
 
@@ -73,7 +73,7 @@ def demo_server(
         "TONG_DATA_DIR": data_dir,
         "TONG_RATE_LIMIT_PER_MINUTE": "0",
         "TONG_LOGIN_LIMIT_PER_MINUTE": "0",
-        # A test cost, as every test server has (tests/servers.py); test_logins.py checks the
+        # A test cost, as every test server has (tests/support/servers.py); test_logins.py checks the
         # production cost (64 MiB, 3 passes, hashed at idle CPU priority), which made the demo's
         # seeding and every browser login take seconds on a busy machine.
         "TONG_ARGON2_TIME_COST": "1",

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
-from tests.servers import POSTGRES_ADMIN_URL, _free_port
+from tests.support.servers import POSTGRES_ADMIN_URL, _free_port
 
 
 def _binary() -> str | None:

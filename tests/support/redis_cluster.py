@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.servers import _free_port
+from tests.support.servers import _free_port
 
 # Failover starts after a master has been unreachable this long; Redis's default is 15 s, which
 # would make a test wait for nothing. 1 s is still far above a loopback round trip.

@@ -22,9 +22,9 @@ import pytest
 from joserfc import jwt
 from joserfc.jwk import RSAKey
 
-from tests.servers import IN_CI, free_port
+from tests.support.servers import IN_CI, free_port
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "tests" / "js" / "oidc-provider.mjs"
 CLIENT_ID = "tong"
 CLIENT_SECRET = "tong-test-client-secret"

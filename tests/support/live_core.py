@@ -8,9 +8,9 @@ import asyncio
 import time
 from dataclasses import dataclass, field
 
-from tests.clients import Http, Socket
-from tests.servers import ProcessServer
-from tests.test_processes import create_accounts, logged_in
+from tests.support.clients import Http, Socket
+from tests.support.processes import create_accounts, logged_in
+from tests.support.servers import ProcessServer
 
 
 async def comment_crosses_processes(a: ProcessServer, b: ProcessServer) -> None:

@@ -1,0 +1,1 @@
+"""What the tests share and never test: clients, private servers and services, fakes."""
