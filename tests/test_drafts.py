@@ -190,3 +190,19 @@ async def test_deleting_an_account_deletes_its_drafts(server: InProcessServer, c
             sa.text("SELECT count(*) FROM draft WHERE account_id = :id"), {"id": account["id"]}
         )
         assert left.scalar_one() == 0
+
+
+async def test_the_api_document_describes_the_draft_routes(anonymous: Http) -> None:
+    """/api/openapi.json has GET, PUT and DELETE on /api/me/drafts/{key}, for accounts, with the
+    key's pattern and the post limits."""
+    doc = (await anonymous.get("/api/openapi.json")).json()
+    item = doc["paths"]["/api/me/drafts/{key}"]
+    assert set(item) == {"get", "put", "delete"}
+    for operation in item.values():
+        assert operation["x-roles"][0] == "account"
+        (key,) = operation["parameters"]
+        assert key["schema"]["pattern"] == drafts.KEY_PATTERN
+    assert "422" in item["get"]["responses"] and "409" in item["put"]["responses"]
+    body = doc["components"]["schemas"]["DraftBody"]
+    assert body["required"] == ["body"]
+    assert body["properties"]["body"]["x-max-code-points"] == 20_000
