@@ -178,24 +178,31 @@ export function keepDraft({ key, body, title = null }) {
   // fires; once it has none it is forgotten.
   for (const other of open) if (!other.connected() && !other.waiting()) open.delete(other);
   open.add(keeper);
+  listen();
   return keeper;
 }
 
-// Leaving the page (reload, another site, closing the tab) with text not saved yet asks first.
-window.addEventListener("beforeunload", (event) => {
-  for (const keeper of open) {
-    if ((keeper.connected() || keeper.waiting()) && keeper.unsaved()) {
-      event.preventDefault();
-      // Older browsers ask only when returnValue is set.
-      event.returnValue = "";
-      return;
-    }
-  }
-});
+let listening = false;
 
-window.addEventListener("pagehide", () => {
-  for (const keeper of open) if (keeper.connected() || keeper.waiting()) keeper.leave();
-});
+/** The page's two listeners, added with the first form that keeps a draft. */
+function listen() {
+  if (listening) return;
+  listening = true;
+  // Leaving the page (reload, another site, closing the tab) with text not saved yet asks first.
+  window.addEventListener("beforeunload", (event) => {
+    for (const keeper of open) {
+      if ((keeper.connected() || keeper.waiting()) && keeper.unsaved()) {
+        event.preventDefault();
+        // Older browsers ask only when returnValue is set.
+        event.returnValue = "";
+        return;
+      }
+    }
+  });
+  window.addEventListener("pagehide", () => {
+    for (const keeper of open) if (keeper.connected() || keeper.waiting()) keeper.leave();
+  });
+}
 
 /**
  * Closing a form with text in it asks first; yes discards the draft (here and on the server).
