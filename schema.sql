@@ -1,4 +1,4 @@
--- Tong schema for PostgreSQL at revision 0012: `tong db schema`, i.e. pg_dump --schema-only
+-- Tong schema for PostgreSQL at revision 0013: `tong db schema`, i.e. pg_dump --schema-only
 -- of a database upgraded to head by server/migrations. Do not edit; write a revision.
 
 --
@@ -179,6 +179,18 @@ CREATE SEQUENCE public.comment_id_seq
 --
 
 ALTER SEQUENCE public.comment_id_seq OWNED BY public.comment.id;
+
+--
+-- Name: draft; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.draft (
+    account_id integer NOT NULL,
+    key character varying(24) NOT NULL,
+    title text,
+    body text NOT NULL,
+    updated_at timestamp with time zone NOT NULL
+);
 
 --
 -- Name: event; Type: TABLE; Schema: public; Owner: -
@@ -744,6 +756,13 @@ ALTER TABLE ONLY public.comment
     ADD CONSTRAINT comment_pkey PRIMARY KEY (id);
 
 --
+-- Name: draft draft_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.draft
+    ADD CONSTRAINT draft_pkey PRIMARY KEY (account_id, key);
+
+--
 -- Name: event event_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -1132,6 +1151,13 @@ ALTER TABLE ONLY public.comment
 
 ALTER TABLE ONLY public.comment
     ADD CONSTRAINT comment_thread_id_fkey FOREIGN KEY (thread_id) REFERENCES public.thread(id);
+
+--
+-- Name: draft draft_account_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.draft
+    ADD CONSTRAINT draft_account_id_fkey FOREIGN KEY (account_id) REFERENCES public.account(id) ON DELETE CASCADE;
 
 --
 -- Name: follow follow_account_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -

@@ -16,6 +16,7 @@ from server.desk.review import Figures, Review
 from server.domain.accounts import Passwords
 from server.domain.categories import Categories
 from server.domain.discussion import Discussion
+from server.domain.drafts import Drafts
 from server.domain.editing import Editing
 from server.domain.holds import HoldPolicy, Holds
 from server.domain.links import Links
@@ -72,6 +73,8 @@ class Services:
     signon: SignOn
     # The portal's OpenID provider, when TONG_OIDC_* configure one.
     oidc: OpenIDClient | None
+    # What accounts are writing and have not posted (v1.2): private, never an event.
+    drafts: Drafts
 
 
 def build_services(settings: Settings) -> Services:
@@ -157,6 +160,7 @@ def build_services(settings: Settings) -> Services:
         mailer=mailer,
         signon=SignOn(db, events, sessions, settings),
         oidc=oidc_client(settings),
+        drafts=Drafts(db, settings),
     )
 
 

@@ -30,7 +30,7 @@ from server.contract.vocabulary import (
     THREAD_KINDS,
     EventType,
 )
-from server.domain import policy
+from server.domain import drafts, policy
 from server.domain.accounts import Passwords, check_strength, new_session_token, token_hash
 from server.domain.categories import resolve as resolve_category
 from server.domain.holds import Holds
@@ -317,6 +317,8 @@ class Discussion:
             # The full body, not only the summary's excerpt: the seal covers what was posted.
             payload = {"thread": summary, "body": thread.body}
             await change.append(EventType.THREAD_CREATED, actor, payload, thread_id=thread.id)
+            # The proposal form's draft became this thread (a change thread's form is the same one).
+            await drafts.discard(s, thread.author_id, drafts.NEW_THREAD)
             if link_ids:
                 await tell_proposals(change, self.posting, actor, link_ids)
         shown = public.thread_detail(thread, op, [])
@@ -390,10 +392,18 @@ class Discussion:
                 ).first()
             if thread is not None:
                 policy.ensure(policy.can_comment(thread))
-            return await self.holds.hold(actor, thread_id, body, parent_id, words)
+            held = await self.holds.hold(actor, thread_id, body, parent_id, words)
+            if parent_id is None:
+                async with self.db.transaction() as s:
+                    await drafts.discard(s, actor.id, drafts.thread_key(thread_id))  # type: ignore[arg-type]
+            return held
 
         async def work(change: Change) -> dict[str, Any]:
-            return await self.posting.insert_comment(change, actor, thread_id, body, parent_id)
+            shown = await self.posting.insert_comment(change, actor, thread_id, body, parent_id)
+            if parent_id is None:
+                # The thread's comment box holds the draft; a reply's box keeps none.
+                await drafts.discard(change.session, actor.id, drafts.thread_key(thread_id))  # type: ignore[arg-type]
+            return shown
 
         # Group commit: comments arriving while the previous group commits share one transaction.
         shown = await self.events.grouped(work, key=(0, thread_id))
