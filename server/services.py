@@ -20,6 +20,7 @@ from server.domain.editing import Editing
 from server.domain.holds import HoldPolicy, Holds
 from server.domain.links import Links
 from server.domain.logins import LoginGuard
+from server.domain.mfa import SecondFactors
 from server.domain.notices import Notices
 from server.domain.posting import Posting
 from server.domain.ratelimit import AddressLimit, Counter, RateLimiter
@@ -72,6 +73,8 @@ class Services:
     signon: SignOn
     # The portal's OpenID provider, when TONG_OIDC_* configure one.
     oidc: OpenIDClient | None
+    # A second factor for staff (TONG_STAFF_MFA), and step-up for reveals, role changes, erasures.
+    factors: SecondFactors
 
 
 def build_services(settings: Settings) -> Services:
@@ -157,6 +160,7 @@ def build_services(settings: Settings) -> Services:
         mailer=mailer,
         signon=SignOn(db, events, sessions, settings),
         oidc=oidc_client(settings),
+        factors=SecondFactors(db, events, settings, counter),
     )
 
 

@@ -46,6 +46,9 @@ class Operation:
     # Other success statuses with their own shape (a held comment: 202).
     also_answers: tuple[tuple[int, type[BaseModel]], ...] = ()
     path_enums: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # Also for a session that gave its password but still owes its second factor (the operations
+    # that give or enrol it: domain/mfa.py).
+    pending_ok: bool = False
 
     def __post_init__(self) -> None:
         assert self.who in WHO, self.who
@@ -58,7 +61,7 @@ class Operation:
         async def endpoint(request: Request) -> Response:
             kwargs: dict[str, Any] = {}
             if self.who == "account":
-                kwargs["account"] = await require_account(request)
+                kwargs["account"] = await require_account(request, self.pending_ok)
             elif self.who != "anyone":
                 role = None if self.who == "staff" else self.who
                 kwargs["account"] = await require_staff(request, role)
