@@ -10,27 +10,19 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pyotp
 import pytest_asyncio
 from sqlalchemy import select
 
+from server.contract.vocabulary import STAFF
 from server.runtime.settings import Settings
-from server.store.models import AccountFactor, utcnow
+from server.store.models import AccountFactor
 from tests.support.clients import PASSWORD, Http, Socket
+from tests.support.clock import Clock
 from tests.support.servers import InProcessServer, Stack
-
-
-@dataclass
-class Clock:
-    """The factors' clock: real time moved by `offset` (TOTP steps, the step-up window)."""
-
-    offset: timedelta = timedelta(0)
-
-    def __call__(self) -> datetime:
-        return utcnow() + self.offset
 
 
 @dataclass
@@ -234,3 +226,16 @@ async def test_accounts_other_than_staff_are_never_asked(mfa: Mfa) -> None:
     assert (await client.get("/api/me")).status_code == 200
     refused = await client.post("/api/me/mfa/totp")
     assert refused.status_code == 403 and refused.json()["error"]["code"] == "staff_only"
+
+
+async def test_staff_signed_in_through_the_portal_also_owe_the_factor(mfa: Mfa) -> None:
+    """A staff session begun by single sign-on is pending like a password one: enrol, then in."""
+    token, _ = await mfa.tong.services.signon.sign_in("https://portal.example", "officer", STAFF, None, "id")
+    client = mfa.client()
+    client.client.cookies.set("tong_session", token)
+    state = (await client.get("/api/session")).json()
+    assert state["account"]["via"] == "oidc" and (state["mfa_required"], state["enrol"]) == (True, True)
+    assert (await client.get("/api/staff/stats")).json()["error"]["code"] == "mfa_required"
+    secret = (await client.post("/api/me/mfa/totp")).json()["secret"]
+    assert (await client.post("/api/me/mfa/totp/confirm", json={"code": mfa.code(secret)})).status_code == 200
+    assert (await client.get("/api/staff/stats")).status_code == 200

@@ -476,19 +476,32 @@ class SecondFactors:
             )
 
     async def _take_challenge(self, session: str) -> bytes:
-        """The session's WebAuthn challenge, cleared in the same statement (single use)."""
+        """The session's WebAuthn challenge, cleared as it is read (single use): the clearing
+        UPDATE names the value read, so of two answers racing on any processes one wins."""
         async with self.db.transaction() as s:
             row = (
                 await s.execute(
-                    update(AccountSession)
-                    .where(AccountSession.token_hash == session, AccountSession.mfa_challenge != None)  # noqa: E711
-                    .values(mfa_challenge=None, mfa_challenge_at=None)
-                    .returning(AccountSession.mfa_challenge, AccountSession.mfa_challenge_at)
+                    select(AccountSession.mfa_challenge, AccountSession.mfa_challenge_at).where(
+                        AccountSession.token_hash == session
+                    )
                 )
             ).first()
-        if row is None:
+            challenge, at = row if row is not None else (None, None)
+            taken = (
+                challenge is not None
+                and (
+                    await s.execute(
+                        update(AccountSession)
+                        .where(
+                            AccountSession.token_hash == session, AccountSession.mfa_challenge == challenge
+                        )
+                        .values(mfa_challenge=None, mfa_challenge_at=None)
+                    )
+                ).rowcount
+                == 1
+            )
+        if not taken:
             raise Conflict("ask for the security key's options first", code=ErrorCode.CONFLICT)
-        challenge, at = row
         at = _aware(at)
         if at is None or self.clock() - at > CHALLENGE_TTL:
             raise Unauthorized("the security key's challenge expired: try again", code=ErrorCode.MFA_FAILED)
