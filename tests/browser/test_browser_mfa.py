@@ -1,7 +1,8 @@
 """A second factor for staff in Chromium, as a person meets it: the authenticator app's enrolment
 at the first login (secret and otpauth URI as text, the first code, recovery codes once), the code
-at the next login, and a security key through the DevTools virtual authenticator (enrolment, login,
-and the step-up a reveal asks for after 5 minutes).
+at the next login, a security key through the DevTools virtual authenticator (enrolment, login,
+and the step-up a reveal asks for after 5 minutes), and staff signing in through the portal's
+OpenID provider, who also enrol Tong's second factor.
 
 One Tong (the embedded stack) with TONG_STAFF_MFA=required whose TONG_PUBLIC_URL is
 http://localhost:PORT: WebAuthn's relying party is a domain, never 127.0.0.1. Time moves on the
@@ -22,6 +23,7 @@ from playwright.async_api import expect
 
 from tests.support.clients import PASSWORD, Http
 from tests.support.clock import Clock
+from tests.support.oidc import CLIENT_ID, CLIENT_SECRET, OpenIDProvider, require_provider
 from tests.support.servers import InProcessServer, Stack, free_port
 
 pytestmark = pytest.mark.browser
@@ -162,3 +164,55 @@ async def test_a_security_key_enrols_signs_in_and_steps_up_a_reveal(setup: Setup
     await expect(dialog).to_have_count(0)
     await expect(page.locator("#reveal-result")).to_contain_text(author)
     await context.close()
+
+
+async def test_staff_signing_in_through_the_portal_also_enrol_the_factor(
+    browser: Any, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """An officer whose portal sign-in makes a staff account lands on the login page's enrolment
+    (not on `next`), and reaches `next` once the app's first code is given."""
+    require_provider()
+    stack = Stack("sqlite", tmp_path_factory.mktemp("mfa-sso"))
+    port = free_port()
+    provider = OpenIDProvider(
+        f"http://localhost:{port}", accounts={"officer": {"org_type": "agency", "staff": "pps"}}
+    )
+    settings = await stack.fresh_settings(
+        staff_mfa="required",
+        public_url=f"http://localhost:{port}",
+        oidc_issuer=provider.issuer,
+        oidc_client_id=CLIENT_ID,
+        oidc_client_secret=CLIENT_SECRET,
+        oidc_staff_claim="staff",
+        oidc_staff_value="pps",
+    )
+    tong = await InProcessServer(settings, port=port).start()
+    provider.start()
+    base = f"http://localhost:{port}"
+    context = await browser.new_context(base_url=base, locale="ko-KR")
+    try:
+        page = await context.new_page()
+        await page.goto("/login?next=/me")
+        await page.locator("[data-role=sso-login]").click()
+        await page.locator("input[name=login]").fill("officer")
+        await page.locator("input[name=password]").fill("any password")
+        await page.locator("button[type=submit]").click()
+        # The provider asks for consent the first time; then back to Tong's login page.
+        consent = page.locator("button[type=submit]", has_text="Continue")
+        enrol = page.locator("[data-role=mfa-enrol-app]")
+        await expect(consent.or_(enrol)).to_be_visible(timeout=15_000)
+        if await consent.is_visible():
+            await consent.click()
+        await enrol.click()
+        secret = (await page.locator("[data-role=mfa-secret]").text_content() or "").strip()
+        await page.locator("[data-role=mfa-code]").fill(pyotp.TOTP(secret).now())
+        await page.locator("[data-role=mfa-submit]").click()
+        await page.locator("[data-role=mfa-codes-done]").click()
+        await expect(page).to_have_url(f"{base}/me")
+        session = await (await context.request.get(f"{base}/api/session")).json()
+        assert session["account"]["kind"] == "staff" and session["account"]["via"] == "oidc"
+        assert "mfa_required" not in session
+    finally:
+        await context.close()
+        provider.stop()
+        await tong.stop()
