@@ -1,4 +1,4 @@
--- Tong schema for PostgreSQL at revision 0013: `tong db schema`, i.e. pg_dump --schema-only
+-- Tong schema for PostgreSQL at revision 0014: `tong db schema`, i.e. pg_dump --schema-only
 -- of a database upgraded to head by server/migrations. Do not edit; write a revision.
 
 --
@@ -22,6 +22,40 @@ CREATE TABLE public.account (
     oidc_issuer character varying(255),
     oidc_subject character varying(255)
 );
+
+--
+-- Name: account_factor; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.account_factor (
+    id integer NOT NULL,
+    account_id integer NOT NULL,
+    kind character varying(16) NOT NULL,
+    secret text NOT NULL,
+    credential_id character varying(1400),
+    sign_count integer NOT NULL,
+    last_step bigint,
+    confirmed boolean NOT NULL,
+    created_at timestamp with time zone NOT NULL
+);
+
+--
+-- Name: account_factor_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+CREATE SEQUENCE public.account_factor_id_seq
+    AS integer
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+--
+-- Name: account_factor_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: -
+--
+
+ALTER SEQUENCE public.account_factor_id_seq OWNED BY public.account_factor.id;
 
 --
 -- Name: account_id_seq; Type: SEQUENCE; Schema: public; Owner: -
@@ -64,7 +98,10 @@ CREATE TABLE public.account_session (
     created_at timestamp with time zone NOT NULL,
     expires_at timestamp with time zone NOT NULL,
     oidc_sid character varying(255),
-    id_token text
+    id_token text,
+    factor_at timestamp with time zone,
+    mfa_challenge character varying(128),
+    mfa_challenge_at timestamp with time zone
 );
 
 --
@@ -417,6 +454,16 @@ CREATE TABLE public.recommendation (
 );
 
 --
+-- Name: recovery_code; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.recovery_code (
+    code_hash character varying(64) NOT NULL,
+    account_id integer NOT NULL,
+    created_at timestamp with time zone NOT NULL
+);
+
+--
 -- Name: report; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -607,6 +654,12 @@ CREATE TABLE public.thread_link (
 ALTER TABLE ONLY public.account ALTER COLUMN id SET DEFAULT nextval('public.account_id_seq'::regclass);
 
 --
+-- Name: account_factor id; Type: DEFAULT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.account_factor ALTER COLUMN id SET DEFAULT nextval('public.account_factor_id_seq'::regclass);
+
+--
 -- Name: answer id; Type: DEFAULT; Schema: public; Owner: -
 --
 
@@ -677,6 +730,20 @@ ALTER TABLE ONLY public.search_pending ALTER COLUMN id SET DEFAULT nextval('publ
 --
 
 ALTER TABLE ONLY public.thread ALTER COLUMN id SET DEFAULT nextval('public.thread_id_seq'::regclass);
+
+--
+-- Name: account_factor account_factor_credential_id_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.account_factor
+    ADD CONSTRAINT account_factor_credential_id_key UNIQUE (credential_id);
+
+--
+-- Name: account_factor account_factor_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.account_factor
+    ADD CONSTRAINT account_factor_pkey PRIMARY KEY (id);
 
 --
 -- Name: account account_login_key; Type: CONSTRAINT; Schema: public; Owner: -
@@ -840,6 +907,13 @@ ALTER TABLE ONLY public.recommendation
     ADD CONSTRAINT recommendation_pkey PRIMARY KEY (target, target_id, account_id);
 
 --
+-- Name: recovery_code recovery_code_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.recovery_code
+    ADD CONSTRAINT recovery_code_pkey PRIMARY KEY (code_hash);
+
+--
 -- Name: report report_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -922,6 +996,12 @@ ALTER TABLE ONLY public.report
 
 ALTER TABLE ONLY public.revision
     ADD CONSTRAINT uq_revision_target_number UNIQUE (target, target_id, number);
+
+--
+-- Name: ix_account_factor_account_id; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX ix_account_factor_account_id ON public.account_factor USING btree (account_id);
 
 --
 -- Name: ix_account_session_account_id; Type: INDEX; Schema: public; Owner: -
@@ -1032,6 +1112,12 @@ CREATE INDEX ix_outbox_due ON public.outbox USING btree (next_attempt_at);
 CREATE INDEX ix_recommendation_thread_id ON public.recommendation USING btree (thread_id);
 
 --
+-- Name: ix_recovery_code_account_id; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX ix_recovery_code_account_id ON public.recovery_code USING btree (account_id);
+
+--
 -- Name: ix_report_comment_id; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -1102,6 +1188,13 @@ CREATE INDEX ix_thread_recommended ON public.thread USING btree (recommendation_
 --
 
 CREATE INDEX ix_thread_status ON public.thread USING btree (status);
+
+--
+-- Name: account_factor account_factor_account_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.account_factor
+    ADD CONSTRAINT account_factor_account_id_fkey FOREIGN KEY (account_id) REFERENCES public.account(id);
 
 --
 -- Name: account_mail account_mail_account_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
@@ -1249,6 +1342,13 @@ ALTER TABLE ONLY public.recommendation
 
 ALTER TABLE ONLY public.recommendation
     ADD CONSTRAINT recommendation_thread_id_fkey FOREIGN KEY (thread_id) REFERENCES public.thread(id);
+
+--
+-- Name: recovery_code recovery_code_account_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.recovery_code
+    ADD CONSTRAINT recovery_code_account_id_fkey FOREIGN KEY (account_id) REFERENCES public.account(id);
 
 --
 -- Name: report report_account_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -

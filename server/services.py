@@ -21,6 +21,7 @@ from server.domain.editing import Editing
 from server.domain.holds import HoldPolicy, Holds
 from server.domain.links import Links
 from server.domain.logins import LoginGuard
+from server.domain.mfa import SecondFactors
 from server.domain.notices import Notices
 from server.domain.posting import Posting
 from server.domain.ratelimit import AddressLimit, Counter, RateLimiter
@@ -75,6 +76,8 @@ class Services:
     oidc: OpenIDClient | None
     # What accounts are writing and have not posted (v1.2): private, never an event.
     drafts: Drafts
+    # A second factor for staff (TONG_STAFF_MFA), and step-up for reveals, role changes, erasures.
+    factors: SecondFactors
 
 
 def build_services(settings: Settings) -> Services:
@@ -161,6 +164,7 @@ def build_services(settings: Settings) -> Services:
         signon=SignOn(db, events, sessions, settings),
         oidc=oidc_client(settings),
         drafts=Drafts(db, settings),
+        factors=SecondFactors(db, events, settings, counter),
     )
 
 

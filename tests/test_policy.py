@@ -219,3 +219,12 @@ def test_one_rule_one_message() -> None:
     policy.ensure(None)
     with pytest.raises(DomainError):
         policy.ensure(policy.can_comment(withdrawn))
+
+
+def test_step_up_needs_a_factor_given_within_five_minutes() -> None:
+    """A factor given 5 minutes ago or less allows a reveal; older, or never, is reauth_required."""
+    now = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
+    assert policy.can_act_on_factor(now - timedelta(minutes=5), now) is None
+    for given in (now - timedelta(minutes=5, seconds=1), None):
+        refusal = policy.can_act_on_factor(given, now)
+        assert isinstance(refusal, Forbidden) and refusal.code == ErrorCode.REAUTH_REQUIRED

@@ -89,6 +89,13 @@ class ErrorCode(StrEnum):
     TOO_MANY_CHANNELS = "too_many_channels"
     TOO_MANY_SOCKETS = "too_many_sockets"
     TOO_MANY_CONNECTIONS = "too_many_connections"
+    # A second factor for staff (v1.2): the session has not given it yet (401); a reveal, role
+    # change or erasure without one in the last 5 minutes (403); a wrong, reused or unknown code or
+    # key (401); the server does not use a second factor (404).
+    MFA_REQUIRED = "mfa_required"
+    REAUTH_REQUIRED = "reauth_required"
+    MFA_FAILED = "mfa_failed"
+    MFA_OFF = "mfa_off"
 
 
 class DomainError(Exception):

@@ -219,3 +219,22 @@ def can_recommend(
     if thread_status == WITHDRAWN:
         return _thread_withdrawn()
     return None
+
+
+# --- a second factor (v1.2) ---------------------------------------------------------------------
+
+# A reveal, a role change and an erasure need a second factor given this recently: long enough
+# for one sitting's work after a prompt, short enough that a session left open on a desk does not
+# unmask anyone without its owner's phone or key.
+STEP_UP_WINDOW = timedelta(minutes=5)
+
+
+def can_act_on_factor(given_at: datetime | None, now: datetime) -> Refusal:
+    """Step-up: the session gave its second factor within `STEP_UP_WINDOW` (domain/mfa.py asks,
+    only where the second factor is required for the account)."""
+    if given_at is None or now - given_at > STEP_UP_WINDOW:
+        return Forbidden(
+            "this needs your second factor again (given in the last 5 minutes): POST /api/session/mfa",
+            code=ErrorCode.REAUTH_REQUIRED,
+        )
+    return None

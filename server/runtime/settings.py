@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import json
 import secrets
@@ -229,6 +230,18 @@ class Settings(BaseSettings):
     # portal's users sign in through the provider).
     local_login: Literal["all", "staff"] = "all"
 
+    # A second factor for staff (server/domain/mfa.py): "required" makes every staff account enrol
+    # a TOTP app or a security key at its first login and give it at every login; reveals, role
+    # changes and erasures need one given within the last 5 minutes. Unset, it follows `env`:
+    # required in production, off in development (where the demo's staff log in with a password).
+    staff_mfa: Literal["off", "required"] = "off"
+    # The key TOTP secrets are encrypted with in the database (AES-GCM). Unset: derived from the
+    # secret key (TONG_SECRET_KEY, or the development one in the data directory), which never sits
+    # in the database or its backups either; set it to rotate the two apart.
+    mfa_key: str = ""
+    # What an authenticator app shows beside the account: "Tong (staff-login)".
+    mfa_issuer: str = "Tong"
+
     @field_validator("hold_words", "office_days", "login_allowlist", mode="before")
     @classmethod
     def _comma_separated(cls, value: object) -> object:
@@ -269,6 +282,14 @@ class Settings(BaseSettings):
     def _secure_cookie_in_production(cls, data: Any) -> Any:
         if isinstance(data, dict) and "cookie_secure" not in data:
             data = {**data, "cookie_secure": str(data.get("env", "")).strip() == "production"}
+        return data
+
+    @model_validator(mode="before")
+    @classmethod
+    def _staff_mfa_in_production(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "staff_mfa" not in data:
+            production = str(data.get("env", "")).strip() == "production"
+            data = {**data, "staff_mfa": "required" if production else "off"}
         return data
 
     @model_validator(mode="after")
@@ -323,3 +344,9 @@ class Settings(BaseSettings):
         path.write_text(key)
         path.chmod(0o600)
         return key
+
+    def resolved_mfa_key(self) -> bytes:
+        """The key of TOTP secrets at rest: TONG_MFA_KEY, else one derived from the secret key (a
+        separate derivation, so the secret key's other uses never meet this one)."""
+        base = self.mfa_key or self.resolved_secret()
+        return hashlib.sha256(b"tong-mfa-totp-v1\n" + base.encode()).digest()

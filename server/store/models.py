@@ -73,6 +73,12 @@ class AccountSession(SQLModel, table=True):
     # ID token, sent back as `id_token_hint` when the user logs out of Tong.
     oidc_sid: str | None = Field(default=None, max_length=255, index=True)
     id_token: str | None = Field(default=None, sa_type=Text)
+    # A second factor (v1.2, domain/mfa.py): when this session last gave one (null: never, so a
+    # staff session waits for it where it is required; step-up asks for one within 5 minutes), and
+    # the WebAuthn challenge it was last given, with when (single use: cleared when answered).
+    factor_at: datetime | None = None
+    mfa_challenge: str | None = Field(default=None, max_length=128)
+    mfa_challenge_at: datetime | None = None
 
 
 class OidcLogin(SQLModel, table=True):
@@ -466,3 +472,35 @@ class Draft(SQLModel, table=True):
     title: str | None = Field(default=None, sa_type=Text)
     body: str = Field(default="", sa_type=Text)
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+class AccountFactor(SQLModel, table=True):
+    """A staff account's second factor (v1.2, domain/mfa.py): a TOTP app or a WebAuthn key.
+
+    `secret` is the TOTP secret encrypted with the MFA key (never in plain text), or a security
+    key's public key (COSE, base64url: public by nature). A TOTP factor waits `confirmed` false
+    until a code from the app proves it was set up; `last_step` is the last TOTP time step
+    accepted, so a code is not accepted twice. `sign_count` is WebAuthn's clone check."""
+
+    __tablename__ = "account_factor"
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    kind: str = Field(max_length=16)  # totp | webauthn
+    secret: str = Field(sa_type=Text)
+    credential_id: str | None = Field(default=None, max_length=1400, unique=True)
+    sign_count: int = 0
+    last_step: int | None = Field(default=None, sa_type=BigInteger)
+    confirmed: bool = False
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class RecoveryCode(SQLModel, table=True):
+    """A staff account's single-use recovery codes: only a keyed hash is kept, and using one
+    deletes its row."""
+
+    __tablename__ = "recovery_code"
+
+    code_hash: str = Field(primary_key=True, max_length=64)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    created_at: datetime = Field(default_factory=utcnow)

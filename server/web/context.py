@@ -10,6 +10,7 @@ from starlette.responses import JSONResponse
 
 from server.contract.errors import ErrorCode, TooLarge, Unauthorized
 from server.domain import policy
+from server.domain.accounts import token_hash
 from server.store.models import ROW_ID_MAX, Account
 
 if TYPE_CHECKING:
@@ -41,21 +42,57 @@ def services(conn: HTTPConnection) -> Services:
 
 
 async def caller(conn: HTTPConnection) -> Account | None:
-    """The logged-in account, or None; looked up once per request."""
+    """The logged-in account, or None; looked up once per request.
+
+    A staff session that still owes its second factor (TONG_STAFF_MFA=required) is no session
+    here: anonymous for what anyone may read, 401 `mfa_required` for the rest (`require_account`);
+    only the operations that finish the login ask for it (`pending_caller`)."""
     cached = conn.scope.get("tong.account", ...)
     if cached is not ...:
         return cached  # type: ignore[no-any-return]
+    svc = services(conn)
     token = conn.cookies.get(SESSION_COOKIE)
-    account = await services(conn).discussion.account_for_token(token) if token else None
+    account = await svc.discussion.account_for_token(token) if token else None
+    if account is not None and token and await svc.factors.pending(account, token_hash(token)):
+        conn.scope["tong.pending"] = account
+        account = None
     conn.scope["tong.account"] = account
     return account
 
 
-async def require_account(conn: HTTPConnection) -> Account:
+async def pending_caller(conn: HTTPConnection) -> Account | None:
+    """The account of a session that gave its password but not yet its second factor, else None."""
+    await caller(conn)
+    return conn.scope.get("tong.pending")
+
+
+def session_hash(conn: HTTPConnection) -> str | None:
+    """The stored hash of the caller's session cookie (sessions are keyed by it)."""
+    token = conn.cookies.get(SESSION_COOKIE)
+    return token_hash(token) if token else None
+
+
+async def require_account(conn: HTTPConnection, pending_ok: bool = False) -> Account:
+    """The caller's account; `pending_ok`: also a session still owing its second factor (the
+    operations that give or enrol it)."""
     account = await caller(conn)
     if account is None:
+        pending = conn.scope.get("tong.pending")
+        if pending is not None:
+            if pending_ok:
+                return pending  # type: ignore[no-any-return]
+            raise Unauthorized(
+                "give your second factor first (POST /api/session/mfa)", code=ErrorCode.MFA_REQUIRED
+            )
         raise Unauthorized("log in first", code=ErrorCode.LOGIN_REQUIRED)
     return account
+
+
+async def require_recent_factor(conn: HTTPConnection, account: Account) -> None:
+    """Step-up for the acts that unmask or destroy (a reveal, a role change, an erasure): 403
+    `reauth_required` unless this session gave its second factor within the last 5 minutes, where
+    a second factor is required for the account (`SecondFactors.require_recent_factor`)."""
+    await services(conn).factors.require_recent_factor(account, session_hash(conn))
 
 
 async def require_staff(conn: HTTPConnection, role: str | None = None) -> Account:

@@ -48,6 +48,9 @@ class Operation:
     path_enums: tuple[tuple[str, tuple[str, ...]], ...] = ()
     # A path parameter's regular expression, for the document (the handler checks it: 422).
     path_patterns: tuple[tuple[str, str], ...] = ()
+    # Also for a session that gave its password but still owes its second factor (the operations
+    # that give or enrol it: domain/mfa.py).
+    pending_ok: bool = False
 
     def __post_init__(self) -> None:
         assert self.who in WHO, self.who
@@ -60,7 +63,7 @@ class Operation:
         async def endpoint(request: Request) -> Response:
             kwargs: dict[str, Any] = {}
             if self.who == "account":
-                kwargs["account"] = await require_account(request)
+                kwargs["account"] = await require_account(request, self.pending_ok)
             elif self.who != "anyone":
                 role = None if self.who == "staff" else self.who
                 kwargs["account"] = await require_staff(request, role)

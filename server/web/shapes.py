@@ -469,6 +469,11 @@ class LoggedOut(Shape):
 
 class SessionOut(Shape):
     account: Me | None
+    # A staff session that still owes its second factor (v1.2; TONG_STAFF_MFA=required): the
+    # factors it may give (`totp`, `webauthn`, `recovery`), and `enrol` when it has none yet.
+    mfa_required: bool | None = None
+    methods: list[Literal["totp", "webauthn", "recovery"]] | None = None
+    enrol: bool | None = None
 
 
 class Recommendation(Shape):
@@ -831,3 +836,48 @@ class Draft(Shape):
     title: str | None
     body: str
     updated_at: str
+
+
+# --- a second factor for staff (v1.2; routes/mfa.py) -------------------------------------------
+
+# A TOTP code is 6 digits, a recovery code 10 characters with a dash; room for spaces typed.
+FactorCode = Annotated[str, AfterValidator(_no_nul), Field(min_length=1, max_length=64)]
+
+
+class CodeBody(Body):
+    code: FactorCode
+
+
+class KeyBody(Body):
+    """A security key's answer to `navigator.credentials.create()`, as JSON (base64url fields)."""
+
+    credential: dict[str, Any]
+
+
+class FactorBody(Body):
+    """A TOTP or recovery code, or a security key's answer to `navigator.credentials.get()`."""
+
+    code: FactorCode | None = None
+    webauthn: dict[str, Any] | None = None
+
+
+class TotpSecret(Shape):
+    # Base32, for typing into the app by hand; `uri` is the otpauth:// URI a QR code carries.
+    secret: str
+    uri: str
+
+
+class Enrolled(Shape):
+    # Shown once: the account's first recovery codes ([] when it already had some).
+    recovery_codes: list[str]
+    methods: list[str]
+
+
+class KeyOptions(Shape):
+    # WebAuthn's options as JSON (base64url for binary fields), for navigator.credentials.
+    publicKey: dict[str, Any]
+
+
+class FactorGiven(Shape):
+    account: Me
+    method: Literal["totp", "webauthn", "recovery"]

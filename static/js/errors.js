@@ -68,6 +68,10 @@ const ko = {
     too_many_channels: "한 연결에서 볼 수 있는 채널이 너무 많습니다.",
     too_many_sockets: "이 주소에서 연 실시간 연결이 너무 많습니다. 다른 탭을 닫아 주세요.",
     too_many_connections: "이 주소에서 진행 중인 요청이 너무 많습니다. 잠시 후 다시 시도해 주세요.",
+    mfa_required: "2단계 인증을 마쳐야 합니다. 인증 앱의 코드나 보안 키로 확인해 주세요.",
+    reauth_required: "중요한 작업이라 2단계 인증을 다시 확인해야 합니다.",
+    mfa_failed: "인증 코드가 맞지 않거나 이미 사용되었습니다. 새 코드로 다시 시도해 주세요.",
+    mfa_off: "이 서버는 2단계 인증을 쓰지 않습니다.",
   },
   fields: {
     required: "{field}을(를) 입력해 주세요.",
@@ -173,6 +177,10 @@ const en = {
     too_many_channels: "Too many channels on one live connection.",
     too_many_sockets: "Too many live connections from this address. Close other tabs.",
     too_many_connections: "Too many requests in progress from this address. Try again shortly.",
+    mfa_required: "Finish the second step of signing in: a code from your authenticator app or your security key.",
+    reauth_required: "This action needs your second factor again.",
+    mfa_failed: "That code is wrong or was already used. Try a new code.",
+    mfa_off: "This server does not use a second factor.",
   },
   fields: {
     required: "{field} is required.",

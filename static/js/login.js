@@ -5,7 +5,8 @@ import { api } from "./api.js";
 import { h, replace, uid } from "./dom.js";
 import { lang, t } from "./i18n.js";
 import { errorMessage } from "./composer.js";
-import { logIn } from "./session.js";
+import { loadSession, logIn } from "./session.js";
+import { mountSecondStep } from "./mfa.js";
 import { sameOriginPath } from "./nextpath.js";
 
 function safeNext(params) {
@@ -37,8 +38,9 @@ export function mountLogin(root, ctx) {
     submit.disabled = true;
     error.hidden = true;
     try {
-      await logIn(login.value.trim(), password.value);
-      ctx.navigate(safeNext(ctx.params), { replace: true });
+      const answer = await logIn(login.value.trim(), password.value);
+      if (answer.mfa_required) secondStep(answer);
+      else ctx.navigate(safeNext(ctx.params), { replace: true });
     } catch (err) {
       error.textContent = err && err.status === 401 ? t("login.wrong") : errorMessage(err, "login.failed");
       error.hidden = false;
@@ -54,15 +56,32 @@ export function mountLogin(root, ctx) {
     h("p", { class: "muted" }, t("login.intro")),
     form,
   );
+  // Staff where a second factor is required: after the password (or the portal's sign-in, which
+  // lands here), enrol one at the first login or give it; then on to `next`.
+  let owed = false;
+  const secondStep = (state) => {
+    owed = true;
+    mountSecondStep(page, state, async () => {
+      await loadSession();
+      ctx.navigate(safeNext(ctx.params), { replace: true });
+    });
+  };
   replace(root, page);
   document.title = `${t("login.title")} · ${t("app.name")}`;
   login.focus();
+  const pending = api
+    .get("/api/session")
+    .then((state) => {
+      if (state && state.mfa_required) secondStep(state);
+    })
+    .catch(() => {});
   // With single sign-on configured the provider's button comes first; the password form stays
   // (for staff only when the server says so).
-  const ready = api
+  const options = api
     .get("/api/auth/options")
-    .then((options) => {
-      if (!options || !options.oidc) return;
+    .then(async (options) => {
+      await pending;
+      if (owed || !options || !options.oidc) return;
       const next = safeNext(ctx.params);
       const name = lang() === "en" ? options.oidc.name_en : options.oidc.name;
       const sso = h(
@@ -86,5 +105,6 @@ export function mountLogin(root, ctx) {
       sso.focus();
     })
     .catch(() => {});
+  const ready = Promise.all([pending, options]);
   return { ready, unmount() {} };
 }

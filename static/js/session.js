@@ -32,7 +32,9 @@ export async function loadSession() {
   // GET /api/session answers anonymous readers with {account: null}; /api/me would answer 401,
   // which the browser logs as an error on every anonymous page load.
   try {
-    set((await api.get("/api/session")).account || null);
+    const data = await api.get("/api/session");
+    // A staff session still owing its second factor is not signed in yet (the login page asks).
+    set(data.mfa_required ? null : data.account || null);
   } catch (err) {
     console.warn("could not load the session", err);
     set(null);
@@ -40,10 +42,12 @@ export async function loadSession() {
   return me;
 }
 
+/** Log in; resolves to the server's answer. With `mfa_required` (staff, v1.2) the session still
+ * owes its second factor: the caller shows that step, then calls loadSession(). */
 export async function logIn(login, password) {
   const data = await api.post("/api/session", { login, password });
-  set(data.account);
-  return me;
+  if (!data.mfa_required) set(data.account);
+  return data;
 }
 
 /** Log out; resolves to the provider's end-session URL for a single sign-on session (the caller

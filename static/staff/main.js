@@ -6,6 +6,7 @@ import { api } from "../js/api.js";
 import { $, toast } from "../js/dom.js";
 import { addStrings, lang, setLang, t, translateStatic } from "../js/i18n.js";
 import { Live } from "../js/live.js";
+import { mountSecondStep } from "../js/mfa.js";
 import { AnswerClock } from "./answers.js";
 import { CategoryList } from "./categories.js";
 import { Moderation } from "./moderation.js";
@@ -36,12 +37,21 @@ function showLogin(message) {
     e.preventDefault();
     const data = new FormData(form);
     try {
-      await api.post("/api/session", { login: data.get("login"), password: data.get("password") });
-      location.reload();
+      const answer = await api.post("/api/session", { login: data.get("login"), password: data.get("password") });
+      if (answer.mfa_required) showSecondStep(answer);
+      else location.reload();
     } catch (error) {
       $("#login-error").textContent = error.status === 401 ? t("login.wrong") : explain(error);
     }
   };
+}
+
+/** A staff session that still owes its second factor (v1.2): enrol one or give it, then reload. */
+function showSecondStep(state) {
+  $("#loading").hidden = true;
+  const section = $("#login");
+  section.hidden = false;
+  mountSecondStep(section, state, () => location.reload());
 }
 
 function setUpPage() {
@@ -60,7 +70,9 @@ function setUpPage() {
 async function boot() {
   setUpPage();
   // /api/session answers an anonymous visitor without a 401 in the console.
-  const me = (await api.get("/api/session")).account;
+  const session = await api.get("/api/session");
+  if (session.mfa_required) return showSecondStep(session);
+  const me = session.account;
   if (!me) return showLogin();
   if (me.kind !== "staff") return showLogin(t("staff.login.notStaff", { login: me.login }));
   $("#loading").hidden = true;

@@ -7,6 +7,7 @@ import { $, h, replace, toast } from "../js/dom.js";
 import { t } from "../js/i18n.js";
 import { linked } from "../js/linkify.js";
 import { actorText, dateTime, kindLabel, summary, truncate } from "./format.js";
+import { withStepUp } from "../js/mfa.js";
 
 const RELOAD_ON = new Set([
   "report.filed", "report.dismissed", "comment.hidden", "comment.restored",
@@ -182,7 +183,8 @@ export class Moderation {
     const id = String(form.get("id")).trim();
     const reason = String(form.get("reason")).trim();
     try {
-      const result = await api.get(`/api/admin/posts/${kind}/${encodeURIComponent(id)}/author${query({ reason })}`);
+      // Unmasking asks for the second factor again when the last one is over 5 minutes old.
+      const result = await withStepUp(() => api.get(`/api/admin/posts/${kind}/${encodeURIComponent(id)}/author${query({ reason })}`));
       const a = result.account;
       replace($("#reveal-result"),
         h("strong", {}, `${t(kind === "thread" ? "staff.threadRef" : "staff.commentRef", { id })}: `),

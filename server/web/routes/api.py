@@ -12,7 +12,7 @@ from server.domain.logins import DEVICE_COOKIE, DEVICE_COOKIE_DAYS
 from server.events import public
 from server.store.models import Account
 from server.web import shapes
-from server.web.context import SESSION_COOKIE, caller, ok, services
+from server.web.context import SESSION_COOKIE, caller, ok, pending_caller, services
 from server.web.operation import Operation
 
 
@@ -26,7 +26,11 @@ async def start_session(request: Request, body: shapes.Login) -> Response:
         body.login, body.password, staff_only=svc.settings.local_login == "staff"
     )
     await svc.logins.succeeded(attempt)
-    response = ok({"account": public.me(account)})
+    answer = {"account": public.me(account)}
+    if svc.factors.required_for(account):
+        # The session is made but owes its second factor (or its enrolment) before anything else.
+        answer.update(await svc.factors.state(account))
+    response = ok(answer)
     response.set_cookie(
         SESSION_COOKIE,
         token,
@@ -54,7 +58,7 @@ async def end_session(request: Request, body: shapes.Empty) -> Response:
     logout_url = None
     if token:
         svc = services(request)
-        account = await caller(request)
+        account = await caller(request) or await pending_caller(request)
         if account is not None and account.via == "oidc" and svc.oidc is not None:
             # RP-initiated logout: the browser goes on to end the provider's session too.
             logout_url = await svc.oidc.end_session_url(
@@ -79,6 +83,9 @@ async def me(request: Request, account: Account) -> Response:
 async def current_session(request: Request) -> Response:
     """Who is logged in, without a 401 for anonymous readers (pages ask this on every load)."""
     account = await caller(request)
+    if account is None and (pending := await pending_caller(request)) is not None:
+        # Logged in with a password (or the portal), the second factor still owed.
+        return ok({"account": public.me(pending), **await services(request).factors.state(pending)})
     return ok({"account": public.me(account) if account else None})
 
 

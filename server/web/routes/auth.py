@@ -13,7 +13,7 @@ from __future__ import annotations
 import html
 import logging
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlencode
 
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -165,12 +165,17 @@ async def callback(request: Request) -> Response:
     claims = signed.claims
     try:
         kind = kind_from_claims(claims, settings)
-        token, _account = await svc.signon.sign_in(
+        token, account = await svc.signon.sign_in(
             client.issuer, str(claims["sub"]), kind, claims.get("sid") and str(claims["sid"]), signed.id_token
         )
     except Forbidden as exc:
         return _page(request, exc.code, exc.message)
-    response = RedirectResponse(pending.next_path, status_code=303, headers={"Cache-Control": "no-store"})
+    target = pending.next_path
+    if svc.factors.required_for(account):
+        # Staff who sign in through the portal also give Tong's second factor (or enrol one):
+        # the login page asks for it, then goes on to `next`.
+        target = "/login?" + urlencode({"next": pending.next_path})
+    response = RedirectResponse(target, status_code=303, headers={"Cache-Control": "no-store"})
     response.set_cookie(
         SESSION_COOKIE,
         token,

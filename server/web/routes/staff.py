@@ -10,7 +10,7 @@ from server.desk.review import LogFilter
 from server.store.models import Account
 from server.text.validation import parse_time
 from server.web import shapes
-from server.web.context import ok, services
+from server.web.context import ok, require_recent_factor, services
 from server.web.middleware import cross_site
 from server.web.operation import Operation
 
@@ -57,6 +57,8 @@ async def reveal_author(request: Request, account: Account, query: shapes.Reveal
     allowed = frozenset(o.rstrip("/") for o in services(request).settings.allowed_origins)
     if cross_site(request.headers, allowed, navigation=True):
         raise CrossSite("the reveal must come from Tong's own pages; use POST with a reason")
+    # Unmasking needs a second factor given in the last 5 minutes (where one is required).
+    await require_recent_factor(request, account)
     result = await services(request).review.reveal(
         account, request.path_params["kind"], request.path_params["id"], query.reason
     )
@@ -66,6 +68,7 @@ async def reveal_author(request: Request, account: Account, query: shapes.Reveal
 async def reveal_author_post(request: Request, account: Account, body: shapes.ReasonBody) -> Response:
     """`POST /api/admin/posts/{kind}/{id}/author {"reason"}`: the reveal as a state-changing
     request (the same-origin middleware refuses it from other sites)."""
+    await require_recent_factor(request, account)
     result = await services(request).review.reveal(
         account, request.path_params["kind"], request.path_params["id"], body.reason
     )

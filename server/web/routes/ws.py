@@ -73,9 +73,15 @@ class LiveSockets:
         # Nothing reads the handshake headers again; an idle socket need not keep them.
         scope["headers"] = []
         peer = SocketPeer(send, svc.metrics, svc.settings.ws_send_buffer_max, svc.settings.ws_stalled_abort_s)
+        # A staff session still owing its second factor reads what anyone may, and the staff
+        # channel answers `mfa_required` (a socket opened before the factor was given reconnects).
+        pending = False
         if account is not None and token is not None:
-            peer.account, peer.session = account, token_hash(token)
-            hub.signed_in(peer)
+            if await svc.factors.pending(account, token_hash(token)):
+                account, pending = None, True
+            else:
+                peer.account, peer.session = account, token_hash(token)
+                hub.signed_in(peer)
         hub.connected()
         rate = svc.settings.ws_ops_per_second
         budget = OpBudget(rate) if rate else None
@@ -98,7 +104,7 @@ class LiveSockets:
                     continue
                 try:
                     # The account as it is now: it is gone once the session ended.
-                    await _handle(text, peer, hub, peer.account)
+                    await _handle(text, peer, hub, peer.account, pending)
                 except Exception as exc:
                     if not is_unreachable(exc):
                         raise
@@ -132,7 +138,9 @@ async def _refuse(send: Send, status: int, code: ErrorCode, message: str) -> Non
     await send({"type": "websocket.http.response.body", "body": body})
 
 
-async def _handle(text: str, peer: SocketPeer, hub: Hub, account: Account | None) -> None:
+async def _handle(
+    text: str, peer: SocketPeer, hub: Hub, account: Account | None, pending: bool = False
+) -> None:
     try:
         frame = frames.parse_op(text)
     except frames.BadFrame as bad:
@@ -158,6 +166,9 @@ async def _handle(text: str, peer: SocketPeer, hub: Hub, account: Account | None
     if channel == ch.BOARD:
         await hub.subscribe_board(peer)
     elif channel == ch.STAFF:
+        if pending:
+            peer.push(ch.error_frame(ErrorCode.MFA_REQUIRED, "give your second factor first", channel))
+            return
         if not policy.is_staff(account):
             peer.push(ch.error_frame(ErrorCode.FORBIDDEN, "the staff channel is for staff only", channel))
             return
