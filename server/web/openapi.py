@@ -136,6 +136,8 @@ def _path_parameters(operation: Operation) -> list[dict[str, Any]]:
             schema: dict[str, Any] = {"type": "string", "enum": list(enums[name])}
         elif convertor == "id":
             schema = {"type": "integer", "minimum": 1, "maximum": ROW_ID_MAX}
+        elif convertor == "quarter":
+            schema = {"type": "string", "pattern": "^2[0-9]{3}-Q[1-4]$", "examples": ["2026-Q4"]}
         else:
             schema = {"type": "string"}
         parameters.append({"name": name, "in": "path", "required": True, "schema": schema})
