@@ -89,7 +89,8 @@ async def test_answer_due_stays_when_recommendations_drop(
     make_server: MakeServer, clients: list[Http]
 ) -> None:
     """Once set, `answer_due` stays when recommendations fall below the threshold, and coming back
-    to it sends nothing more; a change thread or an answered proposal takes no obligation."""
+    to it sends nothing more (the staff answer clock shows the date too); a change thread or an
+    answered proposal takes no obligation."""
     server = await make_server(answer_obligation_recommendations=2, answer_target_days=7)
     clients.extend([author := await server.user("company"), staff := await server.user("staff")])
     voters = await recommenders(server, 2)
@@ -105,6 +106,8 @@ async def test_answer_due_stays_when_recommendations_drop(
             await v.put(f"/api/threads/{thread['id']}/recommendation")
         shown = (await author.get(f"/api/threads/{thread['id']}")).json()
         assert shown["answer_due"] == due and shown["seq"] == thread["seq"] + 1
+        clock = (await staff.get("/api/staff/answer-clock")).json()["items"]
+        assert next(i for i in clock if i["id"] == thread["id"])["answer_due"] == due
 
         change = (
             await staff.post("/api/threads", json={"kind": "change", "title": "바꾼 점", "body": "본문"})

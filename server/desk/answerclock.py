@@ -93,6 +93,8 @@ class AnswerClock:
                     "last_answer_at": public.iso(last_answer_at) if last_answer_at else None,
                     "recommendations": thread.recommendation_count,
                     "comments": thread.comment_count,
+                    # The answer obligation's date, when recommendations reached the threshold.
+                    "answer_due": thread.answer_due.isoformat() if thread.answer_due else None,
                 }
             )
         return {"target_days": self.target_days, "total": total, "overdue": overdue, "items": items}

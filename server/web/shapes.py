@@ -528,6 +528,7 @@ class ClockItem(Shape):
     due_at: str
     age_days: float
     overdue: bool
+    answer_due: str | None = Field(None, description="the answer obligation's KST date, if any")
 
 
 class AnswerClock(Shape):
