@@ -15,7 +15,7 @@ import io
 import re
 import statistics
 import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -52,6 +52,7 @@ def _utc_aware(moment: datetime) -> datetime:
 
 
 def neighbour(quarter: str, step: int) -> str:
+    """The quarter `step` quarters after (negative: before) `quarter`."""
     start, _ = bounds(quarter)
     index = start.year * 4 + (start.month - 1) // 3 + step
     return f"{index // 4}-Q{index % 4 + 1}"
@@ -178,7 +179,3 @@ def report_csv(report: dict[str, Any]) -> str:
         writer.writerow([report["quarter"], "change_thread", as_text(title), as_text(title), thread["id"]])
     # A byte-order mark: Excel then reads the Korean as UTF-8.
     return "\ufeff" + out.getvalue()
-
-
-def quarter_for(day: date) -> str:
-    return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
