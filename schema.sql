@@ -1,4 +1,4 @@
--- Tong schema for PostgreSQL at revision 0014: `tong db schema`, i.e. pg_dump --schema-only
+-- Tong schema for PostgreSQL at revision 0015: `tong db schema`, i.e. pg_dump --schema-only
 -- of a database upgraded to head by server/migrations. Do not edit; write a revision.
 
 --
@@ -604,7 +604,8 @@ CREATE TABLE public.thread (
     agency_authors integer NOT NULL,
     category_id integer,
     edited_at timestamp with time zone,
-    revision integer DEFAULT 1 NOT NULL
+    revision integer DEFAULT 1 NOT NULL,
+    answer_due date
 );
 
 --
@@ -1140,6 +1141,12 @@ CREATE INDEX ix_search_pending_thread_id ON public.search_pending USING btree (t
 --
 
 CREATE INDEX ix_thread_activity ON public.thread USING btree (last_activity_at, id);
+
+--
+-- Name: ix_thread_answer_due; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX ix_thread_answer_due ON public.thread USING btree (answer_due);
 
 --
 -- Name: ix_thread_author_id; Type: INDEX; Schema: public; Owner: -

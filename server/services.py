@@ -11,6 +11,7 @@ from server.broker.breaker import Breaker
 from server.desk.activity import Activity
 from server.desk.answerclock import AnswerClock
 from server.desk.dashboard import Desk
+from server.desk.quarters import QuarterReport
 from server.desk.reports import Reports
 from server.desk.review import Figures, Review
 from server.domain.accounts import Passwords
@@ -131,10 +132,11 @@ def build_services(settings: Settings) -> Services:
         holds=holds,
         links=Links(db, events, posting),
         reports=Reports(db, events, settings),
-        answers=AnswerClock(db, settings.answer_target_days),
+        answers=AnswerClock(db, settings.answer_target_days, settings.answer_obligation_recommendations),
         activity=Activity(db, hub.presence),
         sealer=sealer_for(settings, db),
         categories=Categories(db, events, refuse_identifiers=settings.refuse_identifiers),
+        quarters=QuarterReport(db, settings.answer_target_days, settings.answer_obligation_recommendations),
     )
     return Services(
         settings=settings,

@@ -38,6 +38,8 @@ class EventType(StrEnum):
     CATEGORY_CREATED = "category.created"
     CATEGORY_CHANGED = "category.changed"
     PROPOSAL_LINKED = "thread.changed_in"
+    # A proposal's recommendations reached the obligation's threshold: `answer_due` is set (v1.2).
+    THREAD_ANSWER_DUE = "thread.answer_due"
 
 
 PROPOSAL: Final = "proposal"

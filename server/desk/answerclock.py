@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from server.contract.vocabulary import ANSWERED, OUTCOMES, PROPOSAL, WITHDRAWN
+from server.desk.obligations import count_obligations, final_answers, kst_date
 from server.events import public
 from server.store.database import Database
 from server.store.models import Answer, Thread, utcnow
@@ -47,9 +48,10 @@ def _days(start: datetime, end: datetime) -> float:
 
 
 class AnswerClock:
-    def __init__(self, db: Database, target_days: int) -> None:
+    def __init__(self, db: Database, target_days: int, obligation_threshold: int = 0) -> None:
         self.db = db
         self.target_days = target_days
+        self.obligation_threshold = obligation_threshold
         self._public: tuple[float, dict[str, Any]] | None = None
 
     async def waiting(self, limit: int = 200) -> dict[str, Any]:
@@ -91,6 +93,8 @@ class AnswerClock:
                     "last_answer_at": public.iso(last_answer_at) if last_answer_at else None,
                     "recommendations": thread.recommendation_count,
                     "comments": thread.comment_count,
+                    # The answer obligation's date, when recommendations reached the threshold.
+                    "answer_due": thread.answer_due.isoformat() if thread.answer_due else None,
                 }
             )
         return {"target_days": self.target_days, "total": total, "overdue": overdue, "items": items}
@@ -117,12 +121,7 @@ class AnswerClock:
         if cached is not None and time.monotonic() - cached[0] < PUBLIC_CACHE_S:
             return cached[1]
         now = utcnow()
-        final = (
-            select(Answer.thread_id, func.min(Answer.created_at).label("answered_at"))
-            .where(Answer.outcome.is_not(None))  # type: ignore[union-attr]
-            .group_by(Answer.thread_id)
-            .subquery()
-        )
+        final = final_answers()
         first = (
             select(Answer.thread_id, func.min(Answer.created_at).label("first_at"))
             .group_by(Answer.thread_id)
@@ -142,6 +141,7 @@ class AnswerClock:
                 )
             ).all()
             waiting, overdue = await self._waiting_counts(s, now)
+            obligations, obligation_quarters = await count_obligations(s, kst_date(now))
         days = [_days(created, at) for created, at, _ in answered]
         recent_from = now - timedelta(days=RECENT_DAYS)
         recent = [_days(created, at) for created, at, _ in answered if _aware(at) >= recent_from]
@@ -160,6 +160,10 @@ class AnswerClock:
             "waiting": waiting,
             "overdue": overdue,
             "quarters": _quarters([(at, outcome) for _, at, outcome in answered]),
+            # v1.2: proposals past the recommendation threshold, answered by their due date or not.
+            "obligation_threshold": self.obligation_threshold,
+            "obligations": obligations,
+            "obligation_quarters": obligation_quarters[-QUARTERS_SHOWN:],
             "generated_at": public.iso(now),
         }
         self._public = (time.monotonic(), result)

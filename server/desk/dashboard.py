@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from server.desk.activity import Activity
 from server.desk.answerclock import AnswerClock
+from server.desk.quarters import QuarterReport
 from server.desk.reports import Reports
 from server.domain.categories import Categories
 from server.domain.holds import Holds
@@ -22,6 +23,7 @@ class Desk:
     activity: Activity
     sealer: Sealer
     categories: Categories
+    quarters: QuarterReport
 
     def start(self) -> None:
         """Start the background tasks; the app's lifespan owns them and awaits `stop`."""

@@ -35,6 +35,7 @@ from server.domain.accounts import Passwords, check_strength, new_session_token,
 from server.domain.categories import resolve as resolve_category
 from server.domain.holds import Holds
 from server.domain.links import parse_links, store_links, tell_proposals
+from server.domain.obligation import Obligation
 from server.domain.posting import Posting
 from server.domain.ratelimit import RateLimiter
 from server.domain.reading import thread_authors
@@ -121,6 +122,9 @@ class Discussion:
         self.passwords = passwords
         self.limiter = limiter or RateLimiter(settings.rate_limit_per_minute)
         self.sessions = sessions or Sessions(db)
+        self.obligation = Obligation(
+            posting, settings.answer_obligation_recommendations, settings.answer_target_days
+        )
 
     # --- accounts and sessions --------------------------------------------------------------
 
@@ -532,6 +536,8 @@ class Discussion:
                 {"target": target, "target_id": target_id, "count": count},
                 thread_id=thread_id,
             )
+            if on and target == "thread":
+                await self.obligation.on_count(change, target_id, int(count))
             return int(count)
 
         # Row locks in a group are taken threads first, then comments, each in id order.

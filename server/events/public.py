@@ -52,6 +52,8 @@ def thread_summary(thread: Thread, op: dict[str, Any], watchers: int = 0) -> dic
             "recommendations": thread.recommendation_count,
             "watchers": watchers,
         },
+        # The answer obligation's KST date (v1.2), null until the threshold is reached.
+        "answer_due": thread.answer_due.isoformat() if thread.answer_due is not None else None,
     }
 
 

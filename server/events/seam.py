@@ -369,6 +369,7 @@ SUMMARY_CHANGES = frozenset(
         EventType.THREAD_UPDATED,
         EventType.RECOMMENDATION_ADDED,
         EventType.RECOMMENDATION_WITHDRAWN,
+        EventType.THREAD_ANSWER_DUE,
     }
 )
 

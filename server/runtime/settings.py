@@ -163,6 +163,10 @@ class Settings(BaseSettings):
     argon2_concurrency: int = 0
 
     answer_target_days: int = 14
+    # A proposal reaching this many recommendations must be answered within answer_target_days
+    # of that moment (its `answer_due`, domain/obligation.py); 0 turns the obligation off. 50 as
+    # the contract says; the Korean presidential petition site used a threshold the same way.
+    answer_obligation_recommendations: int = Field(default=50, ge=0)
     # Authors edit a proposal's title and body until its first official answer ("first_answer"),
     # or until the final one ("final_answer"); their comments for this many hours (0: never).
     proposal_edit_until: Literal["first_answer", "final_answer"] = "first_answer"

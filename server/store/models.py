@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, Column, FetchedValue, Index, Integer, Text, UniqueConstraint, true
@@ -125,6 +125,10 @@ class Thread(SQLModel, table=True):
     # Set by the author's edits (title/body): the public sees "수정됨" with this time.
     edited_at: datetime | None = None
     revision: int = 1
+    # The answer obligation (v1.2; domain/obligation.py): the KST date by which a proposal that
+    # reached TONG_ANSWER_OBLIGATION_RECOMMENDATIONS must have a final answer. Set once, when the
+    # count first reaches the threshold; it stays if recommendations drop (revision 0018).
+    answer_due: date | None = Field(default=None, index=True)
 
 
 class SearchDocument(SQLModel, table=True):

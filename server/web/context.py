@@ -37,6 +37,22 @@ class IdConvertor(Convertor[int]):
 register_url_convertor("id", IdConvertor())
 
 
+class QuarterConvertor(Convertor[str]):
+    """`{name:quarter}`: a KST calendar quarter, `2026-Q4` (years 2000-2999: anything else
+    matches no route, a 404)."""
+
+    regex = "2[0-9]{3}-Q[1-4]"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("quarter", QuarterConvertor())
+
+
 def services(conn: HTTPConnection) -> Services:
     return conn.app.state.services  # type: ignore[no-any-return]
 

@@ -138,6 +138,8 @@ def _path_parameters(operation: Operation) -> list[dict[str, Any]]:
             schema = {"type": "integer", "minimum": 1, "maximum": ROW_ID_MAX}
         elif name in dict(operation.path_patterns):
             schema = {"type": "string", "pattern": dict(operation.path_patterns)[name]}
+        elif convertor == "quarter":
+            schema = {"type": "string", "pattern": "^2[0-9]{3}-Q[1-4]$", "examples": ["2026-Q4"]}
         else:
             schema = {"type": "string"}
         parameters.append({"name": name, "in": "path", "required": True, "schema": schema})

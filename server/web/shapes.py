@@ -351,6 +351,10 @@ class ThreadSummary(Shape):
     created_at: str
     last_activity_at: str
     counts: ThreadCounts
+    answer_due: str | None = Field(
+        None,
+        description="the answer obligation's KST date (YYYY-MM-DD), once recommendations reached it",
+    )
     mine: bool | None = None
     recommended: bool | None = None
     # In search results: which part matched, and a snippet of it in which the matched words are
@@ -529,6 +533,7 @@ class ClockItem(Shape):
     due_at: str
     age_days: float
     overdue: bool
+    answer_due: str | None = Field(None, description="the answer obligation's KST date, if any")
 
 
 class AnswerClock(Shape):
@@ -627,6 +632,17 @@ class QuarterOutcomes(Shape):
     total: int
 
 
+class Obligations(Shape):
+    met: int = Field(description="final answer on or before answer_due (KST)")
+    late: int = Field(description="final answer after answer_due")
+    open: int = Field(description="no final answer yet (withdrawn proposals are not counted)")
+    overdue: int | None = Field(None, description="the open ones past answer_due")
+
+
+class QuarterObligations(Obligations):
+    quarter: str = Field(description="KST calendar quarter of the due date")
+
+
 class AnswerStats(Shape):
     target_days: int
     answered: int
@@ -638,6 +654,48 @@ class AnswerStats(Shape):
     waiting: int
     overdue: int = Field(description="proposals waiting longer than target_days")
     quarters: list[QuarterOutcomes] = Field(description="final answers per quarter by outcome, oldest first")
+    obligation_threshold: int | None = Field(
+        None, description="recommendations that make an answer due (0: off)"
+    )
+    obligations: Obligations
+    obligation_quarters: list[QuarterObligations] | None = Field(
+        None, description="per quarter of the due date"
+    )
+    generated_at: str
+
+
+class OutcomeCounts(Shape):
+    accepted: int
+    partially_accepted: int
+    declined: int
+
+
+class ChangeThreadRef(Shape):
+    id: int
+    title: str | None
+    created_at: str
+    links: int = Field(description="proposals it answers")
+
+
+class QuarterReport(Shape):
+    quarter: str = Field(description="KST calendar quarter, e.g. 2026-Q4")
+    from_: str = Field(alias="from", description="first day (KST)")
+    to: str = Field(description="last day (KST)")
+    complete: bool = Field(description="false while the quarter is still running")
+    previous: str
+    next: str
+    target_days: int
+    received: int = Field(description="proposals posted in the quarter")
+    withdrawn: int = Field(description="of those, withdrawn since")
+    answered: int = Field(description="proposals whose first final answer fell in the quarter")
+    outcomes: OutcomeCounts
+    median_days: float | None = Field(description="days from posting to the first final answer")
+    within_target: int
+    obligation_threshold: int
+    obligations: Obligations = Field(description="obligations falling due in the quarter")
+    change_threads: list[ChangeThreadRef] = Field(
+        description="이렇게 바꾸었습니다 threads posted in the quarter"
+    )
     generated_at: str
 
 

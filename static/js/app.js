@@ -11,6 +11,7 @@ import { mountThread } from "./thread.js";
 import { mountLogin } from "./login.js";
 import { mountNotFound } from "./notfound.js";
 import { mountRecord } from "./record.js";
+import { mountQuarter } from "./quarter.js";
 import { mountAccount, mountMailLink } from "./account.js";
 import { Bell } from "./notices.js";
 import { mountActivity } from "./activity.js";
@@ -46,6 +47,7 @@ const ROUTES = [
   [/^\/threads\/(\d+)$/, (m, ctx) => mountThread(main, Number(m[1]), ctx)],
   [/^\/login$/, (m, ctx) => mountLogin(main, ctx)],
   [/^\/record$/, () => mountRecord(main)],
+  [/^\/record\/(2\d{3}-Q[1-4])$/, (m) => mountQuarter(main, m[1])],
   [/^\/account$/, (m, ctx) => mountAccount(main, ctx)],
   [/^\/me$/, (m, ctx) => mountActivity(main, ctx)],
   [/^\/mail\/(confirm|unsubscribe)$/, (m, ctx) => mountMailLink(main, ctx, m[1])],

@@ -3,6 +3,7 @@
 
 import { h } from "./dom.js";
 import { authorLabel, t } from "./i18n.js";
+import { dueBadge } from "./obligation.js";
 
 export function statusBadge(status) {
   if (!status) return null;
@@ -18,13 +19,15 @@ export function kindBadge(kind) {
   return h("span", { class: `badge badge-kind kind-${kind}` }, t(`kind.${kind}`));
 }
 
-/** The status, and for an answered proposal its outcome beside it. */
+/** The status, and for an answered proposal its outcome beside it (for one that must be
+ *  answered, its due date: v1.2's answer obligation). */
 export function statusBadges(item) {
   return h(
     "span",
     { class: "badges", "data-role": "status" },
     statusBadge(item.status),
     item.status === "answered" ? outcomeBadge(item.outcome) : null,
+    dueBadge(item),
   );
 }
 

@@ -8,6 +8,9 @@ import { errorMessage } from "./composer.js";
 import { formatNumber, t } from "./i18n.js";
 import { h, replace } from "./dom.js";
 import { timeEl } from "./time.js";
+import { barChart, dataTable } from "./charts.js";
+import { OBLIGATION_KINDS, obligationName } from "./obligation.js";
+import { currentQuarter } from "./quarter.js";
 
 const OUTCOMES = ["accepted", "partially_accepted", "declined"];
 
@@ -33,68 +36,43 @@ function figure(role, label, value, note) {
   return h("div", { class: "record-figure", "data-role": role }, h("dt", null, label), h("dd", null, value, note ? h("span", { class: "note" }, note) : null));
 }
 
-/** Grouped bars per quarter; the y axis has whole-number ticks from 0 to a round maximum. */
+const outcomeName = (o) => t(`outcome.${o}`);
+
+/** Grouped bars per quarter of the final answers' outcomes. */
 export function quarterChart(quarters) {
-  const width = 560;
-  const height = 260;
-  const left = 40;
-  const right = 12;
-  const top = 16;
-  const bottom = 44;
-  const plotW = width - left - right;
-  const plotH = height - top - bottom;
-  const highest = Math.max(1, ...quarters.map((q) => Math.max(...OUTCOMES.map((o) => q[o]))));
-  const step = Math.max(1, Math.ceil(highest / 5));
-  const yMax = step * Math.ceil(highest / step);
-  const y = (v) => top + plotH - (v / yMax) * plotH;
-  const group = plotW / Math.max(1, quarters.length);
-  const barW = Math.min(28, (group * 0.8) / OUTCOMES.length);
-  const parts = [];
-  for (let v = 0; v <= yMax; v += step) {
-    parts.push(h("svg:line", { class: "grid", x1: left, x2: width - right, y1: y(v), y2: y(v) }));
-    parts.push(h("svg:text", { x: left - 6, y: y(v) + 4, "text-anchor": "end" }, formatNumber(v)));
-  }
-  quarters.forEach((q, i) => {
-    const start = left + i * group + (group - barW * OUTCOMES.length) / 2;
-    OUTCOMES.forEach((o, j) => {
-      const x = start + j * barW;
-      parts.push(
-        h(
-          "svg:rect",
-          { class: `bar bar-${o}`, x, y: y(q[o]), width: Math.max(1, barW - 2), height: Math.max(0, y(0) - y(q[o])), "data-quarter": q.quarter, "data-outcome": o },
-          h("svg:title", null, `${q.quarter} ${t(`outcome.${o}`)} ${q[o]}`),
-        ),
-      );
-    });
-    parts.push(h("svg:text", { x: left + i * group + group / 2, y: height - bottom + 16, "text-anchor": "middle" }, q.quarter));
-  });
-  parts.push(h("svg:line", { class: "axis", x1: left, x2: left, y1: top, y2: y(0) }));
-  parts.push(h("svg:line", { class: "axis", x1: left, x2: width - right, y1: y(0), y2: y(0) }));
-  parts.push(h("svg:text", { x: left + plotW / 2, y: height - 6, "text-anchor": "middle", class: "axis-label" }, t("record.axisX")));
-  parts.push(h("svg:text", { x: 12, y: top + plotH / 2, "text-anchor": "middle", transform: `rotate(-90 12 ${top + plotH / 2})`, class: "axis-label" }, t("record.axisY")));
-  return h(
-    "figure",
-    { class: "record-chart" },
-    h("svg:svg", { viewBox: `0 0 ${width} ${height}`, role: "img", "aria-label": t("record.chartLabel"), "data-role": "record-chart" }, parts),
-    h(
-      "figcaption",
-      { class: "record-legend" },
-      OUTCOMES.map((o) => h("span", null, h("span", { class: `swatch swatch-${o}`, "aria-hidden": "true" }), t(`outcome.${o}`))),
-    ),
-  );
+  return barChart(quarters, OUTCOMES, { name: outcomeName, label: t("record.chartLabel"), axisY: t("record.axisY") });
 }
 
 export function quarterTable(quarters) {
+  return dataTable(quarters, OUTCOMES, { name: outcomeName, caption: t("record.tableCaption"), link: (q) => `/record/${q}` });
+}
+
+/** Answer obligations (v1.2): the totals, then per quarter of the due date as a chart and a table. */
+export function obligationSection(stats) {
+  const totals = stats.obligations || { met: 0, late: 0, open: 0 };
+  const rows = stats.obligation_quarters || [];
   return h(
-    "table",
-    { class: "record-table", "data-role": "record-table" },
-    h("caption", null, t("record.tableCaption")),
-    h("thead", null, h("tr", null, h("th", { scope: "col" }, t("record.quarter")), OUTCOMES.map((o) => h("th", { scope: "col" }, t(`outcome.${o}`))), h("th", { scope: "col" }, t("record.total")))),
+    "section",
+    { class: "record-obligations", "data-role": "record-obligations", "aria-labelledby": "obligations-title" },
+    h("h2", { id: "obligations-title" }, t("obligation.title")),
+    stats.obligation_threshold
+      ? h("p", { class: "muted" }, t("obligation.intro", { n: stats.obligation_threshold, days: stats.target_days }))
+      : h("p", { class: "muted" }, t("obligation.off")),
     h(
-      "tbody",
-      null,
-      quarters.map((q) => h("tr", { "data-quarter": q.quarter }, h("th", { scope: "row" }, q.quarter), OUTCOMES.map((o) => h("td", { "data-outcome": o }, formatNumber(q[o]))), h("td", null, formatNumber(q.total)))),
+      "dl",
+      { class: "record-figures" },
+      figure("obligations-met", obligationName("met"), formatNumber(totals.met), null),
+      figure("obligations-late", obligationName("late"), formatNumber(totals.late), null),
+      figure("obligations-open", obligationName("open"), formatNumber(totals.open), totals.overdue ? t("obligation.overdueNote", { n: totals.overdue }) : null),
     ),
+    rows.length
+      ? h(
+          "div",
+          { class: "record-quarters" },
+          barChart(rows, OBLIGATION_KINDS, { name: obligationName, label: t("obligation.chartLabel"), axisY: t("obligation.axisY"), role: "obligation-chart" }),
+          dataTable(rows, OBLIGATION_KINDS, { name: obligationName, caption: t("obligation.tableCaption"), role: "obligation-table" }),
+        )
+      : h("p", { class: "muted" }, t("obligation.empty")),
   );
 }
 
@@ -123,6 +101,8 @@ export function mountRecord(root) {
         stats.quarters.length
           ? h("div", { class: "record-quarters" }, quarterChart(stats.quarters), quarterTable(stats.quarters))
           : h("p", { class: "muted" }, t("record.empty")),
+        obligationSection(stats),
+        h("p", { "data-role": "quarter-report-link" }, h("a", { href: `/record/${currentQuarter()}` }, t("quarter.link"))),
         h("p", { class: "muted small" }, t("record.updated"), " ", timeEl(stats.generated_at)),
       );
     } catch (err) {

@@ -128,6 +128,10 @@ function eventFrame(state, frame) {
       // A change thread linked (or unlinked) this proposal: the list as it is now.
       next = withThread(state, { changed_in: data.changed_in || [] });
       break;
+    case "thread.answer_due":
+      // Recommendations reached the obligation's threshold: the date it must be answered by.
+      next = withThread(state, { answer_due: data.answer_due ?? null });
+      break;
     case "thread.updated": {
       const changed = data.thread || data;
       const picked = {};

@@ -7,6 +7,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from server.desk.dashboard import Desk
+from server.desk.quarters import report_csv
 from server.events.sealing import seal_status
 from server.store.models import Account, utcnow
 from server.web import shapes
@@ -28,6 +29,19 @@ async def answer_clock(request: Request, account: Account, query: shapes.PageQue
 
 async def answer_stats(request: Request) -> Response:
     return ok(await desk(request).answers.public_stats())
+
+
+async def quarter_report(request: Request) -> Response:
+    return ok(await desk(request).quarters.report(request.path_params["quarter"]))
+
+
+async def quarter_report_csv(request: Request) -> Response:
+    quarter = request.path_params["quarter"]
+    return Response(
+        report_csv(await desk(request).quarters.report(quarter)),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="tong-{quarter}.csv"'},
+    )
 
 
 async def reports_queue(request: Request, account: Account, query: shapes.PageQuery) -> Response:
@@ -88,6 +102,11 @@ operations = [
               who="staff", answer=shapes.Seal),
     Operation("GET", "/api/stats/answers", answer_stats, "Public answer-time figures", "threads",
               answer=shapes.AnswerStats),
+    Operation("GET", "/api/stats/quarters/{quarter:quarter}", quarter_report,
+              "One KST quarter's public report: proposals, answers, obligations, change threads", "threads",
+              answer=shapes.QuarterReport),
+    Operation("GET", "/api/stats/quarters/{quarter:quarter}.csv", quarter_report_csv,
+              "The quarterly report as CSV (UTF-8 with BOM)", "threads", media=("text/csv",)),
     Operation("PUT", "/api/threads/{thread_id:id}/links", put_links, "Link proposals to a change thread",
               "threads", who="staff", body=shapes.LinksBody, answer=shapes.LinksOut, also=(409,)),
 ]  # fmt: skip

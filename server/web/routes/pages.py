@@ -77,6 +77,8 @@ def routes(static_dir: Path | None = None) -> list[Route | Mount]:
         Route("/staff/{rest:path}", staff_page, methods=["GET"]),
         Route("/login", login_page, methods=["GET"]),
         Route("/record", app_page, methods=["GET"]),
+        # 분기 보고서 (issue 23): one KST quarter's report; other paths under /record are 404s.
+        Route("/record/{quarter:quarter}", app_page, methods=["GET"]),
         Route("/account", app_page, methods=["GET"]),
         # 내 활동: the caller's proposals, comments, follows and notices.
         Route("/me", app_page, methods=["GET"]),

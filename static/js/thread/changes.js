@@ -35,7 +35,13 @@ export function headChange(before, after) {
   // withdraw with the final one.
   if (status && (isClosed(before) || isClosed(after) || b.mine)) return "head";
   if (b.mine && (before.answers.size === 0) !== (after.answers.size === 0)) return "head";
-  return status ? "badges" : null;
+  return status || dueChanged(before, after) ? "badges" : null;
+}
+
+/** The proposal became one that must be answered (`thread.answer_due`): its badges show the date.
+ * @param {ThreadState} before @param {ThreadState} after */
+export function dueChanged(before, after) {
+  return (before.thread.answer_due ?? null) !== (after.thread.answer_due ?? null);
 }
 
 /** @param {ThreadState} before @param {ThreadState} after */

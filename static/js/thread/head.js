@@ -9,12 +9,13 @@ import { confirmPanel, editedMark, editForm } from "../editing.js";
 import { t } from "../i18n.js";
 import { authorEl, kindBadge, statusBadges } from "../labels.js";
 import { linkPicker } from "../links.js";
+import { dueDate } from "../obligation.js";
 import { engaged, followButton } from "../notices.js";
 import { patchThread } from "../thread-state.js";
 import { isStaff } from "../session.js";
 import { timeEl } from "../time.js";
 import { categoryLabel } from "../board/categories.js";
-import { addedChanges, countsChanged, headChange, statusChanged } from "./changes.js";
+import { addedChanges, countsChanged, dueChanged, headChange, statusChanged } from "./changes.js";
 import { recommendButton } from "./recommend.js";
 import { paragraphs } from "./view.js";
 
@@ -241,6 +242,9 @@ export function headPart(view) {
     // A status that came with an official answer is announced with the answer (answers.js).
     if (statusChanged(before, after) && before.answers === after.answers) {
       view.ctx.announce(t("thread.announceStatus", { status: t(`status.${after.thread.status}`) }));
+    }
+    if (dueChanged(before, after) && after.thread.answer_due) {
+      view.ctx.announce(t("due.badge", { date: dueDate(after.thread.answer_due) }));
     }
     const linked = addedChanges(before, after).at(-1);
     if (linked) view.ctx.announce(t("changedIn.announce", { title: linked.title }));
