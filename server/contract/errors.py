@@ -87,6 +87,14 @@ class ErrorCode(StrEnum):
     TOO_MANY_CHANNELS = "too_many_channels"
     TOO_MANY_SOCKETS = "too_many_sockets"
     TOO_MANY_CONNECTIONS = "too_many_connections"
+    # Moderation (v1.2): a write by a suspended author (with `until`), a hidden proposal that takes
+    # no comments, edits or recommendations, an appeal already filed for that action, an action
+    # that is not the caller's to appeal or is no longer in force, a second lift.
+    SUSPENDED = "suspended"
+    THREAD_HIDDEN = "thread_hidden"
+    ALREADY_APPEALED = "already_appealed"
+    NOTHING_TO_APPEAL = "nothing_to_appeal"
+    NOT_SUSPENDED = "not_suspended"
 
 
 class DomainError(Exception):
@@ -157,3 +165,13 @@ class TooManyConnections(DomainError):
 class Unavailable(DomainError):
     status = 503
     code = ErrorCode.UNAVAILABLE
+
+
+class Suspended(Forbidden):
+    """A write by a suspended author: the error body carries `until` (the end, ISO 8601)."""
+
+    code = ErrorCode.SUSPENDED
+
+    def __init__(self, message: str, until: str) -> None:
+        super().__init__(message)
+        self.until = until

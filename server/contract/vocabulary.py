@@ -38,6 +38,16 @@ class EventType(StrEnum):
     CATEGORY_CREATED = "category.created"
     CATEGORY_CHANGED = "category.changed"
     PROPOSAL_LINKED = "thread.changed_in"
+    # Moderating proposals, sanctions and appeals (v1.2): hide/restore are sequenced on the
+    # thread's channel; the rest are staff rows. A proposal's report is a `report.filed` too.
+    THREAD_HIDDEN = "thread.hidden"
+    THREAD_RESTORED = "thread.restored"
+    AUTHOR_SUSPENDED = "author.suspended"
+    AUTHOR_SUSPENSION_LIFTED = "author.suspension_lifted"
+    APPEAL_FILED = "appeal.filed"
+    APPEAL_DECIDED = "appeal.decided"
+    # Erasure (issue 22 part 4, built apart): an erased post is one more appealable action.
+    POST_ERASED = "post.erased"
 
 
 PROPOSAL: Final = "proposal"
@@ -62,3 +72,6 @@ ACCOUNT_KINDS: Final = (COMPANY, AGENCY, STAFF)
 MODERATOR: Final = "moderator"
 ADMIN: Final = "admin"
 STAFF_ROLES: Final = (MODERATOR, ADMIN)
+
+# Why a post was reported (v1.2; threads and comments alike). None: not said.
+REPORT_CATEGORIES: Final = ("abuse", "defamation", "personal_info", "advertising", "other")

@@ -343,7 +343,7 @@ class ThreadCounts(Shape):
 class ThreadSummary(Shape):
     id: int
     kind: ThreadKind
-    title: str
+    title: str | None = Field(description="null while a moderator hides the proposal")
     category: str | None
     status: Status | Literal["withdrawn"] | None
     outcome: Outcome | None
@@ -357,6 +357,8 @@ class ThreadSummary(Shape):
     # <mark>...</mark> and everything else is HTML-escaped text.
     match: Literal["title", "body", "comment", "answer"] | None = None
     highlight: str | None = None
+    hidden: bool | None = Field(None, description="true while a moderator hides it (title and body null)")
+    hidden_reason: str | None = Field(None, description="the moderator's public reason, while hidden")
 
 
 class ThreadPage(Shape):
@@ -389,7 +391,7 @@ class LinkedThread(Shape):
 
 
 class ThreadOut(ThreadSummary):
-    body: str
+    body: str | None
     answers: list[AnswerOut]
     seq: int
     revision: int | None = Field(None, description="present once edited (2, 3, ...)")
@@ -542,6 +544,7 @@ class ReportedReason(Shape):
     reason: str
     created_at: str
     reporter: Actor | None
+    category: str | None = None
 
 
 class ReportedComment(Shape):
@@ -549,10 +552,25 @@ class ReportedComment(Shape):
     thread: ThreadRef
     count: int
     reasons: list[ReportedReason]
+    kind: Literal["comment"] | None = None
+
+
+class ReportedThreadText(Shape):
+    id: int
+    title: str
+    body: str
+    hidden: bool
+
+
+class ReportedThread(Shape):
+    kind: Literal["thread"]
+    thread: ReportedThreadText
+    count: int
+    reasons: list[ReportedReason]
 
 
 class ReportsQueue(Shape):
-    items: list[ReportedComment]
+    items: list[ReportedComment | ReportedThread]
 
 
 class HeldItem(Shape):
@@ -711,7 +729,8 @@ class Preferences(Shape):
 
 
 class Dismissed(Shape):
-    comment_id: int
+    comment_id: int | None = None
+    thread_id: int | None = None
     dismissed: int
     reason: str
 
@@ -812,3 +831,102 @@ def validate_query(model: type[Query], values: Mapping[str, str]) -> Query:
         return model.model_validate(present)
     except ValidationError as exc:
         raise invalid(exc, "query") from None
+
+
+# --- moderation (v1.2: moderating proposals, sanctions, appeals) -------------------------------
+
+ReportCategory = Literal["abuse", "defamation", "personal_info", "advertising", "other"]
+AppealKind = Literal["thread", "comment", "held", "suspension", "erasure"]
+AppealText = Annotated[str, Field(min_length=1, max_length=4000)]
+
+
+class ReportBody(Body):
+    reason: Reason
+    category: ReportCategory | None = None
+
+
+class ThreadReportOut(Shape):
+    id: int
+    thread_id: int
+    reason: str
+    category: ReportCategory | None
+    created_at: str
+
+
+class ThreadModerated(Shape):
+    thread_id: int
+    hidden: bool
+    reason: str | None
+    seq: int
+
+
+class SuspensionBody(Body):
+    days: Annotated[int, Field(ge=1, le=365, strict=True)]
+    reason: Reason
+
+
+class PostRef(Shape):
+    kind: Literal["thread", "comment"]
+    id: int
+
+
+class SuspensionOut(Shape):
+    post: PostRef
+    suspension_id: int
+    reason: str | None
+    until: str | None = None
+    days: int | None = None
+    already_suspended_until: str | None = Field(
+        None, description="the end of the suspension already in force, which this one extended"
+    )
+    lifted: bool | None = None
+
+
+class NewAppeal(Body):
+    kind: AppealKind
+    id: Id
+    text: AppealText
+
+
+class AppealDecisionBody(Body):
+    decision: Literal["upheld", "reversed"]
+    reason: Reason
+
+
+class AppealedAction(Shape):
+    id: int
+    kind: AppealKind
+    target_id: int
+    thread_id: int
+    action: Literal["hidden", "rejected", "suspended", "erased"]
+    reason: str
+    created_at: str
+    undone: bool
+
+
+class AppealOut(Shape):
+    id: int
+    action: AppealedAction
+    text: str
+    created_at: str
+    decision: Literal["upheld", "reversed"] | None
+    decision_reason: str | None = None
+    decided_at: str | None = None
+
+
+class AppealQueueItem(AppealOut):
+    appellant: Actor
+    post: dict[str, Any]
+
+
+class AppealPage(Shape):
+    items: list[AppealOut]
+
+
+class AppealQueue(Shape):
+    items: list[AppealQueueItem]
+
+
+class AppealsQuery(Query):
+    limit: DeskLimit | None = None
+    decided: bool | None = None

@@ -67,6 +67,11 @@ const ko = {
     too_many_channels: "한 연결에서 볼 수 있는 채널이 너무 많습니다.",
     too_many_sockets: "이 주소에서 연 실시간 연결이 너무 많습니다. 다른 탭을 닫아 주세요.",
     too_many_connections: "이 주소에서 진행 중인 요청이 너무 많습니다. 잠시 후 다시 시도해 주세요.",
+    suspended: "이용이 정지된 기간에는 글을 쓸 수 없습니다.",
+    thread_hidden: "운영자가 숨긴 제안입니다.",
+    already_appealed: "이 조치에는 이미 이의를 신청했습니다.",
+    nothing_to_appeal: "이의를 신청할 수 있는 조치가 없습니다.",
+    not_suspended: "이용 정지 중이 아닙니다.",
   },
   fields: {
     required: "{field}을(를) 입력해 주세요.",
@@ -169,6 +174,11 @@ const en = {
     too_many_channels: "Too many channels on one live connection.",
     too_many_sockets: "Too many live connections from this address. Close other tabs.",
     too_many_connections: "Too many requests in progress from this address. Try again shortly.",
+    suspended: "Your account is suspended: you cannot write until the suspension ends.",
+    thread_hidden: "A moderator hid this proposal.",
+    already_appealed: "You already appealed this action.",
+    nothing_to_appeal: "There is no action of yours to appeal here.",
+    not_suspended: "The author is not suspended.",
   },
   fields: {
     required: "{field} is required.",
