@@ -88,7 +88,7 @@ operations = [
               body_optional=True, path_enums=KINDS),
     Operation("POST", "/api/me/appeals", file_appeal, "Appeal a moderation action (once per action)",
               "moderation", who="account", body=shapes.NewAppeal, status=201, answer=shapes.AppealOut,
-              also=(409,)),
+              also=(404, 409)),
     Operation("GET", "/api/me/appeals", my_appeals, "My appeals and their decisions", "moderation",
               who="account", answer=shapes.AppealPage),
     Operation("GET", "/api/staff/appeals", appeals_queue, "Appeals waiting for a decision (or decided)",
