@@ -666,6 +666,8 @@ def machine_for(world: World) -> type[RuleBasedStateMachine]:
 
         # -- v1.2: moderating the proposal, suspending its authors ------------------------------
 
+        # Hidden with a comment or more, so hiding conceals comments too; restored whenever hidden.
+        @precondition(lambda self: self.m.thread_hidden or bool(self.m.comments))
         @rule(server=via)
         def hide_thread(self, server: int) -> None:
             path = f"/api/threads/{self.m.thread_id}/{'restore' if self.m.thread_hidden else 'hide'}"
