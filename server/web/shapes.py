@@ -385,7 +385,7 @@ class AnswerOut(Shape):
 
 class LinkedThread(Shape):
     id: int
-    title: str
+    title: str | None = Field(description="null while a moderator hides it")
     status: Status | Literal["withdrawn"] | None = Field(None, description="a linked proposal's (links)")
     outcome: Outcome | None = None
 
@@ -675,7 +675,7 @@ class LinksOut(Shape):
 
 class NoticeOut(Shape):
     id: int
-    kind: Literal["answer", "status", "change", "reply", "comments"]
+    kind: Literal["answer", "status", "change", "reply", "comments", "moderation"]
     thread_id: int
     comment_id: int | None
     answer_id: int | None
@@ -703,7 +703,7 @@ class Following(Shape):
 class MyThread(Shape):
     id: int
     kind: Literal["proposal", "change"]
-    title: str
+    title: str | None = Field(description="null while a moderator hides it")
     status: str | None
     outcome: str | None
     created_at: str | None = None
