@@ -87,8 +87,11 @@ export class Moderation {
   /** Suspend whoever wrote a post (never named here): days and a reason (v1.2). */
   _suspendControl(kind, id) {
     const days = h("input", { type: "number", min: 1, max: 365, value: 7, class: "short", "aria-label": t("staff.mod.suspendDays"), "data-role": "suspend-days" });
-    const reason = this._reasonInput(t("staff.mod.suspend"), true);
-    reason.dataset.role = "suspend-reason";
+    // Not `.reason`: that is the card's one reason field for hide, restore and dismiss.
+    const reason = h("input", {
+      class: "suspend-reason", placeholder: t("staff.mod.reasonRequired", { action: t("staff.mod.suspend") }),
+      "aria-label": t("staff.mod.reasonFor", { action: t("staff.mod.suspend") }), maxlength: 1000, "data-role": "suspend-reason",
+    });
     const go = async () => {
       if (!reason.value.trim()) {
         reason.focus();
