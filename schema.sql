@@ -1,4 +1,4 @@
--- Tong schema for PostgreSQL at revision 0015: `tong db schema`, i.e. pg_dump --schema-only
+-- Tong schema for PostgreSQL at revision 0016: `tong db schema`, i.e. pg_dump --schema-only
 -- of a database upgraded to head by server/migrations. Do not edit; write a revision.
 
 --
@@ -146,6 +146,39 @@ CREATE SEQUENCE public.answer_id_seq
 --
 
 ALTER SEQUENCE public.answer_id_seq OWNED BY public.answer.id;
+
+--
+-- Name: appeal; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.appeal (
+    id integer NOT NULL,
+    action_id integer NOT NULL,
+    account_id integer NOT NULL,
+    text character varying NOT NULL,
+    created_at timestamp with time zone NOT NULL,
+    decision character varying(16),
+    decision_reason character varying,
+    decided_at timestamp with time zone
+);
+
+--
+-- Name: appeal_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+CREATE SEQUENCE public.appeal_id_seq
+    AS integer
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+--
+-- Name: appeal_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: -
+--
+
+ALTER SEQUENCE public.appeal_id_seq OWNED BY public.appeal.id;
 
 --
 -- Name: category; Type: TABLE; Schema: public; Owner: -
@@ -350,6 +383,40 @@ CREATE SEQUENCE public.history_id_seq
 ALTER SEQUENCE public.history_id_seq OWNED BY public.history.id;
 
 --
+-- Name: moderation_action; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.moderation_action (
+    id integer NOT NULL,
+    kind character varying(16) NOT NULL,
+    target_id integer NOT NULL,
+    thread_id integer NOT NULL,
+    account_id integer NOT NULL,
+    action character varying(16) NOT NULL,
+    reason character varying NOT NULL,
+    created_at timestamp with time zone NOT NULL,
+    undone_at timestamp with time zone
+);
+
+--
+-- Name: moderation_action_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+CREATE SEQUENCE public.moderation_action_id_seq
+    AS integer
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+--
+-- Name: moderation_action_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: -
+--
+
+ALTER SEQUENCE public.moderation_action_id_seq OWNED BY public.moderation_action.id;
+
+--
 -- Name: notice; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -475,7 +542,8 @@ CREATE TABLE public.report (
     reason character varying NOT NULL,
     created_at timestamp with time zone NOT NULL,
     resolution character varying(16),
-    resolved_at timestamp with time zone
+    resolved_at timestamp with time zone,
+    category character varying(16)
 );
 
 --
@@ -583,6 +651,40 @@ CREATE TABLE public.server_heartbeat (
 );
 
 --
+-- Name: suspension; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.suspension (
+    id integer NOT NULL,
+    account_id integer NOT NULL,
+    post_kind character varying(8) NOT NULL,
+    post_id integer NOT NULL,
+    thread_id integer NOT NULL,
+    reason character varying NOT NULL,
+    until timestamp with time zone NOT NULL,
+    created_at timestamp with time zone NOT NULL,
+    lifted_at timestamp with time zone
+);
+
+--
+-- Name: suspension_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+CREATE SEQUENCE public.suspension_id_seq
+    AS integer
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+--
+-- Name: suspension_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: -
+--
+
+ALTER SEQUENCE public.suspension_id_seq OWNED BY public.suspension.id;
+
+--
 -- Name: thread; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -605,7 +707,9 @@ CREATE TABLE public.thread (
     category_id integer,
     edited_at timestamp with time zone,
     revision integer DEFAULT 1 NOT NULL,
-    answer_due date
+    answer_due date,
+    hidden boolean DEFAULT false NOT NULL,
+    hidden_reason character varying
 );
 
 --
@@ -649,6 +753,39 @@ CREATE TABLE public.thread_link (
 );
 
 --
+-- Name: thread_report; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.thread_report (
+    id integer NOT NULL,
+    thread_id integer NOT NULL,
+    account_id integer NOT NULL,
+    reason character varying NOT NULL,
+    category character varying(16),
+    created_at timestamp with time zone NOT NULL,
+    resolution character varying(16),
+    resolved_at timestamp with time zone
+);
+
+--
+-- Name: thread_report_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+CREATE SEQUENCE public.thread_report_id_seq
+    AS integer
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+--
+-- Name: thread_report_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: -
+--
+
+ALTER SEQUENCE public.thread_report_id_seq OWNED BY public.thread_report.id;
+
+--
 -- Name: account id; Type: DEFAULT; Schema: public; Owner: -
 --
 
@@ -665,6 +802,12 @@ ALTER TABLE ONLY public.account_factor ALTER COLUMN id SET DEFAULT nextval('publ
 --
 
 ALTER TABLE ONLY public.answer ALTER COLUMN id SET DEFAULT nextval('public.answer_id_seq'::regclass);
+
+--
+-- Name: appeal id; Type: DEFAULT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.appeal ALTER COLUMN id SET DEFAULT nextval('public.appeal_id_seq'::regclass);
 
 --
 -- Name: category id; Type: DEFAULT; Schema: public; Owner: -
@@ -697,6 +840,12 @@ ALTER TABLE ONLY public.held_comment ALTER COLUMN id SET DEFAULT nextval('public
 ALTER TABLE ONLY public.history ALTER COLUMN id SET DEFAULT nextval('public.history_id_seq'::regclass);
 
 --
+-- Name: moderation_action id; Type: DEFAULT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.moderation_action ALTER COLUMN id SET DEFAULT nextval('public.moderation_action_id_seq'::regclass);
+
+--
 -- Name: notice id; Type: DEFAULT; Schema: public; Owner: -
 --
 
@@ -727,10 +876,22 @@ ALTER TABLE ONLY public.revision ALTER COLUMN id SET DEFAULT nextval('public.rev
 ALTER TABLE ONLY public.search_pending ALTER COLUMN id SET DEFAULT nextval('public.search_pending_id_seq'::regclass);
 
 --
+-- Name: suspension id; Type: DEFAULT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.suspension ALTER COLUMN id SET DEFAULT nextval('public.suspension_id_seq'::regclass);
+
+--
 -- Name: thread id; Type: DEFAULT; Schema: public; Owner: -
 --
 
 ALTER TABLE ONLY public.thread ALTER COLUMN id SET DEFAULT nextval('public.thread_id_seq'::regclass);
+
+--
+-- Name: thread_report id; Type: DEFAULT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.thread_report ALTER COLUMN id SET DEFAULT nextval('public.thread_report_id_seq'::regclass);
 
 --
 -- Name: account_factor account_factor_credential_id_key; Type: CONSTRAINT; Schema: public; Owner: -
@@ -794,6 +955,13 @@ ALTER TABLE ONLY public.alembic_version
 
 ALTER TABLE ONLY public.answer
     ADD CONSTRAINT answer_pkey PRIMARY KEY (id);
+
+--
+-- Name: appeal appeal_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.appeal
+    ADD CONSTRAINT appeal_pkey PRIMARY KEY (id);
 
 --
 -- Name: category category_name_key; Type: CONSTRAINT; Schema: public; Owner: -
@@ -873,6 +1041,13 @@ ALTER TABLE ONLY public.history
     ADD CONSTRAINT history_pkey PRIMARY KEY (id);
 
 --
+-- Name: moderation_action moderation_action_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.moderation_action
+    ADD CONSTRAINT moderation_action_pkey PRIMARY KEY (id);
+
+--
 -- Name: notice notice_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -950,6 +1125,13 @@ ALTER TABLE ONLY public.server_heartbeat
     ADD CONSTRAINT server_heartbeat_pkey PRIMARY KEY (process);
 
 --
+-- Name: suspension suspension_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.suspension
+    ADD CONSTRAINT suspension_pkey PRIMARY KEY (id);
+
+--
 -- Name: thread_author thread_author_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -969,6 +1151,20 @@ ALTER TABLE ONLY public.thread_link
 
 ALTER TABLE ONLY public.thread
     ADD CONSTRAINT thread_pkey PRIMARY KEY (id);
+
+--
+-- Name: thread_report thread_report_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.thread_report
+    ADD CONSTRAINT thread_report_pkey PRIMARY KEY (id);
+
+--
+-- Name: appeal uq_appeal_action; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.appeal
+    ADD CONSTRAINT uq_appeal_action UNIQUE (action_id);
 
 --
 -- Name: comment uq_comment_thread_seq; Type: CONSTRAINT; Schema: public; Owner: -
@@ -999,6 +1195,13 @@ ALTER TABLE ONLY public.revision
     ADD CONSTRAINT uq_revision_target_number UNIQUE (target, target_id, number);
 
 --
+-- Name: thread_report uq_thread_report_thread_account; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.thread_report
+    ADD CONSTRAINT uq_thread_report_thread_account UNIQUE (thread_id, account_id);
+
+--
 -- Name: ix_account_factor_account_id; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -1021,6 +1224,18 @@ CREATE INDEX ix_account_session_oidc_sid ON public.account_session USING btree (
 --
 
 CREATE INDEX ix_answer_thread_id ON public.answer USING btree (thread_id);
+
+--
+-- Name: ix_appeal_account_id; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX ix_appeal_account_id ON public.appeal USING btree (account_id);
+
+--
+-- Name: ix_appeal_decision; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX ix_appeal_decision ON public.appeal USING btree (decision);
 
 --
 -- Name: ix_comment_author_id; Type: INDEX; Schema: public; Owner: -
@@ -1075,6 +1290,18 @@ CREATE INDEX ix_held_comment_resolution ON public.held_comment USING btree (reso
 --
 
 CREATE INDEX ix_held_comment_thread_id ON public.held_comment USING btree (thread_id);
+
+--
+-- Name: ix_moderation_action_account_id; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX ix_moderation_action_account_id ON public.moderation_action USING btree (account_id);
+
+--
+-- Name: ix_moderation_action_target; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX ix_moderation_action_target ON public.moderation_action USING btree (kind, target_id, id);
 
 --
 -- Name: ix_notice_account; Type: INDEX; Schema: public; Owner: -
@@ -1137,6 +1364,12 @@ CREATE INDEX ix_search_document_document ON public.search_document USING gin (do
 CREATE INDEX ix_search_pending_thread_id ON public.search_pending USING btree (thread_id);
 
 --
+-- Name: ix_suspension_account_id; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX ix_suspension_account_id ON public.suspension USING btree (account_id);
+
+--
 -- Name: ix_thread_activity; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -1191,6 +1424,12 @@ CREATE INDEX ix_thread_link_proposal_id ON public.thread_link USING btree (propo
 CREATE INDEX ix_thread_recommended ON public.thread USING btree (recommendation_count, id);
 
 --
+-- Name: ix_thread_report_thread_id; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX ix_thread_report_thread_id ON public.thread_report USING btree (thread_id);
+
+--
 -- Name: ix_thread_status; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -1230,6 +1469,20 @@ ALTER TABLE ONLY public.answer
 
 ALTER TABLE ONLY public.answer
     ADD CONSTRAINT answer_thread_id_fkey FOREIGN KEY (thread_id) REFERENCES public.thread(id);
+
+--
+-- Name: appeal appeal_account_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.appeal
+    ADD CONSTRAINT appeal_account_id_fkey FOREIGN KEY (account_id) REFERENCES public.account(id);
+
+--
+-- Name: appeal appeal_action_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.appeal
+    ADD CONSTRAINT appeal_action_id_fkey FOREIGN KEY (action_id) REFERENCES public.moderation_action(id);
 
 --
 -- Name: comment comment_author_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
@@ -1300,6 +1553,20 @@ ALTER TABLE ONLY public.held_comment
 
 ALTER TABLE ONLY public.held_comment
     ADD CONSTRAINT held_comment_thread_id_fkey FOREIGN KEY (thread_id) REFERENCES public.thread(id);
+
+--
+-- Name: moderation_action moderation_action_account_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.moderation_action
+    ADD CONSTRAINT moderation_action_account_id_fkey FOREIGN KEY (account_id) REFERENCES public.account(id);
+
+--
+-- Name: moderation_action moderation_action_thread_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.moderation_action
+    ADD CONSTRAINT moderation_action_thread_id_fkey FOREIGN KEY (thread_id) REFERENCES public.thread(id);
 
 --
 -- Name: notice notice_account_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
@@ -1407,6 +1674,20 @@ ALTER TABLE ONLY public.search_pending
     ADD CONSTRAINT search_pending_thread_id_fkey FOREIGN KEY (thread_id) REFERENCES public.thread(id);
 
 --
+-- Name: suspension suspension_account_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.suspension
+    ADD CONSTRAINT suspension_account_id_fkey FOREIGN KEY (account_id) REFERENCES public.account(id);
+
+--
+-- Name: suspension suspension_thread_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.suspension
+    ADD CONSTRAINT suspension_thread_id_fkey FOREIGN KEY (thread_id) REFERENCES public.thread(id);
+
+--
 -- Name: thread_author thread_author_account_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -1447,6 +1728,20 @@ ALTER TABLE ONLY public.thread_link
 
 ALTER TABLE ONLY public.thread_link
     ADD CONSTRAINT thread_link_proposal_id_fkey FOREIGN KEY (proposal_id) REFERENCES public.thread(id);
+
+--
+-- Name: thread_report thread_report_account_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.thread_report
+    ADD CONSTRAINT thread_report_account_id_fkey FOREIGN KEY (account_id) REFERENCES public.account(id);
+
+--
+-- Name: thread_report thread_report_thread_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.thread_report
+    ADD CONSTRAINT thread_report_thread_id_fkey FOREIGN KEY (thread_id) REFERENCES public.thread(id);
 
 --
 -- PostgreSQL database dump complete

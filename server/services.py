@@ -15,6 +15,8 @@ from server.desk.quarters import QuarterReport
 from server.desk.reports import Reports
 from server.desk.review import Figures, Review
 from server.domain.accounts import Passwords
+from server.domain.actions import COMMENT, HELD, SUSPENSION, THREAD
+from server.domain.appeals import Appeals
 from server.domain.categories import Categories
 from server.domain.discussion import Discussion
 from server.domain.drafts import Drafts
@@ -23,10 +25,12 @@ from server.domain.holds import HoldPolicy, Holds
 from server.domain.links import Links
 from server.domain.logins import LoginGuard
 from server.domain.mfa import SecondFactors
+from server.domain.moderation import ThreadModeration
 from server.domain.notices import Notices
 from server.domain.posting import Posting
 from server.domain.ratelimit import AddressLimit, Counter, RateLimiter
 from server.domain.reading import Reader
+from server.domain.sanctions import Sanctions
 from server.domain.sessions import SessionCache, SessionPurge, Sessions
 from server.domain.signon import SignOn
 from server.events.publisher import Publisher
@@ -79,6 +83,10 @@ class Services:
     drafts: Drafts
     # A second factor for staff (TONG_STAFF_MFA), and step-up for reveals, role changes, erasures.
     factors: SecondFactors
+    # Moderating proposals and people, and appeals (v1.2).
+    moderation: ThreadModeration
+    sanctions: Sanctions
+    appeals: Appeals
 
 
 def build_services(settings: Settings) -> Services:
@@ -125,8 +133,25 @@ def build_services(settings: Settings) -> Services:
     # One counter for every limit (writes per account, logins): Redis through the same breaker.
     counter = Counter(settings.redis_url, settings.redis_prefix, breaker)
     limiter = RateLimiter(settings.rate_limit_per_minute, counter)
-    discussion = Discussion(db, events, posting, holds, settings, passwords, limiter, sessions=sessions)
-    editing = Editing(db, events, posting, settings, limiter, held_words=holds.matches)
+    sanctions = Sanctions(db, events, settings)
+    discussion = Discussion(
+        db, events, posting, holds, settings, passwords, limiter, sessions=sessions, sanctions=sanctions
+    )
+    editing = Editing(db, events, posting, settings, limiter, held_words=holds.matches, sanctions=sanctions)
+    moderation = ThreadModeration(db, events, posting, settings, limiter, sanctions)
+    # A reversed appeal is undone by the module that acted; an erasure (issue 22 part 4) has no
+    # undo, so its reversal is refused.
+    appeals = Appeals(
+        db,
+        events,
+        settings,
+        undo={
+            THREAD: lambda staff, target, reason: moderation.moderate(staff, target, False, reason),
+            COMMENT: lambda staff, target, reason: discussion.moderate(staff, target, False, reason),
+            HELD: lambda staff, target, reason: holds.release(staff, target, reason, rejected=True),
+            SUSPENSION: sanctions.lift_by_id,
+        },
+    )
     review = Review(db, events)
     desk = Desk(
         holds=holds,
@@ -167,6 +192,9 @@ def build_services(settings: Settings) -> Services:
         oidc=oidc_client(settings),
         drafts=Drafts(db, settings),
         factors=SecondFactors(db, events, settings, counter),
+        moderation=moderation,
+        sanctions=sanctions,
+        appeals=appeals,
     )
 
 

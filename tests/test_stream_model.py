@@ -8,8 +8,10 @@ After every step (like Zulip's `verify_action`):
   order, and applying them to the REST read taken when the thread was at `since` gives the thread
   a fresh REST read shows;
 - no frame, REST body or page an anonymous client gets holds the text of a comment hidden, held or
-  deleted by its author at that moment, nor a comment's text from before its latest edit, nor an
+  deleted by its author at that moment, nor a comment's text from before its latest edit, nor
+  (while a moderator hides the proposal, v1.2) any text of the proposal or of its comments, nor an
   identity field;
+- a suspended author's writes are refused (403) and nothing else changes (v1.2);
 and at the end of each example, on every process, a client resuming with any `since` in 0..seq
 gets the same (checking every `since` at every step made an example's cost grow with the square
 of its length, for resumes that differ only in where they start), and the last counts frame on
@@ -190,11 +192,20 @@ def project_text(thread: dict[str, Any]) -> tuple[str, str, int]:
     return (thread["title"], thread["body"], thread.get("revision", 1))
 
 
-def apply(view: View, frame: dict[str, Any]) -> View:
-    """A client's reducer: one sequenced event applied to the thread it holds."""
+def apply(view: View, frame: dict[str, Any], snapshots: dict[int, View] | None = None) -> View:
+    """A client's reducer: one sequenced event applied to the thread it holds. A restored proposal's
+    text is not in its frame: the client reads the thread again, as the browser does (the REST
+    read taken at that seq, from `snapshots`)."""
     data = frame["data"]
     event = frame["event"]
-    if event in (
+    if event == "thread.restored":
+        assert snapshots is not None, "thread.restored needs the REST read at its seq"
+        return snapshots[frame["seq"]].copy()
+    if event == "thread.hidden":
+        # Its text and its comments' bodies are null until it is restored.
+        view.text = (None, None, view.text[2])  # type: ignore[assignment]
+        view.comments = {i: (*c[:3], None, *c[4:]) for i, c in view.comments.items()}
+    elif event in (
         "comment.created",
         "comment.hidden",
         "comment.restored",
@@ -344,6 +355,11 @@ class Model:
     answers: list[int] = field(default_factory=list)
     final: bool = False
     withdrawn: bool = False
+    # v1.2: the proposal hidden by a moderator; every text the proposal ever had (title, body,
+    # edits); authors suspended, with a post of theirs to lift it from.
+    thread_hidden: bool = False
+    thread_texts: list[str] = field(default_factory=list)
+    suspended: dict[str, tuple[str, int]] = field(default_factory=dict)
 
 
 def token() -> str:
@@ -391,7 +407,13 @@ def machine_for(world: World) -> type[RuleBasedStateMachine]:
 
         def concealed(self) -> list[str]:
             texts = [text for c in self.m.comments.values() for text in c.concealed()]
+            if self.m.thread_hidden:
+                texts += self.m.thread_texts + [c.text for c in self.m.comments.values()]
             return texts + [text for _, text in self.m.held.values()]
+
+        def writes(self, user: str, otherwise: int) -> int:
+            """A suspended author's write is refused before anything else is asked."""
+            return 403 if user in self.m.suspended else otherwise
 
         def scan(self, where: str, payload: Any, raw: str) -> None:
             leaked = [t for t in self.concealed() if t in raw]
@@ -423,10 +445,12 @@ def machine_for(world: World) -> type[RuleBasedStateMachine]:
         @initialize()
         def open_thread(self) -> None:
             world.examples += 1
+            title, body = token(), token()
             thread = self.call(
-                "op", 0, "POST", "/api/threads", 201, {"kind": "proposal", "title": token(), "body": token()}
+                "op", 0, "POST", "/api/threads", 201, {"kind": "proposal", "title": title, "body": body}
             )
             self.m.thread_id = thread["id"]
+            self.m.thread_texts = [title, body]
             self.watchers = [Watcher(s.ws_url, thread["id"]) for s in world.servers]
 
         @rule(user=st.sampled_from(POSTERS), held=held_sometimes, server=via)
@@ -443,8 +467,8 @@ def machine_for(world: World) -> type[RuleBasedStateMachine]:
             text = token()
             body = {"body": f"{HOLD_WORD} {text}" if held else text, "parent_id": parent}
             path = f"/api/threads/{self.m.thread_id}/comments"
-            if self.m.withdrawn:
-                self.call(user, server, "POST", path, 409, body)
+            if user in self.m.suspended or self.m.withdrawn or self.m.thread_hidden:
+                self.call(user, server, "POST", path, self.writes(user, 409), body)
                 return
             made = self.call(user, server, "POST", path, 202 if held else 201, body)
             if held:
@@ -460,7 +484,7 @@ def machine_for(world: World) -> type[RuleBasedStateMachine]:
         def decide_held(self, index: int, release: bool, server: int) -> None:
             held_id = sorted(self.m.held)[index % len(self.m.held)]
             action = "release" if release else "reject"
-            refused = release and self.m.withdrawn
+            refused = release and (self.m.withdrawn or self.m.thread_hidden)
             done = self.call(
                 "staff",
                 server,
@@ -481,8 +505,9 @@ def machine_for(world: World) -> type[RuleBasedStateMachine]:
         @rule(user=st.sampled_from(("company", "agency", "staff")), on=st.booleans(), server=via)
         def recommend_thread(self, user: str, on: bool, server: int) -> None:
             path = f"/api/threads/{self.m.thread_id}/recommendation"
-            refused = on and self.m.withdrawn
-            self.call(user, server, "PUT" if on else "DELETE", path, 409 if refused else 200)
+            refused = on and (self.m.withdrawn or self.m.thread_hidden or user in self.m.suspended)
+            expect = 409 if on and self.m.thread_hidden else self.writes(user, 409) if refused else 200
+            self.call(user, server, "PUT" if on else "DELETE", path, expect)
             key = (user, "thread", self.m.thread_id)
             if refused:
                 return
@@ -501,7 +526,9 @@ def machine_for(world: World) -> type[RuleBasedStateMachine]:
                 comment.author == user or comment.hidden or comment.withdrawn or self.m.withdrawn
             )
             path = f"/api/comments/{comment_id}/recommendation"
-            self.call(user, server, "PUT" if on else "DELETE", path, 409 if refused else 200)
+            expect = self.writes(user, 409 if refused else 200) if on else 200
+            refused = refused or expect == 403
+            self.call(user, server, "PUT" if on else "DELETE", path, expect)
             key = (user, "comment", comment_id)
             if on and not refused:
                 self.m.recommended.add(key)
@@ -515,8 +542,10 @@ def machine_for(world: World) -> type[RuleBasedStateMachine]:
             assert comment_id is not None
             again = (user, comment_id) in self.m.reported
             path = f"/api/comments/{comment_id}/reports"
-            self.call(user, server, "POST", path, 409 if again else 201, {"reason": token()})
-            self.m.reported.add((user, comment_id))
+            expect = self.writes(user, 409 if again else 201)
+            self.call(user, server, "POST", path, expect, {"reason": token()})
+            if expect != 403:
+                self.m.reported.add((user, comment_id))
 
         @precondition(lambda self: any(not c.hidden and not c.withdrawn for c in self.m.comments.values()))
         @rule(index=pick, server=via)
@@ -530,9 +559,12 @@ def machine_for(world: World) -> type[RuleBasedStateMachine]:
         @rule(index=pick, server=via)
         def restore(self, index: int, server: int) -> None:
             comment_id = self.pick_comment(index, lambda c: c.hidden)
-            self.call("staff", server, "POST", f"/api/comments/{comment_id}/restore", 200)
-            self.m.comments[comment_id].hidden = False  # type: ignore[index]
-            self.sequenced()
+            # Inside a hidden proposal its restored text would show: restore the proposal first.
+            expect = 409 if self.m.thread_hidden else 200
+            self.call("staff", server, "POST", f"/api/comments/{comment_id}/restore", expect)
+            if expect == 200:
+                self.m.comments[comment_id].hidden = False  # type: ignore[index]
+                self.sequenced()
 
         @rule(outcome=st.sampled_from((None, *OUTCOMES)), server=via)
         def answer(self, outcome: str | None, server: int) -> None:
@@ -568,11 +600,13 @@ def machine_for(world: World) -> type[RuleBasedStateMachine]:
 
         @rule(user=st.sampled_from(("op", "company")), title=st.booleans(), server=via)
         def edit_thread(self, user: str, title: bool, server: int) -> None:
-            change = {"title" if title else "body": token()}
-            closed = self.m.withdrawn or bool(self.m.answers)
-            expect = 403 if user != "op" else 409 if closed else 200
+            text = token()
+            change = {"title" if title else "body": text}
+            closed = self.m.withdrawn or bool(self.m.answers) or self.m.thread_hidden
+            expect = self.writes(user, 403 if user != "op" else 409 if closed else 200)
             self.call(user, server, "PATCH", f"/api/threads/{self.m.thread_id}", expect, change)
             if expect == 200:
+                self.m.thread_texts.append(text)
                 self.sequenced()
 
         @precondition(lambda self: self.m.seq >= 10)
@@ -586,9 +620,13 @@ def machine_for(world: World) -> type[RuleBasedStateMachine]:
                 self.m.withdrawn = True
                 self.sequenced()
 
-        def _own_change_expect(self, user: str, comment: ModelComment) -> int:
+        def _own_change_expect(self, user: str, comment: ModelComment, edit: bool = False) -> int:
+            if edit and user in self.m.suspended:
+                return 403
             if user != comment.author:
                 return 403
+            if edit and self.m.thread_hidden:
+                return 409
             return 409 if comment.withdrawn or comment.hidden else 200
 
         @precondition(lambda self: bool(self.m.comments))
@@ -598,7 +636,7 @@ def machine_for(world: World) -> type[RuleBasedStateMachine]:
             assert comment_id is not None
             comment = self.m.comments[comment_id]
             user = comment.author if own else user
-            expect = self._own_change_expect(user, comment)
+            expect = self._own_change_expect(user, comment, edit=True)
             text = token()
             self.call(user, server, "PATCH", f"/api/comments/{comment_id}", expect, {"body": text})
             if expect == 200:
@@ -625,6 +663,36 @@ def machine_for(world: World) -> type[RuleBasedStateMachine]:
             answer_id = self.m.answers[index % len(self.m.answers)]
             self.call("staff", server, "PATCH", f"/api/answers/{answer_id}", 200, {"body": token()})
             self.sequenced()
+
+        # -- v1.2: moderating the proposal, suspending its authors ------------------------------
+
+        # Hidden with a comment or more, so hiding conceals comments too; restored whenever hidden.
+        @precondition(lambda self: self.m.thread_hidden or bool(self.m.comments))
+        @rule(server=via)
+        def hide_thread(self, server: int) -> None:
+            path = f"/api/threads/{self.m.thread_id}/{'restore' if self.m.thread_hidden else 'hide'}"
+            self.call("staff", server, "POST", path, 200, {"reason": token()})
+            self.m.thread_hidden = not self.m.thread_hidden
+            self.sequenced()
+
+        @rule(index=pick, server=via)
+        def suspend(self, index: int, server: int) -> None:
+            """Suspend the author of the proposal or of a comment (never named); a second one
+            from another post extends it. Takes no seq."""
+            posts = [("op", "thread", self.m.thread_id)]
+            posts += [(c.author, "comment", i) for i, c in sorted(self.m.comments.items())]
+            author, kind, post_id = posts[index % len(posts)]
+            path = f"/api/staff/posts/{kind}/{post_id}/author/suspension"
+            shown = self.call("staff", server, "POST", path, 200, {"days": 1, "reason": token()})
+            assert (shown["already_suspended_until"] is not None) == (author in self.m.suspended)
+            self.m.suspended.setdefault(author, (kind, post_id))
+
+        @precondition(lambda self: bool(self.m.suspended))
+        @rule(index=pick, server=via)
+        def lift(self, index: int, server: int) -> None:
+            author = sorted(self.m.suspended)[index % len(self.m.suspended)]
+            kind, post_id = self.m.suspended.pop(author)
+            self.call("staff", server, "DELETE", f"/api/staff/posts/{kind}/{post_id}/author/suspension", 200)
 
         # -- the checks -------------------------------------------------------------------
 
@@ -673,7 +741,7 @@ def machine_for(world: World) -> type[RuleBasedStateMachine]:
                     self.scan(f"replay since {since}", event["data"], json.dumps(event, ensure_ascii=False))
                 view = self.snapshots[since].copy()
                 for event in events:
-                    apply(view, event)
+                    view = apply(view, event, self.snapshots)
                 assert view == fresh, f"since {since}: replay applied to REST differs from REST"
 
         def teardown(self) -> None:
@@ -693,6 +761,11 @@ def machine_for(world: World) -> type[RuleBasedStateMachine]:
             finally:
                 for watcher in self.watchers:
                     watcher.close()
+                # The next example's proposal is written by the same accounts.
+                for kind, post_id in self.m.suspended.values():
+                    world.users["staff"].delete(
+                        world.via(0) + f"/api/staff/posts/{kind}/{post_id}/author/suspension"
+                    )
 
         def scan_pages(self) -> None:
             """The board and the thread's page, as an anonymous browser loads them, once per example

@@ -96,6 +96,14 @@ class ErrorCode(StrEnum):
     REAUTH_REQUIRED = "reauth_required"
     MFA_FAILED = "mfa_failed"
     MFA_OFF = "mfa_off"
+    # Moderation (v1.2): a write by a suspended author (with `until`), a hidden proposal that takes
+    # no comments, edits or recommendations, an appeal already filed for that action, an action
+    # that is not the caller's to appeal or is no longer in force, a second lift.
+    SUSPENDED = "suspended"
+    THREAD_HIDDEN = "thread_hidden"
+    ALREADY_APPEALED = "already_appealed"
+    NOTHING_TO_APPEAL = "nothing_to_appeal"
+    NOT_SUSPENDED = "not_suspended"
 
 
 class DomainError(Exception):
@@ -166,3 +174,13 @@ class TooManyConnections(DomainError):
 class Unavailable(DomainError):
     status = 503
     code = ErrorCode.UNAVAILABLE
+
+
+class Suspended(Forbidden):
+    """A write by a suspended author: the error body carries `until` (the end, ISO 8601)."""
+
+    code = ErrorCode.SUSPENDED
+
+    def __init__(self, message: str, until: str) -> None:
+        super().__init__(message)
+        self.until = until

@@ -40,6 +40,16 @@ class EventType(StrEnum):
     PROPOSAL_LINKED = "thread.changed_in"
     # A proposal's recommendations reached the obligation's threshold: `answer_due` is set (v1.2).
     THREAD_ANSWER_DUE = "thread.answer_due"
+    # Moderating proposals, sanctions and appeals (v1.2): hide/restore are sequenced on the
+    # thread's channel; the rest are staff rows. A proposal's report is a `report.filed` too.
+    THREAD_HIDDEN = "thread.hidden"
+    THREAD_RESTORED = "thread.restored"
+    AUTHOR_SUSPENDED = "author.suspended"
+    AUTHOR_SUSPENSION_LIFTED = "author.suspension_lifted"
+    APPEAL_FILED = "appeal.filed"
+    APPEAL_DECIDED = "appeal.decided"
+    # Erasure (issue 22 part 4, built apart): an erased post is one more appealable action.
+    POST_ERASED = "post.erased"
 
 
 PROPOSAL: Final = "proposal"
@@ -64,3 +74,6 @@ ACCOUNT_KINDS: Final = (COMPANY, AGENCY, STAFF)
 MODERATOR: Final = "moderator"
 ADMIN: Final = "admin"
 STAFF_ROLES: Final = (MODERATOR, ADMIN)
+
+# Why a post was reported (v1.2; threads and comments alike). None: not said.
+REPORT_CATEGORIES: Final = ("abuse", "defamation", "personal_info", "advertising", "other")

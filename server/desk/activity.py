@@ -35,6 +35,11 @@ SERIES = {
         EventType.REPORT_DISMISSED,
         EventType.COMMENT_RELEASED,
         EventType.COMMENT_REJECTED,
+        EventType.THREAD_HIDDEN,
+        EventType.THREAD_RESTORED,
+        EventType.AUTHOR_SUSPENDED,
+        EventType.AUTHOR_SUSPENSION_LIFTED,
+        EventType.APPEAL_DECIDED,
     ),
 }
 HOURS_MAX = 48

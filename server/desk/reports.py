@@ -18,7 +18,7 @@ from server.events import public
 from server.events.seam import EventLog
 from server.runtime.settings import Settings
 from server.store.database import Database
-from server.store.models import Account, Comment, Report, Thread, utcnow
+from server.store.models import Account, Comment, Report, Thread, ThreadReport, utcnow
 from server.text.validation import text
 
 # Reasons shown per comment; a comment reported 500 times shows its count, not 500 lines.
@@ -70,6 +70,7 @@ class Reports:
                     shown.append(
                         {
                             "reason": report.reason,
+                            "category": report.category,
                             "created_at": public.iso(report.created_at),
                             "reporter": {
                                 "kind": kind,
@@ -89,6 +90,7 @@ class Reports:
             shown_comment["body"] = comment.body
             items.append(
                 {
+                    "kind": "comment",
                     "comment": shown_comment,
                     "thread": {"id": comment.thread_id, "title": title},
                     "count": group.count,
@@ -97,7 +99,80 @@ class Reports:
                     "reasons": reasons[group.comment_id],
                 }
             )
-        return {"items": items}
+        items += await self._thread_queue(limit)
+        # Both kinds in one queue: most reported first, then oldest first.
+        items.sort(key=lambda i: (-i["count"], i["first_reported_at"]))  # type: ignore[operator]
+        return {"items": items[:limit]}
+
+    async def _thread_queue(self, limit: int) -> list[dict[str, Any]]:
+        """Reported proposals (v1.2), as the queue shows comments: text, count, reasons."""
+        count = func.count().label("count")
+        first = func.min(ThreadReport.created_at).label("first")
+        last = func.max(ThreadReport.created_at).label("last")
+        async with self.db.read() as s:
+            groups = (
+                await s.execute(
+                    select(ThreadReport.thread_id, count, first, last)
+                    .where(ThreadReport.resolution.is_(None))  # type: ignore[union-attr]
+                    .group_by(ThreadReport.thread_id)
+                    .order_by(count.desc(), first, ThreadReport.thread_id)
+                    .limit(limit)
+                )
+            ).all()
+            ids = [g.thread_id for g in groups]
+            threads = {t.id: t for t in (await s.execute(select(Thread).where(Thread.id.in_(ids)))).scalars()}  # type: ignore[union-attr]
+            reasons: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
+            reports = await s.execute(
+                select(ThreadReport, Account.kind)
+                .join(Account, Account.id == ThreadReport.account_id)
+                .where(ThreadReport.thread_id.in_(ids), ThreadReport.resolution.is_(None))  # type: ignore[attr-defined,union-attr]
+                .order_by(ThreadReport.id)  # type: ignore[arg-type]
+            )
+            for report, kind in reports:
+                if len(reasons[report.thread_id]) < REASONS_SHOWN:
+                    key = public.actor_key(self.events.secret, report.account_id)
+                    reasons[report.thread_id].append(
+                        {"reason": report.reason, "category": report.category,
+                         "created_at": public.iso(report.created_at), "reporter": {"kind": kind, "key": key}}
+                    )  # fmt: skip
+        return [
+            {
+                "kind": "thread",
+                # Moderators judge what was written, hidden or not.
+                "thread": {
+                    "id": g.thread_id,
+                    "title": threads[g.thread_id].title,
+                    "body": threads[g.thread_id].body,
+                    "hidden": threads[g.thread_id].hidden,
+                },
+                "count": g.count,
+                "first_reported_at": public.iso(g.first),
+                "last_reported_at": public.iso(g.last),
+                "reasons": reasons[g.thread_id],
+            }
+            for g in groups
+        ]
+
+    async def dismiss_thread(self, moderator: Account, thread_id: int, reason: Any) -> dict[str, Any]:
+        """Close a proposal's open reports without touching it."""
+        policy.require_moderator(moderator, "dismiss reports")
+        reason = text(reason, "reason", self.settings.report_reason_max)
+        async with self.events.change() as change:
+            s = change.session
+            closed = (
+                await s.execute(
+                    update(ThreadReport)
+                    .where(ThreadReport.thread_id == thread_id, ThreadReport.resolution.is_(None))  # type: ignore[arg-type,union-attr]
+                    .values(resolution="dismissed", resolved_at=utcnow())
+                    .returning(ThreadReport.id)
+                )
+            ).all()
+            if not closed:
+                raise Conflict("the proposal has no open reports", code=ErrorCode.NO_OPEN_REPORTS)
+            report_ids = sorted(r[0] for r in closed)
+            payload = {"target": "thread", "thread_id": thread_id, "report_ids": report_ids, "reason": reason}
+            await change.append(EventType.REPORT_DISMISSED, moderator, payload, thread_id=thread_id)
+        return {"thread_id": thread_id, "dismissed": len(report_ids), "reason": reason}
 
     async def dismiss(self, moderator: Account, comment_id: int, reason: Any) -> dict[str, Any]:
         """Close the comment's open reports without touching the comment."""

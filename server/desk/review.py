@@ -20,7 +20,7 @@ from server.events import public
 from server.events import seam as events
 from server.events.seam import EventLog
 from server.store.database import Database
-from server.store.models import Account, Comment, Event, Report, Thread
+from server.store.models import Account, Comment, Event, Report, Thread, ThreadReport
 from server.text.validation import KST
 
 Presence = Callable[[list[str]], Awaitable[dict[str, int]]]
@@ -183,6 +183,14 @@ class Figures:
                 await s.execute(
                     select(func.count(func.distinct(Report.comment_id))).where(Report.resolution.is_(None))
                 )  # type: ignore[union-attr]
+            ).scalar_one()
+            # Reported proposals (v1.2) count as well: one queue holds both kinds.
+            open_reports += (
+                await s.execute(
+                    select(func.count(func.distinct(ThreadReport.thread_id))).where(
+                        ThreadReport.resolution.is_(None)  # type: ignore[union-attr]
+                    )
+                )
             ).scalar_one()
             # "Most watched now": among the threads active in the last hour, those someone is
             # watching, most watchers first (a thread nobody watches is not "watched": it showed

@@ -30,15 +30,17 @@ from server.contract.vocabulary import (
     THREAD_KINDS,
     EventType,
 )
-from server.domain import drafts, policy
+from server.domain import actions, drafts, policy
 from server.domain.accounts import Passwords, check_strength, new_session_token, token_hash
 from server.domain.categories import resolve as resolve_category
 from server.domain.holds import Holds
 from server.domain.links import parse_links, store_links, tell_proposals
+from server.domain.moderation import report_category
 from server.domain.obligation import Obligation
 from server.domain.posting import Posting
 from server.domain.ratelimit import RateLimiter
 from server.domain.reading import thread_authors
+from server.domain.sanctions import Sanctions
 from server.domain.sessions import Sessions
 from server.events import public
 from server.events.seam import Change, EventLog
@@ -112,6 +114,7 @@ class Discussion:
         passwords: Passwords,
         limiter: RateLimiter | None = None,
         sessions: Sessions | None = None,
+        sanctions: Sanctions | None = None,
     ) -> None:
         self.db = db
         self.events = events
@@ -125,6 +128,8 @@ class Discussion:
         self.obligation = Obligation(
             posting, settings.answer_obligation_recommendations, settings.answer_target_days
         )
+        # A suspended author reads but does not write (sanctions.py).
+        self.sanctions = sanctions or Sanctions(db, events, settings)
 
     # --- accounts and sessions --------------------------------------------------------------
 
@@ -295,6 +300,7 @@ class Discussion:
         if links is not None and kind != CHANGE:
             raise Invalid("only change threads link proposals", {"links": "change_threads_only"})
         link_ids = parse_links(links) if links is not None else []
+        await self.sanctions.ensure_can_write(actor)
         await self.limiter.check(actor)
         now = utcnow()
         async with self.events.change() as change:
@@ -386,12 +392,15 @@ class Discussion:
         body = text(body, "body", self.settings.comment_body_max)
         if self.settings.refuse_identifiers:
             refuse_identifiers({"body": body})
+        await self.sanctions.ensure_can_write(actor)
         await self.limiter.check(actor)
         if words := self.holds.matches(body):
             async with self.db.read() as s:
                 thread = (
                     await s.execute(
-                        select(Thread.kind, Thread.status, Thread.author_id).where(Thread.id == thread_id)
+                        select(Thread.kind, Thread.status, Thread.author_id, Thread.hidden).where(
+                            Thread.id == thread_id
+                        )
                     )
                 ).first()
             if thread is not None:
@@ -429,6 +438,12 @@ class Discussion:
             # Re-read under the thread's lock: a concurrent hide/restore has committed by now.
             await s.refresh(row)
             policy.ensure(policy.can_moderate(row, hide=hide))
+            if (
+                not hide
+                and (await s.execute(select(Thread.hidden).where(Thread.id == row.thread_id))).scalar()
+            ):
+                # Its restored frame would carry the text inside a proposal whose text is null.
+                policy.ensure(policy.thread_hidden())
             hidden_reason = reason if hide else None
             await s.execute(
                 update(Comment)
@@ -442,6 +457,20 @@ class Discussion:
                 .where(Report.comment_id == comment_id, Report.resolution.is_(None))  # type: ignore[arg-type,union-attr]
                 .values(resolution="hidden" if hide else "restored", resolved_at=utcnow())
             )
+            # Its author is told and may appeal (actions.py, notices.py).
+            if hide:
+                assert hidden_reason is not None
+                await actions.record(
+                    s,
+                    kind=actions.COMMENT,
+                    target_id=comment_id,
+                    thread_id=row.thread_id,
+                    account_id=row.author_id,
+                    action=actions.HIDDEN,
+                    reason=hidden_reason,
+                )
+            else:
+                await actions.undo(s, actions.COMMENT, comment_id)
             authors = await thread_authors(s, row.thread_id, [row.author_id])
             shown = public.comment(row, authors[row.author_id])
             event = EventType.COMMENT_HIDDEN if hide else EventType.COMMENT_RESTORED
@@ -449,8 +478,12 @@ class Discussion:
             await change.append(event, actor, data, thread_id=row.thread_id, seq=seq)
         return shown
 
-    async def report(self, actor: Account, comment_id: int, reason: Any) -> dict[str, Any]:
+    async def report(
+        self, actor: Account, comment_id: int, reason: Any, category: Any = None
+    ) -> dict[str, Any]:
         reason = text(reason, "reason", self.settings.report_reason_max)
+        category = report_category(category)
+        await self.sanctions.ensure_can_write(actor)
         await self.limiter.check(actor)
         async with self.events.change() as change:
             s = change.session
@@ -462,6 +495,7 @@ class Discussion:
                 "thread_id": thread_id,
                 "account_id": actor.id,
                 "reason": reason,
+                "category": category,
                 "created_at": utcnow(),
             }
             report_id = (
@@ -472,11 +506,14 @@ class Discussion:
             if report_id is None:
                 raise Conflict("you have already reported this comment", code=ErrorCode.ALREADY_REPORTED)
             payload = {"report_id": report_id, "comment_id": comment_id, "reason": reason}
+            if category is not None:
+                payload["category"] = category
             await change.append(EventType.REPORT_FILED, actor, payload, thread_id=thread_id)
         return {
             "id": report_id,
             "comment_id": comment_id,
             "reason": reason,
+            "category": category,
             "created_at": public.iso(values["created_at"]),  # type: ignore[arg-type]
         }
 
@@ -491,10 +528,15 @@ class Discussion:
             if target == "thread":
                 row = (
                     await s.execute(
-                        select(Thread.id, Thread.author_id, Thread.status).where(Thread.id == target_id)
+                        select(Thread.id, Thread.author_id, Thread.status, Thread.hidden).where(
+                            Thread.id == target_id
+                        )
                     )
                 ).first()
-                hidden = withdrawn = False
+                withdrawn = False
+                if row is not None and row.hidden and on:
+                    policy.ensure(policy.thread_hidden())
+                hidden = False
             else:
                 row = (
                     await s.execute(
@@ -510,6 +552,7 @@ class Discussion:
             raise NotFound(f"{target} {target_id} does not exist")
         thread_id, author_id = row[0], row[1]
         if on:
+            await self.sanctions.ensure_can_write(actor)
             refusal = policy.can_recommend(
                 actor, author_id=author_id, thread_status=row.status, hidden=hidden, withdrawn=withdrawn
             )

@@ -27,6 +27,7 @@ from server.domain import policy
 from server.domain.posting import Posting
 from server.domain.ratelimit import RateLimiter
 from server.domain.reading import thread_authors
+from server.domain.sanctions import Sanctions
 from server.events import public
 from server.events.seam import EventLog
 from server.runtime.settings import Settings
@@ -51,12 +52,14 @@ class Editing:
         settings: Settings,
         limiter: RateLimiter,
         held_words: Callable[[str], list[str]] = lambda body: [],
+        sanctions: Sanctions | None = None,
     ) -> None:
         self.db = db
         self.events = events
         self.posting = posting
         self.settings = settings
         self.limiter = limiter
+        self.sanctions = sanctions or Sanctions(db, events, settings)
         # The words that would hold a new comment now (holds.HoldPolicy.matches): an edit must not
         # bring in what a new comment could not post without a moderator.
         self.held_words = held_words
@@ -71,6 +74,7 @@ class Editing:
             raise Invalid("give a title or a body to change", {"body": "required"})
         if self.settings.refuse_identifiers:
             refuse_identifiers({"title": new_title, "body": new_body})
+        await self.sanctions.ensure_can_write(actor)
         await self.limiter.check(actor)
         try:
             async with self.events.change() as change:
@@ -129,6 +133,7 @@ class Editing:
         new_body = text(body, "body", self.settings.comment_body_max)
         if self.settings.refuse_identifiers:
             refuse_identifiers({"body": new_body})
+        await self.sanctions.ensure_can_write(actor)
         await self.limiter.check(actor)
         try:
             async with self.events.change() as change:
@@ -136,6 +141,9 @@ class Editing:
                 row, seq = await self._comment_locked(s, comment_id)
                 window = timedelta(hours=self.settings.comment_edit_hours)
                 policy.ensure(policy.can_edit_comment(actor, row, utcnow(), window))
+                if (await s.execute(select(Thread.hidden).where(Thread.id == row.thread_id))).scalar():
+                    # Its frame would carry the text live (the proposal's is null to the public).
+                    policy.ensure(policy.thread_hidden())
                 if set(self.held_words(new_body)) - set(self.held_words(row.body)):
                     raise Conflict(
                         "this edit adds words a moderator checks first at this hour: it was not saved "
@@ -258,9 +266,14 @@ class Editing:
             content: Any
             if target == "thread":
                 content = (await s.execute(select(Thread).where(Thread.id == target_id))).scalars().first()
+                concealed = content is not None and content.hidden
             elif target == "comment":
                 content = (await s.execute(select(Comment).where(Comment.id == target_id))).scalars().first()
                 concealed = content is not None and (content.hidden or content.withdrawn)
+                if content is not None and not concealed:
+                    # A comment of a hidden proposal is concealed with it (v1.2).
+                    thread_hidden = select(Thread.hidden).where(Thread.id == content.thread_id)
+                    concealed = bool((await s.execute(thread_hidden)).scalar())
             else:
                 content = (await s.execute(select(Answer).where(Answer.id == target_id))).scalars().first()
             if content is None:
@@ -299,9 +312,11 @@ class Editing:
                 "created_at": public.iso(row.created_at),
             }
             if target == "thread":
-                item["title"] = row.title
+                item["title"] = row.title if show_text else None
             items.append(item)
         shown: dict[str, Any] = {"target": target, "id": target_id, "items": items}
+        if target == "thread" and content.hidden:
+            shown["hidden"] = True
         if target == "comment":
             shown["hidden"] = bool(content.hidden)
             shown["withdrawn"] = bool(content.withdrawn)

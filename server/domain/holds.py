@@ -16,7 +16,7 @@ from sqlalchemy import insert, select, update
 
 from server.contract.errors import Conflict, ErrorCode, Invalid, NotFound
 from server.contract.vocabulary import EventType
-from server.domain import policy
+from server.domain import actions, policy
 from server.domain.posting import Posting
 from server.events import public
 from server.events.seam import EventLog
@@ -154,13 +154,18 @@ class Holds:
         ]
         return {"items": items}
 
-    async def release(self, moderator: Account, held_id: int, reason: Any) -> dict[str, Any]:
-        """Publish the held comment now, with the thread's next seq."""
+    async def release(
+        self, moderator: Account, held_id: int, reason: Any, *, rejected: bool = False
+    ) -> dict[str, Any]:
+        """Publish the held comment now, with the thread's next seq. `rejected`: a reversed appeal
+        releases a comment that was rejected."""
         policy.require_moderator(moderator, "release or reject held comments")
         reason = self._reason(reason, required=False)
         async with self.events.change() as change:
             s = change.session
-            held = await self._claim(s, held_id, "released")
+            held = await self._claim(s, held_id, "released", was="rejected" if rejected else None)
+            if rejected:
+                await actions.undo(s, actions.HELD, held_id)
             author = (await s.execute(select(Account).where(Account.id == held.author_id))).scalars().one()
             shown = await self.posting.insert_comment(
                 change, author, held.thread_id, held.body, held.parent_id
@@ -178,11 +183,22 @@ class Holds:
         reason = self._reason(reason, required=True)
         async with self.events.change() as change:
             held = await self._claim(change.session, held_id, "rejected")
+            assert reason is not None
+            # Its author is told and may appeal (actions.py, notices.py).
+            await actions.record(
+                change.session,
+                kind=actions.HELD,
+                target_id=held_id,
+                thread_id=held.thread_id,
+                account_id=held.author_id,
+                action=actions.REJECTED,
+                reason=reason,
+            )
             payload = {"held_id": held_id, "reason": reason}
             await change.append(EventType.COMMENT_REJECTED, moderator, payload, thread_id=held.thread_id)
         return {"held_id": held_id, "rejected": True}
 
-    async def _claim(self, s: Any, held_id: int, resolution: str) -> HeldComment:
+    async def _claim(self, s: Any, held_id: int, resolution: str, was: str | None = None) -> HeldComment:
         """Mark the held comment resolved; a second moderator deciding at the same time gets 409."""
         held = (await s.execute(select(HeldComment).where(HeldComment.id == held_id))).scalars().first()
         if held is None:
@@ -190,7 +206,10 @@ class Holds:
         claimed = (
             await s.execute(
                 update(HeldComment)
-                .where(HeldComment.id == held_id, HeldComment.resolution.is_(None))  # type: ignore[arg-type,union-attr]
+                .where(
+                    HeldComment.id == held_id,  # type: ignore[arg-type]
+                    HeldComment.resolution.is_(None) if was is None else HeldComment.resolution == was,  # type: ignore[union-attr]
+                )
                 .values(resolution=resolution, resolved_at=utcnow())
                 .returning(HeldComment.id)
             )

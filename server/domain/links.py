@@ -37,7 +37,7 @@ async def store_links(s: AsyncSession, change_id: int, proposal_ids: list[int]) 
     """Replace the change thread's links inside the caller's transaction; returns them as {id, title}."""
     rows = (
         await s.execute(
-            select(Thread.id, Thread.title, Thread.kind, Thread.status, Thread.outcome).where(
+            select(Thread.id, Thread.title, Thread.kind, Thread.status, Thread.outcome, Thread.hidden).where(
                 Thread.id.in_(proposal_ids)  # type: ignore[union-attr]
             )
         )
@@ -59,7 +59,12 @@ async def store_links(s: AsyncSession, change_id: int, proposal_ids: list[int]) 
             [{"change_id": change_id, "proposal_id": i, "created_at": now} for i in proposal_ids],
         )
     return [
-        {"id": i, "title": found[i].title, "status": found[i].status, "outcome": found[i].outcome}
+        {
+            "id": i,
+            "title": None if found[i].hidden else found[i].title,
+            "status": found[i].status,
+            "outcome": found[i].outcome,
+        }
         for i in proposal_ids
     ]
 
@@ -67,12 +72,12 @@ async def store_links(s: AsyncSession, change_id: int, proposal_ids: list[int]) 
 async def changed_in(s: AsyncSession, proposal_id: int) -> list[dict[str, Any]]:
     """The change threads that answer this proposal, oldest first, as {id, title}."""
     rows = await s.execute(
-        select(Thread.id, Thread.title)
+        select(Thread.id, Thread.title, Thread.hidden)
         .join(ThreadLink, ThreadLink.change_id == Thread.id)
         .where(ThreadLink.proposal_id == proposal_id)
         .order_by(Thread.id)  # type: ignore[arg-type]
     )
-    return [{"id": i, "title": t} for i, t in rows]
+    return [{"id": i, "title": None if hidden else t} for i, t, hidden in rows]
 
 
 async def tell_proposals(change: Change, posting: Posting, actor: Account, proposal_ids: list[int]) -> None:
@@ -125,15 +130,17 @@ class Links:
         async with self.db.read() as s:
             if thread["kind"] == CHANGE:
                 rows = await s.execute(
-                    select(Thread.id, Thread.title, Thread.status, Thread.outcome)
+                    select(Thread.id, Thread.title, Thread.status, Thread.outcome, Thread.hidden)
                     .join(ThreadLink, ThreadLink.proposal_id == Thread.id)
                     .where(ThreadLink.change_id == thread["id"])
                     .order_by(Thread.id)  # type: ignore[arg-type]
                 )
-                # Each proposal with where it stands (반영 / 부분반영 / 불채택, or still open).
+                # Each proposal with where it stands (반영 / 부분반영 / 불채택, or still open); a
+                # hidden one keeps its place with its title null (v1.2).
                 thread["links"] = [
-                    {"id": i, "title": t, "status": status, "outcome": outcome}
-                    for i, t, status, outcome in rows
+                    {"id": i, "title": None if hidden else t, "status": status, "outcome": outcome}
+                    | ({"hidden": True} if hidden else {})
+                    for i, t, status, outcome, hidden in rows
                 ]
             else:
                 thread["changed_in"] = await changed_in(s, thread["id"])

@@ -38,17 +38,30 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.contract.errors import NotFound
 from server.contract.vocabulary import CHANGE, PROPOSAL, EventType
+from server.domain import actions
 from server.events import public
 from server.events.seam import Change, LoggedRow, SentNotice
 from server.store.database import Database
-from server.store.models import Account, Comment, Follow, Notice, Thread, ThreadLink, utcnow
+from server.store.models import (
+    Account,
+    Appeal,
+    Comment,
+    Follow,
+    ModerationAction,
+    Notice,
+    Thread,
+    ThreadLink,
+    utcnow,
+)
 
 ANSWER = "answer"
 STATUS = "status"
 LINKED = "change"
 REPLY = "reply"
 COMMENTS = "comments"
-KINDS = (ANSWER, STATUS, LINKED, REPLY, COMMENTS)
+# What a moderator did to the account's post or account, and why; an appeal's decision (v1.2).
+MODERATION = "moderation"
+KINDS = (ANSWER, STATUS, LINKED, REPLY, COMMENTS, MODERATION)
 
 # The statements a comment runs (auto-follow, the thread's author, the batched notice, the unread
 # count) are prepared once as Core statements on the tables: built per comment through the ORM
@@ -204,6 +217,10 @@ class Notices:
         thread_id = row.thread_id
         assert thread_id is not None
         kind = row.type
+        if kind in actions.ACTIONS:
+            return await self._moderation(s, row, actions.ACTIONS[kind])
+        if kind == EventType.APPEAL_DECIDED:
+            return await self._appeal_decided(s, row)
         if kind == EventType.THREAD_CREATED:
             if actor is not None:
                 await self._follow(s, actor, thread_id)
@@ -246,8 +263,58 @@ class Notices:
             stmt = stmt.where(Follow.account_id != exclude)
         return list((await s.execute(stmt.order_by(Follow.account_id))).scalars())
 
-    async def _title(self, s: AsyncSession, thread_id: int) -> str:
-        return str((await s.execute(select(Thread.title).where(Thread.id == thread_id))).scalar_one())
+    async def _title(self, s: AsyncSession, thread_id: int) -> str | None:
+        """The thread's title as the public sees it now (null while hidden)."""
+        row = (await s.execute(select(Thread.title, Thread.hidden).where(Thread.id == thread_id))).one()
+        return None if row.hidden else str(row.title)
+
+    async def _moderation(self, s: AsyncSession, row: LoggedRow, kind: str) -> list[NoticeRow]:
+        """The author of what a moderator acted on is told what was done and why, and what to
+        send to appeal it. The action is the one this change recorded (actions.record): the
+        payload's `action_id` when it carries one (an erasure's), else the target's latest."""
+        assert row.thread_id is not None
+        action_id = row.payload.get("action_id")
+        if isinstance(action_id, int):
+            action = (
+                (await s.execute(select(ModerationAction).where(ModerationAction.id == action_id)))
+                .scalars()
+                .first()
+            )
+        else:
+            action = await actions.latest(s, kind, _action_target(kind, row))
+        if action is None:
+            return []
+        data: dict[str, Any] = {
+            "title": await self._title(s, action.thread_id),
+            "action": action.action,
+            "target": kind,
+            "reason": action.reason,
+            "appeal": {"kind": kind, "id": action.target_id},
+        }
+        if "until" in row.payload:
+            data["until"] = row.payload["until"]
+        comment_id = action.target_id if kind == actions.COMMENT else None
+        return await _insert(
+            s, [action.account_id], MODERATION, action.thread_id, data, comment_id=comment_id
+        )
+
+    async def _appeal_decided(self, s: AsyncSession, row: LoggedRow) -> list[NoticeRow]:
+        """The appellant learns the decision and its reason."""
+        appeal = (
+            (await s.execute(select(Appeal).where(Appeal.id == row.payload["appeal_id"]))).scalars().first()
+        )
+        if appeal is None:
+            return []
+        action = row.payload.get("action") or {}
+        thread_id = int(action.get("thread_id") or row.thread_id or 0)
+        data = {
+            "title": await self._title(s, thread_id),
+            "action": "appeal_" + str(row.payload["decision"]),
+            "target": action.get("kind"),
+            "reason": row.payload.get("reason"),
+            "decision": row.payload["decision"],
+        }
+        return await _insert(s, [appeal.account_id], MODERATION, thread_id, data)
 
     async def _to_followers(
         self, s: AsyncSession, row: LoggedRow, kind: str, data: dict[str, Any], answer_id: int | None = None
@@ -366,7 +433,8 @@ class Notices:
         I follow; newest first, ACTIVITY_MAX of each. Only the caller ever reads it."""
 
         def brief(t: Any) -> dict[str, Any]:
-            return {"id": t.id, "kind": t.kind, "title": t.title, "status": t.status, "outcome": t.outcome}
+            title = None if t.hidden else t.title
+            return {"id": t.id, "kind": t.kind, "title": title, "status": t.status, "outcome": t.outcome}
 
         async with self.db.read() as s:
             threads = (
@@ -379,6 +447,7 @@ class Notices:
                         Thread.outcome,
                         Thread.created_at,
                         Thread.comment_count,
+                        Thread.hidden,
                     )
                     .where(Thread.author_id == account.id)
                     .order_by(Thread.id.desc())
@@ -403,7 +472,7 @@ class Notices:
             ).all()
             followed = (
                 await s.execute(
-                    select(Thread.id, Thread.kind, Thread.title, Thread.status, Thread.outcome)
+                    select(Thread.id, Thread.kind, Thread.title, Thread.status, Thread.outcome, Thread.hidden)
                     .join(Follow, Follow.thread_id == Thread.id)
                     .where(Follow.account_id == account.id)
                     .order_by(Follow.created_at.desc(), Thread.id.desc())
@@ -440,7 +509,13 @@ class Notices:
         async with self.db.read() as s:
             rows = (await s.execute(stmt)).scalars().all()
             unread = (await _unread(s, {account.id})).get(account.id, 0)  # type: ignore[arg-type]
-        return {"items": [shown(r, r.seen_at is not None) for r in rows], "unread": unread}
+            hidden = await hidden_threads(s, {r.thread_id for r in rows})
+        items = [shown(r, r.seen_at is not None) for r in rows]
+        for item in items:
+            if item["thread_id"] in hidden:
+                # A proposal hidden since: its title is null here too (v1.2).
+                item["data"] = {**item["data"], "title": None}
+        return {"items": items, "unread": unread}
 
     async def mark_seen(self, account: Account, ids: list[int] | None) -> tuple[list[int], int]:
         """Mark the account's notices seen (all unseen when `ids` is None); returns the ids marked
@@ -461,6 +536,28 @@ class Notices:
             marked = sorted((await s.execute(stmt)).scalars())
             unread = (await _unread(s, {account.id})).get(account.id, 0)
         return marked, unread
+
+
+async def hidden_threads(s: AsyncSession, thread_ids: set[int]) -> set[int]:
+    """Which of these threads a moderator hides now."""
+    if not thread_ids:
+        return set()
+    stmt = select(Thread.id).where(Thread.id.in_(sorted(thread_ids)), Thread.hidden == True)  # type: ignore[union-attr]  # noqa: E712
+    return {int(i) for i in (await s.execute(stmt)).scalars()}
+
+
+def _action_target(kind: str, row: LoggedRow) -> int:
+    """The target id an action's event row names."""
+    payload = row.payload
+    if kind == actions.COMMENT:
+        return int(payload["comment"]["id"])
+    if kind == actions.HELD:
+        return int(payload["held_id"])
+    if kind == actions.SUSPENSION:
+        return int(payload["suspension_id"])
+    if kind == actions.THREAD:
+        return int(payload["thread_id"])
+    return int(payload.get("post", {}).get("id") or 0)
 
 
 async def _unread(s: AsyncSession, account_ids: set[int]) -> dict[int, int]:

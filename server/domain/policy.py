@@ -11,9 +11,9 @@ from SQL, which have the attributes the `…Facts` protocols name.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
-from server.contract.errors import Conflict, DomainError, ErrorCode, Forbidden
+from server.contract.errors import Conflict, DomainError, ErrorCode, Forbidden, Suspended
 from server.contract.vocabulary import ADMIN, ANSWERED, CHANGE, MODERATOR, PROPOSAL, STAFF, WITHDRAWN
 from server.store.models import Account
 
@@ -104,7 +104,9 @@ def can_post_thread(account: Account, kind: str) -> Refusal:
 
 
 def can_comment(thread: ThreadFacts) -> Refusal:
-    """A withdrawn proposal takes no new comments (nor held ones)."""
+    """A withdrawn proposal takes no new comments (nor held ones), nor does a hidden one."""
+    if getattr(thread, "hidden", False):
+        return thread_hidden()
     return _thread_withdrawn() if thread.status == WITHDRAWN else None
 
 
@@ -115,6 +117,8 @@ def can_edit_thread(account: Account, thread: ThreadFacts, *, answered: bool) ->
         return _not_author("thread")
     if thread.status == WITHDRAWN:
         return _thread_withdrawn()
+    if getattr(thread, "hidden", False):
+        return thread_hidden()
     if thread.kind == PROPOSAL and answered:
         return Conflict(
             "a proposal is edited only until its official answer", code=ErrorCode.EDIT_WINDOW_CLOSED
@@ -238,3 +242,34 @@ def can_act_on_factor(given_at: datetime | None, now: datetime) -> Refusal:
             code=ErrorCode.REAUTH_REQUIRED,
         )
     return None
+
+
+# --- moderating proposals and people (v1.2) -----------------------------------------------------
+
+
+def thread_hidden() -> Conflict:
+    """A hidden proposal takes no comments, edits or recommendations until it is restored: its
+    text is null to the public, and what would be added to it would be too."""
+    return Conflict("a moderator hid this proposal", code=ErrorCode.THREAD_HIDDEN)
+
+
+def can_hide_thread(thread: Any, *, hide: bool) -> Refusal:
+    """A shown thread is hidden, a hidden one restored; not the other way round."""
+    if hide and thread.hidden:
+        return Conflict("the proposal is already hidden", code=ErrorCode.ALREADY_HIDDEN)
+    if not hide and not thread.hidden:
+        return Conflict("the proposal is not hidden", code=ErrorCode.NOT_HIDDEN)
+    return None
+
+
+def can_write_while(suspended_until: datetime | None, now: datetime) -> Refusal:
+    """A suspended author reads but does not write (posts, comments, edits, recommendations,
+    reports) until the suspension ends; an appeal is always possible."""
+    if suspended_until is None:
+        return None
+    if suspended_until.tzinfo is None:
+        suspended_until = suspended_until.replace(tzinfo=UTC)
+    if suspended_until <= now:
+        return None
+    until = suspended_until.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    return Suspended(f"your account is suspended until {until}", until)

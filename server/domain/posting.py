@@ -14,7 +14,7 @@ from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import bindparam, insert, or_, select, update
+from sqlalchemy import bindparam, false, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.contract.errors import Invalid, NotFound
@@ -59,7 +59,9 @@ class Posting:
         if seq is None:
             if comments:
                 # Refused by the statement (a withdrawn proposal): the policy says why.
-                facts = select(Thread.kind, Thread.status, Thread.author_id).where(Thread.id == thread_id)
+                facts = select(Thread.kind, Thread.status, Thread.author_id, Thread.hidden).where(
+                    Thread.id == thread_id
+                )
                 thread = (await s.execute(facts)).first()
                 if thread is not None:
                     policy.ensure(policy.can_comment(thread))
@@ -157,4 +159,6 @@ def _seq_statement(changed: tuple[str, ...], comment: bool) -> Any:
         values["comment_count"] = c.comment_count + 1
         # A withdrawn proposal takes no new comments: no row updated, no seq (next_seq says why).
         statement = statement.where(or_(c.status.is_(None), c.status != WITHDRAWN))
+        # Nor does a hidden one (v1.2): its comments' bodies are null to the public until restored.
+        statement = statement.where(c.hidden == false())
     return statement.values(**values).returning(c.seq)

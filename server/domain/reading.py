@@ -241,9 +241,12 @@ class Reader:
     ) -> dict[str, Any]:
         size = self._limit(limit, 100)
         async with self.db.read() as session:
-            latest = (await session.execute(select(Thread.seq).where(Thread.id == thread_id))).scalar()
-            if latest is None:
+            found = (
+                await session.execute(select(Thread.seq, Thread.hidden).where(Thread.id == thread_id))
+            ).first()
+            if found is None:
                 raise NotFound(f"thread {thread_id} does not exist")
+            latest, thread_hidden = found
             stmt = select(Comment).where(Comment.thread_id == thread_id, Comment.seq <= latest)
             if after_seq is not None:
                 stmt = stmt.where(Comment.seq > after_seq)
@@ -255,6 +258,9 @@ class Reader:
         items = []
         for row in rows:
             item = public.comment(row, authors[row.author_id])
+            if thread_hidden:
+                # A hidden proposal's comments keep their place and seq, not their text (v1.2).
+                item["body"] = None
             _add_viewer_marks(item, row.author_id, row.id, viewer, mine)
             items.append(item)
         return {"items": items, "seq": latest, "has_more": more}

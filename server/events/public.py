@@ -36,7 +36,7 @@ def author(kind: str, number: int, is_op: bool, department: str | None = None) -
 
 def thread_summary(thread: Thread, op: dict[str, Any], watchers: int = 0) -> dict[str, Any]:
     assert thread.id is not None
-    return {
+    shown = {
         "id": thread.id,
         "kind": thread.kind,
         "title": thread.title,
@@ -55,6 +55,10 @@ def thread_summary(thread: Thread, op: dict[str, Any], watchers: int = 0) -> dic
         # The answer obligation's KST date (v1.2), null until the threshold is reached.
         "answer_due": thread.answer_due.isoformat() if thread.answer_due is not None else None,
     }
+    if getattr(thread, "hidden", False):
+        # Hidden by a moderator (v1.2): its place and number stay, its text does not.
+        shown.update(hidden=True, hidden_reason=thread.hidden_reason, title=None, excerpt=None)
+    return shown
 
 
 def thread_detail(
@@ -62,7 +66,7 @@ def thread_detail(
 ) -> dict[str, Any]:
     shown = thread_summary(thread, op, watchers)
     del shown["excerpt"]
-    shown["body"] = thread.body
+    shown["body"] = None if getattr(thread, "hidden", False) else thread.body
     shown["answers"] = answers
     shown["seq"] = thread.seq
     edited(shown, thread)

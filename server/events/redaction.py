@@ -59,6 +59,27 @@ def state_of(comment: Mapping[str, Any]) -> CommentState:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class ThreadState:
+    """What the public may see of one proposal now (v1.2): a hidden one keeps its place and
+    number; its title and body, and the bodies of its comments, are null until restored."""
+
+    hidden: bool = False
+    hidden_reason: str | None = None
+
+
+SHOWN_THREAD = ThreadState()
+
+
+def conceal_thread(thread: dict[str, Any], state: ThreadState) -> dict[str, Any]:
+    """A thread's public shape (summary, detail, text) as a hidden proposal shows it."""
+    shown = {**thread, "hidden": True, "hidden_reason": state.hidden_reason}
+    for part in ("title", "body", "excerpt"):
+        if part in shown:
+            shown[part] = None
+    return shown
+
+
 def carried_comment_id(data: Mapping[str, Any]) -> int | None:
     """The id of the comment an event's data carries (`data.comment`), if any."""
     comment = data.get("comment")
@@ -67,7 +88,12 @@ def carried_comment_id(data: Mapping[str, Any]) -> int | None:
     return None
 
 
-def shown_to(audience: Audience, data: dict[str, Any], states: Mapping[int, CommentState]) -> dict[str, Any]:
+def shown_to(
+    audience: Audience,
+    data: dict[str, Any],
+    states: Mapping[int, CommentState],
+    thread: ThreadState = SHOWN_THREAD,
+) -> dict[str, Any]:
     """The event data `audience` may see, given the current state of the comments it carries.
 
     A comment whose body is concealed now (hidden, held, deleted by its author) shows its current
@@ -79,6 +105,8 @@ def shown_to(audience: Audience, data: dict[str, Any], states: Mapping[int, Comm
     """
     if audience is Audience.STAFF:
         return data
+    if thread.hidden:
+        data = _thread_concealed(data, thread)
     comment_id = carried_comment_id(data)
     if comment_id is None:
         return data
@@ -101,6 +129,21 @@ def shown_to(audience: Audience, data: dict[str, Any], states: Mapping[int, Comm
     comment = {**shown, "body": state.body}
     _current_revision(comment, state)
     return {**data, "comment": comment}
+
+
+def _thread_concealed(data: dict[str, Any], state: ThreadState) -> dict[str, Any]:
+    """A frame of a hidden proposal: its text (`thread` as `thread.created`/`thread.updated` carry
+    it, the full `body` of `thread.created`) and every comment's body are null. A comment that
+    shows its body later (the proposal restored) goes through the comment rule as before."""
+    shown = dict(data)
+    if isinstance(shown.get("thread"), Mapping):
+        shown["thread"] = conceal_thread(shown["thread"], state)
+        if "body" in shown:
+            shown["body"] = None
+    comment = shown.get("comment")
+    if isinstance(comment, Mapping) and comment.get("body") is not None:
+        shown["comment"] = {**comment, "body": None}
+    return shown
 
 
 def _current_revision(comment: dict[str, Any], state: CommentState) -> None:

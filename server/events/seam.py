@@ -25,10 +25,19 @@ from server.contract.vocabulary import EventType
 from server.events import channels as ch
 from server.events import public
 from server.events.publisher import Message, Publisher
-from server.events.redaction import Audience, CommentState, carried_comment_id, shown_to, state_of
+from server.events.redaction import (
+    SHOWN_THREAD,
+    Audience,
+    CommentState,
+    ThreadState,
+    carried_comment_id,
+    conceal_thread,
+    shown_to,
+    state_of,
+)
 from server.store import search
 from server.store.database import Database
-from server.store.models import Account, Comment, Event, utcnow
+from server.store.models import Account, Comment, Event, Thread, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -181,13 +190,16 @@ class EventLog:
     def messages(self, rows: list[LoggedRow]) -> list[Message]:
         """Every message the committed rows send, in the order watchers should get them."""
         states = _states_after(rows)
+        threads = _thread_states_after(rows)
         messages: list[Message] = []
         counts: dict[int, tuple[bool, set[int]]] = {}
         summaries: list[int] = []
         for row in rows:
             if row.seq is not None and row.thread_id is not None:
                 name = ch.thread_channel(row.thread_id)
-                data = shown_to(Audience.PUBLIC, row.payload, states)
+                data = shown_to(
+                    Audience.PUBLIC, row.payload, states, threads.get(row.thread_id, SHOWN_THREAD)
+                )
                 messages.append(
                     (name, ch.encode_event(row.seq, ch.event_frame(name, row.type, data, row.seq)))
                 )
@@ -370,6 +382,9 @@ SUMMARY_CHANGES = frozenset(
         EventType.RECOMMENDATION_ADDED,
         EventType.RECOMMENDATION_WITHDRAWN,
         EventType.THREAD_ANSWER_DUE,
+        # The board shows a hidden proposal in its place with its text null (v1.2).
+        EventType.THREAD_HIDDEN,
+        EventType.THREAD_RESTORED,
     }
 )
 
@@ -391,6 +406,26 @@ def _states_after(rows: Iterable[LoggedRow]) -> dict[int, CommentState]:
         if comment_id is not None:
             states[comment_id] = state_of(row.payload["comment"])
     return states
+
+
+def _thread_states_after(rows: Iterable[LoggedRow]) -> dict[int, ThreadState]:
+    """The proposals hidden or restored by these rows, as they are once the rows committed."""
+    states: dict[int, ThreadState] = {}
+    for row in rows:
+        if row.thread_id is not None and row.type in (EventType.THREAD_HIDDEN, EventType.THREAD_RESTORED):
+            hidden = row.type == EventType.THREAD_HIDDEN
+            states[row.thread_id] = ThreadState(hidden, row.payload.get("reason") if hidden else None)
+    return states
+
+
+async def thread_state(session: AsyncSession, thread_id: int) -> ThreadState:
+    """Whether a moderator hides the thread now, read in the caller's session."""
+    row = (
+        await session.execute(select(Thread.hidden, Thread.hidden_reason).where(Thread.id == thread_id))
+    ).first()
+    if row is None or not row.hidden:
+        return SHOWN_THREAD
+    return ThreadState(True, row.hidden_reason)
 
 
 def staff_frame(row: public.LogRow | LoggedRow, actor_kind: str | None, secret: bytes) -> str:
@@ -454,11 +489,12 @@ async def thread_frames(
         .all()
     )
     states = await comment_states(session, filter(None, (carried_comment_id(e.payload) for e in events)))
+    thread = await thread_state(session, thread_id)
     name = ch.thread_channel(thread_id)
     frames = []
     for event in events:
         assert event.seq is not None
-        data = shown_to(Audience.PUBLIC, event.payload, states)
+        data = shown_to(Audience.PUBLIC, event.payload, states, thread)
         frames.append((event.seq, ch.event_frame(name, event.type, data, event.seq)))
     return frames
 
@@ -479,6 +515,11 @@ async def log_frames(
     for event, shown in await staff_rows(session, stmt, secret):
         assert event.id is not None
         staff = ch.event_frame(ch.STAFF, event.type, {"event": shown})
-        board = board_created_frame(event.payload) if event.type == EventType.THREAD_CREATED else None
+        board = None
+        if event.type == EventType.THREAD_CREATED and event.thread_id is not None:
+            # Read back later than it was sent live: the proposal may have been hidden since.
+            state = await thread_state(session, event.thread_id)
+            thread = event.payload["thread"]
+            board = board_created_frame({"thread": conceal_thread(thread, state) if state.hidden else thread})
         out.append((event.id, staff, board))
     return out

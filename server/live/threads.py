@@ -14,7 +14,7 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from server.events import channels as ch
-from server.events.redaction import Audience, carried_comment_id, shown_to, state_of
+from server.events.redaction import Audience, ThreadState, carried_comment_id, shown_to, state_of
 from server.live.registry import Registry
 from server.live.sequencer import Sequencer
 from server.live.wireframe import PreparedFrame
@@ -29,6 +29,10 @@ REDACTING_MARKERS = (
     '"event":"comment.edited"',
     '"event":"comment.withdrawn"',
 )
+# A proposal hidden (every frame kept shows its text null) or restored (the frames kept show it
+# null: they are dropped, and a resume reads the log, which shows the restored text).
+THREAD_HIDDEN_MARKER = '"event":"thread.hidden"'
+THREAD_RESTORED_MARKER = '"event":"thread.restored"'
 
 
 @dataclass(eq=False)
@@ -65,9 +69,13 @@ class ThreadChannel:
     def remember(self, seq: int, frame: str) -> PreparedFrame:
         """Keep a delivered frame in the ring; its prepared bytes, built once for every watcher."""
         prepared = PreparedFrame(frame)
+        if THREAD_RESTORED_MARKER in frame:
+            self.recent.clear()
         self.recent.append((seq, prepared))
         if any(marker in frame for marker in REDACTING_MARKERS):
             redact_recent(self.recent, frame)
+        elif THREAD_HIDDEN_MARKER in frame:
+            conceal_recent(self.recent, frame)
         return prepared
 
     def recent_after(self, since: int) -> list[str | PreparedFrame] | None:
@@ -95,6 +103,19 @@ def redact_recent(recent: deque[tuple[int, PreparedFrame]], latest_frame: str) -
             continue
         parsed["data"] = shown_to(Audience.PUBLIC, parsed["data"], states)
         recent[index] = (seq, PreparedFrame(ch.dumps(parsed)))
+
+
+def conceal_recent(recent: deque[tuple[int, PreparedFrame]], latest_frame: str) -> None:
+    """Once a moderator hides a proposal, every frame kept for replay shows its text (and its
+    comments' bodies) null, as the redaction rule shows a hidden proposal's frames."""
+    data = json.loads(latest_frame)["data"]
+    state = ThreadState(True, data.get("reason"))
+    for index, (seq, frame) in enumerate(recent):
+        parsed = json.loads(frame.text)
+        concealed = shown_to(Audience.PUBLIC, parsed["data"], {}, state)
+        if concealed != parsed["data"]:
+            parsed["data"] = concealed
+            recent[index] = (seq, PreparedFrame(ch.dumps(parsed)))
 
 
 def collect(threads: dict[str, ThreadChannel], registry: Registry, now: float) -> list[str]:

@@ -29,6 +29,7 @@ import aiosmtplib
 from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from server.domain.notices import hidden_threads
 from server.mail import mailtokens
 from server.mail.mailboxes import Mailboxes
 from server.mail.outbox import CONFIRM, DIGEST, EMAIL, FOLD_WINDOW, KST, Claimed, OutboxStore
@@ -75,7 +76,32 @@ def describe(kind: str, data: dict[str, Any], count: int) -> str:
         return f"{author}이(가) 내 댓글에 답글을 달았습니다" if author else "내 댓글에 답글이 달렸습니다"
     if kind == "comments":
         return f"내 제안에 새 댓글 {count}개"
+    if kind == "moderation":
+        return moderation_line(data)
     return "새 알림"
+
+
+MODERATION_LINES = {
+    ("hidden", "thread"): "운영자가 내 제안을 숨겼습니다",
+    ("hidden", "comment"): "운영자가 내 댓글을 숨겼습니다",
+    ("rejected", "held"): "운영자가 검토를 기다리던 내 댓글을 게시하지 않기로 했습니다",
+    ("suspended", "suspension"): "운영자가 내 계정의 글쓰기를 정지했습니다",
+    ("erased", "erasure"): "운영자가 내 글을 삭제했습니다",
+    ("appeal_upheld", None): "이의 신청이 받아들여지지 않았습니다",
+    ("appeal_reversed", None): "이의 신청이 받아들여져 조치가 취소되었습니다",
+}
+
+
+def moderation_line(data: dict[str, Any]) -> str:
+    """A moderation notice's line: what was done, and why (the reason is public text)."""
+    action = str(data.get("action") or "")
+    what = MODERATION_LINES.get((action, data.get("target"))) or MODERATION_LINES.get(
+        (action, None), "운영자 조치"
+    )
+    line = f"{what} — 사유: {data.get('reason') or '-'}"
+    if data.get("until"):
+        line += f" (정지 종료: {data['until']})"
+    return line
 
 
 def notice_path(thread_id: int, comment_id: int | None, answer_id: int | None) -> str:
@@ -464,13 +490,16 @@ def notice_source(db: Database) -> NoticeSource:
     async def read(notice_ids: list[int]) -> dict[int, MailNotice]:
         async with db.read() as s:
             rows = (await s.execute(select(Notice).where(Notice.id.in_(notice_ids)))).scalars().all()  # type: ignore[union-attr]
+            # A mail not yet sent says nothing of a proposal hidden since (v1.2).
+            ids = sorted({n.thread_id for n in rows})
+            hidden = await hidden_threads(s, set(ids))
         return {
             n.id: MailNotice(
                 id=n.id,
                 account_id=n.account_id,
                 thread_id=n.thread_id,
                 title=describe(n.kind, n.data, n.count),
-                thread_title=str(n.data.get("title") or ""),
+                thread_title="" if n.thread_id in hidden else str(n.data.get("title") or ""),
                 path=notice_path(n.thread_id, n.comment_id, n.answer_id),
                 created_at=n.created_at if n.created_at.tzinfo else n.created_at.replace(tzinfo=UTC),
             )

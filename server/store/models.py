@@ -5,7 +5,18 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, FetchedValue, Index, Integer, Text, UniqueConstraint, true
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    FetchedValue,
+    Index,
+    Integer,
+    Text,
+    UniqueConstraint,
+    false,
+    true,
+)
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
@@ -129,6 +140,10 @@ class Thread(SQLModel, table=True):
     # reached TONG_ANSWER_OBLIGATION_RECOMMENDATIONS must have a final answer. Set once, when the
     # count first reaches the threshold; it stays if recommendations drop (revision 0018).
     answer_due: date | None = Field(default=None, index=True)
+    # Hidden by a moderator (v1.2): kept in place with its number, its text (and its comments'
+    # bodies) null to the public until restored; the reason is public.
+    hidden: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
+    hidden_reason: str | None = None
 
 
 class SearchDocument(SQLModel, table=True):
@@ -279,6 +294,8 @@ class Report(SQLModel, table=True):
     # Set when a moderator hides, restores or dismisses the reported comment.
     resolution: str | None = Field(default=None, max_length=16)
     resolved_at: datetime | None = None
+    # One of REPORT_CATEGORIES, or None when the reporter did not say (v1.2).
+    category: str | None = Field(default=None, max_length=16)
 
 
 class Event(SQLModel, table=True):
@@ -508,3 +525,73 @@ class RecoveryCode(SQLModel, table=True):
     code_hash: str = Field(primary_key=True, max_length=64)
     account_id: int = Field(foreign_key="account.id", index=True)
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class ThreadReport(SQLModel, table=True):
+    """A report on a proposal (v1.2), as `Report` is one on a comment."""
+
+    __tablename__ = "thread_report"
+    __table_args__ = (UniqueConstraint("thread_id", "account_id", name="uq_thread_report_thread_account"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    thread_id: int = Field(foreign_key="thread.id", index=True)
+    account_id: int = Field(foreign_key="account.id")
+    reason: str
+    category: str | None = Field(default=None, max_length=16)
+    created_at: datetime = Field(default_factory=utcnow)
+    # Set when a moderator hides, restores or dismisses the reported proposal.
+    resolution: str | None = Field(default=None, max_length=16)
+    resolved_at: datetime | None = None
+
+
+class Suspension(SQLModel, table=True):
+    """An author suspended from writing (sanctions.py), set from one of their posts by a moderator
+    who never learns who they are. One row in force per account at most: a second suspension
+    extends it (`until`); `lifted_at` ends it early."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    # The post it was set from: what staff see instead of the account.
+    post_kind: str = Field(max_length=8)  # thread | comment
+    post_id: int
+    thread_id: int = Field(foreign_key="thread.id")
+    reason: str
+    until: datetime
+    created_at: datetime = Field(default_factory=utcnow)
+    lifted_at: datetime | None = None
+
+
+class ModerationAction(SQLModel, table=True):
+    """What was done to someone's post or account and can be appealed once (appeals.py): a hidden
+    proposal or comment, a rejected held comment, a suspension (or its extension), an erasure.
+    `undone_at` is set when it is undone (restore, lift), by a moderator or a reversed appeal."""
+
+    __tablename__ = "moderation_action"
+    __table_args__ = (Index("ix_moderation_action_target", "kind", "target_id", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    # thread | comment | held | suspension | erasure: what `POST /api/me/appeals` names as `kind`.
+    kind: str = Field(max_length=16)
+    target_id: int
+    thread_id: int = Field(foreign_key="thread.id")
+    # Whose post or account: the only one who may appeal. Never shown to staff.
+    account_id: int = Field(foreign_key="account.id", index=True)
+    action: str = Field(max_length=16)  # hidden | rejected | suspended | erased
+    reason: str
+    created_at: datetime = Field(default_factory=utcnow)
+    undone_at: datetime | None = None
+
+
+class Appeal(SQLModel, table=True):
+    """The author's objection to one moderation action, and staff's decision on it."""
+
+    __table_args__ = (UniqueConstraint("action_id", name="uq_appeal_action"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    action_id: int = Field(foreign_key="moderation_action.id")
+    account_id: int = Field(foreign_key="account.id", index=True)
+    text: str
+    created_at: datetime = Field(default_factory=utcnow)
+    decision: str | None = Field(default=None, max_length=16, index=True)  # upheld | reversed
+    decision_reason: str | None = None
+    decided_at: datetime | None = None

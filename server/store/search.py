@@ -54,6 +54,8 @@ REBUILD_TYPES = frozenset(
     {
         EventType.THREAD_CREATED,
         EventType.THREAD_UPDATED,
+        EventType.THREAD_HIDDEN,
+        EventType.THREAD_RESTORED,
         EventType.COMMENT_HIDDEN,
         EventType.COMMENT_RESTORED,
         EventType.COMMENT_EDITED,
@@ -103,9 +105,14 @@ async def apply(session: AsyncSession, rows: Sequence[Row]) -> None:
 async def public_texts(session: AsyncSession, thread_id: int) -> PublicText | None:
     """The thread's text the public may read, by part, with the ids of the comments in it; None
     when there is no such thread."""
-    thread = (await session.execute(select(Thread.title, Thread.body).where(Thread.id == thread_id))).first()
+    thread = (
+        await session.execute(select(Thread.title, Thread.body, Thread.hidden).where(Thread.id == thread_id))
+    ).first()
     if thread is None:
         return None
+    if thread.hidden:
+        # A hidden proposal is found by nothing it said, nor by its comments (v1.2).
+        return PublicText({part: [] for part in PARTS}, ())
     answers = (
         await session.execute(
             select(Answer.body).where(Answer.thread_id == thread_id).order_by(Answer.seq)  # type: ignore[arg-type]
@@ -151,6 +158,7 @@ async def upsert(session: AsyncSession, documents: list[dict[str, Any]]) -> None
 
 _PENDING = SearchPending.__table__  # type: ignore[attr-defined]
 _COMMENT = Comment.__table__  # type: ignore[attr-defined]
+_THREAD = Thread.__table__  # type: ignore[attr-defined]
 _DOCUMENT = sa.table("search_document", sa.column("thread_id"), sa.column("comments"))
 # Waiting rows one flush takes: a backlog is worked off in steps, each a short transaction.
 FLUSH_BATCH = 2000
@@ -228,10 +236,14 @@ async def _read_waiting(session: AsyncSession, batch: int, upto: int) -> _Read:
     bodies: dict[int, str] = {}
     if comment_rows:
         public = await session.execute(
-            select(_COMMENT.c.id, _COMMENT.c.body).where(
+            select(_COMMENT.c.id, _COMMENT.c.body)
+            .select_from(_COMMENT.join(_THREAD, _THREAD.c.id == _COMMENT.c.thread_id))
+            .where(
                 _COMMENT.c.id.in_([r.comment_id for r in comment_rows]),
                 _COMMENT.c.hidden == sa.false(),
                 _COMMENT.c.withdrawn == sa.false(),
+                # Nor a comment of a proposal hidden since it was queued (v1.2).
+                _THREAD.c.hidden == sa.false(),
             )
         )
         bodies = {comment_id: body for comment_id, body in public}

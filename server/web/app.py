@@ -12,7 +12,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from server.contract.errors import DomainError, ErrorCode, RateLimited
+from server.contract.errors import DomainError, ErrorCode, RateLimited, Suspended
 from server.runtime.settings import Settings
 from server.services import build_services
 from server.store import analyser
@@ -42,7 +42,10 @@ def error_body(code: ErrorCode, message: str, fields: dict[str, str] | None = No
 async def domain_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, DomainError)
     headers = {"retry-after": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
-    return JSONResponse(error_body(exc.code, exc.message, exc.fields), exc.status, headers=headers)
+    body = error_body(exc.code, exc.message, exc.fields)
+    if isinstance(exc, Suspended):
+        body["error"]["until"] = exc.until  # type: ignore[index]
+    return JSONResponse(body, exc.status, headers=headers)
 
 
 HTTP_CODES = {

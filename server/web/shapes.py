@@ -343,7 +343,7 @@ class ThreadCounts(Shape):
 class ThreadSummary(Shape):
     id: int
     kind: ThreadKind
-    title: str
+    title: str | None = Field(description="null while a moderator hides the proposal")
     category: str | None
     status: Status | Literal["withdrawn"] | None
     outcome: Outcome | None
@@ -361,6 +361,8 @@ class ThreadSummary(Shape):
     # <mark>...</mark> and everything else is HTML-escaped text.
     match: Literal["title", "body", "comment", "answer"] | None = None
     highlight: str | None = None
+    hidden: bool | None = Field(None, description="true while a moderator hides it (title and body null)")
+    hidden_reason: str | None = Field(None, description="the moderator's public reason, while hidden")
 
 
 class ThreadPage(Shape):
@@ -387,13 +389,13 @@ class AnswerOut(Shape):
 
 class LinkedThread(Shape):
     id: int
-    title: str
+    title: str | None = Field(description="null while a moderator hides it")
     status: Status | Literal["withdrawn"] | None = Field(None, description="a linked proposal's (links)")
     outcome: Outcome | None = None
 
 
 class ThreadOut(ThreadSummary):
-    body: str
+    body: str | None
     answers: list[AnswerOut]
     seq: int
     revision: int | None = Field(None, description="present once edited (2, 3, ...)")
@@ -552,6 +554,7 @@ class ReportedReason(Shape):
     reason: str
     created_at: str
     reporter: Actor | None
+    category: str | None = None
 
 
 class ReportedComment(Shape):
@@ -559,10 +562,25 @@ class ReportedComment(Shape):
     thread: ThreadRef
     count: int
     reasons: list[ReportedReason]
+    kind: Literal["comment"] | None = None
+
+
+class ReportedThreadText(Shape):
+    id: int
+    title: str
+    body: str
+    hidden: bool
+
+
+class ReportedThread(Shape):
+    kind: Literal["thread"]
+    thread: ReportedThreadText
+    count: int
+    reasons: list[ReportedReason]
 
 
 class ReportsQueue(Shape):
-    items: list[ReportedComment]
+    items: list[ReportedComment | ReportedThread]
 
 
 class HeldItem(Shape):
@@ -720,7 +738,7 @@ class LinksOut(Shape):
 
 class NoticeOut(Shape):
     id: int
-    kind: Literal["answer", "status", "change", "reply", "comments"]
+    kind: Literal["answer", "status", "change", "reply", "comments", "moderation"]
     thread_id: int
     comment_id: int | None
     answer_id: int | None
@@ -748,7 +766,7 @@ class Following(Shape):
 class MyThread(Shape):
     id: int
     kind: Literal["proposal", "change"]
-    title: str
+    title: str | None = Field(description="null while a moderator hides it")
     status: str | None
     outcome: str | None
     created_at: str | None = None
@@ -774,7 +792,8 @@ class Preferences(Shape):
 
 
 class Dismissed(Shape):
-    comment_id: int
+    comment_id: int | None = None
+    thread_id: int | None = None
     dismissed: int
     reason: str
 
@@ -939,3 +958,102 @@ class KeyOptions(Shape):
 class FactorGiven(Shape):
     account: Me
     method: Literal["totp", "webauthn", "recovery"]
+
+
+# --- moderation (v1.2: moderating proposals, sanctions, appeals) -------------------------------
+
+ReportCategory = Literal["abuse", "defamation", "personal_info", "advertising", "other"]
+AppealKind = Literal["thread", "comment", "held", "suspension", "erasure"]
+AppealText = Annotated[str, Field(min_length=1, max_length=4000)]
+
+
+class ReportBody(Body):
+    reason: Reason
+    category: ReportCategory | None = None
+
+
+class ThreadReportOut(Shape):
+    id: int
+    thread_id: int
+    reason: str
+    category: ReportCategory | None
+    created_at: str
+
+
+class ThreadModerated(Shape):
+    thread_id: int
+    hidden: bool
+    reason: str | None
+    seq: int
+
+
+class SuspensionBody(Body):
+    days: Annotated[int, Field(ge=1, le=365, strict=True)]
+    reason: Reason
+
+
+class PostRef(Shape):
+    kind: Literal["thread", "comment"]
+    id: int
+
+
+class SuspensionOut(Shape):
+    post: PostRef
+    suspension_id: int
+    reason: str | None
+    until: str | None = None
+    days: int | None = None
+    already_suspended_until: str | None = Field(
+        None, description="the end of the suspension already in force, which this one extended"
+    )
+    lifted: bool | None = None
+
+
+class NewAppeal(Body):
+    kind: AppealKind
+    id: Id
+    text: AppealText
+
+
+class AppealDecisionBody(Body):
+    decision: Literal["upheld", "reversed"]
+    reason: Reason
+
+
+class AppealedAction(Shape):
+    id: int
+    kind: AppealKind
+    target_id: int
+    thread_id: int
+    action: Literal["hidden", "rejected", "suspended", "erased"]
+    reason: str
+    created_at: str
+    undone: bool
+
+
+class AppealOut(Shape):
+    id: int
+    action: AppealedAction
+    text: str
+    created_at: str
+    decision: Literal["upheld", "reversed"] | None
+    decision_reason: str | None = None
+    decided_at: str | None = None
+
+
+class AppealQueueItem(AppealOut):
+    appellant: Actor
+    post: dict[str, Any]
+
+
+class AppealPage(Shape):
+    items: list[AppealOut]
+
+
+class AppealQueue(Shape):
+    items: list[AppealQueueItem]
+
+
+class AppealsQuery(Query):
+    limit: DeskLimit | None = None
+    decided: bool | None = None

@@ -72,6 +72,11 @@ const ko = {
     reauth_required: "중요한 작업이라 2단계 인증을 다시 확인해야 합니다.",
     mfa_failed: "인증 코드가 맞지 않거나 이미 사용되었습니다. 새 코드로 다시 시도해 주세요.",
     mfa_off: "이 서버는 2단계 인증을 쓰지 않습니다.",
+    suspended: "이용이 정지된 기간에는 글을 쓸 수 없습니다.",
+    thread_hidden: "운영자가 숨긴 제안입니다.",
+    already_appealed: "이 조치에는 이미 이의를 신청했습니다.",
+    nothing_to_appeal: "이의를 신청할 수 있는 조치가 없습니다.",
+    not_suspended: "이용 정지 중이 아닙니다.",
   },
   fields: {
     required: "{field}을(를) 입력해 주세요.",
@@ -181,6 +186,11 @@ const en = {
     reauth_required: "This action needs your second factor again.",
     mfa_failed: "That code is wrong or was already used. Try a new code.",
     mfa_off: "This server does not use a second factor.",
+    suspended: "Your account is suspended: you cannot write until the suspension ends.",
+    thread_hidden: "A moderator hid this proposal.",
+    already_appealed: "You already appealed this action.",
+    nothing_to_appeal: "There is no action of yours to appeal here.",
+    not_suspended: "The author is not suspended.",
   },
   fields: {
     required: "{field} is required.",

@@ -25,6 +25,17 @@ addStrings({
     "notice.change": "‘{title}’이(가) ‘{change}’에 반영되었습니다.",
     "notice.reply": "{author}이(가) ‘{title}’의 내 댓글에 답글을 달았습니다.",
     "notice.comments": "‘{title}’에 새 댓글 {n}개",
+    "notice.mod.hidden.thread": "운영자가 내 제안을 숨겼습니다. 사유: {reason}",
+    "notice.mod.hidden.comment": "운영자가 ‘{title}’의 내 댓글을 숨겼습니다. 사유: {reason}",
+    "notice.mod.rejected.held": "운영자가 ‘{title}’에 쓴 내 댓글을 게시하지 않았습니다. 사유: {reason}",
+    "notice.mod.suspended.suspension": "운영자가 {until}까지 내 글쓰기를 정지했습니다. 사유: {reason}",
+    "notice.mod.erased.erasure": "운영자가 내 글을 삭제했습니다. 사유: {reason}",
+    "notice.mod.appeal_upheld": "이의 신청이 받아들여지지 않았습니다. 사유: {reason}",
+    "notice.mod.appeal_reversed": "이의 신청이 받아들여져 조치를 취소했습니다. 사유: {reason}",
+    "appeal.open": "이의 신청",
+    "appeal.label": "이의 신청 내용",
+    "appeal.send": "신청",
+    "appeal.sent": "이의 신청을 접수했습니다.",
   },
   en: {
     "bell.label": "Notices",
@@ -41,6 +52,17 @@ addStrings({
     "notice.change": "“{title}” was addressed in “{change}”.",
     "notice.reply": "{author} replied to your comment on “{title}”.",
     "notice.comments": { one: "{n} new comment on “{title}”", other: "{n} new comments on “{title}”" },
+    "notice.mod.hidden.thread": "A moderator hid your proposal. Reason: {reason}",
+    "notice.mod.hidden.comment": "A moderator hid your comment on “{title}”. Reason: {reason}",
+    "notice.mod.rejected.held": "A moderator did not publish your comment on “{title}”. Reason: {reason}",
+    "notice.mod.suspended.suspension": "A moderator suspended your writing until {until}. Reason: {reason}",
+    "notice.mod.erased.erasure": "A moderator erased your post. Reason: {reason}",
+    "notice.mod.appeal_upheld": "Your appeal was not accepted. Reason: {reason}",
+    "notice.mod.appeal_reversed": "Your appeal was accepted and the action undone. Reason: {reason}",
+    "appeal.open": "Appeal",
+    "appeal.label": "Why the action was wrong",
+    "appeal.send": "Send",
+    "appeal.sent": "Appeal received.",
   },
 });
 
@@ -58,6 +80,11 @@ export function noticeText(n) {
       return t("notice.reply", { title, author: authorLabel({ kind: labelKind(n.data.author), label: n.data.author }) });
     case "comments":
       return t("notice.comments", { title, n: n.count });
+    case "moderation": {
+      const key = n.data.decision ? `notice.mod.${n.data.action}` : `notice.mod.${n.data.action}.${n.data.target}`;
+      const until = n.data.until ? new Date(n.data.until).toLocaleString() : "";
+      return t(key, { title, reason: n.data.reason || "", until });
+    }
     default:
       return title;
   }
@@ -106,7 +133,42 @@ export function noticeItem(n, { onOpen } = {}) {
       h("span", { class: "notice-text" }, noticeText(n)),
     ),
     h("span", { class: "notice-time" }, timeEl(n.updated_at || n.created_at)),
+    n.kind === "moderation" && n.data.appeal ? appealControl(n.data.appeal) : null,
   );
+}
+
+/** The author's one appeal against a moderation action (POST /api/me/appeals, v1.2). */
+function appealControl(appeal) {
+  const slot = h("div", { class: "appeal-slot" });
+  const open = h("button", { type: "button", class: "btn btn-small btn-outline", "data-role": "appeal-open", "aria-expanded": "false" }, t("appeal.open"));
+  open.addEventListener("click", (event) => {
+    event.stopPropagation();
+    if (slot.firstChild) {
+      slot.replaceChildren();
+      open.setAttribute("aria-expanded", "false");
+      return;
+    }
+    open.setAttribute("aria-expanded", "true");
+    const text = h("textarea", { name: "appeal", rows: "3", maxlength: "4000", "aria-label": t("appeal.label"), "data-role": "appeal-text" });
+    const error = h("p", { class: "form-error", role: "alert", hidden: true });
+    const form = h("form", { class: "appeal-form", novalidate: true }, text, error, h("button", { type: "submit", class: "btn btn-small btn-primary", "data-role": "appeal-send" }, t("appeal.send")));
+    form.addEventListener("click", (e) => e.stopPropagation());
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      if (!text.value.trim()) return;
+      try {
+        await api.post("/api/me/appeals", { kind: appeal.kind, id: appeal.id, text: text.value.trim() });
+        replace(slot, h("p", { class: "muted", "data-role": "appeal-sent" }, t("appeal.sent")));
+        open.remove();
+      } catch (err) {
+        error.textContent = err && err.message ? err.message : String(err);
+        error.hidden = false;
+      }
+    });
+    slot.append(form);
+    text.focus();
+  });
+  return h("div", { class: "appeal" }, open, slot);
 }
 
 /**

@@ -104,6 +104,13 @@ function answerChanged(state, answer, data) {
 
 const THREAD_FIELDS = ["title", "body", "category", "status", "outcome", "edited_at", "revision"];
 
+/** A moderator hid the proposal (v1.2): its text and its comments' bodies are null until restored. */
+function threadHidden(state, data) {
+  const comments = new Map();
+  for (const [id, c] of state.comments) comments.set(id, c.body == null ? c : { ...c, body: null });
+  return { ...withThread(state, { hidden: true, hidden_reason: data.reason ?? null, title: null, body: null }), comments };
+}
+
 function eventFrame(state, frame) {
   const data = frame.data || {};
   let next;
@@ -123,6 +130,13 @@ function eventFrame(state, frame) {
       break;
     case "thread.status_changed":
       next = withThread(state, { status: data.status, outcome: data.outcome ?? null });
+      break;
+    case "thread.hidden":
+      next = threadHidden(state, data);
+      break;
+    case "thread.restored":
+      // The restored text is not in the frame: the page reads the thread again (`restored`).
+      next = { ...withThread(state, { hidden: false, hidden_reason: null }), restored: (state.restored || 0) + 1 };
       break;
     case "thread.changed_in":
       // A change thread linked (or unlinked) this proposal: the list as it is now.

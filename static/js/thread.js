@@ -113,6 +113,8 @@ export function mountThread(root, threadId, ctx) {
     if (!state) return;
     const replayed = typeof frame.seq === "number" && frame.seq <= quietUntil;
     change(apply(state, frame), { quiet: quiet || replayed });
+    // A restored proposal's text is not in its frame: read the thread again (v1.2).
+    if (frame.event === "thread.restored" && sub) onResync();
   }
 
   /** What waited while paused, in order. */

@@ -24,10 +24,16 @@ export const EVENT_TYPES = [
   "author.revealed",
   "account.created",
   "session.started",
+  "thread.hidden",
+  "thread.restored",
+  "author.suspended",
+  "author.suspension_lifted",
+  "appeal.filed",
+  "appeal.decided",
 ];
 
 // Types a moderator acts on, shown with a stronger colour in the stream.
-export const ATTENTION = new Set(["report.filed", "comment.held", "author.revealed", "comment.hidden"]);
+export const ATTENTION = new Set(["report.filed", "comment.held", "author.revealed", "comment.hidden", "thread.hidden", "author.suspended", "appeal.filed"]);
 
 export const eventLabel = (type) => (EVENT_TYPES.includes(type) ? t(`ev.${type}`) : type);
 export const kindLabel = (kind) => (kind ? t(`staff.kind.${kind}`) : "—");
@@ -68,9 +74,20 @@ export function summary(event) {
     case "comment.restored":
       return [p.comment ? ref("comment", p.comment.id) : "", p.reason ? reason(p) : ""].filter(Boolean).join(" · ");
     case "report.filed":
-      return `${ref("comment", p.comment_id)} · ${p.reason || ""}`;
+      return `${p.target === "thread" ? ref("thread", p.thread_id) : ref("comment", p.comment_id)} · ${p.reason || ""}`;
     case "report.dismissed":
-      return `${ref("comment", p.comment_id)} · ${reason(p)}`;
+      return `${p.target === "thread" ? ref("thread", p.thread_id) : ref("comment", p.comment_id)} · ${reason(p)}`;
+    case "thread.hidden":
+    case "thread.restored":
+      return [ref("thread", p.thread_id), p.reason ? reason(p) : ""].filter(Boolean).join(" · ");
+    case "author.suspended":
+      return `${p.post ? ref(p.post.kind, p.post.id) : ""} · ${t("staff.sum.suspended", { until: p.until ? dateTime(p.until) : "" })} · ${reason(p)}`;
+    case "author.suspension_lifted":
+      return `${p.post ? ref(p.post.kind, p.post.id) : ""}${p.reason ? ` · ${reason(p)}` : ""}`;
+    case "appeal.filed":
+      return `${t("staff.appeal.ref", { id: String(p.appeal_id) })} · ${p.text || ""}`;
+    case "appeal.decided":
+      return `${t("staff.appeal.ref", { id: String(p.appeal_id) })} · ${t(`staff.appeal.${p.decision}`)} · ${reason(p)}`;
     case "comment.held":
       return t("staff.sum.words", { body: p.body || "", words: (p.words || []).join(", ") });
     case "comment.released":

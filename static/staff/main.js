@@ -10,13 +10,14 @@ import { mountSecondStep } from "../js/mfa.js";
 import { AnswerClock } from "./answers.js";
 import { CategoryList } from "./categories.js";
 import { Moderation } from "./moderation.js";
+import { AppealQueue } from "./appeals.js";
 import { Monitor } from "./monitor.js";
 import { Review } from "./review.js";
 import { en, ko } from "./strings.js";
 
 addStrings({ ko, en });
 
-const TABS = ["monitor", "answers", "moderation", "review", "categories"];
+const TABS = ["monitor", "answers", "moderation", "review", "categories", "appeals"];
 
 function showTab() {
   const wanted = location.hash.slice(1);
@@ -97,6 +98,11 @@ async function boot() {
   });
   const review = new Review();
   const categories = new CategoryList();
+  const appeals = new AppealQueue(me, {
+    onCount(n) {
+      $("#tab-count-appeals").textContent = n ? String(n) : "";
+    },
+  });
   let lastId = 0;
   const deliver = (event) => {
     lastId = Math.max(lastId, event.id);
@@ -104,6 +110,7 @@ async function boot() {
     clock.onEvent(event);
     moderation.onEvent(event);
     categories.onEvent(event);
+    appeals.onEvent(event);
   };
   // The public app's connection: back-off with jitter, heartbeat, offline/online, 1012/1013.
   const live = new Live();
@@ -149,7 +156,7 @@ async function boot() {
     },
   });
   window.__tongStaff = { live, monitor };
-  const results = await Promise.allSettled([monitor.start(), clock.start(), moderation.start(), review.start(), categories.start()]);
+  const results = await Promise.allSettled([monitor.start(), clock.start(), moderation.start(), review.start(), categories.start(), appeals.start()]);
   for (const r of results) if (r.status === "rejected") toast(explain(r.reason), "error");
   document.body.dataset.ready = "true";
 }

@@ -11,7 +11,7 @@ import { withStepUp } from "../js/mfa.js";
 
 const RELOAD_ON = new Set([
   "report.filed", "report.dismissed", "comment.hidden", "comment.restored",
-  "comment.held", "comment.released", "comment.rejected",
+  "comment.held", "comment.released", "comment.rejected", "thread.hidden", "thread.restored",
 ]);
 
 export class Moderation {
@@ -86,7 +86,79 @@ export class Moderation {
     });
   }
 
+  /** Suspend whoever wrote a post (never named here): days and a reason (v1.2). */
+  _suspendControl(kind, id) {
+    const days = h("input", { type: "number", min: 1, max: 365, value: 7, class: "short", "aria-label": t("staff.mod.suspendDays"), "data-role": "suspend-days" });
+    // Not `.reason`: that is the card's one reason field for hide, restore and dismiss.
+    const reason = h("input", {
+      class: "suspend-reason", placeholder: t("staff.mod.reasonRequired", { action: t("staff.mod.suspend") }),
+      "aria-label": t("staff.mod.reasonFor", { action: t("staff.mod.suspend") }), maxlength: 1000, "data-role": "suspend-reason",
+    });
+    const go = async () => {
+      if (!reason.value.trim()) {
+        reason.focus();
+        toast(t("staff.mod.needReason"), "error");
+        return;
+      }
+      try {
+        const done = await api.post(`/api/staff/posts/${kind}/${id}/author/suspension`, { days: Number(days.value), reason: reason.value.trim() });
+        toast(done.already_suspended_until
+          ? t("staff.mod.alreadySuspended", { already: dateTime(done.already_suspended_until), until: dateTime(done.until) })
+          : t("staff.mod.suspended", { until: dateTime(done.until) }));
+      } catch (error) {
+        toast(explain(error), "error");
+      }
+    };
+    return h("span", { class: "suspend" }, days, reason,
+      h("button", { type: "button", class: "danger", disabled: !this.moderator, "data-role": "suspend", onclick: go }, t("staff.mod.suspend")));
+  }
+
+  _reasonLine(r) {
+    const category = r.category ? ` · ${t(`staff.mod.category.${r.category}`)}` : "";
+    return h("li", {}, h("span", {}, r.reason), h("span", { class: "muted small" }, `${category} · ${kindLabel(r.reporter.kind)} · ${dateTime(r.created_at)}`));
+  }
+
+  _threadReportCard(item) {
+    const th = item.thread;
+    const reason = this._reasonInput(t("staff.mod.action"), true);
+    const act = async (path, label, needsReason) => {
+      const text = reason.value.trim();
+      if (needsReason && !text) {
+        reason.focus();
+        toast(t("staff.mod.needReason"), "error");
+        return;
+      }
+      try {
+        await api.post(path, text ? { reason: text } : {});
+        toast(t("staff.mod.done", { action: label }));
+        await this.loadReports();
+      } catch (error) {
+        toast(explain(error), "error");
+      }
+    };
+    const disabled = !this.moderator;
+    return h(
+      "li",
+      { class: "card report", dataset: { thread: th.id } },
+      h("div", { class: "card-head" },
+        h("strong", {}, t("staff.mod.threadReported")), " ",
+        h("a", { href: `/threads/${th.id}` }, truncate(th.title, 50)),
+        h("span", { class: "badge count" }, t("staff.mod.reportCount", { n: item.count })),
+        th.hidden ? h("span", { class: "badge hidden-badge" }, t("staff.mod.hidden")) : null),
+      h("blockquote", { class: "body" }, truncate(th.body, 400)),
+      h("ul", { class: "reasons" }, item.reasons.map((r) => this._reasonLine(r))),
+      h("div", { class: "actions" },
+        reason,
+        th.hidden
+          ? h("button", { type: "button", disabled, onclick: () => act(`/api/threads/${th.id}/restore`, t("staff.mod.restore"), false) }, t("staff.mod.restore"))
+          : h("button", { type: "button", class: "danger", disabled, "data-role": "hide-thread", onclick: () => act(`/api/threads/${th.id}/hide`, t("staff.mod.hideDone"), true) }, t("staff.mod.hide")),
+        h("button", { type: "button", disabled, onclick: () => act(`/api/staff/reports/threads/${th.id}/dismiss`, t("staff.mod.dismiss"), true) }, t("staff.mod.dismiss"))),
+      h("div", { class: "actions" }, this._suspendControl("thread", th.id)),
+    );
+  }
+
   _reportCard(item) {
+    if (item.kind === "thread") return this._threadReportCard(item);
     const c = item.comment;
     const reason = this._reasonInput(t("staff.mod.action"), true);
     const act = async (path, label, needsReason) => {
@@ -114,9 +186,7 @@ export class Moderation {
         h("span", { class: "badge count" }, t("staff.mod.reportCount", { n: item.count })),
         c.hidden ? h("span", { class: "badge hidden-badge" }, t("staff.mod.hidden")) : null),
       h("blockquote", { class: "body" }, linked(c.body)),
-      h("ul", { class: "reasons" },
-        item.reasons.map((r) =>
-          h("li", {}, h("span", {}, r.reason), h("span", { class: "muted small" }, ` · ${kindLabel(r.reporter.kind)} · ${dateTime(r.created_at)}`)))),
+      h("ul", { class: "reasons" }, item.reasons.map((r) => this._reasonLine(r))),
       h("div", { class: "actions" },
         reason,
         c.hidden
@@ -124,6 +194,7 @@ export class Moderation {
           : h("button", { type: "button", class: "danger", disabled, onclick: () => act(`/api/comments/${c.id}/hide`, t("staff.mod.hideDone"), true) }, t("staff.mod.hide")),
         h("button", { type: "button", disabled, onclick: () => act(`/api/staff/reports/${c.id}/dismiss`, t("staff.mod.dismiss"), true) }, t("staff.mod.dismiss")),
         disabled ? h("span", { class: "muted small" }, t("staff.mod.moderatorsOnly")) : null),
+      h("div", { class: "actions" }, this._suspendControl("comment", c.id)),
     );
   }
 

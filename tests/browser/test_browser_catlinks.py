@@ -63,10 +63,11 @@ async def test_category_chips_filter_the_board_and_the_url_shares_it(open_tab, t
     assert not tab.errors and not tab.csp_violations()
 
 
-async def test_staff_link_proposals_and_the_proposal_page_shows_it_live(open_tab, make_thread) -> None:
+async def test_staff_link_proposals_and_the_proposal_page_shows_it_live(open_tab, make_thread, tong) -> None:
     """Staff edit a change thread's links with search-as-you-type (keyboard only); a reader already
-    on the proposal sees "이 제안이 반영되었습니다" with a link to the change thread without reloading;
-    the change thread lists the proposal with its status."""
+    on the proposal sees "관련 변경" with a link to the change thread without reloading, and "이 제안이
+    반영되었습니다" only once an answer accepts it (issue 22 part 5); the change thread lists the
+    proposal with its status."""
     stamp = time.monotonic_ns()
     proposal = await make_thread("company1", title=f"검수 결과 알림 연결 시험 {stamp}")
     change = await make_thread("staff", kind="change", title=f"이번 분기 바꾼 점 {stamp}")
@@ -94,11 +95,21 @@ async def test_staff_link_proposals_and_the_proposal_page_shows_it_live(open_tab
     await staff.page.locator('[data-role="links-save"]').click()
 
     notice = reader.page.locator('[data-role="changed-in"]')
-    await expect(notice).to_contain_text("이 제안이 반영되었습니다", timeout=3000)
+    await expect(notice).to_contain_text("관련 변경", timeout=3000)
+    await expect(notice).not_to_contain_text("반영되었습니다")
     await expect(notice.get_by_role("link")).to_have_attribute("href", f"/threads/{change['id']}")
+    async with tong.client("staff") as client:
+        answered = await client.post(
+            f"/api/threads/{proposal['id']}/answers", json={"body": "반영했습니다.", "outcome": "accepted"}
+        )
+        assert answered.status_code == 201, answered.text
+    await expect(notice).to_contain_text("이 제안이 반영되었습니다", timeout=3000)
     listed = staff.page.locator(f'[data-role="links"] li[data-thread-id="{proposal["id"]}"]')
     await expect(listed).to_contain_text(proposal["title"])
-    await expect(listed).to_contain_text("접수")
+    # The change thread lists the proposal with its real status and outcome.
+    await staff.page.reload()
+    await staff.wait_live()
+    await expect(listed).to_contain_text("반영")
 
     # Unlinking takes the notice away, live as well.
     await staff.page.locator('[data-role="links-edit"]').click()

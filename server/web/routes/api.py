@@ -225,8 +225,10 @@ async def withdraw_comment_recommendation(request: Request, account: Account, bo
     return await _recommend(request, account, "comment", False)
 
 
-async def report_comment(request: Request, account: Account, body: shapes.ReasonBody) -> Response:
-    report = await services(request).discussion.report(account, request.path_params["id"], body.reason)
+async def report_comment(request: Request, account: Account, body: shapes.ReportBody) -> Response:
+    report = await services(request).discussion.report(
+        account, request.path_params["id"], body.reason, body.category
+    )
     return ok(report, 201)
 
 
@@ -302,7 +304,7 @@ operations = [
               "A comment's versions (labels only; no text once hidden or deleted)", "comments",
               answer=shapes.Revisions),
     Operation("POST", "/api/comments/{id:id}/reports", report_comment, "Report a comment for moderation",
-              "moderation", who="account", body=shapes.ReasonBody, status=201, answer=shapes.ReportOut,
+              "moderation", who="account", body=shapes.ReportBody, status=201, answer=shapes.ReportOut,
               also=(409,)),
     Operation("POST", THREAD + "/answers", post_answer, "Official answer (final with an outcome)",
               "threads", who="staff", body=shapes.NewAnswer, status=201, answer=shapes.AnswerOut,

@@ -15,7 +15,7 @@ from server.runtime.settings import Settings
 from server.web import frames, openapi
 from server.web.context import services
 from server.web.operation import Operation
-from server.web.routes import api, auth, categories, desk, drafts, mail, me, mfa, ops, staff
+from server.web.routes import api, auth, categories, desk, drafts, mail, me, mfa, moderation, ops, staff
 from server.web.routes.pages import PACKAGE_DIR, find_static_dir
 
 
@@ -89,4 +89,5 @@ def all_operations() -> list[Operation]:
         *operations,
         *drafts.operations,
         *mfa.operations,
+        *moderation.operations,
     ]

@@ -58,8 +58,8 @@ function proposer(thread) {
 export function fillCard(card, thread) {
   const hadFocus = card.contains(document.activeElement);
   card.dataset.threadId = String(thread.id);
-  const title = thread.match === "title" && thread.highlight ? marked(thread.highlight) : thread.title;
-  const link = h("a", { href: `/threads/${thread.id}`, class: "card-link" }, title);
+  const title = thread.hidden ? t("thread.hiddenTitle") : thread.match === "title" && thread.highlight ? marked(thread.highlight) : thread.title;
+  const link = h("a", { href: `/threads/${thread.id}`, class: thread.hidden ? "card-link card-hidden" : "card-link" }, title);
   replace(
     card,
     h(
@@ -70,7 +70,9 @@ export function fillCard(card, thread) {
       thread.category ? h("a", { class: "chip", href: "/" + query({ category: thread.category }) }, categoryLabel(thread.category)) : null,
     ),
     h("h2", { class: "card-title" }, link),
-    searchSnippet(thread) || (thread.excerpt ? h("p", { class: "card-excerpt" }, thread.excerpt) : null),
+    thread.hidden
+      ? h("p", { class: "card-excerpt muted", "data-role": "hidden-reason" }, t("thread.hiddenReason", { reason: thread.hidden_reason || "" }))
+      : searchSnippet(thread) || (thread.excerpt ? h("p", { class: "card-excerpt" }, thread.excerpt) : null),
     h(
       "div",
       { class: "card-meta" },

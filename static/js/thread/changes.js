@@ -9,7 +9,7 @@
 /** @typedef {import("../thread-state.js").Answer} Answer */
 
 // The thread fields the head draws beyond its badges and counts: a change to one redraws the head.
-const HEAD_FIELDS = ["id", "kind", "title", "body", "category", "author", "mine", "created_at", "edited_at", "revision", "links", "changed_in"];
+const HEAD_FIELDS = ["id", "kind", "title", "body", "category", "author", "mine", "created_at", "edited_at", "revision", "links", "changed_in", "hidden", "hidden_reason"];
 
 /** @param {ThreadState} state */
 export const isClosed = (state) => state.thread.status === "withdrawn";
@@ -34,6 +34,8 @@ export function headChange(before, after) {
   // The withdrawn note, and the author's buttons: edit closes with the first official answer,
   // withdraw with the final one.
   if (status && (isClosed(before) || isClosed(after) || b.mine)) return "head";
+  // "반영되었습니다" or "관련 변경" follows the outcome.
+  if (status && (b.changed_in || []).length) return "head";
   if (b.mine && (before.answers.size === 0) !== (after.answers.size === 0)) return "head";
   return status || dueChanged(before, after) ? "badges" : null;
 }

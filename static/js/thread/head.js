@@ -12,12 +12,15 @@ import { linkPicker } from "../links.js";
 import { dueDate } from "../obligation.js";
 import { engaged, followButton } from "../notices.js";
 import { patchThread } from "../thread-state.js";
-import { isStaff } from "../session.js";
+import { currentUser, isModerator, isStaff } from "../session.js";
 import { timeEl } from "../time.js";
 import { categoryLabel } from "../board/categories.js";
 import { addedChanges, countsChanged, dueChanged, headChange, statusChanged } from "./changes.js";
 import { recommendButton } from "./recommend.js";
 import { paragraphs } from "./view.js";
+import { inlineFormButton, reasonForm } from "./forms.js";
+
+const REPORT_CATEGORIES = ["abuse", "defamation", "personal_info", "advertising", "other"];
 
 /** @typedef {import("./view.js").ThreadState} ThreadState */
 /** @typedef {import("./recommend.js").RecommendButton} RecommendButton */
@@ -28,6 +31,8 @@ export function headPart(view) {
   const commentsTitle = h("h2", { id: "comments-title" });
   // The author's edit form or withdraw confirmation: kept across redraws of the head.
   const authorForms = h("div", { class: "author-forms" });
+  // The report and hide forms (v1.2): kept across redraws too.
+  const moderationForms = h("div", { class: "moderation-forms", "data-role": "thread-moderation-forms" });
 
   /** @param {ThreadState} state */
   function render(state) {
@@ -55,7 +60,7 @@ export function headPart(view) {
         statusBadges(th),
         th.category ? h("a", { class: "chip", href: `/?category=${encodeURIComponent(th.category)}` }, categoryLabel(th.category)) : null,
       ),
-      h("h1", { id: "thread-title", class: "thread-title", tabindex: "-1" }, th.title),
+      h("h1", { id: "thread-title", class: th.hidden ? "thread-title thread-hidden" : "thread-title", tabindex: "-1" }, th.hidden ? t("thread.hiddenTitle") : th.title),
       h(
         "div",
         { class: "thread-meta" },
@@ -66,19 +71,23 @@ export function headPart(view) {
         h("span", { class: "watchers", "data-role": "watchers" }, h("span", { class: "live-dot", "aria-hidden": "true" }), t("count.watchers", { n: th.counts.watchers })),
       ),
       th.status === "withdrawn" ? h("p", { class: "notice withdrawn-note", "data-role": "withdrawn-note" }, t("thread.withdrawnNote")) : null,
-      h("div", { class: "thread-body", "data-anchor": "body" }, paragraphs(th.body)),
+      th.hidden
+        ? h("div", { class: "thread-body thread-placeholder", "data-role": "hidden-thread", "data-anchor": "body" }, h("p", null, t("thread.hiddenTitle")), th.hidden_reason ? h("p", { class: "muted" }, t("thread.hiddenReason", { reason: th.hidden_reason })) : null)
+        : h("div", { class: "thread-body", "data-anchor": "body" }, paragraphs(th.body)),
       linkedThreads(th),
       h(
         "div",
         { class: "thread-actions" },
         recommend,
         h("span", { class: "stat", "data-role": "comment-count" }, t("count.comments", { n: th.counts.comments })),
-        authorTools(state),
+        th.hidden ? null : authorTools(state),
         followButton(th, (message) => view.ctx.toast(message, "error")),
+        moderationTools(th),
       ),
       authorForms,
+      moderationForms,
     );
-    document.title = `${th.title} · ${t("app.name")}`;
+    document.title = `${th.hidden ? t("thread.hiddenTitle") : th.title} · ${t("app.name")}`;
     renderCounts(state);
   }
 
@@ -98,6 +107,47 @@ export function headPart(view) {
   function renderBadges(state) {
     const holder = el.querySelector('.thread-badges [data-role="status"]');
     if (holder) holder.replaceWith(statusBadges(state.thread));
+  }
+
+  /** 신고 for a reader who did not write it; hide and restore for moderators (v1.2). */
+  function moderationTools(th) {
+    if (!currentUser()) return null;
+    if (isModerator()) {
+      if (th.hidden) {
+        return h("button", { type: "button", class: "btn btn-small btn-outline", "data-role": "thread-restore", onclick: async () => {
+          try {
+            await api.post(`/api/threads/${th.id}/restore`, {});
+          } catch (err) {
+            view.ctx.toast(errorMessage(err), "error");
+          }
+        } }, t("thread.restore"));
+      }
+      const hide = reasonForm({
+        label: t("thread.hideReason"),
+        submitLabel: t("thread.hide"),
+        danger: true,
+        onSend: async (reason) => {
+          const done = await api.post(`/api/threads/${th.id}/hide`, { reason });
+          view.dispatch({ type: "event", event: "thread.hidden", seq: done.seq, data: { thread_id: th.id, hidden: true, reason } }, { quiet: true });
+        },
+      });
+      return inlineFormButton(moderationForms, t("thread.hide"), hide, "btn-danger-ghost", "thread-hide");
+    }
+    if (th.mine || th.hidden) return null;
+    const report = (close) => {
+      const select = h("select", { name: "category", "data-role": "report-category" }, h("option", { value: "" }, "—"), REPORT_CATEGORIES.map((c) => h("option", { value: c }, t(`category.${c}`))));
+      const form = reasonForm({
+        label: t("comment.reportReason"),
+        submitLabel: t("comment.reportSend"),
+        onSend: async (reason) => {
+          await api.post(`/api/threads/${th.id}/reports`, { reason, category: select.value || null });
+          view.ctx.toast(t("thread.reported"));
+        },
+      })(close);
+      form.prepend(h("label", { class: "field" }, h("span", null, t("thread.reportCategory")), select));
+      return form;
+    };
+    return inlineFormButton(moderationForms, t("thread.report"), report, "btn-ghost", "thread-report");
   }
 
   /** The author's own buttons: edit (until the first official answer) and withdraw (until the final one). */
@@ -163,6 +213,16 @@ export function headPart(view) {
     if (th.kind !== "change") {
       const items = th.changed_in || [];
       if (!items.length) return null;
+      // "반영되었습니다" only when the answer says so; a proposal still under review, or declined,
+      // shows the change thread as a related one (v1.2, issue 22 part 5).
+      if (!realised(th)) {
+        return h(
+          "section",
+          { class: "changed-in-related", "data-role": "changed-in", "aria-labelledby": "changed-in-title" },
+          h("h2", { id: "changed-in-title", class: "linked-title" }, t("changedIn.related")),
+          h("ul", null, items.map((item) => h("li", null, h("a", { href: `/threads/${item.id}` }, t("changedIn.see", { title: item.title ?? t("thread.hiddenTitle") }))))),
+        );
+      }
       return h(
         "section",
         { class: "changed-in-notice", "data-role": "changed-in", "aria-labelledby": "changed-in-title" },
@@ -178,7 +238,7 @@ export function headPart(view) {
       { class: "linked-threads", "aria-label": t("thread.links"), "data-role": "links" },
       h("h2", { class: "linked-title" }, t("thread.links")),
       items.length
-        ? h("ul", null, items.map((item) => h("li", { "data-thread-id": item.id }, h("a", { href: `/threads/${item.id}` }, item.title), " ", statusBadges(item))))
+        ? h("ul", null, items.map((item) => h("li", { "data-thread-id": item.id }, h("a", { href: `/threads/${item.id}` }, item.title ?? t("thread.hiddenTitle")), " ", statusBadges(item))))
         : h("p", { class: "muted" }, t("links.none")),
       staff ? linksEditor(th) : null,
     );
@@ -247,8 +307,14 @@ export function headPart(view) {
       view.ctx.announce(t("due.badge", { date: dueDate(after.thread.answer_due) }));
     }
     const linked = addedChanges(before, after).at(-1);
-    if (linked) view.ctx.announce(t("changedIn.announce", { title: linked.title }));
+    if (linked) view.ctx.announce(t(realised(after.thread) ? "changedIn.announce" : "changedIn.relatedAnnounce", { title: linked.title }));
+    if (after.thread.hidden && !before.thread.hidden) view.ctx.announce(t("thread.announceHidden"));
   }
 
   return { el, commentsTitle, render, update };
+}
+
+/** Whether a proposal's answer put it into practice (반영, 부분반영). */
+function realised(th) {
+  return th.outcome === "accepted" || th.outcome === "partially_accepted";
 }
