@@ -21,9 +21,11 @@ from server.domain.holds import HoldPolicy, Holds
 from server.domain.links import Links
 from server.domain.logins import LoginGuard
 from server.domain.notices import Notices
+from server.domain.passwords import PasswordLinks
 from server.domain.posting import Posting
 from server.domain.ratelimit import AddressLimit, Counter, RateLimiter
 from server.domain.reading import Reader
+from server.domain.roster import Roster
 from server.domain.sessions import SessionCache, SessionPurge, Sessions
 from server.domain.signon import SignOn
 from server.events.publisher import Publisher
@@ -72,6 +74,9 @@ class Services:
     signon: SignOn
     # The portal's OpenID provider, when TONG_OIDC_* configure one.
     oidc: OpenIDClient | None
+    # Password reset and invitation links; accounts, for admins (v1.2).
+    passwords: PasswordLinks
+    roster: Roster
 
 
 def build_services(settings: Settings) -> Services:
@@ -157,6 +162,18 @@ def build_services(settings: Settings) -> Services:
         mailer=mailer,
         signon=SignOn(db, events, sessions, settings),
         oidc=oidc_client(settings),
+        passwords=PasswordLinks(
+            db,
+            events,
+            passwords,
+            sessions,
+            outbox,
+            counter,
+            secret,
+            settings.password_min_score,
+            wake=mailer.wake,
+        ),
+        roster=Roster(db, events, sessions, outbox, secret, wake=mailer.wake),
     )
 
 

@@ -87,6 +87,12 @@ class ErrorCode(StrEnum):
     TOO_MANY_CHANNELS = "too_many_channels"
     TOO_MANY_SOCKETS = "too_many_sockets"
     TOO_MANY_CONNECTIONS = "too_many_connections"
+    # Staff roles and account administration (v1.2).
+    APPROVER_ONLY = "approver_only"
+    # An admin may not disable their own account or drop their own admin role (no lock-out).
+    SELF_CHANGE = "self_change"
+    # A step-up check (a second factor given within 5 minutes) is needed first (v1.2).
+    REAUTH_REQUIRED = "reauth_required"
 
 
 class DomainError(Exception):
