@@ -6,6 +6,7 @@ import { api } from "../js/api.js";
 import { $, toast } from "../js/dom.js";
 import { addStrings, lang, setLang, t, translateStatic } from "../js/i18n.js";
 import { Live } from "../js/live.js";
+import { Accounts } from "./accounts.js";
 import { AnswerClock } from "./answers.js";
 import { CategoryList } from "./categories.js";
 import { Moderation } from "./moderation.js";
@@ -16,6 +17,8 @@ import { en, ko } from "./strings.js";
 addStrings({ ko, en });
 
 const TABS = ["monitor", "answers", "moderation", "review", "categories"];
+// 계정 is an admin's tab (v1.2): the page adds it after login when the account holds the role.
+const ADMIN_TABS = ["accounts"];
 
 function showTab() {
   const wanted = location.hash.slice(1);
@@ -72,6 +75,11 @@ async function boot() {
     await api.del("/api/session");
     location.reload();
   });
+  const admin = (me.roles || []).includes("admin");
+  if (admin) {
+    TABS.push(...ADMIN_TABS);
+    $("#tab-link-accounts").hidden = false;
+  }
   window.addEventListener("hashchange", showTab);
   showTab();
 
@@ -137,7 +145,9 @@ async function boot() {
     },
   });
   window.__tongStaff = { live, monitor };
-  const results = await Promise.allSettled([monitor.start(), clock.start(), moderation.start(), review.start(), categories.start()]);
+  const starting = [monitor.start(), clock.start(), moderation.start(), review.start(), categories.start()];
+  if (admin) starting.push(new Accounts(me).start());
+  const results = await Promise.allSettled(starting);
   for (const r of results) if (r.status === "rejected") toast(explain(r.reason), "error");
   document.body.dataset.ready = "true";
 }
