@@ -475,7 +475,7 @@ export const en = {
   "staff.acc.rolesLabel": "Roles of ‘{login}’",
   "staff.acc.roleLabel": "‘{login}’: {role}",
   "staff.acc.saveRoles": "Save roles",
-  "staff.acc.saveRolesLabel": "Save the roles of ‘{login}’",
+  "staff.acc.saveRolesLabel": "Save roles of ‘{login}’",
   "staff.acc.saved": "‘{login}’ changed",
   "staff.acc.more": "More",
   "staff.acc.count": "{count} accounts",
