@@ -5,7 +5,8 @@ posts, and the last login as a date only (an exact time, matched against post ti
 an account to its posts without the logged reveal). Every change is an `account.changed` row in
 the transaction of the change; its actor only admins see (public.log_row). Disabling ends every
 session of the account on every process, sockets included, through the seam's one door
-(`EventLog.sessions_ended`); so does a role change, so that no process keeps the old roles.
+(`EventLog.sessions_ended`). A role change keeps the sessions but goes through the same door, so
+that no process keeps acting on the old roles (its cached sessions, its sockets' staff channel).
 """
 
 from __future__ import annotations
