@@ -22,6 +22,7 @@ import hmac
 import logging
 import secrets
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
@@ -245,15 +246,13 @@ class PasswordLinks:
         return _Found(link.id, account.id, account.login, account.kind, link.purpose, expires)
 
 
+@dataclass(frozen=True)
 class _Found:
-    __slots__ = ("account_id", "expires_at", "kind", "login", "purpose", "token_id")
+    """A link that still works, with what its use needs."""
 
-    def __init__(
-        self, token_id: int, account_id: int, login: str, kind: str, purpose: str, expires_at: str
-    ) -> None:
-        self.token_id = token_id
-        self.account_id = account_id
-        self.login = login
-        self.kind = kind
-        self.purpose = purpose
-        self.expires_at = expires_at
+    token_id: int
+    account_id: int
+    login: str
+    kind: str
+    purpose: str
+    expires_at: str
