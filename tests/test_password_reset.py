@@ -195,3 +195,29 @@ async def test_the_answer_never_tells_whether_an_account_has_the_address(
     assert len(to(sink, "known@example.kr")) == 3
     # The unconfirmed address got its confirmation mail only.
     assert all("재설정" not in str(m["Subject"]) for m in to(sink, "pending@example.kr"))
+
+
+async def test_a_password_change_is_logged_and_ends_the_other_sessions(
+    mailing: tuple[InProcessServer, SmtpSink], clients: list[Http]
+) -> None:
+    """`POST /api/me/password` ends the account's other sessions (not this one) and writes an
+    `account.changed` row by the account itself, whose actor a moderator does not see."""
+    server, _ = mailing
+    (login,) = await server.accounts("company")
+    clients.append(here := Http(server.base_url))
+    clients.append(there := Http(server.base_url))
+    await here.login(login)
+    await there.login(login)
+    changed = await here.post("/api/me/password", json={"current": PASSWORD, "new": NEW_PASSWORD})
+    assert changed.status_code == 204, changed.text
+    assert (await here.get("/api/me")).status_code == 200
+    assert (await there.get("/api/me")).status_code == 401
+    account_id = (await here.get("/api/me")).json()["id"]
+    (row,) = await account_rows(server, account_id)
+    assert row.payload == {"account_id": account_id, "changed": ["password"], "by": "self"}
+    clients.append(moderator := await server.user("staff", ("moderator",)))
+    shown = (
+        await moderator.get("/api/staff/events", params={"type": "account.changed", "limit": 1000})
+    ).json()
+    (mine,) = [e for e in shown["items"] if e["payload"].get("account_id") == account_id]
+    assert mine["actor"] is None
