@@ -5,6 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
+from server.contract.errors import Invalid
 from server.store.models import Account
 from server.web import shapes
 from server.web.context import ok, services
@@ -27,6 +28,8 @@ async def list_accounts(request: Request, account: Account, query: shapes.Accoun
 
 
 async def change_account(request: Request, account: Account, body: shapes.AccountChange) -> Response:
+    if body.roles is None and body.state is None:
+        raise Invalid("give roles or a state", {"roles": "required"})
     return ok(
         await services(request).roster.change(
             account, request.path_params["id"], roles=body.roles, state=body.state
