@@ -145,7 +145,7 @@ class SignOn:
                     await change.append(
                         EventType.ACCOUNT_CHANGED,
                         account,
-                        {"kind": kind, "was": account.kind, "by": "provider"},
+                        {"account_id": account.id, "kind": kind, "was": account.kind, "by": "provider"},
                     )
                     account.kind = kind
                     if "roles" in changes:
