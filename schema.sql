@@ -1,4 +1,4 @@
--- Tong schema for PostgreSQL at revision 0016: `tong db schema`, i.e. pg_dump --schema-only
+-- Tong schema for PostgreSQL at revision 0017: `tong db schema`, i.e. pg_dump --schema-only
 -- of a database upgraded to head by server/migrations. Do not edit; write a revision.
 
 --
@@ -20,7 +20,8 @@ CREATE TABLE public.account (
     created_at timestamp with time zone NOT NULL,
     auto_follow boolean DEFAULT true NOT NULL,
     oidc_issuer character varying(255),
-    oidc_subject character varying(255)
+    oidc_subject character varying(255),
+    last_login_at timestamp with time zone
 );
 
 --
@@ -487,7 +488,8 @@ CREATE TABLE public.outbox (
     next_attempt_at timestamp with time zone,
     sent_at timestamp with time zone,
     last_error character varying(500),
-    created_at timestamp with time zone NOT NULL
+    created_at timestamp with time zone NOT NULL,
+    token_id integer
 );
 
 --
@@ -507,6 +509,39 @@ CREATE SEQUENCE public.outbox_id_seq
 --
 
 ALTER SEQUENCE public.outbox_id_seq OWNED BY public.outbox.id;
+
+--
+-- Name: password_token; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.password_token (
+    id integer NOT NULL,
+    account_id integer NOT NULL,
+    purpose character varying(16) NOT NULL,
+    token_hash character varying(64) NOT NULL,
+    nonce character varying(32) NOT NULL,
+    created_at timestamp with time zone NOT NULL,
+    expires_at timestamp with time zone NOT NULL,
+    used_at timestamp with time zone
+);
+
+--
+-- Name: password_token_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+CREATE SEQUENCE public.password_token_id_seq
+    AS integer
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+--
+-- Name: password_token_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: -
+--
+
+ALTER SEQUENCE public.password_token_id_seq OWNED BY public.password_token.id;
 
 --
 -- Name: recommendation; Type: TABLE; Schema: public; Owner: -
@@ -858,6 +893,12 @@ ALTER TABLE ONLY public.notice ALTER COLUMN id SET DEFAULT nextval('public.notic
 ALTER TABLE ONLY public.outbox ALTER COLUMN id SET DEFAULT nextval('public.outbox_id_seq'::regclass);
 
 --
+-- Name: password_token id; Type: DEFAULT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.password_token ALTER COLUMN id SET DEFAULT nextval('public.password_token_id_seq'::regclass);
+
+--
 -- Name: report id; Type: DEFAULT; Schema: public; Owner: -
 --
 
@@ -1074,6 +1115,20 @@ ALTER TABLE ONLY public.oidc_login
 
 ALTER TABLE ONLY public.outbox
     ADD CONSTRAINT outbox_pkey PRIMARY KEY (id);
+
+--
+-- Name: password_token password_token_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.password_token
+    ADD CONSTRAINT password_token_pkey PRIMARY KEY (id);
+
+--
+-- Name: password_token password_token_token_hash_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.password_token
+    ADD CONSTRAINT password_token_token_hash_key UNIQUE (token_hash);
 
 --
 -- Name: recommendation recommendation_pkey; Type: CONSTRAINT; Schema: public; Owner: -
@@ -1332,6 +1387,12 @@ CREATE INDEX ix_outbox_account_id ON public.outbox USING btree (account_id);
 --
 
 CREATE INDEX ix_outbox_due ON public.outbox USING btree (next_attempt_at);
+
+--
+-- Name: ix_password_token_account_id; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX ix_password_token_account_id ON public.password_token USING btree (account_id);
 
 --
 -- Name: ix_recommendation_thread_id; Type: INDEX; Schema: public; Owner: -
@@ -1602,6 +1663,13 @@ ALTER TABLE ONLY public.notice
 
 ALTER TABLE ONLY public.outbox
     ADD CONSTRAINT outbox_account_id_fkey FOREIGN KEY (account_id) REFERENCES public.account(id);
+
+--
+-- Name: password_token password_token_account_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.password_token
+    ADD CONSTRAINT password_token_account_id_fkey FOREIGN KEY (account_id) REFERENCES public.account(id);
 
 --
 -- Name: recommendation recommendation_account_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -

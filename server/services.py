@@ -27,9 +27,11 @@ from server.domain.logins import LoginGuard
 from server.domain.mfa import SecondFactors
 from server.domain.moderation import ThreadModeration
 from server.domain.notices import Notices
+from server.domain.passwords import PasswordLinks
 from server.domain.posting import Posting
 from server.domain.ratelimit import AddressLimit, Counter, RateLimiter
 from server.domain.reading import Reader
+from server.domain.roster import Roster
 from server.domain.sanctions import Sanctions
 from server.domain.sessions import SessionCache, SessionPurge, Sessions
 from server.domain.signon import SignOn
@@ -87,6 +89,9 @@ class Services:
     moderation: ThreadModeration
     sanctions: Sanctions
     appeals: Appeals
+    # Password reset and invitation links; accounts, for admins (v1.2).
+    passwords: PasswordLinks
+    roster: Roster
 
 
 def build_services(settings: Settings) -> Services:
@@ -195,6 +200,18 @@ def build_services(settings: Settings) -> Services:
         moderation=moderation,
         sanctions=sanctions,
         appeals=appeals,
+        passwords=PasswordLinks(
+            db,
+            events,
+            passwords,
+            sessions,
+            outbox,
+            counter,
+            secret,
+            settings.password_min_score,
+            wake=mailer.wake,
+        ),
+        roster=Roster(db, events, sessions, outbox, secret, wake=mailer.wake),
     )
 
 

@@ -104,6 +104,10 @@ class ErrorCode(StrEnum):
     ALREADY_APPEALED = "already_appealed"
     NOTHING_TO_APPEAL = "nothing_to_appeal"
     NOT_SUSPENDED = "not_suspended"
+    # Staff roles and account administration (v1.2).
+    APPROVER_ONLY = "approver_only"
+    # An admin may not disable their own account or drop their own admin role (no lock-out).
+    SELF_CHANGE = "self_change"
 
 
 class DomainError(Exception):

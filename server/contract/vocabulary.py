@@ -73,7 +73,13 @@ STAFF: Final = "staff"
 ACCOUNT_KINDS: Final = (COMPANY, AGENCY, STAFF)
 MODERATOR: Final = "moderator"
 ADMIN: Final = "admin"
-STAFF_ROLES: Final = (MODERATOR, ADMIN)
 
 # Why a post was reported (v1.2; threads and comments alike). None: not said.
 REPORT_CATEGORIES: Final = ("abuse", "defamation", "personal_info", "advertising", "other")
+# Publishes answers other staff drafted (the answer workflow, v1.2).
+APPROVER: Final = "approver"
+STAFF_ROLES: Final = (MODERATOR, ADMIN, APPROVER)
+# An account's state, as admins set it (v1.2).
+ACTIVE: Final = "active"
+DISABLED: Final = "disabled"
+ACCOUNT_STATES: Final = (ACTIVE, DISABLED)

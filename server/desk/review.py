@@ -65,24 +65,26 @@ class Review:
         self.db = db
         self.events = event_log
 
-    async def _batch(self, f: LogFilter, limit: int) -> list[dict[str, Any]]:
+    async def _batch(self, f: LogFilter, limit: int, admin: bool = False) -> list[dict[str, Any]]:
         stmt = f.apply(select(Event, Account.kind)).order_by(Event.id).limit(limit)  # type: ignore[arg-type]
         async with self.db.read() as session:
-            return [shown for _, shown in await events.staff_rows(session, stmt, self.events.secret)]
+            rows = await events.staff_rows(session, stmt, self.events.secret, admin=admin)
+            return [shown for _, shown in rows]
 
-    async def page(self, f: LogFilter, limit: int) -> dict[str, Any]:
-        """One page, in id order; pass the last id back as after_id (keyset, never offset)."""
-        items = await self._batch(f, limit + 1)
+    async def page(self, f: LogFilter, limit: int, admin: bool = False) -> dict[str, Any]:
+        """One page, in id order; pass the last id back as after_id (keyset, never offset).
+        `admin`: the caller is an admin, who sees the actor of `account.*` rows."""
+        items = await self._batch(f, limit + 1, admin)
         more = len(items) > limit
         items = items[:limit]
         return {"items": items, "next_after_id": items[-1]["id"] if more else None}
 
-    async def rows(self, f: LogFilter) -> AsyncIterator[dict[str, Any]]:
+    async def rows(self, f: LogFilter, admin: bool = False) -> AsyncIterator[dict[str, Any]]:
         """Every matching row, read in keyset batches so memory stays flat however many match."""
         after = f.after_id
         while True:
             batch = await self._batch(
-                LogFilter(after, f.thread_id, f.type, f.since, f.until, f.actor_kind), EXPORT_BATCH
+                LogFilter(after, f.thread_id, f.type, f.since, f.until, f.actor_kind), EXPORT_BATCH, admin
             )
             for row in batch:
                 yield row
@@ -90,11 +92,11 @@ class Review:
                 return
             after = batch[-1]["id"]
 
-    async def export_jsonl(self, f: LogFilter) -> AsyncIterator[str]:
-        async for row in self.rows(f):
+    async def export_jsonl(self, f: LogFilter, admin: bool = False) -> AsyncIterator[str]:
+        async for row in self.rows(f, admin):
             yield ch.dumps(row) + "\n"
 
-    async def export_csv(self, f: LogFilter, lang: str = "en") -> AsyncIterator[str]:
+    async def export_csv(self, f: LogFilter, lang: str = "en", admin: bool = False) -> AsyncIterator[str]:
         """CSV of the log; `lang="ko"`: Korean headers and KST times (see logcsv)."""
         # The byte-order mark makes Excel read the file as UTF-8, so Korean text opens correctly.
         buffer = io.StringIO()
@@ -102,7 +104,7 @@ class Review:
         buffer.write("\ufeff")
         writer.writerow(logcsv.header(lang))
         count = 0
-        async for row in self.rows(f):
+        async for row in self.rows(f, admin):
             payload = json.dumps(row["payload"], ensure_ascii=False, separators=(",", ":"))
             writer.writerow(logcsv.row(row, lang, payload))
             count += 1

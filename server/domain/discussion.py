@@ -188,13 +188,18 @@ class Discussion:
                 "sign in through the portal (password logins are for staff)", code=ErrorCode.USE_SSO
             )
         token = new_session_token()
+        now = utcnow()
         async with self.events.change() as change:
             change.session.add(
                 AccountSession(
                     token_hash=token_hash(token),
                     account_id=account.id,
-                    expires_at=utcnow() + timedelta(days=self.settings.session_days),
+                    expires_at=now + timedelta(days=self.settings.session_days),
                 )
+            )
+            # The admin list shows its date (roster.py).
+            await change.session.execute(
+                update(Account).where(Account.id == account.id).values(last_login_at=now)
             )
             await change.append(EventType.SESSION_STARTED, account, {})
         return token, account
@@ -226,8 +231,15 @@ class Discussion:
             raise Invalid("the current password is wrong", {"current": "wrong_password"})
         check_strength(new, [account.login, account.kind], self.settings.password_min_score)
         hashed = await self.passwords.hash_bounded(new)
-        async with self.db.transaction() as s:
+        async with self.events.change() as change:
+            s = change.session
             await s.execute(update(Account).where(Account.id == account.id).values(password_hash=hashed))
+            # Every account change is a log row (v1.2); its actor only admins see.
+            await change.append(
+                EventType.ACCOUNT_CHANGED,
+                account,
+                {"account_id": account.id, "changed": ["password"], "by": "self"},
+            )
             ended = (
                 (
                     await s.execute(

@@ -14,7 +14,16 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from server.contract.errors import Conflict, DomainError, ErrorCode, Forbidden, Suspended
-from server.contract.vocabulary import ADMIN, ANSWERED, CHANGE, MODERATOR, PROPOSAL, STAFF, WITHDRAWN
+from server.contract.vocabulary import (
+    ADMIN,
+    ANSWERED,
+    APPROVER,
+    CHANGE,
+    MODERATOR,
+    PROPOSAL,
+    STAFF,
+    WITHDRAWN,
+)
 from server.store.models import Account
 
 Refusal = DomainError | None
@@ -52,7 +61,11 @@ def ensure(refusal: Refusal) -> None:
 
 # --- roles --------------------------------------------------------------------------------------
 
-ROLE_CODES = {MODERATOR: ErrorCode.MODERATOR_ONLY, ADMIN: ErrorCode.ADMIN_ONLY}
+ROLE_CODES = {
+    MODERATOR: ErrorCode.MODERATOR_ONLY,
+    ADMIN: ErrorCode.ADMIN_ONLY,
+    APPROVER: ErrorCode.APPROVER_ONLY,
+}
 
 
 def is_staff(account: Account | None) -> bool:
@@ -69,7 +82,7 @@ def require_staff(account: Account, doing: str = "do this") -> None:
 
 
 def require_role(account: Account, role: str, doing: str = "do this") -> None:
-    """Staff holding `role` (moderator or admin)."""
+    """Staff holding `role` (moderator, admin or approver)."""
     require_staff(account, doing)
     if role not in account.role_set:
         raise Forbidden(f"only staff with the {role} role may {doing}", code=ROLE_CODES[role])
@@ -240,6 +253,24 @@ def can_act_on_factor(given_at: datetime | None, now: datetime) -> Refusal:
         return Forbidden(
             "this needs your second factor again (given in the last 5 minutes): POST /api/session/mfa",
             code=ErrorCode.REAUTH_REQUIRED,
+        )
+    return None
+
+
+# --- accounts (v1.2) ----------------------------------------------------------------------------
+
+
+def is_admin(account: Account | None) -> bool:
+    return is_staff(account) and ADMIN in account.role_set  # type: ignore[union-attr]
+
+
+def can_change_account(actor: Account | None, target_id: int, *, disable: bool, drops_admin: bool) -> Refusal:
+    """An admin changes another account's state or roles; never disables their own account nor
+    drops their own admin role (a board whose last admin did that would need the command line).
+    `actor` None: the command line, run by the host's operator."""
+    if actor is not None and actor.id == target_id and (disable or drops_admin):
+        return Conflict(
+            "admins cannot disable themselves or drop their own admin role", code=ErrorCode.SELF_CHANGE
         )
     return None
 

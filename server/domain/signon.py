@@ -145,7 +145,7 @@ class SignOn:
                     await change.append(
                         EventType.ACCOUNT_CHANGED,
                         account,
-                        {"kind": kind, "was": account.kind, "by": "provider"},
+                        {"account_id": account.id, "kind": kind, "was": account.kind, "by": "provider"},
                     )
                     account.kind = kind
                     if "roles" in changes:
@@ -159,6 +159,8 @@ class SignOn:
                     id_token=id_token,
                 )
             )
+            # The admin list shows its date (roster.py).
+            await s.execute(update(Account).where(Account.id == account.id).values(last_login_at=utcnow()))
             await change.append(EventType.SESSION_STARTED, account, {"via": "oidc"})
         return token, account
 

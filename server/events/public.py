@@ -169,12 +169,27 @@ class CommentRow(Protocol):
 LIFECYCLE_PREFIXES = ("account.", "session.")
 
 
-def log_row(row: LogRow | Event, actor_kind: str | None, secret: bytes) -> dict[str, Any]:
+# Account administration rows (v1.2: `account.created`, `account.changed`): admins see their actor,
+# with its id and login (who disabled whom is what an admin reviews); other staff see none.
+ADMIN_SEES_ACTOR = "account."
+
+
+def log_row(
+    row: LogRow | Event, actor_kind: str | None, secret: bytes, admin_actor_login: str | None = None
+) -> dict[str, Any]:
     """An event-log row as staff see it: the account id replaced by `{"kind", "key"}`, and no
-    actor at all on account-lifecycle rows."""
-    actor = None
+    actor at all on account-lifecycle rows, except `account.*` rows shown to an admin (who passes
+    the actor's login as `admin_actor_login`)."""
+    actor: dict[str, Any] | None = None
     if row.actor_account_id is not None and not row.type.startswith(LIFECYCLE_PREFIXES):
         actor = {"kind": actor_kind, "key": actor_key(secret, row.actor_account_id)}
+    elif row.actor_account_id is not None and admin_actor_login and row.type.startswith(ADMIN_SEES_ACTOR):
+        actor = {
+            "kind": actor_kind,
+            "key": actor_key(secret, row.actor_account_id),
+            "id": row.actor_account_id,
+            "login": admin_actor_login,
+        }
     return {
         "id": row.id,
         "type": row.type,

@@ -432,9 +432,15 @@ def staff_frame(row: public.LogRow | LoggedRow, actor_kind: str | None, secret: 
     return ch.event_frame(ch.STAFF, row.type, {"event": staff_view(row, actor_kind, secret)})
 
 
-def staff_view(row: public.LogRow | LoggedRow, actor_kind: str | None, secret: bytes) -> dict[str, Any]:
-    """A log row as staff see it (page, export, channel): actor as `{"kind", "key"}`."""
-    shown = public.log_row(row, actor_kind, secret)
+def staff_view(
+    row: public.LogRow | LoggedRow,
+    actor_kind: str | None,
+    secret: bytes,
+    admin_actor_login: str | None = None,
+) -> dict[str, Any]:
+    """A log row as staff see it (page, export, channel): actor as `{"kind", "key"}`; an admin's
+    view (`admin_actor_login`) also names the actor of `account.*` rows."""
+    shown = public.log_row(row, actor_kind, secret, admin_actor_login)
     shown["payload"] = shown_to(Audience.STAFF, row.payload, {})
     return shown
 
@@ -499,8 +505,16 @@ async def thread_frames(
     return frames
 
 
-async def staff_rows(session: AsyncSession, stmt: Any, secret: bytes) -> list[tuple[Event, dict[str, Any]]]:
-    """Log rows selected by `stmt` (over Event and Account.kind) as staff see them."""
+async def staff_rows(
+    session: AsyncSession, stmt: Any, secret: bytes, *, admin: bool = False
+) -> list[tuple[Event, dict[str, Any]]]:
+    """Log rows selected by `stmt` (over Event and Account.kind) as staff see them; `admin`: as an
+    admin sees them (the actor of `account.*` rows named)."""
+    if admin:
+        rows = await session.execute(
+            stmt.add_columns(Account.login).outerjoin(Account, Account.id == Event.actor_account_id)
+        )
+        return [(event, staff_view(event, kind, secret, login)) for event, kind, login in rows]
     rows = await session.execute(stmt.outerjoin(Account, Account.id == Event.actor_account_id))
     return [(event, staff_view(event, kind, secret)) for event, kind in rows]
 

@@ -11,41 +11,21 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import delete, select
 
 from server.contract.errors import Conflict, ErrorCode, Invalid, NotFound, RateLimited
 from server.mail import mailtokens
 from server.mail.outbox import DELIVERIES, Clock, OutboxStore
 from server.store.database import Database
-from server.store.models import Account, AccountMail, utcnow
+from server.store.models import Account, AccountMail, PasswordToken, utcnow
+from server.text.addresses import ADDRESS_MAX, normalise_address
 
-# RFC 5321's limit for a path's address (email-validator checks the local part's 64 too).
-ADDRESS_MAX = 254
+__all__ = ["ADDRESS_MAX", "Mailboxes", "normalise_address", "view"]
+
 # A confirmation link works this long after it was sent.
 CONFIRM_VALID = timedelta(hours=48)
 # One confirmation mail per account per minute: the page cannot be used to flood an address.
 CONFIRM_INTERVAL = timedelta(seconds=60)
-
-
-def normalise_address(value: str) -> str:
-    """One mailbox, as email-validator parses it (its domain lower-cased and NFC-normalised).
-
-    A regular expression of "one @, no spaces, a dotted domain" let `ceo,x@y.com` (two recipients
-    once it is a To header), `a<b@x.com` (a display name) and `a@[x.com` (a header the mail library
-    cannot even build) through. Quoted local parts and bracketed IP domains are refused: no one
-    needs them for notices and each is a way to smuggle syntax into a header. Deliverability is
-    not asked (no DNS on a request's path); the confirmation link is the real check."""
-    address = value.strip()
-    if len(address) > ADDRESS_MAX:
-        raise Invalid("address is longer than 254 characters", {"address": "too_long"})
-    try:
-        parsed = validate_email(
-            address, check_deliverability=False, allow_quoted_local=False, allow_domain_literal=False
-        )
-    except EmailNotValidError as exc:
-        raise Invalid(f"address is not an e-mail address: {exc}", {"address": "invalid"}) from exc
-    return parsed.normalized
 
 
 def view(row: AccountMail | None, enabled: bool) -> dict[str, Any]:
@@ -153,6 +133,18 @@ class Mailboxes:
     async def account_id(self, login: str) -> int | None:
         async with self.db.read() as s:
             return (await s.execute(select(Account.id).where(Account.login == login))).scalar()  # type: ignore[arg-type]
+
+    async def password_tokens(self, token_ids: set[int]) -> dict[int, tuple[PasswordToken, str]]:
+        """The password links that reset and invitation mails carry, with their account's login."""
+        if not token_ids:
+            return {}
+        async with self.db.read() as s:
+            found = await s.execute(
+                select(PasswordToken, Account.login)
+                .join(Account, Account.id == PasswordToken.account_id)  # type: ignore[arg-type]
+                .where(PasswordToken.id.in_(token_ids))  # type: ignore[union-attr]
+            )
+            return {token.id: (token, login) for token, login in found.all() if token.id is not None}
 
     async def rows(self, account_ids: set[int]) -> dict[int, AccountMail]:
         async with self.db.read() as s:

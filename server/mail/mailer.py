@@ -30,12 +30,23 @@ from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.domain.notices import hidden_threads
+from server.domain.passwords import password_token
 from server.mail import mailtokens
 from server.mail.mailboxes import Mailboxes
-from server.mail.outbox import CONFIRM, DIGEST, EMAIL, FOLD_WINDOW, KST, Claimed, OutboxStore
+from server.mail.outbox import (
+    CONFIRM,
+    DIGEST,
+    EMAIL,
+    FOLD_WINDOW,
+    INVITE,
+    KST,
+    TOKEN_CHANNELS,
+    Claimed,
+    OutboxStore,
+)
 from server.runtime.settings import Settings
 from server.store.database import Database
-from server.store.models import AccountMail, Notice
+from server.store.models import AccountMail, Notice, PasswordToken
 from server.telemetry.metrics import Metrics
 
 log = logging.getLogger("tong.mailer")
@@ -249,10 +260,11 @@ class Mailer:
         accounts = await self.mailboxes.rows({c.account_id for c in rows})
         notice_ids = [c.notice_id for c in rows if c.notice_id is not None]
         notices = await self.notices(notice_ids) if notice_ids else {}
+        tokens = await self.mailboxes.password_tokens({c.token_id for c in rows if c.token_id is not None})
         mails = await self._fold(claimed, notices) + ([digest] if digest else [])
         try:
             for index, group in enumerate(mails):
-                error = await self._deliver(group, accounts.get(group[0].account_id), notices)
+                error = await self._deliver(group, accounts.get(group[0].account_id), notices, tokens)
                 if error is not None:
                     for rest in mails[index + 1 :]:
                         attempts = max(row.attempts for row in rest)
@@ -288,13 +300,17 @@ class Mailer:
         return mails
 
     async def _deliver(
-        self, rows: list[Claimed], mailbox: AccountMail | None, notices: dict[int, MailNotice]
+        self,
+        rows: list[Claimed],
+        mailbox: AccountMail | None,
+        notices: dict[int, MailNotice],
+        tokens: dict[int, tuple[PasswordToken, str]],
     ) -> str | None:
         """Send one mail; the relay's error when it failed for a reason that is not this mail's."""
         ids = [row.id for row in rows]
         attempts = max(row.attempts for row in rows)
         try:
-            message = self.compose(rows, mailbox, notices)
+            message = self.compose(rows, mailbox, notices, tokens)
         except LookupError as reason:
             await self.outbox.drop(ids, str(reason))
             self.metrics.mails.labels("dropped").inc(len(ids))
@@ -372,6 +388,8 @@ class Mailer:
         first = rows[0]
         if first.channel == CONFIRM:
             local = f"confirm.{first.account_id}.{first.id}"
+        elif first.channel in TOKEN_CHANNELS:
+            local = f"{first.channel}.{first.token_id}"
         elif first.channel == DIGEST:
             # The digest of one account's day: named after its first notice, so a retry of the same
             # rows has the same id.
@@ -381,12 +399,21 @@ class Mailer:
         return f"<{local}.{self.epoch() or 'x'}@{self.domain}>"
 
     def compose(
-        self, rows: list[Claimed], mailbox: AccountMail | None, notices: dict[int, MailNotice]
+        self,
+        rows: list[Claimed],
+        mailbox: AccountMail | None,
+        notices: dict[int, MailNotice],
+        tokens: dict[int, tuple[PasswordToken, str]] | None = None,
     ) -> EmailMessage:
         """The mail for claimed rows; LookupError when there is nothing to send any more."""
         first = rows[0]
         if mailbox is None:
             raise LookupError("the account has no address any more")
+        if first.channel in TOKEN_CHANNELS:
+            link = (tokens or {}).get(first.token_id or 0)
+            if link is None:
+                raise LookupError("the password link is gone")
+            return self._password_link(first, mailbox, *link)
         if first.channel == CONFIRM:
             if mailbox.verified_at is not None or mailbox.confirm_nonce is None:
                 raise LookupError("the address needs no confirmation any more")
@@ -470,6 +497,57 @@ class Mailer:
             "<!doctype html><html lang=ko><body><p>통(通) 알림을 받을 주소로 이 주소가 등록되었습니다.</p>"
             f'<p><a href="{html.escape(link)}">주소 확인하기</a> (48시간 안에)</p>'
             "<p>직접 등록하지 않았다면 이 메일을 무시하세요.</p></body></html>",
+            subtype="html",
+        )
+        return message
+
+    def _password_link(
+        self, row: Claimed, mailbox: AccountMail, token: PasswordToken, login: str
+    ) -> EmailMessage:
+        """A password reset or invitation mail: the link (`/reset-password?token=`) and how long it
+        works. Only to a confirmed address (an invitation's address is the admin's word)."""
+        if mailbox.verified_at is None:
+            raise LookupError("the address is not confirmed")
+        expires = token.expires_at if token.expires_at.tzinfo else token.expires_at.replace(tzinfo=UTC)
+        if token.used_at is not None or expires <= datetime.now(UTC):
+            raise LookupError("the password link was used or has expired")
+        assert token.id is not None
+        link = f"{self.base}/reset-password?token={quote(password_token(self.secret, token.id, token.nonce))}"
+        until = expires.astimezone(KST).strftime("%Y-%m-%d %H:%M")
+        if row.channel == INVITE:
+            subject = "[통] 계정이 만들어졌습니다: 비밀번호를 정해 주세요"
+            lines = [
+                f"통(通)에 계정 '{login}'이(가) 만들어졌습니다.",
+                f"이 링크에서 비밀번호를 정한 뒤 로그인하세요 ({until} KST까지, 한 번만 쓸 수 있습니다):",
+                link,
+                "",
+                f"An account '{login}' was made for you on Tong. Set its password with the link above",
+                f"(valid until {until} KST, once).",
+            ]
+        else:
+            subject = "[통] 비밀번호 재설정"
+            lines = [
+                f"통(通) 계정 '{login}'의 비밀번호 재설정을 요청받았습니다.",
+                f"이 링크에서 새 비밀번호를 정하세요 ({until} KST까지, 한 번만 쓸 수 있습니다):",
+                link,
+                "",
+                "직접 요청하지 않았다면 이 메일을 무시하세요. 비밀번호는 바뀌지 않습니다.",
+                "",
+                f"A password reset was asked for the Tong account '{login}'. Set a new password with",
+                f"the link above (valid until {until} KST, once). If you did not ask, ignore this mail.",
+            ]
+        message = self._envelope([row], mailbox.address, subject)
+        message.set_content("\n".join(lines) + "\n")
+        message.add_alternative(
+            "<!doctype html><html lang=ko><body>"
+            + "".join(
+                f'<p><a href="{html.escape(link)}">{html.escape(link)}</a></p>'
+                if line == link
+                else f"<p>{html.escape(line)}</p>"
+                for line in lines
+                if line
+            )
+            + "</body></html>",
             subtype="html",
         )
         return message

@@ -28,6 +28,10 @@ KST = ZoneInfo("Asia/Seoul")
 EMAIL = "email"
 DIGEST = "digest"
 CONFIRM = "confirm"
+# A password reset link, an invitation to set a first password (v1.2): `token_id` names the link.
+RESET = "reset"
+INVITE = "invite"
+TOKEN_CHANNELS = (RESET, INVITE)
 DELIVERIES = ("immediate", "daily", "none")
 
 Clock = Callable[[], datetime]
@@ -52,6 +56,7 @@ class Claimed:
     channel: str
     account_id: int
     attempts: int
+    token_id: int | None = None
 
 
 def digest_due(created_at: datetime, hour: int) -> datetime:
@@ -191,6 +196,17 @@ class OutboxStore:
         now = self.clock()
         s.add(Outbox(channel=CONFIRM, account_id=account_id, next_attempt_at=now, created_at=now))
 
+    def add_token_mail(self, s: AsyncSession, channel: str, account_id: int, token_id: int) -> None:
+        """A reset or invitation mail carrying the link of `token_id`, due now (no folding and no
+        delivery preference: the account asked for it, or an admin invited it)."""
+        assert channel in TOKEN_CHANNELS
+        now = self.clock()
+        s.add(
+            Outbox(
+                channel=channel, account_id=account_id, token_id=token_id, next_attempt_at=now, created_at=now
+            )
+        )
+
     async def claim(self, limit: int) -> list[Claimed]:
         """Due single mails (notices and confirmations), leased to this process."""
         now = self.clock()
@@ -235,7 +251,14 @@ class OutboxStore:
             update(Outbox)
             .where(where)  # type: ignore[arg-type]
             .values(attempts=Outbox.attempts + 1, next_attempt_at=now + timedelta(seconds=self.lease_s))
-            .returning(Outbox.id, Outbox.notice_id, Outbox.channel, Outbox.account_id, Outbox.attempts)
+            .returning(
+                Outbox.id,
+                Outbox.notice_id,
+                Outbox.channel,
+                Outbox.account_id,
+                Outbox.attempts,
+                Outbox.token_id,
+            )
         )
         claimed = [Claimed(*row) for row in result.all()]
         return sorted(claimed, key=lambda c: c.id)

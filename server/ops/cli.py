@@ -10,6 +10,7 @@ from typing import cast
 
 from pydantic import ValidationError
 
+from server.contract.vocabulary import ACCOUNT_KINDS, ACCOUNT_STATES, STAFF_ROLES
 from server.runtime.settings import Settings
 
 
@@ -129,16 +130,8 @@ def cmd_accounts_create(args: argparse.Namespace) -> int:
 
 def cmd_accounts_disable(args: argparse.Namespace) -> int:
     """Disable an account: its sessions end, and its open sockets on every process lose the
-    staff channel (through the broker, or within seconds from SQL)."""
-
-    async def disable(services: object) -> object:
-        return await services.discussion.disable_account(args.login)  # type: ignore[attr-defined]
-
-    if asyncio.run(_with_services(_settings(), disable)) is None:
-        print(f"tong: no account {args.login!r}", file=sys.stderr)
-        return 1
-    print(f"disabled {args.login}; its sessions are ended")
-    return 0
+    staff channel (through the broker, or within seconds from SQL); an `account.changed` row."""
+    return _change_account(args.login, "disabled {login}; its sessions are ended", state="disabled")
 
 
 def cmd_accounts_email(args: argparse.Namespace) -> int:
@@ -174,6 +167,109 @@ def cmd_accounts_email(args: argparse.Namespace) -> int:
     )
     print(f"{args.login}: {shown['address'] or 'no address'} {state}; delivery {shown['delivery']}".strip())
     return 0
+
+
+def _change_account(login: str, done: str, **change: object) -> int:
+    """Change one account's roles or state as the host's operator: an `account.changed` row, and
+    its sessions end on every process when it is disabled or its roles change."""
+    from server.contract.errors import DomainError
+
+    async def work(services: object) -> object:
+        roster = services.roster  # type: ignore[attr-defined]
+        account_id = await roster.find(login)
+        if account_id is None:
+            return None
+        return await roster.change(None, account_id, **change)
+
+    try:
+        result = asyncio.run(_with_services(_settings(), work))
+    except DomainError as exc:
+        print(f"tong: {exc.message}", file=sys.stderr)
+        return 1
+    if result is None:
+        print(f"tong: no account {login!r}", file=sys.stderr)
+        return 1
+    shown = cast(dict[str, object], result)
+    roles = cast(list[str], shown["roles"])
+    print(done.format(login=login, roles=", ".join(roles) or "none", state=shown["state"]))
+    return 0
+
+
+def cmd_accounts_enable(args: argparse.Namespace) -> int:
+    return _change_account(args.login, "enabled {login}", state="active")
+
+
+def cmd_accounts_set_roles(args: argparse.Namespace) -> int:
+    return _change_account(args.login, "{login}: roles {roles}", roles=sorted(set(args.role or [])))
+
+
+def cmd_accounts_list(args: argparse.Namespace) -> int:
+    """Accounts as the admin list shows them (tab-separated; the last login as a date only)."""
+
+    async def work(services: object) -> object:
+        roster = services.roster  # type: ignore[attr-defined]
+        rows: list[dict[str, object]] = []
+        cursor = None
+        while True:
+            page = await roster.page(args.q, args.kind, args.role, args.state, cursor, 500)
+            rows.extend(page["items"])
+            if page["next_cursor"] is None or (args.limit and len(rows) >= args.limit):
+                return rows[: args.limit] if args.limit else rows
+            cursor = int(page["next_cursor"])
+
+    rows = cast(list[dict[str, object]], asyncio.run(_with_services(_settings(), work)))
+    print("id\tlogin\tkind\troles\tstate\tvia\temail\tcreated\tlast_login")
+    for row in rows:
+        roles = ",".join(cast(list[str], row["roles"]))
+        cells = [row["id"], row["login"], row["kind"], roles, row["state"], row["via"], row["email"] or ""]
+        print("\t".join(str(c) for c in [*cells, row["created"] or "", row["last_login"] or ""]))
+    return 0
+
+
+def cmd_accounts_import(args: argparse.Namespace) -> int:
+    """Create accounts from a CSV (`login,email,kind,roles`), each mailed an invitation to set its
+    password (a running server sends them: they are queued in the outbox); all or none."""
+    from server.contract.errors import DomainError
+
+    if args.file == "-":
+        text = sys.stdin.read()
+    else:
+        with open(args.file, encoding="utf-8-sig") as file:
+            text = file.read()
+
+    async def work(services: object) -> object:
+        return await services.roster.import_csv(None, text)  # type: ignore[attr-defined]
+
+    try:
+        result = cast(dict[str, object], asyncio.run(_with_services(_settings(), work)))
+    except DomainError as exc:
+        print(f"tong: {exc.message}", file=sys.stderr)
+        return 1
+    created = cast(list[dict[str, object]], result["created"])
+    print(f"imported {len(created)} account(s); an invitation mail is queued for each")
+    return 0
+
+
+def _account_admin_parsers(accounts: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    listing = accounts.add_parser("list", help="list accounts (newest first; last login as a date)")
+    listing.add_argument("--q", help="part of a login or an e-mail address")
+    listing.add_argument("--kind", choices=list(ACCOUNT_KINDS))
+    listing.add_argument("--role", choices=list(STAFF_ROLES))
+    listing.add_argument("--state", choices=list(ACCOUNT_STATES))
+    listing.add_argument("--limit", type=int, default=0, help="at most this many (0: all)")
+    listing.set_defaults(func=cmd_accounts_list)
+    enable = accounts.add_parser("enable", help="enable a disabled account")
+    enable.add_argument("login")
+    enable.set_defaults(func=cmd_accounts_enable)
+    roles = accounts.add_parser("set-roles", help="set a staff account's roles (none: no --role)")
+    roles.add_argument("login")
+    roles.add_argument("--role", action="append", choices=list(STAFF_ROLES))
+    roles.set_defaults(func=cmd_accounts_set_roles)
+    importing = accounts.add_parser(
+        "import", help="create accounts from CSV (login,email,kind,roles), invited by mail"
+    )
+    importing.add_argument("file", help="the CSV file, or - for standard input")
+    importing.set_defaults(func=cmd_accounts_import)
 
 
 async def _with_database(settings: Settings, work: Callable[..., object], *args: object) -> object:
@@ -377,7 +473,7 @@ def build_parser() -> argparse.ArgumentParser:
     create = accounts.add_parser("create", help="create an account (or --count numbered ones)")
     create.add_argument("login")
     create.add_argument("--kind", required=True, choices=["company", "agency", "staff"])
-    create.add_argument("--role", action="append", choices=["moderator", "admin"])
+    create.add_argument("--role", action="append", choices=list(STAFF_ROLES))
     create.add_argument("--department")
     create.add_argument("--count", type=int, help="create LOGIN-1 … LOGIN-N sharing the password")
     create.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
@@ -385,6 +481,7 @@ def build_parser() -> argparse.ArgumentParser:
     disable = accounts.add_parser("disable", help="disable an account and end its sessions")
     disable.add_argument("login")
     disable.set_defaults(func=cmd_accounts_disable)
+    _account_admin_parsers(accounts)
     email = accounts.add_parser("email", help="an account's e-mail address and how notices are mailed")
     email.add_argument("login")
     email.add_argument("address", nargs="?", help="a new address: a confirmation link is mailed to it")

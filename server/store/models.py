@@ -62,6 +62,8 @@ class Account(SQLModel, table=True):
     # neither. Nothing else about the person is kept from the provider.
     oidc_issuer: str | None = Field(default=None, max_length=255)
     oidc_subject: str | None = Field(default=None, max_length=255)
+    # The last successful login (v1.2): admins see its date only (roster.py).
+    last_login_at: datetime | None = None
 
     @property
     def via(self) -> str:
@@ -480,6 +482,8 @@ class Outbox(SQLModel, table=True):
     sent_at: datetime | None = None
     last_error: str | None = Field(default=None, max_length=500)
     created_at: datetime = Field(default_factory=utcnow)
+    # A password reset or invitation mail: its `password_token` row (v1.2).
+    token_id: int | None = None
 
 
 class Draft(SQLModel, table=True):
@@ -595,3 +599,23 @@ class Appeal(SQLModel, table=True):
     decision: str | None = Field(default=None, max_length=16, index=True)  # upheld | reversed
     decision_reason: str | None = None
     decided_at: datetime | None = None
+
+
+class PasswordToken(SQLModel, table=True):
+    """A single-use link to set an account's password: a reset asked by e-mail, or the invitation
+    an imported account gets (passwords.py).
+
+    Only a hash of the link's token is kept (a leaked table lets no one in); the mailer rebuilds
+    the link from `nonce` and the server's secret. A token ends when used (`used_at`) or at
+    `expires_at`; a newer token leaves older ones as they are."""
+
+    __tablename__ = "password_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", index=True)
+    purpose: str = Field(max_length=16)  # reset | invite
+    token_hash: str = Field(max_length=64, unique=True)
+    nonce: str = Field(max_length=32)
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    used_at: datetime | None = None

@@ -1057,3 +1057,84 @@ class AppealQueue(Shape):
 class AppealsQuery(Query):
     limit: DeskLimit | None = None
     decided: bool | None = None
+
+
+# --- passwords and accounts, for admins (v1.2) ----------------------------------------------------
+
+StaffRole = Literal["moderator", "admin", "approver"]
+AccountState = Literal["active", "disabled"]
+
+
+class ResetRequest(Body):
+    email: Annotated[str, AfterValidator(_no_nul), Field(max_length=1000)]
+
+
+class ResetConfirm(Body):
+    token: Annotated[str, Field(min_length=1, max_length=200)]
+    password: Annotated[str, Field(min_length=1, max_length=1000)]
+
+
+class AccountChange(Body):
+    roles: list[StaffRole] | None = Field(None, description="the whole set of roles (staff accounts only)")
+    state: AccountState | None = None
+
+
+class AccountImport(Body):
+    csv: Annotated[str, AfterValidator(_no_nul), Field(min_length=1, max_length=2_000_000)] = Field(
+        description="lines `login,email,kind,roles` (header optional; roles separated by `;` or spaces)"
+    )
+
+
+class AccountsQuery(Query):
+    q: QueryText | None = Field(None, description="part of a login or an e-mail address")
+    kind: AccountKind | None = None
+    role: StaffRole | None = None
+    state: AccountState | None = None
+    cursor: Annotated[str, Field(pattern=r"^[0-9]{1,10}$")] | None = Field(
+        None, description="next_cursor of the previous page, as it came"
+    )
+    limit: DeskLimit | None = None
+
+
+class ResetAccepted(Shape):
+    accepted: Literal[True]
+
+
+class ResetLink(Shape):
+    login: str
+    purpose: Literal["reset", "invite"]
+    expires_at: str
+
+
+class ResetDone(Shape):
+    login: str
+    sessions_ended: int
+
+
+class AccountRow(Shape):
+    id: int
+    login: str
+    kind: AccountKind
+    roles: list[str]
+    state: AccountState
+    via: Literal["oidc", "password"]
+    department: str | None
+    email: str | None
+    created: str | None = Field(description="a date (KST), never a time")
+    last_login: str | None = Field(description="a date (KST), never a time: a time would link posts")
+
+
+class AccountPage(Shape):
+    items: list[AccountRow]
+    next_cursor: str | None
+
+
+class ImportedAccount(Shape):
+    line: int
+    id: int
+    login: str
+
+
+class AccountImported(Shape):
+    created: list[ImportedAccount]
+    invited: int

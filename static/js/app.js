@@ -13,6 +13,7 @@ import { mountNotFound } from "./notfound.js";
 import { mountRecord } from "./record.js";
 import { mountQuarter } from "./quarter.js";
 import { mountAccount, mountMailLink } from "./account.js";
+import { mountResetPassword } from "./passwords.js";
 import { Bell } from "./notices.js";
 import { mountActivity } from "./activity.js";
 
@@ -51,6 +52,7 @@ const ROUTES = [
   [/^\/account$/, (m, ctx) => mountAccount(main, ctx)],
   [/^\/me$/, (m, ctx) => mountActivity(main, ctx)],
   [/^\/mail\/(confirm|unsubscribe)$/, (m, ctx) => mountMailLink(main, ctx, m[1])],
+  [/^\/reset-password$/, (m, ctx) => mountResetPassword(main, ctx)],
 ];
 
 function isAppPath(pathname) {

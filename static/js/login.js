@@ -8,6 +8,7 @@ import { errorMessage } from "./composer.js";
 import { loadSession, logIn } from "./session.js";
 import { mountSecondStep } from "./mfa.js";
 import { sameOriginPath } from "./nextpath.js";
+import "./passwords.js";
 
 function safeNext(params) {
   // Only paths on this site: "//evil.example", "/\evil.example", "https://…" go to the board instead.
@@ -28,6 +29,8 @@ export function mountLogin(root, ctx) {
     h("div", { class: "field" }, h("label", { for: passwordId }, t("login.password")), password),
     error,
     submit,
+    // A link to ask for a reset by e-mail (v1.2; passwords.js holds its strings).
+    h("p", { class: "muted" }, h("a", { href: "/reset-password", "data-role": "forgot-password" }, t("login.forgot"))),
   );
   form.addEventListener("submit", async (event) => {
     event.preventDefault();

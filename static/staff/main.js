@@ -7,6 +7,7 @@ import { $, toast } from "../js/dom.js";
 import { addStrings, lang, setLang, t, translateStatic } from "../js/i18n.js";
 import { Live } from "../js/live.js";
 import { mountSecondStep } from "../js/mfa.js";
+import { Accounts } from "./accounts.js";
 import { AnswerClock } from "./answers.js";
 import { CategoryList } from "./categories.js";
 import { Moderation } from "./moderation.js";
@@ -18,6 +19,8 @@ import { en, ko } from "./strings.js";
 addStrings({ ko, en });
 
 const TABS = ["monitor", "answers", "moderation", "review", "categories", "appeals"];
+// 계정 is an admin's tab (v1.2): the page adds it after login when the account holds the role.
+const ADMIN_TABS = ["accounts"];
 
 function showTab() {
   const wanted = location.hash.slice(1);
@@ -85,6 +88,11 @@ async function boot() {
     await api.del("/api/session");
     location.reload();
   });
+  const admin = (me.roles || []).includes("admin");
+  if (admin) {
+    TABS.push(...ADMIN_TABS);
+    $("#tab-link-accounts").hidden = false;
+  }
   window.addEventListener("hashchange", showTab);
   showTab();
 
@@ -156,7 +164,9 @@ async function boot() {
     },
   });
   window.__tongStaff = { live, monitor };
-  const results = await Promise.allSettled([monitor.start(), clock.start(), moderation.start(), review.start(), categories.start(), appeals.start()]);
+  const starting = [monitor.start(), clock.start(), moderation.start(), review.start(), categories.start(), appeals.start()];
+  if (admin) starting.push(new Accounts(me).start());
+  const results = await Promise.allSettled(starting);
   for (const r of results) if (r.status === "rejected") toast(explain(r.reason), "error");
   document.body.dataset.ready = "true";
 }

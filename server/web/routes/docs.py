@@ -15,7 +15,21 @@ from server.runtime.settings import Settings
 from server.web import frames, openapi
 from server.web.context import services
 from server.web.operation import Operation
-from server.web.routes import api, auth, categories, desk, drafts, mail, me, mfa, moderation, ops, staff
+from server.web.routes import (
+    admin,
+    api,
+    auth,
+    categories,
+    desk,
+    drafts,
+    mail,
+    me,
+    mfa,
+    moderation,
+    ops,
+    passwords,
+    staff,
+)
 from server.web.routes.pages import PACKAGE_DIR, find_static_dir
 
 
@@ -90,4 +104,6 @@ def all_operations() -> list[Operation]:
         *drafts.operations,
         *mfa.operations,
         *moderation.operations,
+        *passwords.operations,
+        *admin.operations,
     ]

@@ -85,6 +85,8 @@ def routes(static_dir: Path | None = None) -> list[Route | Mount]:
         # The links in mails (mailer.py): the page asks before it POSTs the token.
         Route("/mail/confirm", app_page, methods=["GET"]),
         Route("/mail/unsubscribe", app_page, methods=["GET"]),
+        # Password reset and invitation links (v1.2): the page asks for the new password.
+        Route("/reset-password", app_page, methods=["GET"]),
         # 개인정보 처리방침 and 이용약관: server-rendered from Markdown, linked from every footer.
         *legal.routes(directory),
         Mount("/static", StaticFiles(directory=directory, check_dir=False), name="static"),

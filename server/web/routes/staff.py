@@ -7,6 +7,7 @@ from starlette.responses import Response, StreamingResponse
 
 from server.contract.errors import ErrorCode, Forbidden
 from server.desk.review import LogFilter
+from server.domain import policy
 from server.store.models import Account
 from server.text.validation import parse_time
 from server.web import shapes
@@ -31,11 +32,13 @@ def _filter(query: shapes.EventsQuery) -> LogFilter:
 async def events(request: Request, account: Account, query: shapes.EventsQuery) -> Response:
     svc = services(request)
     log_filter = _filter(query)
+    # Admins see the actor of `account.*` rows (v1.2); other staff see none there.
+    admin = policy.is_admin(account)
     if query.format == "json":
-        return ok(await svc.review.page(log_filter, query.limit or PAGE_DEFAULT))
+        return ok(await svc.review.page(log_filter, query.limit or PAGE_DEFAULT, admin))
     if query.format == "csv":
         return StreamingResponse(
-            svc.review.export_csv(log_filter, query.lang),
+            svc.review.export_csv(log_filter, query.lang, admin),
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": 'attachment; filename="tong-events.csv"'},
         )
