@@ -206,6 +206,22 @@ async def test_a_reveal_needs_a_factor_given_in_the_last_five_minutes(mfa: Mfa) 
     assert (await admin.post(reveal, json={"reason": "법원 요청"})).status_code == 200
 
 
+async def test_a_role_change_needs_a_factor_given_in_the_last_five_minutes(mfa: Mfa) -> None:
+    """PATCH of an account's roles asks for the factor again past 5 minutes; its state does not."""
+    admin, secret, _ = await mfa.enrolled(await mfa.staff())
+    (target,) = await mfa.tong.accounts("staff", 1, ("moderator",))
+    listed = (await admin.get("/api/admin/accounts", params={"q": target})).json()
+    path = f"/api/admin/accounts/{listed['items'][0]['id']}"
+    assert (await admin.patch(path, json={"roles": ["moderator", "approver"]})).status_code == 200
+    mfa.clock.offset += timedelta(minutes=5, seconds=1)
+    refused = await admin.patch(path, json={"roles": ["moderator"]})
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "reauth_required"
+    assert (await admin.patch(path, json={"state": "disabled"})).status_code == 200
+    assert (await admin.post("/api/session/mfa", json={"code": mfa.code(secret)})).status_code == 200
+    changed = await admin.patch(path, json={"roles": ["moderator"]})
+    assert changed.status_code == 200 and changed.json()["roles"] == ["moderator"]
+
+
 async def test_factor_attempts_are_limited_per_account(mfa: Mfa) -> None:
     """Past 10 attempts in 5 minutes an account's factor answers 429, even with the right code."""
     login = await mfa.staff()
