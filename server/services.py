@@ -14,6 +14,7 @@ from server.desk.dashboard import Desk
 from server.desk.reports import Reports
 from server.desk.review import Figures, Review
 from server.domain.accounts import Passwords
+from server.domain.attachments import Attachments
 from server.domain.categories import Categories
 from server.domain.discussion import Discussion
 from server.domain.editing import Editing
@@ -29,6 +30,8 @@ from server.domain.signon import SignOn
 from server.events.publisher import Publisher
 from server.events.sealing import Checkpoints, Sealer
 from server.events.seam import EventLog
+from server.files.scanner import Clamd
+from server.files.storage import LocalStorage
 from server.identity.oidc import OpenIDClient
 from server.live.epoch import Epochs, HistoryWatch, mark_for
 from server.live.heartbeat import Heartbeat
@@ -72,6 +75,8 @@ class Services:
     signon: SignOn
     # The portal's OpenID provider, when TONG_OIDC_* configure one.
     oidc: OpenIDClient | None
+    # Uploads and the files of posts (v1.2).
+    attachments: Attachments
 
 
 def build_services(settings: Settings) -> Services:
@@ -118,7 +123,10 @@ def build_services(settings: Settings) -> Services:
     # One counter for every limit (writes per account, logins): Redis through the same breaker.
     counter = Counter(settings.redis_url, settings.redis_prefix, breaker)
     limiter = RateLimiter(settings.rate_limit_per_minute, counter)
-    discussion = Discussion(db, events, posting, holds, settings, passwords, limiter, sessions=sessions)
+    attachments = attachments_for(settings, db, limiter)
+    discussion = Discussion(
+        db, events, posting, holds, settings, passwords, limiter, sessions=sessions, attachments=attachments
+    )
     editing = Editing(db, events, posting, settings, limiter, held_words=holds.matches)
     review = Review(db, events)
     desk = Desk(
@@ -157,6 +165,20 @@ def build_services(settings: Settings) -> Services:
         mailer=mailer,
         signon=SignOn(db, events, sessions, settings),
         oidc=oidc_client(settings),
+        attachments=attachments,
+    )
+
+
+def attachments_for(settings: Settings, db: Database, limiter: RateLimiter | None = None) -> Attachments:
+    """Files in the data directory (an S3-compatible store would be chosen here), scanned by
+    clamd when TONG_CLAMD_URL names one."""
+    scanner = Clamd(settings.clamd_url) if settings.clamd_url else None
+    return Attachments(
+        db,
+        LocalStorage(settings.attachments_dir),
+        settings,
+        limiter or RateLimiter(settings.rate_limit_per_minute),
+        scanner,
     )
 
 

@@ -87,6 +87,13 @@ class ErrorCode(StrEnum):
     TOO_MANY_CHANNELS = "too_many_channels"
     TOO_MANY_SOCKETS = "too_many_sockets"
     TOO_MANY_CONNECTIONS = "too_many_connections"
+    # Attachments (v1.2): a file that is none of the accepted kinds or carries active content; a
+    # file the virus scanner flags; an account's uploads for the day spent; an id that is not the
+    # caller's own unattached upload.
+    FILE_TYPE = "file_type"
+    INFECTED = "infected"
+    UPLOAD_QUOTA = "upload_quota"
+    ATTACHMENT_UNKNOWN = "attachment_unknown"
 
 
 class DomainError(Exception):

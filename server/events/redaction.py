@@ -86,6 +86,8 @@ def shown_to(audience: Audience, data: dict[str, Any], states: Mapping[int, Comm
     shown = data["comment"]
     if state.conceals_body:
         comment = {**shown, "body": None, "hidden": state.hidden or state.held}
+        # Its files go with its text (they 404 to the public too).
+        comment.pop("attachments", None)
         if state.hidden or state.held:
             comment["hidden_reason"] = state.hidden_reason
         else:

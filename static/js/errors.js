@@ -67,6 +67,10 @@ const ko = {
     too_many_channels: "한 연결에서 볼 수 있는 채널이 너무 많습니다.",
     too_many_sockets: "이 주소에서 연 실시간 연결이 너무 많습니다. 다른 탭을 닫아 주세요.",
     too_many_connections: "이 주소에서 진행 중인 요청이 너무 많습니다. 잠시 후 다시 시도해 주세요.",
+    file_type: "올릴 수 없는 파일입니다. PDF, PNG, JPEG, HWP, HWPX, DOCX, XLSX만 올릴 수 있고, 매크로·외부 연결·스크립트가 든 파일은 받지 않습니다.",
+    infected: "악성 코드가 발견되어 파일을 받지 않았습니다.",
+    upload_quota: "오늘 올릴 수 있는 파일을 모두 올렸습니다. 내일 다시 올려 주세요.",
+    attachment_unknown: "첨부할 수 없는 파일입니다. 다시 올려 주세요.",
   },
   fields: {
     required: "{field}을(를) 입력해 주세요.",
@@ -169,6 +173,10 @@ const en = {
     too_many_channels: "Too many channels on one live connection.",
     too_many_sockets: "Too many live connections from this address. Close other tabs.",
     too_many_connections: "Too many requests in progress from this address. Try again shortly.",
+    file_type: "This file cannot be uploaded: only PDF, PNG, JPEG, HWP, HWPX, DOCX and XLSX, without macros, external links or scripts.",
+    infected: "Malware was found; the file was not accepted.",
+    upload_quota: "You have uploaded as many files as a day allows. Try again tomorrow.",
+    attachment_unknown: "This file cannot be attached. Upload it again.",
   },
   fields: {
     required: "{field} is required.",
