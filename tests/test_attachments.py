@@ -3,7 +3,12 @@ stacks, with real files the tests make (tests/support/files.py)."""
 
 from __future__ import annotations
 
+import asyncio
 import io
+import json
+import os
+import subprocess
+import sys
 import zipfile
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
@@ -138,6 +143,7 @@ async def test_served_files_have_safe_headers_and_revalidate(company: Http, anon
         "size": shown["size"],
         "type": "image/png",
         "url": f"/api/attachments/{shown['id']}",
+        "sha256": shown["sha256"],
     }
     served = await anonymous.get(attachment["url"])
     headers = served.headers
@@ -303,3 +309,37 @@ async def test_size_limit_and_daily_quota(make_server: Callable[..., Awaitable[I
         assert not list(server.settings.uploading_dir.iterdir())
     finally:
         await client.aclose()
+
+
+async def test_tong_attachments_gc_runs_beside_a_server(server: InProcessServer, company: Http) -> None:
+    """`tong attachments gc` sweeps the server's database and data directory, keeping fresh uploads."""
+    fresh = await uploaded(company, files.png(9, 9), "fresh.png")
+    environment = {
+        **os.environ,
+        "DATABASE_URL": server.settings.effective_database_url,
+        "TONG_DATA_DIR": str(server.settings.data_dir),
+    }
+    done = await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-m", "server", "attachments", "gc"],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "unattached uploads" in done.stdout
+    storage: Any = server.services.attachments.storage
+    assert storage.path(fresh["sha256"]).is_file()
+
+
+async def test_exports_name_attached_files_by_sha256(company: Http, staff: Http) -> None:
+    """The staff export (CSV and JSON Lines) carries each attached file's sha256 in the payload."""
+    shown = await uploaded(company, files.png(7, 5), "export.png")
+    thread = await proposal(company, [shown["id"]])
+    query = {"thread_id": thread["id"], "type": "thread.created"}
+    lines = (await staff.get("/api/staff/events", params={**query, "format": "jsonl"})).text.splitlines()
+    (row,) = [json.loads(line) for line in lines]
+    assert row["payload"]["attachments"][0]["sha256"] == shown["sha256"]
+    csv_text = (await staff.get("/api/staff/events", params={**query, "format": "csv"})).text
+    assert shown["sha256"] in csv_text

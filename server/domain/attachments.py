@@ -45,9 +45,18 @@ def url_of(attachment_id: int) -> str:
 
 
 def shown(row: Attachment) -> dict[str, Any]:
-    """An attachment as a post carries it."""
+    """An attachment as a post carries it. The sha256 (also the file's public ETag) names the kept
+    file, so the event log, and with it the staff export and `tong export`, says which file a post
+    carried, and a backup's `attachments/` holds it under that name."""
     assert row.id is not None
-    return {"id": row.id, "name": row.name, "size": row.size, "type": row.type, "url": url_of(row.id)}
+    return {
+        "id": row.id,
+        "name": row.name,
+        "size": row.size,
+        "type": row.type,
+        "url": url_of(row.id),
+        "sha256": row.sha256,
+    }
 
 
 def with_attachments(post: dict[str, Any], files: list[dict[str, Any]] | None) -> dict[str, Any]:
@@ -122,7 +131,7 @@ class Attachments:
             async with self.db.transaction() as s:
                 s.add(row)
                 await s.flush()
-            return {**{k: v for k, v in shown(row).items() if k != "url"}, "sha256": row.sha256}
+            return {k: v for k, v in shown(row).items() if k != "url"}
         finally:
             await asyncio.to_thread(_remove, raw, cleaned)
 

@@ -383,6 +383,9 @@ class AttachmentOut(Shape):
     size: int
     type: str
     url: str = Field(description="GET: the file, as an attachment (404 once its post is not public)")
+    sha256: str | None = Field(
+        None, description="the file's content hash (its ETag; exports name files by it)"
+    )
 
 
 class UploadOut(Shape):
