@@ -71,7 +71,7 @@ def test_configuration_table_lists_every_setting() -> None:
     table = configuration_table()
     assert read - table == set(), f"missing from README's table: {sorted(read - table)}"
     assert table - read == TEST_ONLY, f"in the table but not read: {sorted(table - read - TEST_ONLY)}"
-    servers = (ROOT / "tests" / "servers.py").read_text()
+    servers = (ROOT / "tests" / "support" / "servers.py").read_text()
     assert all(name in servers for name in TEST_ONLY)
 
 

@@ -3,6 +3,7 @@
 // trimming), and a composer that keeps the text when sending fails and shows the server's message.
 
 import { api, query } from "./api.js";
+import { attachmentPicker } from "./attachments.js";
 import { codePoints, h, marked, toast, uid } from "./dom.js";
 import { errorText } from "./errors.js";
 import { t } from "./i18n.js";
@@ -95,11 +96,12 @@ function writeDraft(key, text) {
  * @param {string} options.placeholder
  * @param {number} [options.rows]
  * @param {string} [options.draftKey]  where the unsent text is kept (localStorage); none: not kept
- * @param {(text: string) => Promise<{note?: string} | undefined | null | void>} options.send
+ * @param {(text: string, attachments: number[]) => Promise<{note?: string} | undefined | null | void>} options.send
  * @param {() => void} [options.onCancel]  none: no cancel button
  * @param {boolean} [options.compact]
+ * @param {boolean} [options.attachments]  a file picker under the text (v1.2)
  */
-export function composer({ label, max = LIMITS.comment, placeholder, rows = 4, draftKey, send, onCancel, compact = false }) {
+export function composer({ label, max = LIMITS.comment, placeholder, rows = 4, draftKey, send, onCancel, compact = false, attachments = false }) {
   const text = countedField({ label, max, placeholder, rows, value: readDraft(draftKey) });
   const error = h("p", { class: "form-error", role: "alert", hidden: true });
   // What the server said about an accepted text that is not shown yet (a held comment).
@@ -108,18 +110,21 @@ export function composer({ label, max = LIMITS.comment, placeholder, rows = 4, d
   const cancel = onCancel
     ? h("button", { type: "button", class: "btn btn-ghost", onclick: () => onCancel() }, t("comment.cancel"))
     : null;
+  const picker = attachments ? attachmentPicker() : null;
   const form = h(
     "form",
     { class: `composer${compact ? " composer-compact" : ""}`, novalidate: true },
     text.field,
+    picker ? picker.el : null,
     error,
     note,
     h("div", { class: "form-actions" }, cancel, submit),
   );
   let sending = false;
   const refresh = () => {
-    submit.disabled = sending || !text.ok;
+    submit.disabled = sending || !text.ok || !!(picker && picker.busy);
   };
+  if (picker) picker.onChange(refresh);
   text.onChange(() => {
     refresh();
     writeDraft(draftKey, text.input.value);
@@ -141,12 +146,13 @@ export function composer({ label, max = LIMITS.comment, placeholder, rows = 4, d
     error.hidden = true;
     note.hidden = true;
     try {
-      const result = await send(text.input.value.trim());
+      const result = await send(text.input.value.trim(), picker ? picker.ids() : []);
       if (result && typeof result.note === "string") {
         note.textContent = result.note;
         note.hidden = false;
       }
       text.input.value = "";
+      if (picker) picker.clear();
       writeDraft(draftKey, "");
       text.update();
     } catch (err) {

@@ -3,6 +3,7 @@
 // answers). While the title is typed, similar proposals are shown; posting asks once more.
 
 import { api } from "../api.js";
+import { attachmentPicker } from "../attachments.js";
 import { countedField, errorMessage, LIMITS, similarProposals } from "../composer.js";
 import { h, uid } from "../dom.js";
 import { t } from "../i18n.js";
@@ -44,7 +45,9 @@ export function newThreadForm(ctx, close) {
     kindSelect.addEventListener("change", showLinks);
     showLinks();
   }
-  const refresh = () => (submit.disabled = !(title.ok && body.ok));
+  const files = attachmentPicker();
+  const refresh = () => (submit.disabled = !(title.ok && body.ok) || files.busy);
+  files.onChange(refresh);
   // Proposals like this title, while it is typed and once more before posting: the author may
   // open one, recommend it instead, or post anyway (the button says so once they were shown).
   const similar = similarProposals();
@@ -66,6 +69,7 @@ export function newThreadForm(ctx, close) {
     similar.el,
     category.field,
     body.field,
+    files.el,
     links ? links.field : null,
     error,
     h("div", { class: "form-actions" }, h("button", { type: "button", class: "btn btn-ghost", onclick: close }, t("newThread.cancel")), submit),
@@ -88,6 +92,7 @@ export function newThreadForm(ctx, close) {
     const payload = { kind: kindSelect ? kindSelect.value : "proposal", title: title.input.value.trim(), body: body.input.value.trim() };
     if (categorySelect.value) payload.category = categorySelect.value;
     if (payload.kind === "change" && links) payload.links = links.ids();
+    if (files.ids().length) payload.attachments = files.ids();
     try {
       const thread = await api.post("/api/threads", payload);
       ctx.navigate(`/threads/${thread.id}`);

@@ -2,6 +2,7 @@
 // The thread's head: badges, title, author, body, the proposals a change thread answers (or the
 // change threads that answer this proposal), recommend and follow, the author's edit and withdraw.
 
+import { attachmentList } from "../attachments.js";
 import { api } from "../api.js";
 import { errorMessage, LIMITS } from "../composer.js";
 import { h, replace } from "../dom.js";
@@ -66,6 +67,7 @@ export function headPart(view) {
       ),
       th.status === "withdrawn" ? h("p", { class: "notice withdrawn-note", "data-role": "withdrawn-note" }, t("thread.withdrawnNote")) : null,
       h("div", { class: "thread-body", "data-anchor": "body" }, paragraphs(th.body)),
+      attachmentList(th.attachments),
       linkedThreads(th),
       h(
         "div",
