@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 from server.contract.errors import Invalid, TooLarge
+from server.files.kinds import KINDS
 from server.store.models import Account
 from server.web import shapes
 from server.web.context import caller, ok, services
@@ -186,5 +187,5 @@ operations = [
               who="account", form=True, status=201, answer=shapes.UploadOut, also=(413, 422, 429, 503)),
     Operation("GET", "/api/attachments/{id:id}", attachment,
               "An attachment's file (Content-Disposition: attachment; 404 once its post is not public)",
-              "attachments", media=("application/octet-stream",)),
+              "attachments", media=tuple(kind.media_type for kind in KINDS)),
 ]  # fmt: skip
