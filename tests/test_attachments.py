@@ -343,3 +343,17 @@ async def test_exports_name_attached_files_by_sha256(company: Http, staff: Http)
     assert row["payload"]["attachments"][0]["sha256"] == shown["sha256"]
     csv_text = (await staff.get("/api/staff/events", params={**query, "format": "csv"})).text
     assert shown["sha256"] in csv_text
+
+
+async def test_hwp_loses_its_summary_information_and_scripts_are_refused(
+    company: Http, anonymous: Http
+) -> None:
+    """An HWP (OLE compound file) is accepted with its author blanked; one with Scripts is refused."""
+    shown = await uploaded(company, files.hwp(author="홍길동"), "공고.hwp")
+    assert shown["type"] == "application/x-hwp"
+    thread = await proposal(company, [shown["id"]])
+    served = (await anonymous.get(thread["attachments"][0]["url"])).content
+    assert served.startswith(bytes.fromhex("D0CF11E0A1B11AE1"))
+    assert "홍길동".encode("utf-16-le") not in served
+    refused = await upload(company, files.hwp(scripts=True), "공고.hwp")
+    assert refused.status_code == 422 and code(refused) == "file_type"

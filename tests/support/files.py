@@ -4,6 +4,7 @@ HWPX, DOCX files with and without macros, a Windows executable, EICAR."""
 from __future__ import annotations
 
 import io
+import struct
 import zipfile
 
 import pikepdf
@@ -172,3 +173,79 @@ def exe() -> bytes:
     """The start of a Windows executable (an MZ header pointing at a PE header)."""
     header = bytearray(b"MZ" + bytes(58) + (64).to_bytes(4, "little"))
     return bytes(header) + b"PE\0\0" + bytes(200)
+
+
+def hwp(author: str = "홍길동", scripts: bool = False) -> bytes:
+    """An HWP 5 document as far as Tong reads one: an OLE compound file with a `FileHeader`
+    stream, the summary information naming its author, and with `scripts` a `Scripts` storage."""
+    summary = b"Author: " + author.encode("utf-16-le")
+    entries: list[tuple[str, bytes | None]] = [
+        ("FileHeader", b"HWP Document File" + bytes(15) + b"\x00\x00\x05\x05"),
+        (
+            "\x05HwpSummaryInformation",
+            b"\xfe\xff\x00\x00" + bytes(24) + bytes(16) + b"\x30\x00\x00\x00" + summary,
+        ),
+    ]
+    if scripts:
+        entries.append(("Scripts", None))
+    return compound_file(entries)
+
+
+def compound_file(entries: list[tuple[str, bytes | None]]) -> bytes:
+    """A minimal OLE compound file (MS-CFB version 3, 512-byte sectors): top-level streams (None:
+    an empty storage), each padded to 4096 bytes so that none lives in the mini stream."""
+    sector = 512
+    end, free, fat_mark = 0xFFFFFFFE, 0xFFFFFFFF, 0xFFFFFFFD
+    streams = [
+        (name, (data + bytes(4096))[: max(4096, len(data))]) for name, data in entries if data is not None
+    ]
+    directory_count = 1 + len(entries)
+    directory_sectors = -(-directory_count * 128 // sector)
+    stream_sectors = [len(data) // sector for _, data in streams]
+    total = directory_sectors + sum(stream_sectors)
+    fat_sectors = 1
+    while fat_sectors * 128 < total + fat_sectors:
+        fat_sectors += 1
+    fat = [fat_mark] * fat_sectors
+    first_directory = len(fat)
+    fat += [*range(first_directory + 1, first_directory + directory_sectors), end]
+    starts = []
+    for count in stream_sectors:
+        start = len(fat)
+        starts.append(start)
+        fat += [*range(start + 1, start + count), end]
+    fat += [free] * (fat_sectors * 128 - len(fat))
+
+    def entry(name: str, kind: int, child: int, right: int, start: int, size: int) -> bytes:
+        encoded = (name + "\0").encode("utf-16-le")
+        return (
+            encoded.ljust(64, b"\0")
+            + struct.pack("<HBB", len(encoded), kind, 1)
+            + struct.pack("<III", free, right, child)
+            + bytes(16 + 4 + 16)
+            + struct.pack("<IQ", start, size)
+        )
+
+    rows = [entry("Root Entry", 5, 1 if entries else free, free, end, 0)]
+    stream_index = 0
+    for index, (name, data) in enumerate(entries, 1):
+        right = index + 1 if index < len(entries) else free
+        if data is None:
+            rows.append(entry(name, 1, free, right, 0, 0))
+        else:
+            padded = streams[stream_index][1]
+            rows.append(entry(name, 2, free, right, starts[stream_index], len(padded)))
+            stream_index += 1
+    directory = b"".join(rows).ljust(directory_sectors * sector, b"\0")
+    # Unused directory slots must read as empty entries (no name, type 0, no siblings).
+    header = (
+        bytes.fromhex("D0CF11E0A1B11AE1")
+        + bytes(16)
+        + struct.pack("<HHHHH", 0x3E, 3, 0xFFFE, 9, 6)
+        + bytes(6)
+        + struct.pack("<IIIIIIIII", 0, fat_sectors, first_directory, 0, 4096, end, 0, end, 0)
+    )
+    difat = list(range(fat_sectors)) + [free] * (109 - fat_sectors)
+    header += struct.pack("<109I", *difat)
+    body = struct.pack(f"<{len(fat)}I", *fat) + directory + b"".join(data for _, data in streams)
+    return header + body
