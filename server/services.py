@@ -118,12 +118,12 @@ def build_services(settings: Settings) -> Services:
         before_commit=notices.derive,
     )
     posting = Posting()
-    holds = Holds(db, events, posting, HoldPolicy.from_settings(settings), settings)
     passwords = Passwords(settings.argon2_time_cost, settings.argon2_memory_cost, settings.argon2_concurrency)
     # One counter for every limit (writes per account, logins): Redis through the same breaker.
     counter = Counter(settings.redis_url, settings.redis_prefix, breaker)
     limiter = RateLimiter(settings.rate_limit_per_minute, counter)
     attachments = attachments_for(settings, db, limiter)
+    holds = Holds(db, events, posting, HoldPolicy.from_settings(settings), settings, attachments)
     discussion = Discussion(
         db, events, posting, holds, settings, passwords, limiter, sessions=sessions, attachments=attachments
     )

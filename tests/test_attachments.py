@@ -357,3 +357,34 @@ async def test_hwp_loses_its_summary_information_and_scripts_are_refused(
     assert "홍길동".encode("utf-16-le") not in served
     refused = await upload(company, files.hwp(scripts=True), "공고.hwp")
     assert refused.status_code == 422 and code(refused) == "file_type"
+
+
+async def test_a_held_comments_files_wait_with_it(
+    make_server: Callable[..., Awaitable[InProcessServer]],
+) -> None:
+    """A comment held for pre-moderation keeps its files: released, the comment carries them;
+    rejected, they are erased."""
+    server = await make_server(hold_enabled=True, hold_words=["광고"], office_hours="00:00-00:00")
+    company, moderator = await server.user("company"), await server.user("staff", ("moderator",))
+    try:
+        thread = await proposal(company, [])
+        path = f"/api/threads/{thread['id']}/comments"
+        kept = await uploaded(company, files.png(5, 9), "kept.png")
+        dropped = await uploaded(company, files.png(9, 5), "dropped.png")
+        first = await company.post(path, json={"body": "광고 같은 글", "attachments": [kept["id"]]})
+        second = await company.post(path, json={"body": "광고 또", "attachments": [dropped["id"]]})
+        assert (first.status_code, second.status_code) == (202, 202), first.text
+        released = await moderator.post(f"/api/staff/held/{first.json()['id']}/release", json={})
+        assert released.status_code == 200, released.text
+        assert released.json()["comment"]["attachments"][0]["name"] == "kept.png"
+        assert (await company.get(released.json()["comment"]["attachments"][0]["url"])).status_code == 200
+        rejected = await moderator.post(
+            f"/api/staff/held/{second.json()['id']}/reject", json={"reason": "광고"}
+        )
+        assert rejected.status_code == 200, rejected.text
+        storage: Any = server.services.attachments.storage
+        assert not storage.path(dropped["sha256"]).exists()
+        assert storage.path(kept["sha256"]).is_file()
+    finally:
+        await company.aclose()
+        await moderator.aclose()

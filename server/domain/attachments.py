@@ -37,7 +37,9 @@ from server.text.identifiers import refuse_identifiers
 PER_POST = 5
 # An upload not attached within a day was abandoned (a composer closed, a file removed).
 ORPHAN_AFTER = timedelta(days=1)
-TARGETS = ("thread", "comment", "answer")
+# A held comment's files wait under "held" until a moderator releases it (they move to the comment)
+# or rejects it (they are erased).
+TARGETS = ("thread", "comment", "answer", "held")
 # Files cleaned at once per process. Cleaning is CPU-bound (re-encoding, rewriting), so more than
 # the two cores of a typical host gains no throughput, and each file being cleaned holds some of
 # itself in memory: twenty uploads at once queue here, already on disk, instead.
@@ -212,6 +214,18 @@ class Attachments:
         by_id = {row.id: row for row in rows}
         return [shown(by_id[i]) for i in ids]
 
+    @staticmethod
+    async def move(
+        s: AsyncSession, source: str, source_id: int, target: str, target_id: int
+    ) -> list[dict[str, Any]]:
+        """Hand one post's files to another in this transaction (a released held comment's)."""
+        await s.execute(
+            update(Attachment)
+            .where(Attachment.target == source, Attachment.target_id == source_id)
+            .values(target=target, target_id=target_id)
+        )
+        return (await Attachments.of(s, target, [target_id])).get(target_id, [])
+
     # --- reading ------------------------------------------------------------------------------
 
     @staticmethod
@@ -325,6 +339,8 @@ async def _post_is_public(s: AsyncSession, target: str, target_id: int) -> bool:
         return comment is not None and not comment.hidden and not comment.withdrawn
     if target == "answer":
         return await s.get(Answer, target_id) is not None
+    if target != "thread":
+        return False
     thread = await s.get(Thread, target_id)
     # A thread hidden by moderators (once threads can be) hides its files with it.
     return thread is not None and thread.status != WITHDRAWN and not getattr(thread, "hidden", False)

@@ -410,7 +410,7 @@ class Discussion:
                 ).first()
             if thread is not None:
                 policy.ensure(policy.can_comment(thread))
-            return await self.holds.hold(actor, thread_id, body, parent_id, words)
+            return await self.holds.hold(actor, thread_id, body, parent_id, words, file_ids)
 
         async def attach(s: AsyncSession, comment_id: int) -> list[dict[str, Any]]:
             return await self._attach(s, actor, file_ids, "comment", comment_id, thread_id)
