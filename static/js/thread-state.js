@@ -52,12 +52,6 @@ export function initial({ thread, comments = [], since = null }) {
 }
 
 function withComment(state, comment) {
-  // A comment's files ride on `comment.created` and REST; a later frame about it (an edit) carries
-  // its text only, and keeps the files it had while its text is shown.
-  const before = state.comments.get(comment.id);
-  if (before && before.attachments && !("attachments" in comment) && !comment.hidden && !comment.withdrawn) {
-    comment = { ...comment, attachments: before.attachments };
-  }
   const comments = new Map(state.comments);
   comments.set(comment.id, comment);
   return { ...state, comments };
