@@ -388,3 +388,18 @@ async def test_a_held_comments_files_wait_with_it(
     finally:
         await company.aclose()
         await moderator.aclose()
+
+
+async def test_hostile_upload_bodies_are_refused_cleanly(company: Http) -> None:
+    """A truncated or boundary-less multipart body is 422, never a 500; a name with directories
+    (POSIX or Windows) keeps only its last part."""
+    truncated = b'--x\r\nContent-Disposition: form-data; name="file"; filename="a.png"\r\n\r\n' + files.png()
+    for body, content_type in (
+        (truncated, "multipart/form-data; boundary=x"),
+        (b"garbage", "multipart/form-data"),
+        (b"--x--\r\n", "multipart/form-data; boundary=x"),
+    ):
+        refused = await company.post("/api/uploads", content=body, headers={"content-type": content_type})
+        assert refused.status_code == 422, (body[:20], refused.status_code, refused.text)
+    for given in ("../../etc/passwd.png", "C:\\Users\\kim\\passwd.png"):
+        assert (await uploaded(company, files.png(), given))["name"] == "passwd.png"

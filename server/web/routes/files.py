@@ -38,6 +38,8 @@ class _Receiver:
         self.limit = limit
         self.file: IO[bytes] | None = None
         self.received = False
+        # The closing boundary was read: a body cut short never counts as a file.
+        self.complete = False
         self.filename: str | None = None
         self.name_value = bytearray()
         self.size = 0
@@ -57,6 +59,7 @@ class _Receiver:
             "on_headers_finished": self._headers_finished,
             "on_part_data": self._part_data,
             "on_part_end": self._part_end,
+            "on_end": self._end,
         }
 
     def _part_begin(self) -> None:
@@ -112,6 +115,9 @@ class _Receiver:
             self.file.close()
             self.file = None
 
+    def _end(self) -> None:
+        self.complete = True
+
     def close(self) -> None:
         if self.file is not None:
             self.file.close()
@@ -142,6 +148,8 @@ async def upload(request: Request, account: Account) -> Response:
             parser.write(chunk)
         parser.finalize()
         receiver.close()
+        if not receiver.complete:
+            raise Invalid("the multipart body ended before its closing boundary", {"file": "invalid"})
         if not receiver.received:
             raise Invalid("the form has no file field", {"file": "required"})
         name = receiver.name_value.decode("utf-8", "replace").strip() or receiver.filename
