@@ -403,3 +403,18 @@ async def test_hostile_upload_bodies_are_refused_cleanly(company: Http) -> None:
         assert refused.status_code == 422, (body[:20], refused.status_code, refused.text)
     for given in ("../../etc/passwd.png", "C:\\Users\\kim\\passwd.png"):
         assert (await uploaded(company, files.png(), given))["name"] == "passwd.png"
+
+
+async def test_uploads_spend_the_write_rate_limit(
+    make_server: Callable[..., Awaitable[InProcessServer]],
+) -> None:
+    """With two writes a minute, an upload and a proposal spend them; the next upload is 429."""
+    server = await make_server(rate_limit_per_minute=2)
+    client = await server.user("company")
+    try:
+        await proposal(client, [(await uploaded(client, files.png(), "a.png"))["id"]])
+        limited = await upload(client, files.png(), "b.png")
+        assert limited.status_code == 429 and code(limited) == "rate_limited"
+        assert "retry-after" in limited.headers
+    finally:
+        await client.aclose()
