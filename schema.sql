@@ -217,6 +217,18 @@ CREATE SEQUENCE public.comment_id_seq
 ALTER SEQUENCE public.comment_id_seq OWNED BY public.comment.id;
 
 --
+-- Name: draft; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.draft (
+    account_id integer NOT NULL,
+    key character varying(24) NOT NULL,
+    title text,
+    body text NOT NULL,
+    updated_at timestamp with time zone NOT NULL
+);
+
+--
 -- Name: event; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -793,6 +805,13 @@ ALTER TABLE ONLY public.comment
     ADD CONSTRAINT comment_pkey PRIMARY KEY (id);
 
 --
+-- Name: draft draft_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.draft
+    ADD CONSTRAINT draft_pkey PRIMARY KEY (account_id, key);
+
+--
 -- Name: event event_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -1225,6 +1244,13 @@ ALTER TABLE ONLY public.comment
 
 ALTER TABLE ONLY public.comment
     ADD CONSTRAINT comment_thread_id_fkey FOREIGN KEY (thread_id) REFERENCES public.thread(id);
+
+--
+-- Name: draft draft_account_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.draft
+    ADD CONSTRAINT draft_account_id_fkey FOREIGN KEY (account_id) REFERENCES public.account(id) ON DELETE CASCADE;
 
 --
 -- Name: follow follow_account_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -

@@ -17,6 +17,7 @@ from server.domain.accounts import Passwords
 from server.domain.attachments import Attachments
 from server.domain.categories import Categories
 from server.domain.discussion import Discussion
+from server.domain.drafts import Drafts
 from server.domain.editing import Editing
 from server.domain.holds import HoldPolicy, Holds
 from server.domain.links import Links
@@ -77,6 +78,8 @@ class Services:
     oidc: OpenIDClient | None
     # Uploads and the files of posts (v1.2).
     attachments: Attachments
+    # What accounts are writing and have not posted (v1.2): private, never an event.
+    drafts: Drafts
 
 
 def build_services(settings: Settings) -> Services:
@@ -165,6 +168,7 @@ def build_services(settings: Settings) -> Services:
         mailer=mailer,
         signon=SignOn(db, events, sessions, settings),
         oidc=oidc_client(settings),
+        drafts=Drafts(db, settings),
         attachments=attachments,
     )
 

@@ -10,7 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from . import chart, runall, scenarios
+from . import chart, runall, scenarios, workers
 from .plan import Phase, Plan
 from .report import Progress, run_table, to_json
 from .spawn import SpawnOptions
@@ -314,7 +314,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     """Add `bench` and its scenarios to the `tong` command line."""
     bench = subparsers.add_parser(
         "bench",
-        help="load and latency measurements (tong bench fanout|memory|writes|storm|reconnect|run|chart)",
+        help="load and latency measurements "
+        "(tong bench fanout|memory|writes|storm|reconnect|workers|run|chart)",
         description="Load a Tong (or the bare websockets floor) with real WebSocket clients and measure it. "
         "Exit status: 0 all targets met, 1 something lost/doubled/not persisted or the run failed, "
         "2 a performance target missed.",
@@ -400,6 +401,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     a.add_argument("--markdown", type=Path, help="write the table (Markdown) here")
     a.add_argument("--charts", type=Path, help="write one SVG chart per scenario into this directory")
     a.set_defaults(func=_execute)
+
+    workers.register(commands)
 
     f = commands.add_parser("floor", help="run the bare websockets floor in the foreground")
     f.add_argument("--host", default="127.0.0.1")

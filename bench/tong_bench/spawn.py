@@ -56,6 +56,7 @@ class SpawnOptions:
     postgres_url: str = "postgresql://postgres@127.0.0.1:5432/postgres"
     redis_url: str = "redis://127.0.0.1:6379/0"
     log_dir: str | None = None
+    worker_start: str = "fork"  # fork | spawn (TONG_WORKER_START)
 
 
 def free_port() -> int:
@@ -170,6 +171,7 @@ class SpawnedServer:
         # Every simulated client comes from this one machine.
         env["TONG_WS_MAX_PER_IP"] = "0"
         env["TONG_HTTP_MAX_PER_IP"] = "0"
+        env["TONG_WORKER_START"] = o.worker_start
         return env
 
     async def _run(self, argv: list[str], env: dict[str, str], stdin: bytes | None = None) -> None:

@@ -71,6 +71,8 @@ class ErrorCode(StrEnum):
     EDIT_WINDOW_CLOSED = "edit_window_closed"
     EDIT_NEEDS_REVIEW = "edit_needs_review"
     CATEGORY_TAKEN = "category_taken"
+    # An account keeps at most drafts.DRAFTS_MAX drafts: a new one past them is refused.
+    TOO_MANY_DRAFTS = "too_many_drafts"
     # Mail.
     MAIL_DISABLED = "mail_disabled"
     NO_ADDRESS = "no_address"

@@ -30,7 +30,7 @@ from server.contract.vocabulary import (
     THREAD_KINDS,
     EventType,
 )
-from server.domain import policy
+from server.domain import drafts, policy
 from server.domain.accounts import Passwords, check_strength, new_session_token, token_hash
 from server.domain.attachments import Attachments, with_attachments
 from server.domain.categories import resolve as resolve_category
@@ -331,6 +331,8 @@ class Discussion:
             if files:
                 payload["attachments"] = files
             await change.append(EventType.THREAD_CREATED, actor, payload, thread_id=thread.id)
+            # The proposal form's draft became this thread (a change thread's form is the same one).
+            await drafts.discard(s, thread.author_id, drafts.NEW_THREAD)
             if link_ids:
                 await tell_proposals(change, self.posting, actor, link_ids)
         shown = with_attachments(public.thread_detail(thread, op, []), files)
@@ -410,15 +412,23 @@ class Discussion:
                 ).first()
             if thread is not None:
                 policy.ensure(policy.can_comment(thread))
-            return await self.holds.hold(actor, thread_id, body, parent_id, words, file_ids)
+            held = await self.holds.hold(actor, thread_id, body, parent_id, words, file_ids)
+            if parent_id is None:
+                async with self.db.transaction() as s:
+                    await drafts.discard(s, actor.id, drafts.thread_key(thread_id))  # type: ignore[arg-type]
+            return held
 
         async def attach(s: AsyncSession, comment_id: int) -> list[dict[str, Any]]:
             return await self._attach(s, actor, file_ids, "comment", comment_id, thread_id)
 
         async def work(change: Change) -> dict[str, Any]:
-            return await self.posting.insert_comment(
+            shown = await self.posting.insert_comment(
                 change, actor, thread_id, body, parent_id, attach if file_ids else None
             )
+            if parent_id is None:
+                # The thread's comment box holds the draft; a reply's box keeps none.
+                await drafts.discard(change.session, actor.id, drafts.thread_key(thread_id))  # type: ignore[arg-type]
+            return shown
 
         # Group commit: comments arriving while the previous group commits share one transaction.
         shown = await self.events.grouped(work, key=(0, thread_id))

@@ -83,7 +83,11 @@ def serve(settings: Settings, host: str, port: int, workers: int = 1) -> None:
     raise_open_file_limit()
     logs.configure(settings)
     config = uvicorn_config(settings, host, port, workers)
-    if workers > 1:
+    if workers > 1 and settings.worker_start == "fork":
+        from server.ops.forking import ForkingSupervisor
+
+        ForkingSupervisor(config, sockets=[config.bind_socket()]).run()
+    elif workers > 1:
         from uvicorn.supervisors import Multiprocess
 
         Multiprocess(config, sockets=[config.bind_socket()]).run()

@@ -126,6 +126,10 @@ class Settings(BaseSettings):
     # stays open (0: no limit). A tab sends a handful; one socket's 3,000 subscribes with
     # `since=0` made 24,000 replay frames and slowed everyone.
     ws_ops_per_second: int = Field(default=20, ge=0)
+    # How `tong serve --workers N` starts its workers: `fork` from a supervisor that loaded the search
+    # model first (one copy of its ~330 MB for the machine, shared copy-on-write; server/ops/forking.py),
+    # or `spawn`, uvicorn's own fresh interpreters (a copy per worker; for a platform without fork).
+    worker_start: Literal["fork", "spawn"] = "fork"
     # permessage-deflate multiplies memory per connection by ~4; off unless asked for.
     ws_deflate: bool = False
     # Counts frames are coalesced to at most 1/interval per channel (contract: <= 4 per second).

@@ -455,6 +455,19 @@ class Outbox(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+class Draft(SQLModel, table=True):
+    """What an account is writing and has not posted (drafts.py): the new-proposal form's title and
+    body (`new-thread`) or a thread's comment box (`thread-{id}`). Private to the account: no
+    event, no log row, no export; it goes with the account's row (ON DELETE CASCADE) and with the
+    post it became."""
+
+    account_id: int = Field(foreign_key="account.id", primary_key=True, ondelete="CASCADE")
+    key: str = Field(primary_key=True, max_length=24)
+    title: str | None = Field(default=None, sa_type=Text)
+    body: str = Field(default="", sa_type=Text)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
 class Attachment(SQLModel, table=True):
     """One upload (`POST /api/uploads`), and once attached, one file of a post.
 

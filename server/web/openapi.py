@@ -153,6 +153,8 @@ def _path_parameters(operation: Operation) -> list[dict[str, Any]]:
             schema: dict[str, Any] = {"type": "string", "enum": list(enums[name])}
         elif convertor == "id":
             schema = {"type": "integer", "minimum": 1, "maximum": ROW_ID_MAX}
+        elif name in dict(operation.path_patterns):
+            schema = {"type": "string", "pattern": dict(operation.path_patterns)[name]}
         else:
             schema = {"type": "string"}
         parameters.append({"name": name, "in": "path", "required": True, "schema": schema})

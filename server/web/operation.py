@@ -46,6 +46,8 @@ class Operation:
     # Other success statuses with their own shape (a held comment: 202).
     also_answers: tuple[tuple[int, type[BaseModel]], ...] = ()
     path_enums: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # A path parameter's regular expression, for the document (the handler checks it: 422).
+    path_patterns: tuple[tuple[str, str], ...] = ()
     # A multipart/form-data body (an upload) the handler reads itself, streaming: no JSON body.
     form: bool = False
 

@@ -843,3 +843,22 @@ def validate_query(model: type[Query], values: Mapping[str, str]) -> Query:
         return model.model_validate(present)
     except ValidationError as exc:
         raise invalid(exc, "query") from None
+
+
+# --- drafts (v1.2) ----------------------------------------------------------------------------
+
+
+class DraftBody(Body):
+    """What the form holds. Empty text is a draft too (a title typed, no body yet); the limits are
+    the post's: a comment's for `thread-{id}`, a proposal's for `new-thread` (the domain checks
+    which, since the key decides)."""
+
+    title: str | None = Field(None, description="new-thread only", json_schema_extra={"x-limit": "title_max"})
+    body: str = Field(json_schema_extra={"x-limit": "thread_body_max"})
+
+
+class Draft(Shape):
+    key: str = Field(description="new-thread or thread-{id}")
+    title: str | None
+    body: str
+    updated_at: str

@@ -7,6 +7,7 @@ import { api } from "./api.js";
 import { h, replace } from "./dom.js";
 import { addStrings, t } from "./i18n.js";
 import { statusBadges } from "./labels.js";
+import { linked } from "./linkify.js";
 import { noticeItem } from "./notices.js";
 import { currentUser } from "./session.js";
 import { timeEl } from "./time.js";
@@ -67,7 +68,7 @@ function commentItem(comment) {
     "li",
     { class: "activity-comment" },
     h("a", { href: `/threads/${comment.thread.id}#comment-${comment.id}` }, comment.thread.title),
-    h("p", { class: "activity-excerpt" }, comment.hidden ? t("activity.hidden") : comment.body),
+    h("p", { class: "activity-excerpt" }, comment.hidden ? t("activity.hidden") : linked(comment.body)),
     h("span", { class: "muted" }, timeEl(comment.created_at)),
   );
 }

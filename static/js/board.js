@@ -13,7 +13,7 @@ import { currentUser } from "./session.js";
 import { recordLine } from "./record.js";
 import * as board from "./board-state.js";
 import { listPart } from "./board/list.js";
-import { newThreadForm } from "./board/new-thread.js";
+import { newThreadForm, requestClose } from "./board/new-thread.js";
 import { toolbar } from "./board/toolbar.js";
 import { knowCategories } from "./board/categories.js";
 
@@ -71,8 +71,9 @@ export function mountBoard(root, ctx) {
       // The board works without it.
     }
   }
+  // Pressed again while the form is open, it closes the form as the form's cancel does (asking first).
   const proposeButton = currentUser()
-    ? h("button", { type: "button", class: "btn btn-primary", "aria-expanded": "false", onclick: () => toggleComposer() }, t("board.propose"))
+    ? h("button", { type: "button", class: "btn btn-primary", "aria-expanded": "false", onclick: () => (composerSlot.firstElementChild ? requestClose(/** @type {HTMLElement} */ (composerSlot.firstElementChild)) : toggleComposer()) }, t("board.propose"))
     : h("a", { class: "btn btn-primary", href: "/login?next=/" }, t("board.propose"));
 
   function toggleComposer() {

@@ -5,6 +5,7 @@
 import { api, query } from "./api.js";
 import { attachmentPicker } from "./attachments.js";
 import { codePoints, h, marked, toast, uid } from "./dom.js";
+import { keepDraft } from "./drafts.js";
 import { errorText } from "./errors.js";
 import { t } from "./i18n.js";
 import { statusBadges } from "./labels.js";
@@ -66,25 +67,6 @@ export function errorMessage(err, key = "composer.failed") {
   return t(key, { message: errorText(err) || (err && err.message) || String(err) });
 }
 
-function readDraft(key) {
-  if (!key) return "";
-  try {
-    return sessionStorage.getItem(key) || "";
-  } catch {
-    return "";
-  }
-}
-
-function writeDraft(key, text) {
-  if (!key) return;
-  try {
-    if (text) sessionStorage.setItem(key, text);
-    else sessionStorage.removeItem(key);
-  } catch {
-    // A draft that cannot be saved is still on the screen.
-  }
-}
-
 /**
  * A comment or reply composer. `send(text)` returns a promise; on failure the text stays and the
  * error is shown; on success the field is cleared (and `{note}`, when the promise gives one, shown).
@@ -95,14 +77,17 @@ function writeDraft(key, text) {
  * @param {number} [options.max]
  * @param {string} options.placeholder
  * @param {number} [options.rows]
- * @param {string} [options.draftKey]  where the unsent text is kept (localStorage); none: not kept
+ * @param {string} [options.draftKey]  the server draft the unsent text is kept in (drafts.js:
+ *   `thread-{id}`); none: not kept
  * @param {(text: string, attachments: number[]) => Promise<{note?: string} | undefined | null | void>} options.send
  * @param {() => void} [options.onCancel]  none: no cancel button
  * @param {boolean} [options.compact]
  * @param {boolean} [options.attachments]  a file picker under the text (v1.2)
  */
 export function composer({ label, max = LIMITS.comment, placeholder, rows = 4, draftKey, send, onCancel, compact = false, attachments = false }) {
-  const text = countedField({ label, max, placeholder, rows, value: readDraft(draftKey) });
+  const text = countedField({ label, max, placeholder, rows });
+  const draft = draftKey ? keepDraft({ key: draftKey, body: text.input }) : null;
+  if (draft) draft.restore().catch(() => {});
   const error = h("p", { class: "form-error", role: "alert", hidden: true });
   // What the server said about an accepted text that is not shown yet (a held comment).
   const note = h("p", { class: "form-note", role: "status", hidden: true });
@@ -116,6 +101,7 @@ export function composer({ label, max = LIMITS.comment, placeholder, rows = 4, d
     { class: `composer${compact ? " composer-compact" : ""}`, novalidate: true },
     text.field,
     picker ? picker.el : null,
+    draft ? draft.status : null,
     error,
     note,
     h("div", { class: "form-actions" }, cancel, submit),
@@ -125,10 +111,7 @@ export function composer({ label, max = LIMITS.comment, placeholder, rows = 4, d
     submit.disabled = sending || !text.ok || !!(picker && picker.busy);
   };
   if (picker) picker.onChange(refresh);
-  text.onChange(() => {
-    refresh();
-    writeDraft(draftKey, text.input.value);
-  });
+  text.onChange(refresh);
   refresh();
   text.input.addEventListener("keydown", (/** @type {KeyboardEvent} */ event) => {
     // Ctrl/Cmd+Enter sends, as in most comment boxes.
@@ -146,6 +129,8 @@ export function composer({ label, max = LIMITS.comment, placeholder, rows = 4, d
     error.hidden = true;
     note.hidden = true;
     try {
+      // No save still on its way to bring back the draft the post deletes.
+      if (draft) await draft.settle();
       const result = await send(text.input.value.trim(), picker ? picker.ids() : []);
       if (result && typeof result.note === "string") {
         note.textContent = result.note;
@@ -153,11 +138,13 @@ export function composer({ label, max = LIMITS.comment, placeholder, rows = 4, d
       }
       text.input.value = "";
       if (picker) picker.clear();
-      writeDraft(draftKey, "");
+      if (draft) draft.posted();
       text.update();
     } catch (err) {
       error.textContent = errorMessage(err);
       error.hidden = false;
+      // The text stays on the screen: kept as a draft again.
+      if (draft) draft.schedule();
     } finally {
       sending = false;
       submit.textContent = t("composer.submit");

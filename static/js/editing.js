@@ -8,6 +8,7 @@ import { countedField, errorMessage } from "./composer.js";
 import { diffText } from "./diff.js";
 import { h, replace } from "./dom.js";
 import { addStrings, authorLabel, t } from "./i18n.js";
+import { linked } from "./linkify.js";
 import { timeEl } from "./time.js";
 
 addStrings({
@@ -149,7 +150,9 @@ function renderRevisions(history) {
         "title" in item && item.title !== null && item.title !== undefined
           ? h("p", { class: "revision-title" }, previous ? diffEl(previous.title || "", item.title) : item.title)
           : null,
-        h("div", { class: "revision-body prose" }, previous ? diffEl(previous.body || "", item.body || "") : item.body || ""),
+        // The first version is a body like any other (its URLs linked); a diff stays text, since a
+        // URL cut by an insertion or deletion would link somewhere nobody wrote.
+        h("div", { class: "revision-body prose" }, previous ? diffEl(previous.body || "", item.body || "") : linked(item.body || "")),
       ),
     );
   }

@@ -40,6 +40,7 @@ const ko = {
     not_a_proposal: "제도개선 제안에만 할 수 있습니다.",
     not_a_change_thread: "'이렇게 바꾸었습니다' 글에만 할 수 있습니다.",
     category_taken: "같은 이름이나 주소 이름의 분류가 이미 있습니다.",
+    too_many_drafts: "저장된 초안이 너무 많습니다. 쓰던 글을 올리거나 지운 뒤 다시 시도해 주세요.",
     already_decided: "이미 처리된 댓글입니다.",
     no_open_reports: "처리할 신고가 없습니다.",
     personal_information: "작성자를 알아볼 수 있는 정보({kinds})가 있어 등록하지 않았습니다. 지우고 다시 올려 주세요.",
@@ -88,6 +89,7 @@ const ko = {
     taken: "같은 {field}이(가) 이미 있습니다.",
     not_a_proposal: "{field}에는 제도개선 제안만 연결할 수 있습니다.",
     wrong_password: "현재 비밀번호가 맞지 않습니다.",
+    not_allowed: "{field}은(는) 여기에 쓸 수 없습니다.",
   },
   names: {
     title: "제목",
@@ -101,6 +103,7 @@ const ko = {
     address: "이메일 주소",
     current: "현재 비밀번호",
     new: "새 비밀번호",
+    key: "초안",
   },
   kinds: {
     resident_registration_number: "주민등록번호",
@@ -147,6 +150,7 @@ const en = {
     not_a_proposal: "Only proposals allow this.",
     not_a_change_thread: "Only 'What we changed' threads allow this.",
     category_taken: "A category with that name or address name exists.",
+    too_many_drafts: "Too many saved drafts. Post or discard one you started, then try again.",
     already_decided: "This held comment was already decided.",
     no_open_reports: "There are no open reports.",
     personal_information: "Not posted: the text contains a {kinds} that could identify the author. Remove it and post again.",
@@ -194,6 +198,7 @@ const en = {
     taken: "{field} is already taken.",
     not_a_proposal: "{field}: only proposals can be linked.",
     wrong_password: "The current password is wrong.",
+    not_allowed: "{field} does not belong here.",
   },
   names: {
     title: "Title",
@@ -207,6 +212,7 @@ const en = {
     address: "E-mail address",
     current: "Current password",
     new: "New password",
+    key: "Draft",
   },
   kinds: {
     resident_registration_number: "resident registration number",

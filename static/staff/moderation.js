@@ -5,6 +5,7 @@ import { explain } from "../js/errors.js";
 import { api, query } from "../js/api.js";
 import { $, h, replace, toast } from "../js/dom.js";
 import { t } from "../js/i18n.js";
+import { linked } from "../js/linkify.js";
 import { actorText, dateTime, kindLabel, summary, truncate } from "./format.js";
 
 const RELOAD_ON = new Set([
@@ -111,7 +112,7 @@ export class Moderation {
         h("span", { class: "muted" }, ` · ${t("staff.commentRef", { id: String(c.id) })} · ${c.author.label}`),
         h("span", { class: "badge count" }, t("staff.mod.reportCount", { n: item.count })),
         c.hidden ? h("span", { class: "badge hidden-badge" }, t("staff.mod.hidden")) : null),
-      h("blockquote", { class: "body" }, c.body),
+      h("blockquote", { class: "body" }, linked(c.body)),
       h("ul", { class: "reasons" },
         item.reasons.map((r) =>
           h("li", {}, h("span", {}, r.reason), h("span", { class: "muted small" }, ` · ${kindLabel(r.reporter.kind)} · ${dateTime(r.created_at)}`)))),
@@ -150,7 +151,7 @@ export class Moderation {
         h("a", { href: `/threads/${item.thread.id}` }, truncate(item.thread.title, 50)),
         h("span", { class: "muted" }, ` · ${actorText(item.author)} · ${dateTime(item.created_at)}`),
         h("span", { class: "badge count" }, item.words.join(", "))),
-      h("blockquote", { class: "body" }, item.body),
+      h("blockquote", { class: "body" }, linked(item.body)),
       h("div", { class: "actions" },
         reason,
         h("button", { type: "button", class: "primary", disabled, onclick: () => act("release", t("staff.mod.release")) }, t("staff.mod.release")),

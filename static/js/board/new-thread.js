@@ -6,10 +6,23 @@ import { api } from "../api.js";
 import { attachmentPicker } from "../attachments.js";
 import { countedField, errorMessage, LIMITS, similarProposals } from "../composer.js";
 import { h, uid } from "../dom.js";
+import { confirmClose, keepDraft } from "../drafts.js";
 import { t } from "../i18n.js";
 import { linkPicker } from "../links.js";
 import { isStaff } from "../session.js";
 import { categoryName, loadCategories } from "./categories.js";
+
+/** @type {WeakMap<HTMLElement, () => Promise<void>>} each open form's close, which asks first */
+const closers = new WeakMap();
+
+/**
+ * Close the form as its cancel button does: with text in it, only once the writer agrees.
+ * @param {HTMLElement} form
+ */
+export function requestClose(form) {
+  const close = closers.get(form);
+  return close ? close() : Promise.resolve();
+}
 
 /**
  * @param {import("../app.js").AppContext} ctx
@@ -48,6 +61,11 @@ export function newThreadForm(ctx, close) {
   const files = attachmentPicker();
   const refresh = () => (submit.disabled = !(title.ok && body.ok) || files.busy);
   files.onChange(refresh);
+  // Title and body are kept on the server while they are typed (drafts.js), and come back here.
+  const draft = keepDraft({ key: "new-thread", title: title.input, body: body.input });
+  const tryClose = async () => {
+    if (await confirmClose(draft)) close();
+  };
   // Proposals like this title, while it is typed and once more before posting: the author may
   // open one, recommend it instead, or post anyway (the button says so once they were shown).
   const similar = similarProposals();
@@ -71,9 +89,12 @@ export function newThreadForm(ctx, close) {
     body.field,
     files.el,
     links ? links.field : null,
+    draft.status,
     error,
-    h("div", { class: "form-actions" }, h("button", { type: "button", class: "btn btn-ghost", onclick: close }, t("newThread.cancel")), submit),
+    h("div", { class: "form-actions" }, h("button", { type: "button", class: "btn btn-ghost", onclick: tryClose }, t("newThread.cancel")), submit),
   );
+  closers.set(form, tryClose);
+  draft.restore().catch(() => {});
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     if (submit.disabled) return;
@@ -94,11 +115,15 @@ export function newThreadForm(ctx, close) {
     if (payload.kind === "change" && links) payload.links = links.ids();
     if (files.ids().length) payload.attachments = files.ids();
     try {
+      // No save still on its way to bring back the draft the post deletes.
+      await draft.settle();
       const thread = await api.post("/api/threads", payload);
+      draft.posted();
       ctx.navigate(`/threads/${thread.id}`);
     } catch (err) {
       error.textContent = errorMessage(err);
       error.hidden = false;
+      draft.schedule();
       refresh();
     }
   });

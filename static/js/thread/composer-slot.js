@@ -1,5 +1,5 @@
 // @ts-check
-// Under the comments: the comment composer (its draft kept per thread), a login prompt for a
+// Under the comments: the comment composer (its draft kept on the server, drafts.js), a login prompt for a
 // reader who is not logged in, or a note that a withdrawn proposal takes no more comments.
 
 import { composer } from "../composer.js";
@@ -38,7 +38,7 @@ export function composerPart(view, post) {
     const c = composer({
       label: t("composer.comment"),
       placeholder: t("composer.placeholder"),
-      draftKey: `tong.draft.${view.threadId}`,
+      draftKey: `thread-${view.threadId}`,
       attachments: true,
       send: (text, files) => post(text, null, files),
     });

@@ -6,6 +6,7 @@
 // what changed).
 
 import { h } from "../dom.js";
+import { linked } from "../linkify.js";
 
 /** @typedef {import("../thread-state.js").ThreadState} ThreadState */
 /** @typedef {import("../thread-state.js").Frame} Frame */
@@ -61,7 +62,8 @@ export function keepingScroll(root, mutate) {
   }
 }
 
-/** User text as the page shows it (text nodes only; CSS keeps its line breaks). */
+/** User text as the page shows it (text nodes only; CSS keeps its line breaks); its http(s)
+ * URLs are links (linkify.js), and nothing else in it is markup. */
 export function paragraphs(text) {
-  return h("div", { class: "prose" }, text);
+  return h("div", { class: "prose" }, linked(text));
 }

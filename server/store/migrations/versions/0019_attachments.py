@@ -2,7 +2,7 @@
 directory's attachments/, one per sha256.
 
 Revision ID: 0019
-Revises: 0012
+Revises: 0013
 Created: 2026-12-07 18:20:00
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0019"
-down_revision: str | Sequence[str] | None = "0012"
+down_revision: str | Sequence[str] | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
