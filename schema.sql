@@ -1,4 +1,4 @@
--- Tong schema for PostgreSQL at revision 0017: `tong db schema`, i.e. pg_dump --schema-only
+-- Tong schema for PostgreSQL at revision 0018: `tong db schema`, i.e. pg_dump --schema-only
 -- of a database upgraded to head by server/migrations. Do not edit; write a revision.
 
 --
@@ -180,6 +180,42 @@ CREATE SEQUENCE public.appeal_id_seq
 --
 
 ALTER SEQUENCE public.appeal_id_seq OWNED BY public.appeal.id;
+
+--
+-- Name: attachment; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.attachment (
+    id integer NOT NULL,
+    account_id integer NOT NULL,
+    sha256 character varying(64) NOT NULL,
+    name character varying(200) NOT NULL,
+    size integer NOT NULL,
+    type character varying(100) NOT NULL,
+    created_at timestamp with time zone NOT NULL,
+    target character varying(8),
+    target_id integer,
+    thread_id integer,
+    "position" integer NOT NULL
+);
+
+--
+-- Name: attachment_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+CREATE SEQUENCE public.attachment_id_seq
+    AS integer
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+--
+-- Name: attachment_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: -
+--
+
+ALTER SEQUENCE public.attachment_id_seq OWNED BY public.attachment.id;
 
 --
 -- Name: category; Type: TABLE; Schema: public; Owner: -
@@ -845,6 +881,12 @@ ALTER TABLE ONLY public.answer ALTER COLUMN id SET DEFAULT nextval('public.answe
 ALTER TABLE ONLY public.appeal ALTER COLUMN id SET DEFAULT nextval('public.appeal_id_seq'::regclass);
 
 --
+-- Name: attachment id; Type: DEFAULT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.attachment ALTER COLUMN id SET DEFAULT nextval('public.attachment_id_seq'::regclass);
+
+--
 -- Name: category id; Type: DEFAULT; Schema: public; Owner: -
 --
 
@@ -1003,6 +1045,13 @@ ALTER TABLE ONLY public.answer
 
 ALTER TABLE ONLY public.appeal
     ADD CONSTRAINT appeal_pkey PRIMARY KEY (id);
+
+--
+-- Name: attachment attachment_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.attachment
+    ADD CONSTRAINT attachment_pkey PRIMARY KEY (id);
 
 --
 -- Name: category category_name_key; Type: CONSTRAINT; Schema: public; Owner: -
@@ -1293,6 +1342,36 @@ CREATE INDEX ix_appeal_account_id ON public.appeal USING btree (account_id);
 CREATE INDEX ix_appeal_decision ON public.appeal USING btree (decision);
 
 --
+-- Name: ix_attachment_account_created; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX ix_attachment_account_created ON public.attachment USING btree (account_id, created_at);
+
+--
+-- Name: ix_attachment_created_at; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX ix_attachment_created_at ON public.attachment USING btree (created_at);
+
+--
+-- Name: ix_attachment_sha256; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX ix_attachment_sha256 ON public.attachment USING btree (sha256);
+
+--
+-- Name: ix_attachment_target; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX ix_attachment_target ON public.attachment USING btree (target, target_id);
+
+--
+-- Name: ix_attachment_thread_id; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX ix_attachment_thread_id ON public.attachment USING btree (thread_id);
+
+--
 -- Name: ix_comment_author_id; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -1544,6 +1623,20 @@ ALTER TABLE ONLY public.appeal
 
 ALTER TABLE ONLY public.appeal
     ADD CONSTRAINT appeal_action_id_fkey FOREIGN KEY (action_id) REFERENCES public.moderation_action(id);
+
+--
+-- Name: attachment attachment_account_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.attachment
+    ADD CONSTRAINT attachment_account_id_fkey FOREIGN KEY (account_id) REFERENCES public.account(id);
+
+--
+-- Name: attachment attachment_thread_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.attachment
+    ADD CONSTRAINT attachment_thread_id_fkey FOREIGN KEY (thread_id) REFERENCES public.thread(id);
 
 --
 -- Name: comment comment_author_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -

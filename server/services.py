@@ -17,6 +17,7 @@ from server.desk.review import Figures, Review
 from server.domain.accounts import Passwords
 from server.domain.actions import COMMENT, HELD, SUSPENSION, THREAD
 from server.domain.appeals import Appeals
+from server.domain.attachments import Attachments
 from server.domain.categories import Categories
 from server.domain.discussion import Discussion
 from server.domain.drafts import Drafts
@@ -38,6 +39,8 @@ from server.domain.signon import SignOn
 from server.events.publisher import Publisher
 from server.events.sealing import Checkpoints, Sealer
 from server.events.seam import EventLog
+from server.files.scanner import Clamd
+from server.files.storage import LocalStorage
 from server.identity.oidc import OpenIDClient
 from server.live.epoch import Epochs, HistoryWatch, mark_for
 from server.live.heartbeat import Heartbeat
@@ -81,6 +84,8 @@ class Services:
     signon: SignOn
     # The portal's OpenID provider, when TONG_OIDC_* configure one.
     oidc: OpenIDClient | None
+    # Uploads and the files of posts (v1.2).
+    attachments: Attachments
     # What accounts are writing and have not posted (v1.2): private, never an event.
     drafts: Drafts
     # A second factor for staff (TONG_STAFF_MFA), and step-up for reveals, role changes, erasures.
@@ -133,14 +138,24 @@ def build_services(settings: Settings) -> Services:
         before_commit=notices.derive,
     )
     posting = Posting()
-    holds = Holds(db, events, posting, HoldPolicy.from_settings(settings), settings)
     passwords = Passwords(settings.argon2_time_cost, settings.argon2_memory_cost, settings.argon2_concurrency)
     # One counter for every limit (writes per account, logins): Redis through the same breaker.
     counter = Counter(settings.redis_url, settings.redis_prefix, breaker)
     limiter = RateLimiter(settings.rate_limit_per_minute, counter)
     sanctions = Sanctions(db, events, settings)
+    attachments = attachments_for(settings, db, limiter)
+    holds = Holds(db, events, posting, HoldPolicy.from_settings(settings), settings, attachments)
     discussion = Discussion(
-        db, events, posting, holds, settings, passwords, limiter, sessions=sessions, sanctions=sanctions
+        db,
+        events,
+        posting,
+        holds,
+        settings,
+        passwords,
+        limiter,
+        sessions=sessions,
+        sanctions=sanctions,
+        attachments=attachments,
     )
     editing = Editing(db, events, posting, settings, limiter, held_words=holds.matches, sanctions=sanctions)
     moderation = ThreadModeration(db, events, posting, settings, limiter, sanctions)
@@ -212,6 +227,20 @@ def build_services(settings: Settings) -> Services:
             wake=mailer.wake,
         ),
         roster=Roster(db, events, sessions, outbox, secret, wake=mailer.wake),
+        attachments=attachments,
+    )
+
+
+def attachments_for(settings: Settings, db: Database, limiter: RateLimiter | None = None) -> Attachments:
+    """Files in the data directory (an S3-compatible store would be chosen here), scanned by
+    clamd when TONG_CLAMD_URL names one."""
+    scanner = Clamd(settings.clamd_url) if settings.clamd_url else None
+    return Attachments(
+        db,
+        LocalStorage(settings.attachments_dir),
+        settings,
+        limiter or RateLimiter(settings.rate_limit_per_minute),
+        scanner,
     )
 
 

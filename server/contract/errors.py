@@ -108,6 +108,13 @@ class ErrorCode(StrEnum):
     APPROVER_ONLY = "approver_only"
     # An admin may not disable their own account or drop their own admin role (no lock-out).
     SELF_CHANGE = "self_change"
+    # Attachments (v1.2): a file that is none of the accepted kinds or carries active content; a
+    # file the virus scanner flags; an account's uploads for the day spent; an id that is not the
+    # caller's own unattached upload.
+    FILE_TYPE = "file_type"
+    INFECTED = "infected"
+    UPLOAD_QUOTA = "upload_quota"
+    ATTACHMENT_UNKNOWN = "attachment_unknown"
 
 
 class DomainError(Exception):

@@ -32,6 +32,7 @@ from server.contract.vocabulary import (
 )
 from server.domain import actions, drafts, policy
 from server.domain.accounts import Passwords, check_strength, new_session_token, token_hash
+from server.domain.attachments import Attachments, with_attachments
 from server.domain.categories import resolve as resolve_category
 from server.domain.holds import Holds
 from server.domain.links import parse_links, store_links, tell_proposals
@@ -115,6 +116,7 @@ class Discussion:
         limiter: RateLimiter | None = None,
         sessions: Sessions | None = None,
         sanctions: Sanctions | None = None,
+        attachments: Attachments | None = None,
     ) -> None:
         self.db = db
         self.events = events
@@ -130,6 +132,7 @@ class Discussion:
         )
         # A suspended author reads but does not write (sanctions.py).
         self.sanctions = sanctions or Sanctions(db, events, settings)
+        self.attachments = attachments
 
     # --- accounts and sessions --------------------------------------------------------------
 
@@ -298,7 +301,14 @@ class Discussion:
     # --- threads ----------------------------------------------------------------------------
 
     async def create_thread(
-        self, actor: Account, kind: Any, title: Any, body: Any, category: Any = None, links: Any = None
+        self,
+        actor: Account,
+        kind: Any,
+        title: Any,
+        body: Any,
+        category: Any = None,
+        links: Any = None,
+        attachments: Any = None,
     ) -> dict[str, Any]:
         if kind not in THREAD_KINDS:
             raise Invalid("kind must be proposal or change", {"kind": "unknown"})
@@ -313,6 +323,7 @@ class Discussion:
             raise Invalid("only change threads link proposals", {"links": "change_threads_only"})
         link_ids = parse_links(links) if links is not None else []
         await self.sanctions.ensure_can_write(actor)
+        file_ids = self._file_ids(attachments)
         await self.limiter.check(actor)
         now = utcnow()
         async with self.events.change() as change:
@@ -335,15 +346,18 @@ class Discussion:
             assert thread.id is not None
             op = await self.posting.pseudonym(s, thread.id, actor, is_op=True)
             linked = await store_links(s, thread.id, link_ids) if link_ids else []
+            files = await self._attach(s, actor, file_ids, "thread", thread.id, thread.id)
             summary = public.thread_summary(thread, op)
             # The full body, not only the summary's excerpt: the seal covers what was posted.
-            payload = {"thread": summary, "body": thread.body}
+            payload: dict[str, Any] = {"thread": summary, "body": thread.body}
+            if files:
+                payload["attachments"] = files
             await change.append(EventType.THREAD_CREATED, actor, payload, thread_id=thread.id)
             # The proposal form's draft became this thread (a change thread's form is the same one).
             await drafts.discard(s, thread.author_id, drafts.NEW_THREAD)
             if link_ids:
                 await tell_proposals(change, self.posting, actor, link_ids)
-        shown = public.thread_detail(thread, op, [])
+        shown = with_attachments(public.thread_detail(thread, op, []), files)
         if kind == CHANGE:
             shown["links"] = linked
         shown["mine"] = True
@@ -369,8 +383,11 @@ class Discussion:
             data = {"thread_id": thread_id, "status": status, "outcome": None, "previous": previous}
             await change.append(EventType.THREAD_STATUS_CHANGED, actor, data, thread_id=thread_id, seq=seq)
 
-    async def answer(self, actor: Account, thread_id: int, body: Any, outcome: Any = None) -> dict[str, Any]:
+    async def answer(
+        self, actor: Account, thread_id: int, body: Any, outcome: Any = None, attachments: Any = None
+    ) -> dict[str, Any]:
         policy.require_staff(actor, "post official answers")
+        file_ids = self._file_ids(attachments)
         body = text(body, "body", self.settings.thread_body_max)
         if self.settings.refuse_identifiers:
             refuse_identifiers({"body": body})
@@ -391,7 +408,9 @@ class Discussion:
             )
             s.add(row)
             await s.flush()
-            shown = public.answer(row, actor.department)
+            assert row.id is not None
+            files = await self._attach(s, actor, file_ids, "answer", row.id, thread_id)
+            shown = with_attachments(public.answer(row, actor.department), files)
             data = {"answer": shown, "thread_id": thread_id, "status": status, "outcome": outcome}
             await change.append(EventType.ANSWER_POSTED, actor, data, thread_id=thread_id, seq=seq)
         return shown
@@ -399,9 +418,10 @@ class Discussion:
     # --- comments ---------------------------------------------------------------------------
 
     async def post_comment(
-        self, actor: Account, thread_id: int, body: Any, parent_id: Any = None
+        self, actor: Account, thread_id: int, body: Any, parent_id: Any = None, attachments: Any = None
     ) -> dict[str, Any]:
         body = text(body, "body", self.settings.comment_body_max)
+        file_ids = self._file_ids(attachments)
         if self.settings.refuse_identifiers:
             refuse_identifiers({"body": body})
         await self.sanctions.ensure_can_write(actor)
@@ -417,14 +437,19 @@ class Discussion:
                 ).first()
             if thread is not None:
                 policy.ensure(policy.can_comment(thread))
-            held = await self.holds.hold(actor, thread_id, body, parent_id, words)
+            held = await self.holds.hold(actor, thread_id, body, parent_id, words, file_ids)
             if parent_id is None:
                 async with self.db.transaction() as s:
                     await drafts.discard(s, actor.id, drafts.thread_key(thread_id))  # type: ignore[arg-type]
             return held
 
+        async def attach(s: AsyncSession, comment_id: int) -> list[dict[str, Any]]:
+            return await self._attach(s, actor, file_ids, "comment", comment_id, thread_id)
+
         async def work(change: Change) -> dict[str, Any]:
-            shown = await self.posting.insert_comment(change, actor, thread_id, body, parent_id)
+            shown = await self.posting.insert_comment(
+                change, actor, thread_id, body, parent_id, attach if file_ids else None
+            )
             if parent_id is None:
                 # The thread's comment box holds the draft; a reply's box keeps none.
                 await drafts.discard(change.session, actor.id, drafts.thread_key(thread_id))  # type: ignore[arg-type]
@@ -433,6 +458,19 @@ class Discussion:
         # Group commit: comments arriving while the previous group commits share one transaction.
         shown = await self.events.grouped(work, key=(0, thread_id))
         return {**shown, "mine": True, "recommended": False}
+
+    def _file_ids(self, attachments: Any) -> list[int]:
+        ids = Attachments.check_ids(attachments)
+        if ids and self.attachments is None:
+            raise Invalid("this server takes no attachments", {"attachments": "not_allowed"})
+        return ids
+
+    async def _attach(
+        self, s: AsyncSession, actor: Account, ids: list[int], target: str, target_id: int, thread_id: int
+    ) -> list[dict[str, Any]]:
+        if not ids or self.attachments is None:
+            return []
+        return await self.attachments.attach(s, actor, ids, target, target_id, thread_id)
 
     async def moderate(self, actor: Account, comment_id: int, hide: bool, reason: Any) -> dict[str, Any]:
         policy.require_moderator(actor, "hide or restore comments")

@@ -17,6 +17,7 @@ from sqlalchemy import insert, select, update
 from server.contract.errors import Conflict, ErrorCode, Invalid, NotFound
 from server.contract.vocabulary import EventType
 from server.domain import actions, policy
+from server.domain.attachments import Attachments
 from server.domain.posting import Posting
 from server.events import public
 from server.events.seam import EventLog
@@ -83,19 +84,32 @@ def _clock(value: str) -> time:
 
 class Holds:
     def __init__(
-        self, db: Database, events: EventLog, posting: Posting, hold_policy: HoldPolicy, settings: Settings
+        self,
+        db: Database,
+        events: EventLog,
+        posting: Posting,
+        hold_policy: HoldPolicy,
+        settings: Settings,
+        attachments: Attachments | None = None,
     ) -> None:
         self.db = db
         self.events = events
         self.posting = posting
         self.policy = hold_policy
         self.settings = settings
+        self.attachments = attachments
 
     def matches(self, body: str) -> list[str]:
         return self.policy.matches(body)
 
     async def hold(
-        self, actor: Account, thread_id: int, body: str, parent_id: int | None, words: list[str]
+        self,
+        actor: Account,
+        thread_id: int,
+        body: str,
+        parent_id: int | None,
+        words: list[str],
+        attachment_ids: list[int] | None = None,
     ) -> dict[str, Any]:
         """Keep the comment for a moderator; the author gets `held: true` (HTTP 202)."""
         now = utcnow()
@@ -115,7 +129,16 @@ class Holds:
             held_id = (
                 await s.execute(insert(HeldComment).values(**values).returning(HeldComment.id))
             ).scalar_one()  # type: ignore[arg-type]
-            payload = {"held_id": held_id, "parent_id": parent_id, "body": body, "words": words}
+            payload: dict[str, Any] = {
+                "held_id": held_id,
+                "parent_id": parent_id,
+                "body": body,
+                "words": words,
+            }
+            if attachment_ids and self.attachments is not None:
+                # The files wait with the comment: released, they move to it; rejected, erased.
+                files = await self.attachments.attach(s, actor, attachment_ids, "held", held_id, thread_id)
+                payload["attachments"] = files
             await change.append(EventType.COMMENT_HELD, actor, payload, thread_id=thread_id)
         return {
             "held": True,
@@ -167,8 +190,12 @@ class Holds:
             if rejected:
                 await actions.undo(s, actions.HELD, held_id)
             author = (await s.execute(select(Account).where(Account.id == held.author_id))).scalars().one()
+
+            async def attach(s: Any, comment_id: int) -> list[dict[str, Any]]:
+                return await Attachments.move(s, "held", held_id, "comment", comment_id)
+
             shown = await self.posting.insert_comment(
-                change, author, held.thread_id, held.body, held.parent_id
+                change, author, held.thread_id, held.body, held.parent_id, attach
             )
             await s.execute(
                 update(HeldComment).where(HeldComment.id == held_id).values(comment_id=shown["id"])  # type: ignore[arg-type]
@@ -196,6 +223,8 @@ class Holds:
             )
             payload = {"held_id": held_id, "reason": reason}
             await change.append(EventType.COMMENT_REJECTED, moderator, payload, thread_id=held.thread_id)
+        if self.attachments is not None:
+            await self.attachments.erase_post("held", held_id)
         return {"held_id": held_id, "rejected": True}
 
     async def _claim(self, s: Any, held_id: int, resolution: str, was: str | None = None) -> HeldComment:

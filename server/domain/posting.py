@@ -10,6 +10,7 @@ read-modify-written in Python.
 from __future__ import annotations
 
 import functools
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
@@ -87,10 +88,17 @@ class Posting:
             )
 
     async def insert_comment(
-        self, change: Change, author: Account, thread_id: int, body: str, parent_id: int | None
+        self,
+        change: Change,
+        author: Account,
+        thread_id: int,
+        body: str,
+        parent_id: int | None,
+        attach: Callable[[AsyncSession, int], Awaitable[list[dict[str, Any]]]] | None = None,
     ) -> dict[str, Any]:
         """Insert a comment with the thread's next seq in the change's transaction and append its
-        `comment.created`; returns the comment's public form."""
+        `comment.created`; returns the comment's public form. `attach` gives the comment its files
+        (in the same transaction) before the event is written, so the frame carries them."""
         s = change.session
         await self.check_parent(s, thread_id, parent_id)
         now = utcnow()
@@ -108,6 +116,8 @@ class Posting:
         }
         comment_id = (await s.execute(INSERT_COMMENT, values)).scalar_one()
         shown = public.comment(SimpleNamespace(id=comment_id, hidden_reason=None, **values), shown_author)
+        if attach is not None and (files := await attach(s, comment_id)):
+            shown["attachments"] = files
         await change.append(
             EventType.COMMENT_CREATED, author, {"comment": shown}, thread_id=thread_id, seq=seq
         )

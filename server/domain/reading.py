@@ -10,7 +10,8 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.contract.errors import Invalid, NotFound
-from server.contract.vocabulary import OUTCOMES, PROPOSAL, STATUSES, THREAD_KINDS
+from server.contract.vocabulary import OUTCOMES, PROPOSAL, STATUSES, THREAD_KINDS, WITHDRAWN
+from server.domain.attachments import Attachments, with_attachments
 from server.events import channels as ch
 from server.events import public
 from server.events import seam as events
@@ -227,12 +228,17 @@ class Reader:
                 .where(Answer.thread_id == thread_id, Answer.seq <= thread.seq)
                 .order_by(Answer.seq)  # type: ignore[arg-type]
             )
+            answer_rows = list(answers)
             mine = await _recommended(session, viewer, "thread", [thread_id])
+            files = await Attachments.of(session, "thread", [thread_id])
+            answer_files = await Attachments.of(session, "answer", [a.id for a, _ in answer_rows])
         shown = public.thread_detail(
             thread,
             public.author(op_kind, number, True, department),
-            [public.answer(a, dept) for a, dept in answers],
+            [with_attachments(public.answer(a, dept), answer_files.get(a.id)) for a, dept in answer_rows],
         )
+        if thread.status != WITHDRAWN and not thread.hidden:
+            with_attachments(shown, files.get(thread_id))
         _add_viewer_marks(shown, thread.author_id, thread.id, viewer, mine)
         return shown
 
@@ -255,12 +261,17 @@ class Reader:
             rows = rows[:size]
             authors = await thread_authors(session, thread_id, [c.author_id for c in rows])
             mine = await _recommended(session, viewer, "comment", [c.id for c in rows])
+            files = await Attachments.of(
+                session, "comment", [c.id for c in rows if not c.hidden and not c.withdrawn]
+            )
         items = []
         for row in rows:
-            item = public.comment(row, authors[row.author_id])
+            item = with_attachments(public.comment(row, authors[row.author_id]), files.get(row.id))
             if thread_hidden:
-                # A hidden proposal's comments keep their place and seq, not their text (v1.2).
+                # A hidden proposal's comments keep their place and seq, not their text nor files
+                # (v1.2).
                 item["body"] = None
+                item["attachments"] = []
             _add_viewer_marks(item, row.author_id, row.id, viewer, mine)
             items.append(item)
         return {"items": items, "seq": latest, "has_more": more}

@@ -77,6 +77,8 @@ def conceal_thread(thread: dict[str, Any], state: ThreadState) -> dict[str, Any]
     for part in ("title", "body", "excerpt"):
         if part in shown:
             shown[part] = None
+    # Its files go with its text (they 404 to the public too).
+    shown.pop("attachments", None)
     return shown
 
 
@@ -114,6 +116,8 @@ def shown_to(
     shown = data["comment"]
     if state.conceals_body:
         comment = {**shown, "body": None, "hidden": state.hidden or state.held}
+        # Its files go with its text (they 404 to the public too).
+        comment.pop("attachments", None)
         if state.hidden or state.held:
             comment["hidden_reason"] = state.hidden_reason
         else:
@@ -142,7 +146,7 @@ def _thread_concealed(data: dict[str, Any], state: ThreadState) -> dict[str, Any
             shown["body"] = None
     comment = shown.get("comment")
     if isinstance(comment, Mapping) and comment.get("body") is not None:
-        shown["comment"] = {**comment, "body": None}
+        shown["comment"] = {k: v for k, v in comment.items() if k != "attachments"} | {"body": None}
     return shown
 
 

@@ -156,6 +156,16 @@ class Settings(BaseSettings):
     # data directory) replace the shipped defaults in static/legal/, file by file.
     legal_dir: Path | None = None
 
+    # Attachments (v1.2). The largest upload, whatever the request body limit: `POST /api/uploads`
+    # streams to disk instead of reading the body whole. 10 MiB holds a scanned form at 300 dpi.
+    upload_max: int = Field(default=10 * 1024 * 1024, ge=1)
+    # clamd: `unix:///run/clamav/clamd.ctl` or `tcp://127.0.0.1:3310`; empty: no scan.
+    clamd_url: str = ""
+    # Per account and day (UTC): files, and bytes; 0 is no limit. Twenty forms a day is a busy
+    # day's work; more looks like someone using Tong as a file host.
+    upload_daily_max: int = Field(default=50, ge=0)
+    upload_daily_bytes: int = Field(default=200 * 1024 * 1024, ge=0)
+
     # Argon2 cost: library defaults (RFC 9106 low-memory profile) unless tuned.
     argon2_time_cost: int = 3
     argon2_memory_cost: int = 65_536
@@ -321,6 +331,16 @@ class Settings(BaseSettings):
     @property
     def checkpoint_path(self) -> Path:
         return self.audit_checkpoint_file or self.data_dir / "audit-checkpoints.jsonl"
+
+    @property
+    def attachments_dir(self) -> Path:
+        """Where attached files live (backed up with the database: server/ops/backup.py)."""
+        return self.data_dir / "attachments"
+
+    @property
+    def uploading_dir(self) -> Path:
+        """Uploads in progress: beside the attachments, so a finished file is renamed into place."""
+        return self.data_dir / "uploading"
 
     @property
     def effective_database_url(self) -> str:

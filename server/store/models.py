@@ -619,3 +619,31 @@ class PasswordToken(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     expires_at: datetime
     used_at: datetime | None = None
+
+
+class Attachment(SQLModel, table=True):
+    """One upload (`POST /api/uploads`), and once attached, one file of a post.
+
+    The file itself is kept once per sha256 (server/files/storage.py); these rows are its
+    references: a file goes when no row names its sha256 any more. A row with no target is an
+    upload not yet attached; `tong attachments gc` removes those a day old.
+    """
+
+    __table_args__ = (
+        Index("ix_attachment_target", "target", "target_id"),
+        Index("ix_attachment_account_created", "account_id", "created_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id")
+    sha256: str = Field(max_length=64, index=True)
+    # The public file name (the personal-information guard has read it) and the kind's media type.
+    name: str = Field(max_length=200)
+    size: int
+    type: str = Field(max_length=100)
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+    # thread | comment | answer, and its id; the thread it is shown in.
+    target: str | None = Field(default=None, max_length=8)
+    target_id: int | None = None
+    thread_id: int | None = Field(default=None, foreign_key="thread.id", index=True)
+    position: int = 0

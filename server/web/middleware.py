@@ -225,8 +225,11 @@ class SameOriginMiddleware:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = [*message.get("headers", []), *SECURITY_HEADERS]
-                if private:
+                headers = list(message.get("headers", []))
+                # A response that sets its own policy keeps it (an attachment: `sandbox`).
+                present = {name.lower() for name, _ in headers}
+                headers += [h for h in SECURITY_HEADERS if h[0] not in present]
+                if private and (b"cache-control", b"private, no-cache") not in headers:
                     headers = [h for h in headers if h[0].lower() != b"cache-control"] + [PRIVATE]
                 message["headers"] = headers
             await send(message)

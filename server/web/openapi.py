@@ -118,6 +118,23 @@ def _operation(operation: Operation) -> dict[str, Any]:
         shown["description"] = f"Who: {operation.who}" + (
             " (staff with that role)" if operation.who in ("moderator", "admin") else ""
         )
+    if operation.form:
+        shown["requestBody"] = {
+            "required": True,
+            "content": {
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["file"],
+                        "properties": {
+                            "file": {"type": "string", "format": "binary"},
+                            "name": {"type": "string", "description": "the file's public name"},
+                        },
+                    },
+                    "encoding": {"file": {"contentType": "application/octet-stream"}},
+                }
+            },
+        }
     if operation.body is not None:
         shown["requestBody"] = {
             "required": not operation.body_optional,
@@ -193,7 +210,7 @@ def _responses(operation: Operation) -> dict[str, Any]:
 
 def _error_statuses(operation: Operation) -> list[int]:
     statuses = {503, *operation.also}
-    if operation.body is not None:
+    if operation.body is not None or operation.form:
         statuses |= {400, 413, 422}
     if operation.query is not None:
         statuses.add(422)

@@ -51,6 +51,8 @@ class Operation:
     # Also for a session that gave its password but still owes its second factor (the operations
     # that give or enrol it: domain/mfa.py).
     pending_ok: bool = False
+    # A multipart/form-data body (an upload) the handler reads itself, streaming: no JSON body.
+    form: bool = False
 
     def __post_init__(self) -> None:
         assert self.who in WHO, self.who

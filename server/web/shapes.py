@@ -140,6 +140,9 @@ class NewThread(Body):
     body: ThreadBody
     category: Category = None
     links: list[Id] | None = Field(None, description="change threads only: the proposals it answers")
+    attachments: list[Id] | None = Field(
+        None, max_length=5, description="the caller's own unattached uploads (POST /api/uploads), at most 5"
+    )
 
 
 class ThreadChange(Body):
@@ -162,11 +165,17 @@ class EditedAnswer(Body):
 class NewComment(Body):
     body: CommentBody
     parent_id: Id | None = None
+    attachments: list[Id] | None = Field(
+        None, max_length=5, description="the caller's own unattached uploads (POST /api/uploads), at most 5"
+    )
 
 
 class NewAnswer(Body):
     body: ThreadBody
     outcome: Outcome | None = None
+    attachments: list[Id] | None = Field(
+        None, max_length=5, description="the caller's own unattached uploads (POST /api/uploads), at most 5"
+    )
 
 
 class PreferencesBody(Body):
@@ -374,6 +383,25 @@ class SimilarPage(Shape):
     items: list[ThreadSummary]
 
 
+class AttachmentOut(Shape):
+    id: int
+    name: str
+    size: int
+    type: str
+    url: str = Field(description="GET: the file, as an attachment (404 once its post is not public)")
+    sha256: str | None = Field(
+        None, description="the file's content hash (its ETag; exports name files by it)"
+    )
+
+
+class UploadOut(Shape):
+    id: int
+    name: str
+    size: int
+    type: str
+    sha256: str
+
+
 class AnswerOut(Shape):
     id: int
     thread_id: int
@@ -385,6 +413,7 @@ class AnswerOut(Shape):
     created_at: str
     revision: int | None = Field(None, description="present once edited (2, 3, ...)")
     edited_at: str | None = None
+    attachments: list[AttachmentOut] | None = Field(None, description="present when it has files")
 
 
 class LinkedThread(Shape):
@@ -404,6 +433,7 @@ class ThreadOut(ThreadSummary):
     changed_in: list[LinkedThread] | None = None
     following: bool | None = Field(None, description="whether the caller follows it (logged in)")
     followers: int | None = Field(None, description="how many accounts follow it (staff only)")
+    attachments: list[AttachmentOut] | None = Field(None, description="present when it has files")
 
 
 class CommentCounts(Shape):
@@ -424,6 +454,7 @@ class CommentOut(Shape):
     withdrawn: bool | None = Field(None, description="true once its author deleted it (body null)")
     revision: int | None = Field(None, description="present once edited (2, 3, ...)")
     edited_at: str | None = None
+    attachments: list[AttachmentOut] | None = Field(None, description="present when it has files")
 
 
 class RevisionItem(Shape):

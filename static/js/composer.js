@@ -3,6 +3,7 @@
 // trimming), and a composer that keeps the text when sending fails and shows the server's message.
 
 import { api, query } from "./api.js";
+import { attachmentPicker } from "./attachments.js";
 import { codePoints, h, marked, toast, uid } from "./dom.js";
 import { keepDraft } from "./drafts.js";
 import { errorText } from "./errors.js";
@@ -78,11 +79,12 @@ export function errorMessage(err, key = "composer.failed") {
  * @param {number} [options.rows]
  * @param {string} [options.draftKey]  the server draft the unsent text is kept in (drafts.js:
  *   `thread-{id}`); none: not kept
- * @param {(text: string) => Promise<{note?: string} | undefined | null | void>} options.send
+ * @param {(text: string, attachments: number[]) => Promise<{note?: string} | undefined | null | void>} options.send
  * @param {() => void} [options.onCancel]  none: no cancel button
  * @param {boolean} [options.compact]
+ * @param {boolean} [options.attachments]  a file picker under the text (v1.2)
  */
-export function composer({ label, max = LIMITS.comment, placeholder, rows = 4, draftKey, send, onCancel, compact = false }) {
+export function composer({ label, max = LIMITS.comment, placeholder, rows = 4, draftKey, send, onCancel, compact = false, attachments = false }) {
   const text = countedField({ label, max, placeholder, rows });
   const draft = draftKey ? keepDraft({ key: draftKey, body: text.input }) : null;
   if (draft) draft.restore().catch(() => {});
@@ -93,10 +95,12 @@ export function composer({ label, max = LIMITS.comment, placeholder, rows = 4, d
   const cancel = onCancel
     ? h("button", { type: "button", class: "btn btn-ghost", onclick: () => onCancel() }, t("comment.cancel"))
     : null;
+  const picker = attachments ? attachmentPicker() : null;
   const form = h(
     "form",
     { class: `composer${compact ? " composer-compact" : ""}`, novalidate: true },
     text.field,
+    picker ? picker.el : null,
     draft ? draft.status : null,
     error,
     note,
@@ -104,8 +108,9 @@ export function composer({ label, max = LIMITS.comment, placeholder, rows = 4, d
   );
   let sending = false;
   const refresh = () => {
-    submit.disabled = sending || !text.ok;
+    submit.disabled = sending || !text.ok || !!(picker && picker.busy);
   };
+  if (picker) picker.onChange(refresh);
   text.onChange(refresh);
   refresh();
   text.input.addEventListener("keydown", (/** @type {KeyboardEvent} */ event) => {
@@ -126,12 +131,13 @@ export function composer({ label, max = LIMITS.comment, placeholder, rows = 4, d
     try {
       // No save still on its way to bring back the draft the post deletes.
       if (draft) await draft.settle();
-      const result = await send(text.input.value.trim());
+      const result = await send(text.input.value.trim(), picker ? picker.ids() : []);
       if (result && typeof result.note === "string") {
         note.textContent = result.note;
         note.hidden = false;
       }
       text.input.value = "";
+      if (picker) picker.clear();
       if (draft) draft.posted();
       text.update();
     } catch (err) {

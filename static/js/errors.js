@@ -79,6 +79,10 @@ const ko = {
     not_suspended: "이용 정지 중이 아닙니다.",
     approver_only: "승인 권한이 있는 직원만 할 수 있습니다.",
     self_change: "자기 계정을 중지하거나 자기 관리자 권한을 뺄 수 없습니다.",
+    file_type: "올릴 수 없는 파일입니다. PDF, PNG, JPEG, HWP, HWPX, DOCX, XLSX만 올릴 수 있고, 매크로·외부 연결·스크립트가 든 파일은 받지 않습니다.",
+    infected: "악성 코드가 발견되어 파일을 받지 않았습니다.",
+    upload_quota: "오늘 올릴 수 있는 파일을 모두 올렸습니다. 내일 다시 올려 주세요.",
+    attachment_unknown: "첨부할 수 없는 파일입니다. 다시 올려 주세요.",
   },
   fields: {
     required: "{field}을(를) 입력해 주세요.",
@@ -204,6 +208,10 @@ const en = {
     not_suspended: "The author is not suspended.",
     approver_only: "Only staff with the approver role can do this.",
     self_change: "You cannot disable your own account or drop your own admin role.",
+    file_type: "This file cannot be uploaded: only PDF, PNG, JPEG, HWP, HWPX, DOCX and XLSX, without macros, external links or scripts.",
+    infected: "Malware was found; the file was not accepted.",
+    upload_quota: "You have uploaded as many files as a day allows. Try again tomorrow.",
+    attachment_unknown: "This file cannot be attached. Upload it again.",
   },
   fields: {
     required: "{field} is required.",

@@ -152,3 +152,14 @@ test("this reader's own REST results patch one comment without touching the othe
   assert.equal(next.comments.get(second.id), state.comments.get(second.id));
   assert.equal(state.comments.get(first.id).counts.recommendations, first.counts.recommendations);
 });
+
+test("an edited comment keeps the files its creation carried (the edit's frame carries text only)", () => {
+  const thread = { id: 7, title: "t", body: "b", seq: 1, status: "received", counts: { comments: 0, recommendations: 0, watchers: 0 } };
+  const files = [{ id: 3, name: "a.pdf", size: 10, type: "application/pdf", url: "/api/attachments/3" }];
+  const comment = { id: 11, thread_id: 7, parent_id: null, seq: 2, body: "첨부", hidden: false, counts: { recommendations: 0 } };
+  let state = initial({ thread, comments: [], since: 1 });
+  state = apply(state, { type: "event", channel: "thread:7", seq: 2, event: "comment.created", data: { comment: { ...comment, attachments: files } } });
+  state = apply(state, { type: "event", channel: "thread:7", seq: 3, event: "comment.edited", data: { comment: { ...comment, seq: 2, body: "고침", revision: 2 } } });
+  assert.deepEqual(state.comments.get(11).attachments, files);
+  assert.equal(state.comments.get(11).body, "고침");
+});

@@ -122,7 +122,7 @@ async def similar_threads(request: Request, query: shapes.SimilarQuery) -> Respo
 
 async def create_thread(request: Request, account: Account, body: shapes.NewThread) -> Response:
     thread = await services(request).discussion.create_thread(
-        account, body.kind, body.title, body.body, body.category, body.links
+        account, body.kind, body.title, body.body, body.category, body.links, body.attachments
     )
     return ok(thread, 201)
 
@@ -198,7 +198,7 @@ async def list_comments(request: Request, query: shapes.CommentsQuery) -> Respon
 
 async def post_comment(request: Request, account: Account, body: shapes.NewComment) -> Response:
     comment = await services(request).discussion.post_comment(
-        account, request.path_params["thread_id"], body.body, body.parent_id
+        account, request.path_params["thread_id"], body.body, body.parent_id, body.attachments
     )
     # A held comment (pre-moderation) is accepted but not yet published.
     return ok(comment, 202 if comment.get("held") else 201)
@@ -234,7 +234,7 @@ async def report_comment(request: Request, account: Account, body: shapes.Report
 
 async def post_answer(request: Request, account: Account, body: shapes.NewAnswer) -> Response:
     answer = await services(request).discussion.answer(
-        account, request.path_params["thread_id"], body.body, body.outcome
+        account, request.path_params["thread_id"], body.body, body.outcome, body.attachments
     )
     return ok(answer, 201)
 

@@ -3,6 +3,7 @@
 // answers). While the title is typed, similar proposals are shown; posting asks once more.
 
 import { api } from "../api.js";
+import { attachmentPicker } from "../attachments.js";
 import { countedField, errorMessage, LIMITS, similarProposals } from "../composer.js";
 import { h, uid } from "../dom.js";
 import { confirmClose, keepDraft } from "../drafts.js";
@@ -57,7 +58,9 @@ export function newThreadForm(ctx, close) {
     kindSelect.addEventListener("change", showLinks);
     showLinks();
   }
-  const refresh = () => (submit.disabled = !(title.ok && body.ok));
+  const files = attachmentPicker();
+  const refresh = () => (submit.disabled = !(title.ok && body.ok) || files.busy);
+  files.onChange(refresh);
   // Title and body are kept on the server while they are typed (drafts.js), and come back here.
   const draft = keepDraft({ key: "new-thread", title: title.input, body: body.input });
   const tryClose = async () => {
@@ -84,6 +87,7 @@ export function newThreadForm(ctx, close) {
     similar.el,
     category.field,
     body.field,
+    files.el,
     links ? links.field : null,
     draft.status,
     error,
@@ -109,6 +113,7 @@ export function newThreadForm(ctx, close) {
     const payload = { kind: kindSelect ? kindSelect.value : "proposal", title: title.input.value.trim(), body: body.input.value.trim() };
     if (categorySelect.value) payload.category = categorySelect.value;
     if (payload.kind === "change" && links) payload.links = links.ids();
+    if (files.ids().length) payload.attachments = files.ids();
     try {
       // No save still on its way to bring back the draft the post deletes.
       await draft.settle();

@@ -2,6 +2,7 @@
 // Official answers (조달청): interim ones and the final one, each with its status and outcome; staff
 // correct an answer in place. An answer that arrives live is marked new for a while and announced.
 
+import { attachmentList } from "../attachments.js";
 import { api } from "../api.js";
 import { LIMITS } from "../composer.js";
 import { h, replace } from "../dom.js";
@@ -65,6 +66,7 @@ export function answersPart(view) {
         editedMark(a, `/api/answers/${a.id}/revisions`, t("thread.answers")),
       ),
       h("div", { class: "answer-body" }, paragraphs(a.body)),
+      attachmentList(a.attachments),
       h(
         "div",
         { class: "answer-actions" },

@@ -3,6 +3,7 @@
 // and (for moderators) hide/restore; posting a comment or a reply. New comments from others are
 // marked, counted in the "new below" pill and announced; this reader's own are not.
 
+import { attachmentList } from "../attachments.js";
 import { api } from "../api.js";
 import { composer, errorMessage, LIMITS } from "../composer.js";
 import { h, replace } from "../dom.js";
@@ -57,7 +58,7 @@ export function commentsPart(view) {
         reason ? h("p", { class: "muted" }, t("comment.hiddenReason", { reason })) : null,
       );
     }
-    return h("div", { class: "comment-body" }, paragraphs(c.body || ""));
+    return h("div", { class: "comment-body" }, paragraphs(c.body || ""), attachmentList(c.attachments));
   }
 
   /** A moderation result from REST goes through the reducer like the frame that reports it. */
@@ -241,12 +242,14 @@ export function commentsPart(view) {
    * not announced.
    * @param {string} text
    * @param {number | null} parentId
+   * @param {number[]} [files]  upload ids to attach
    * @returns {Promise<{note?: string}>}  a note to show under the composer (a held comment)
    */
-  async function post(text, parentId) {
-    /** @type {{body: string, parent_id?: number}} */
+  async function post(text, parentId, files = []) {
+    /** @type {{body: string, parent_id?: number, attachments?: number[]}} */
     const body = { body: text };
     if (parentId) body.parent_id = parentId;
+    if (files.length) body.attachments = files;
     const posted = await api.post(`/api/threads/${view.threadId}/comments`, body);
     // Held for a moderator (pre-moderation outside office hours): not a comment yet, and its id
     // is a held id, not a comment id. It appears through its frame once released.

@@ -11,7 +11,7 @@ import { currentUser } from "../session.js";
 
 /**
  * @param {import("./view.js").ThreadView} view
- * @param {(text: string, parentId: number | null) => Promise<{note?: string}>} post
+ * @param {(text: string, parentId: number | null, attachments?: number[]) => Promise<{note?: string}>} post
  */
 export function composerPart(view, post) {
   const el = h("div", { class: "composer-slot" });
@@ -39,7 +39,8 @@ export function composerPart(view, post) {
       label: t("composer.comment"),
       placeholder: t("composer.placeholder"),
       draftKey: `thread-${view.threadId}`,
-      send: (text) => post(text, null),
+      attachments: true,
+      send: (text, files) => post(text, null, files),
     });
     replace(el, c.el);
   }

@@ -2,6 +2,7 @@
 // The thread's head: badges, title, author, body, the proposals a change thread answers (or the
 // change threads that answer this proposal), recommend and follow, the author's edit and withdraw.
 
+import { attachmentList } from "../attachments.js";
 import { api } from "../api.js";
 import { errorMessage, LIMITS } from "../composer.js";
 import { h, replace } from "../dom.js";
@@ -74,6 +75,7 @@ export function headPart(view) {
       th.hidden
         ? h("div", { class: "thread-body thread-placeholder", "data-role": "hidden-thread", "data-anchor": "body" }, h("p", null, t("thread.hiddenTitle")), th.hidden_reason ? h("p", { class: "muted" }, t("thread.hiddenReason", { reason: th.hidden_reason })) : null)
         : h("div", { class: "thread-body", "data-anchor": "body" }, paragraphs(th.body)),
+      th.hidden ? null : attachmentList(th.attachments),
       linkedThreads(th),
       h(
         "div",

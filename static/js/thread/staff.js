@@ -3,6 +3,7 @@
 // set the processing status. What a staff member is typing survives every redraw.
 
 import { api } from "../api.js";
+import { attachmentPicker } from "../attachments.js";
 import { countedField, errorMessage, LIMITS } from "../composer.js";
 import { h, replace, uid } from "../dom.js";
 import { t } from "../i18n.js";
@@ -32,13 +33,17 @@ export function staffPart(view) {
     );
     const error = h("p", { class: "form-error", role: "alert", hidden: true });
     const submit = /** @type {HTMLButtonElement} */ (h("button", { type: "submit", class: "btn btn-primary" }, t("staff.answerSubmit")));
-    body.onChange(() => (submit.disabled = !body.ok));
-    submit.disabled = !body.ok;
+    const files = attachmentPicker();
+    const refresh = () => (submit.disabled = !body.ok || files.busy);
+    body.onChange(refresh);
+    files.onChange(refresh);
+    refresh();
     const form = h(
       "form",
       { class: "answer-form", novalidate: true },
       h("h3", null, t("staff.answer")),
       body.field,
+      files.el,
       h("div", { class: "field" }, h("label", { for: outcomeId }, t("staff.outcome")), outcome, h("p", { id: helpId, class: "help" }, t("staff.outcomeHelp"))),
       error,
       h("div", { class: "form-actions" }, submit),
@@ -48,20 +53,22 @@ export function staffPart(view) {
       if (!body.ok) return;
       submit.disabled = true;
       error.hidden = true;
-      /** @type {{body: string, outcome?: string}} */
+      /** @type {{body: string, outcome?: string, attachments?: number[]}} */
       const payload = { body: body.input.value.trim() };
       if (outcome.value) payload.outcome = outcome.value;
+      if (files.ids().length) payload.attachments = files.ids();
       try {
         const answer = await api.post(`/api/threads/${view.threadId}/answers`, payload);
         view.dispatch({ type: "event", event: "answer.posted", data: { answer, status: answer.status, outcome: answer.outcome } }, { quiet: true });
         body.input.value = "";
         outcome.value = "";
+        files.clear();
         body.update();
       } catch (err) {
         error.textContent = errorMessage(err);
         error.hidden = false;
       } finally {
-        submit.disabled = !body.ok;
+        refresh();
       }
     });
     return form;
