@@ -17,6 +17,7 @@ from server.domain.accounts import Passwords
 from server.domain.categories import Categories
 from server.domain.discussion import Discussion
 from server.domain.editing import Editing
+from server.domain.erasure import Erasure
 from server.domain.holds import HoldPolicy, Holds
 from server.domain.links import Links
 from server.domain.logins import LoginGuard
@@ -38,6 +39,7 @@ from server.mail.mailer import Mailer, notice_source
 from server.mail.outbox import OutboxStore
 from server.runtime.settings import Settings
 from server.store.database import Database
+from server.store.erasures import Ledger
 from server.telemetry.metrics import Metrics
 
 
@@ -72,6 +74,7 @@ class Services:
     signon: SignOn
     # The portal's OpenID provider, when TONG_OIDC_* configure one.
     oidc: OpenIDClient | None
+    erasure: Erasure
 
 
 def build_services(settings: Settings) -> Services:
@@ -157,6 +160,8 @@ def build_services(settings: Settings) -> Services:
         mailer=mailer,
         signon=SignOn(db, events, sessions, settings),
         oidc=oidc_client(settings),
+        # Attachments fill `erase_files`, the moderation notice `tell_author` (erasure.py).
+        erasure=Erasure(db, events, posting, settings, Ledger(settings.erasure_ledger_path)),
     )
 
 

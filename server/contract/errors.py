@@ -71,6 +71,8 @@ class ErrorCode(StrEnum):
     EDIT_WINDOW_CLOSED = "edit_window_closed"
     EDIT_NEEDS_REVIEW = "edit_needs_review"
     CATEGORY_TAKEN = "category_taken"
+    # Erasure (v1.2): the post was erased already (nothing left to change or erase).
+    ALREADY_ERASED = "already_erased"
     # Mail.
     MAIL_DISABLED = "mail_disabled"
     NO_ADDRESS = "no_address"

@@ -38,6 +38,9 @@ class EventType(StrEnum):
     CATEGORY_CREATED = "category.created"
     CATEGORY_CHANGED = "category.changed"
     PROPOSAL_LINKED = "thread.changed_in"
+    # An admin erased a post's text (v1.2): sequenced on its thread's channel, carrying the post's
+    # erased public form; the rows that carried the text now hold exactly {"erased": true}.
+    POST_ERASED = "post.erased"
 
 
 PROPOSAL: Final = "proposal"

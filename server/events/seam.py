@@ -25,10 +25,18 @@ from server.contract.vocabulary import EventType
 from server.events import channels as ch
 from server.events import public
 from server.events.publisher import Message, Publisher
-from server.events.redaction import Audience, CommentState, carried_comment_id, shown_to, state_of
+from server.events.redaction import (
+    ERASED,
+    Audience,
+    CommentState,
+    carried_comment_id,
+    is_erased,
+    shown_to,
+    state_of,
+)
 from server.store import search
 from server.store.database import Database
-from server.store.models import Account, Comment, Event, utcnow
+from server.store.models import Account, Comment, Event, ThreadAuthor, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -369,6 +377,7 @@ SUMMARY_CHANGES = frozenset(
         EventType.THREAD_UPDATED,
         EventType.RECOMMENDATION_ADDED,
         EventType.RECOMMENDATION_WITHDRAWN,
+        EventType.POST_ERASED,
     }
 )
 
@@ -421,6 +430,7 @@ async def comment_states(session: AsyncSession, comment_ids: Iterable[int]) -> d
             Comment.revision,
             Comment.body,
             Comment.edited_at,
+            Comment.erased,
         ).where(Comment.id.in_(ids))  # type: ignore[union-attr]
     )
     return {
@@ -428,12 +438,49 @@ async def comment_states(session: AsyncSession, comment_ids: Iterable[int]) -> d
             hidden=hidden,
             hidden_reason=reason,
             withdrawn=withdrawn,
+            erased=erased,
             revision=revision,
-            body=None if hidden or withdrawn else body,
+            body=None if hidden or withdrawn or erased else body,
             edited_at=public.iso(edited_at) if edited_at is not None else None,
         )
-        for comment_id, hidden, reason, withdrawn, revision, body, edited_at in rows
+        for comment_id, hidden, reason, withdrawn, revision, body, edited_at, erased in rows
     }
+
+
+async def erased_comments(
+    session: AsyncSession, thread_id: int, events: list[Event]
+) -> dict[int, dict[str, Any]]:
+    """seq -> the erased comment created at that seq, in its public form (`body: null`,
+    `erased: true`), for the erased `comment.created` rows among `events`: their payload is
+    `{"erased": true}`, yet a client replaying them still learns that a comment stands there."""
+    seqs = [e.seq for e in events if e.type == EventType.COMMENT_CREATED and is_erased(e.payload)]
+    if not seqs:
+        return {}
+    rows = list(
+        (
+            await session.execute(
+                select(Comment).where(Comment.thread_id == thread_id, Comment.seq.in_(seqs))  # type: ignore[attr-defined]
+            )
+        )
+        .scalars()
+        .all()
+    )
+    labels = await session.execute(
+        select(
+            ThreadAuthor.account_id,
+            ThreadAuthor.kind,
+            ThreadAuthor.number,
+            ThreadAuthor.is_op,
+            Account.department,
+        )
+        .join(Account, Account.id == ThreadAuthor.account_id)
+        .where(
+            ThreadAuthor.thread_id == thread_id,
+            ThreadAuthor.account_id.in_({row.author_id for row in rows}),  # type: ignore[attr-defined]
+        )
+    )
+    authors = {a: public.author(kind, number, is_op, dept) for a, kind, number, is_op, dept in labels}
+    return {row.seq: public.comment(row, authors[row.author_id]) for row in rows}
 
 
 async def thread_frames(
@@ -453,11 +500,15 @@ async def thread_frames(
         .all()
     )
     states = await comment_states(session, filter(None, (carried_comment_id(e.payload) for e in events)))
+    erased = await erased_comments(session, thread_id, events)
     name = ch.thread_channel(thread_id)
     frames = []
     for event in events:
         assert event.seq is not None
-        data = shown_to(Audience.PUBLIC, event.payload, states)
+        if event.seq in erased and event.type == EventType.COMMENT_CREATED:
+            data = {"comment": erased[event.seq], **ERASED}
+        else:
+            data = shown_to(Audience.PUBLIC, event.payload, states)
         frames.append((event.seq, ch.event_frame(name, event.type, data, event.seq)))
     return frames
 
@@ -478,6 +529,7 @@ async def log_frames(
     for event, shown in await staff_rows(session, stmt, secret):
         assert event.id is not None
         staff = ch.event_frame(ch.STAFF, event.type, {"event": shown})
-        board = board_created_frame(event.payload) if event.type == EventType.THREAD_CREATED else None
+        created = event.type == EventType.THREAD_CREATED and not is_erased(event.payload)
+        board = board_created_frame(event.payload) if created else None
         out.append((event.id, staff, board))
     return out

@@ -432,7 +432,13 @@ def _register_optional(commands: argparse._SubParsersAction) -> None:  # type: i
     """Commands that live in their own modules register themselves here."""
     import importlib
 
-    for module in ("tong_bench.command", "server.ops.export", "server.ops.audit", "server.ops.backup"):
+    for module in (
+        "tong_bench.command",
+        "server.ops.export",
+        "server.ops.audit",
+        "server.ops.backup",
+        "server.ops.erasure",
+    ):
         try:
             importlib.import_module(module).register(commands)
         except ModuleNotFoundError as exc:

@@ -186,6 +186,10 @@ class Settings(BaseSettings):
     audit_checkpoint_file: Path | None = None
     # 0 writes a checkpoint after every sealing round that sealed something.
     audit_checkpoint_interval_s: float = 3600.0
+    # Erasures are appended here (store/erasures.py) and re-applied by `tong restore`: keep it
+    # beside the checkpoint file, outside the backups it corrects, on storage every server shares.
+    # Unset: `erasure-ledger.jsonl` in the data dir.
+    erasure_ledger_file: Path | None = None
 
     # E-mail (mailer.py). Without `smtp_url` no mail is ever queued: notices stay in the app.
     # smtp://user:password@host:587 (STARTTLS when the server offers it), smtps://host:465 (TLS).
@@ -292,6 +296,10 @@ class Settings(BaseSettings):
     @property
     def checkpoint_path(self) -> Path:
         return self.audit_checkpoint_file or self.data_dir / "audit-checkpoints.jsonl"
+
+    @property
+    def erasure_ledger_path(self) -> Path:
+        return self.erasure_ledger_file or self.data_dir / "erasure-ledger.jsonl"
 
     @property
     def effective_database_url(self) -> str:

@@ -119,6 +119,8 @@ class Thread(SQLModel, table=True):
     # Set by the author's edits (title/body): the public sees "수정됨" with this time.
     edited_at: datetime | None = None
     revision: int = 1
+    # Erased (erasure.py): title and body are empty and every shape shows `erased: true`.
+    erased: bool = False
 
 
 class SearchDocument(SQLModel, table=True):
@@ -214,6 +216,8 @@ class Comment(SQLModel, table=True):
     revision: int = 1
     # Deleted by its author: kept in place like a hidden comment (body null to the public).
     withdrawn: bool = False
+    # Erased by an admin (erasure.py): the body is empty and every shape shows `erased: true`.
+    erased: bool = False
 
 
 class Recommendation(SQLModel, table=True):

@@ -343,7 +343,7 @@ class ThreadCounts(Shape):
 class ThreadSummary(Shape):
     id: int
     kind: ThreadKind
-    title: str
+    title: str | None = Field(description="null once the proposal was erased")
     category: str | None
     status: Status | Literal["withdrawn"] | None
     outcome: Outcome | None
@@ -357,6 +357,7 @@ class ThreadSummary(Shape):
     # <mark>...</mark> and everything else is HTML-escaped text.
     match: Literal["title", "body", "comment", "answer"] | None = None
     highlight: str | None = None
+    erased: bool | None = Field(None, description="true once an admin erased it (v1.2): title and body null")
 
 
 class ThreadPage(Shape):
@@ -389,7 +390,7 @@ class LinkedThread(Shape):
 
 
 class ThreadOut(ThreadSummary):
-    body: str
+    body: str | None
     answers: list[AnswerOut]
     seq: int
     revision: int | None = Field(None, description="present once edited (2, 3, ...)")
@@ -416,6 +417,7 @@ class CommentOut(Shape):
     counts: CommentCounts
     hidden_reason: str | None = None
     withdrawn: bool | None = Field(None, description="true once its author deleted it (body null)")
+    erased: bool | None = Field(None, description="true once an admin erased it (v1.2; body null)")
     revision: int | None = Field(None, description="present once edited (2, 3, ...)")
     edited_at: str | None = None
 
@@ -434,6 +436,7 @@ class Revisions(Shape):
     items: list[RevisionItem]
     hidden: bool | None = None
     withdrawn: bool | None = None
+    erased: bool | None = Field(None, description="true once an admin erased the post: no version has text")
 
 
 class HeldOut(Shape):
@@ -812,3 +815,24 @@ def validate_query(model: type[Query], values: Mapping[str, str]) -> Query:
         return model.model_validate(present)
     except ValidationError as exc:
         raise invalid(exc, "query") from None
+
+
+class Reclaim(Shape):
+    complete: bool = Field(
+        description="false when a lock could not be had in time: `tong erasure reclaim` later"
+    )
+    timings_ms: dict[str, float] = Field(
+        description="per step (SQLite) or per table (PostgreSQL's VACUUM FULL)"
+    )
+    problems: list[str]
+
+
+class ErasedPost(Shape):
+    post: dict[str, Any] = Field(description='{"kind", "id"}')
+    erased: Literal[True]
+    thread_id: int
+    seq: int = Field(description="the `post.erased` event's seq on the thread's channel")
+    event_id: int = Field(description="the `post.erased` log row")
+    erased_events: list[int] = Field(description='log rows whose payload is now {"erased": true}')
+    erase_ms: float
+    reclaimed: Reclaim

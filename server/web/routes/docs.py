@@ -15,7 +15,7 @@ from server.runtime.settings import Settings
 from server.web import frames, openapi
 from server.web.context import services
 from server.web.operation import Operation
-from server.web.routes import api, auth, categories, desk, mail, me, ops, staff
+from server.web.routes import api, auth, categories, desk, erasure, mail, me, ops, staff
 from server.web.routes.pages import PACKAGE_DIR, find_static_dir
 
 
@@ -87,4 +87,5 @@ def all_operations() -> list[Operation]:
         *categories.operations,
         *ops.operations,
         *operations,
+        *erasure.operations,
     ]

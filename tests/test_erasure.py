@@ -1,0 +1,302 @@
+"""Erasure (PROTOCOL v1.2): an admin destroys a post's text; it is in no table, no page of the
+database's files, no replay or export, and `tong audit verify` still passes (and still fails on
+any other change); a restore of an older backup erases it again from the ledger."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import select, update
+
+from server.events.sealing import verify
+from server.store.database import Database
+from server.store.models import Comment, Event
+from tests.support.clients import Http, Socket
+from tests.support.servers import TEST_ENV, InProcessServer, Stack
+from tests.test_backup import tong
+
+KEY = TEST_ENV["TONG_AUDIT_KEY"].encode()
+MANUAL = {"seal_interval_s": 0.0}
+ERASED = {"erased": True}
+
+
+def marker(kind: str) -> str:
+    """A text no other text holds: letters only (the identifier guard leaves it alone)."""
+    return f"zq{kind}" + "".join(chr(ord("a") + int(c, 16)) for c in uuid.uuid4().hex[:16])
+
+
+async def _admin(server: InProcessServer, clients: list[Http]) -> Http:
+    clients.append(admin := await server.user("staff", ("moderator", "admin")))
+    return admin
+
+
+async def _erase(admin: Http, kind: str, post_id: int, expect: int = 200, **body: Any) -> dict[str, Any]:
+    sent = {"reason": "개인정보 삭제 요청"} | body
+    response = await admin.post(f"/api/admin/posts/{kind}/{post_id}/erase", json=sent)
+    assert response.status_code == expect, response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
+async def _seal(server: InProcessServer) -> None:
+    sealer = server.services.desk.sealer
+    while True:
+        await sealer.seal_all()
+        verdict = await verify(server.services.db, KEY)
+        assert verdict.ok, verdict
+        if verdict.unsealed == 0:
+            return
+
+
+async def _database_bytes(db: Database, path: Path | None) -> bytes:
+    """Every byte the database keeps in files: SQLite's file and its WAL; PostgreSQL's table,
+    TOAST and index files of this database, read by the server (as superuser) after a CHECKPOINT
+    wrote every dirty page out."""
+    if db.dialect == "sqlite":
+        assert path is not None
+        files = [path, path.with_name(path.name + "-wal")]
+        return b"".join(f.read_bytes() for f in files if f.exists())
+    chunks = []
+    async with db.engine.connect() as conn:
+        await conn.execute(sa.text("CHECKPOINT"))
+        rows = await conn.execute(
+            sa.text(
+                "SELECT pg_relation_filepath(c.oid) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE n.nspname IN ('public', 'pg_toast') AND c.relkind IN ('r', 't', 'i', 'm') "
+                "AND pg_relation_filepath(c.oid) IS NOT NULL"
+            )
+        )
+        for (base,) in rows.all():
+            segment = 0
+            while True:
+                name = base if segment == 0 else f"{base}.{segment}"
+                size = (await conn.execute(sa.text("SELECT (pg_stat_file(:f, true)).size"), {"f": name})).scalar()
+                if size is None:
+                    break
+                data = await conn.execute(sa.text("SELECT pg_read_binary_file(:f)"), {"f": name})
+                chunks.append(bytes(data.scalar_one()))
+                segment += 1
+    return b"".join(chunks)
+
+
+def _sqlite_path(server: InProcessServer) -> Path | None:
+    return _sqlite_path_of(server.settings.effective_database_url)
+
+
+async def _written(make_server: Callable[..., Awaitable[InProcessServer]], clients: list[Http]) -> dict[str, Any]:
+    """A proposal and a comment (edited once) each holding its own marker, another comment that
+    stays, all of it indexed and sealed."""
+    server = await make_server(**MANUAL)
+    clients.append(author := await server.user("company"))
+    clients.append(other := await server.user("agency"))
+    texts = {name: marker(name) for name in ("title", "body", "first", "edited", "kept", "threadkept")}
+    thread = await author.thread(title=f"제목 {texts['title']}", body=f"본문 {texts['body']}")
+    kept_thread = await author.thread(title="남는 제안", body=f"본문 {texts['threadkept']}")
+    comment = await other.comment(thread["id"], f"댓글 {texts['first']}")
+    edited = await other.patch(f"/api/comments/{comment['id']}", json={"body": f"고친 댓글 {texts['edited']}"})
+    assert edited.status_code == 200, edited.text
+    await author.comment(thread["id"], f"남는 댓글 {texts['kept']}")
+    await server.services.reader.flush_search()
+    await _seal(server)
+    return {
+        "server": server,
+        "texts": texts,
+        "thread": thread,
+        "kept_thread": kept_thread,
+        "comment": comment,
+        "admin": await _admin(server, clients),
+    }
+
+
+async def test_erased_text_is_in_no_file_of_the_database(
+    make_server: Callable[..., Awaitable[InProcessServer]], clients: list[Http]
+) -> None:
+    """After erasing a comment and a proposal, neither the database's files (SQLite: file and WAL;
+    PostgreSQL: every table, TOAST and index page) hold any of their texts, while text that was
+    not erased is still found there; the chain verifies and reports the erased rows."""
+    w = await _written(make_server, clients)
+    server: InProcessServer = w["server"]
+    db = server.services.db
+    texts: dict[str, str] = w["texts"]
+    before = await _database_bytes(db, _sqlite_path(server))
+    assert all(t.encode() in before for t in texts.values()), "the scan does not see stored text"
+
+    erased_comment = await _erase(w["admin"], "comment", w["comment"]["id"])
+    erased_thread = await _erase(w["admin"], "thread", w["thread"]["id"])
+    assert erased_comment["reclaimed"]["complete"] and erased_thread["reclaimed"]["complete"]
+    # comment.created and comment.edited; thread.created and thread.updated (none: not edited).
+    assert len(erased_comment["erased_events"]) == 2 and len(erased_thread["erased_events"]) == 1
+    await server.services.reader.flush_search()
+
+    after = await _database_bytes(db, _sqlite_path(server))
+    gone = [name for name in ("title", "body", "first", "edited") if texts[name].encode() in after]
+    assert not gone, f"erased text still in the database's files: {gone}"
+    assert texts["kept"].encode() in after and texts["threadkept"].encode() in after
+
+    async with db.read() as s:
+        rows = {i: p for i, p in await s.execute(select(Event.id, Event.payload))}
+    for event_id in erased_comment["erased_events"] + erased_thread["erased_events"]:
+        assert rows[event_id] == ERASED
+    await _seal(server)
+    verdict = await verify(db, KEY)
+    assert verdict.ok and verdict.erased == 3, verdict
+
+
+async def test_audit_verify_passes_erasures_and_fails_any_other_change(
+    make_server: Callable[..., Awaitable[InProcessServer]], clients: list[Http]
+) -> None:
+    """`tong audit verify` exits 0 after erasures (naming the erased rows) and 1 once an erased
+    row's payload is anything but {"erased": true}, or another column of it changed."""
+    w = await _written(make_server, clients)
+    server: InProcessServer = w["server"]
+    db = server.services.db
+    done = await _erase(w["admin"], "comment", w["comment"]["id"])
+    await _seal(server)
+    passed = await tong(server.settings, "audit", "verify")
+    assert passed.returncode == 0, passed.stdout
+    assert "(2 erased)" in passed.stdout and str(done["erased_events"][0]) in passed.stdout
+
+    victim = done["erased_events"][0]
+    async with db.read() as s:
+        sealed_seq = (await s.execute(select(Event.seq).where(Event.id == victim))).scalar()
+    for change in ({"payload": {"erased": True, "by": "someone"}}, {"payload": {}}, {"seq": 999}):
+        async with db.transaction() as s:
+            await s.execute(update(Event).where(Event.id == victim).values(**change))  # type: ignore[arg-type]
+        failed = await tong(server.settings, "audit", "verify")
+        assert failed.returncode == 1 and f"BROKEN at event {victim}" in failed.stdout, (change, failed.stdout)
+        async with db.transaction() as s:
+            original = {"payload": ERASED} if "payload" in change else {"seq": sealed_seq}
+            await s.execute(update(Event).where(Event.id == victim).values(**original))  # type: ignore[arg-type]
+    assert (await tong(server.settings, "audit", "verify")).returncode == 0
+
+
+async def test_erased_post_reads_as_erased_everywhere(
+    make_server: Callable[..., Awaitable[InProcessServer]], clients: list[Http]
+) -> None:
+    """Live watchers get `post.erased`; the thread, its comments, revisions (to admins too), search,
+    a resume from seq 0 and the staff export show `erased: true` and none of the text."""
+    w = await _written(make_server, clients)
+    server: InProcessServer = w["server"]
+    admin: Http = w["admin"]
+    texts: dict[str, str] = w["texts"]
+    thread_id, comment_id = w["thread"]["id"], w["comment"]["id"]
+    watcher = await Socket.open(server.ws_url)
+    try:
+        await watcher.subscribe(f"thread:{thread_id}")
+        await _erase(admin, "comment", comment_id)
+        await _erase(admin, "thread", thread_id)
+        live = await watcher.events(2)
+    finally:
+        await watcher.close()
+    assert [f["event"] for f in live] == ["post.erased", "post.erased"]
+    assert live[0]["data"]["comment"]["erased"] is True and live[0]["data"]["comment"]["body"] is None
+    assert live[1]["data"]["thread"]["erased"] is True and live[1]["data"]["thread"]["title"] is None
+    await server.services.reader.flush_search()
+
+    seen: list[str] = []
+    for path in (
+        f"/api/threads/{thread_id}",
+        f"/api/threads/{thread_id}/comments",
+        f"/api/comments/{comment_id}/revisions",
+        f"/api/threads/{thread_id}/revisions",
+        "/api/threads?limit=50",
+        f"/api/threads?q={texts['first']}",
+        f"/api/threads?q={texts['title']}",
+        "/api/staff/events?format=jsonl",
+        "/api/staff/events?format=csv",
+    ):
+        response = await admin.get(path)
+        assert response.status_code == 200, (path, response.text)
+        seen.append(response.text)
+    shown = json.loads(seen[0])
+    assert shown["erased"] is True and shown["title"] is None and shown["body"] is None
+    comment = next(c for c in json.loads(seen[1])["items"] if c["id"] == comment_id)
+    assert comment["erased"] is True and comment["body"] is None
+    revisions = json.loads(seen[2])
+    assert revisions["erased"] is True and [i["body"] for i in revisions["items"]] == [None, None]
+    assert json.loads(seen[5])["items"] == [] and json.loads(seen[6])["items"] == []
+    exported = [json.loads(line) for line in seen[7].splitlines() if line.strip()]
+    assert sum(row["payload"] == ERASED for row in exported) == 3
+    assert sum(row["type"] == "post.erased" for row in exported) == 2
+
+    replay = await Socket.open(server.ws_url)
+    try:
+        subscribed = await replay.subscribe(f"thread:{thread_id}", since=0)
+        frames = await replay.events(subscribed["seq"])
+    finally:
+        await replay.close()
+    seen.append(json.dumps(frames, ensure_ascii=False))
+    created = next(f for f in frames if f["event"] == "comment.created" and f["data"].get("erased"))
+    assert created["data"]["comment"]["id"] == comment_id and created["data"]["comment"]["body"] is None
+    for text in (texts["title"], texts["body"], texts["first"], texts["edited"]):
+        assert not any(text in body for body in seen), text
+
+
+async def test_erasure_is_an_admins_with_a_reason_once(
+    make_server: Callable[..., Awaitable[InProcessServer]], clients: list[Http]
+) -> None:
+    """A moderator without the admin role gets 403 `admin_only`; no reason is a 422; an unknown
+    post a 404; a second erasure of the same post 409 `already_erased`; an erased comment can no
+    longer be edited by its author."""
+    server = await make_server(**MANUAL)
+    clients.append(author := await server.user("company"))
+    clients.append(moderator := await server.user("staff", ("moderator",)))
+    admin = await _admin(server, clients)
+    thread = await author.thread()
+    comment = await author.comment(thread["id"], "지울 댓글")
+    refused = await moderator.post(f"/api/admin/posts/comment/{comment['id']}/erase", json={"reason": "요청"})
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "admin_only"
+    missing = await admin.post(f"/api/admin/posts/comment/{comment['id']}/erase", json={})
+    assert missing.status_code == 422
+    await _erase(admin, "comment", comment["id"] + 1000, expect=404)
+    await _erase(admin, "comment", comment["id"])
+    again = await _erase(admin, "comment", comment["id"], expect=409)
+    assert again["error"]["code"] == "already_erased"
+    edit = await author.patch(f"/api/comments/{comment['id']}", json={"body": "다시 쓰기"})
+    assert edit.status_code == 409 and edit.json()["error"]["code"] == "already_erased"
+
+
+async def test_restoring_an_older_backup_erases_again_from_the_ledger(
+    stack: Stack, make_server: Callable[..., Awaitable[InProcessServer]], clients: list[Http], tmp_path: Path
+) -> None:
+    """A backup taken before an erasure, restored, has the post erased again from the ledger
+    (which lives beside the audit checkpoints, outside the backup) and its chain verifies."""
+    server = await make_server(seal_interval_s=0.2)
+    clients.append(author := await server.user("company"))
+    admin = await _admin(server, clients)
+    text = marker("restore")
+    thread = await author.thread()
+    comment = await author.comment(thread["id"], f"복원 댓글 {text}")
+    archive = tmp_path / "before-erasure.tar.gz"
+    taken = await tong(server.settings, "backup", "--output", str(archive))
+    assert taken.returncode == 0, taken.stderr
+    await _erase(admin, "comment", comment["id"])
+    ledger = server.settings.erasure_ledger_path
+    assert ledger.exists() and str(comment["id"]) in ledger.read_text()
+
+    target = await stack.fresh_settings()
+    restored = await tong(target, "restore", str(archive), TONG_ERASURE_LEDGER_FILE=str(ledger))
+    assert restored.returncode == 0, restored.stdout + restored.stderr
+    assert "erasure ledger: 1 erasures applied again" in restored.stdout and "OK:" in restored.stdout
+
+    db = Database(target.effective_database_url, pool_size=1)
+    try:
+        async with db.read() as s:
+            row = (await s.execute(select(Comment).where(Comment.id == comment["id"]))).scalars().one()
+            payloads = [json.dumps(p, ensure_ascii=False) for p in (await s.execute(select(Event.payload))).scalars()]
+        assert row.erased and row.body == ""
+        assert not any(text in p for p in payloads)
+        assert (await _database_bytes(db, _sqlite_path_of(target.effective_database_url))).find(text.encode()) < 0
+    finally:
+        await db.dispose()
+    verified = await tong(target, "audit", "verify")
+    assert verified.returncode == 0, verified.stdout
+
+
+def _sqlite_path_of(url: str) -> Path | None:
+    parsed = sa.engine.make_url(url)
+    return Path(parsed.database) if parsed.get_backend_name() == "sqlite" and parsed.database else None
