@@ -173,7 +173,13 @@ async def reapply_erasure_ledger(db: Database, settings: Settings) -> int:
             f"the erasure ledger cannot be read ({exc}); fix it and run the restore again: "
             "serving this database would show erased text"
         ) from None
-    applied, _reclaimed = await erasure.reapply(db, entries)
+    applied, reclaimed = await erasure.reapply(db, entries)
+    if reclaimed is not None:
+        steps = ", ".join(f"{k} {v:.0f} ms" for k, v in reclaimed.timings_ms.items())
+        print(f"erasure ledger: freed space reclaimed ({steps})")
+        if not reclaimed.complete:
+            problems = "; ".join(reclaimed.problems)
+            print(f"erasure ledger: NOT reclaimed ({problems}): run `tong erasure reclaim`")
     return applied
 
 
