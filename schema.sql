@@ -1,4 +1,4 @@
--- Tong schema for PostgreSQL at revision 0012: `tong db schema`, i.e. pg_dump --schema-only
+-- Tong schema for PostgreSQL at revision 0016: `tong db schema`, i.e. pg_dump --schema-only
 -- of a database upgraded to head by server/migrations. Do not edit; write a revision.
 
 --
@@ -159,7 +159,8 @@ CREATE TABLE public.comment (
     recommendation_count integer NOT NULL,
     edited_at timestamp with time zone,
     revision integer DEFAULT 1 NOT NULL,
-    withdrawn boolean DEFAULT false NOT NULL
+    withdrawn boolean DEFAULT false NOT NULL,
+    erased boolean DEFAULT false NOT NULL
 );
 
 --
@@ -545,7 +546,8 @@ CREATE TABLE public.thread (
     agency_authors integer NOT NULL,
     category_id integer,
     edited_at timestamp with time zone,
-    revision integer DEFAULT 1 NOT NULL
+    revision integer DEFAULT 1 NOT NULL,
+    erased boolean DEFAULT false NOT NULL
 );
 
 --

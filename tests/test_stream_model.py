@@ -7,9 +7,9 @@ After every step (like Zulip's `verify_action`):
   and with the seq before the step (from memory) gets exactly the events after `since`, once, in
   order, and applying them to the REST read taken when the thread was at `since` gives the thread
   a fresh REST read shows;
-- no frame, REST body or page an anonymous client gets holds the text of a comment hidden, held or
-  deleted by its author at that moment, nor a comment's text from before its latest edit, nor an
-  identity field;
+- no frame, REST body or page an anonymous client gets holds the text of a comment hidden, held,
+  deleted by its author or erased by an admin at that moment, nor a comment's text from before its
+  latest edit, nor any title or body of an erased proposal, nor an identity field;
 and at the end of each example, on every process, a client resuming with any `since` in 0..seq
 gets the same (checking every `since` at every step made an example's cost grow with the square
 of its length, for resumes that differ only in where they start), and the last counts frame on
@@ -97,6 +97,8 @@ class World:
 async def world(stack: Stack) -> AsyncIterator[World]:
     settings_ = await stack.fresh_settings()
     hold_env = {
+        # The model checks what clients get; test_erasure.py checks the files (and pays for VACUUM).
+        "TONG_ERASURE_RECLAIM": "later",
         "TONG_HOLD_ENABLED": "true",
         "TONG_HOLD_WORDS": HOLD_WORD,
         # Never office hours: every comment with the word waits for a moderator.
@@ -164,6 +166,7 @@ def project_comment(comment: dict[str, Any]) -> tuple[Any, ...]:
         comment.get("hidden_reason"),
         comment.get("withdrawn", False),
         comment.get("revision", 1),
+        comment.get("erased", False),
     )
 
 
@@ -180,13 +183,13 @@ class View:
     outcome: str | None
     answers: list[tuple[Any, ...]]
     comments: dict[int, tuple[Any, ...]]
-    text: tuple[str, str, int]
+    text: tuple[str | None, str | None, int]
 
     def copy(self) -> View:
         return View(self.seq, self.status, self.outcome, list(self.answers), dict(self.comments), self.text)
 
 
-def project_text(thread: dict[str, Any]) -> tuple[str, str, int]:
+def project_text(thread: dict[str, Any]) -> tuple[str | None, str | None, int]:
     return (thread["title"], thread["body"], thread.get("revision", 1))
 
 
@@ -194,7 +197,15 @@ def apply(view: View, frame: dict[str, Any]) -> View:
     """A client's reducer: one sequenced event applied to the thread it holds."""
     data = frame["data"]
     event = frame["event"]
-    if event in (
+    if data.get("erased") is True and "comment" not in data:
+        # A row whose text was erased ({"erased": true}): the `post.erased` after it says what stands.
+        pass
+    elif event == "post.erased":
+        if "comment" in data:
+            view.comments[data["comment"]["id"]] = project_comment(data["comment"])
+        else:
+            view.text = project_text(data["thread"])
+    elif event in (
         "comment.created",
         "comment.hidden",
         "comment.restored",
@@ -326,11 +337,13 @@ class ModelComment:
     text: str
     hidden: bool = False
     withdrawn: bool = False
+    erased: bool = False
     # Texts before the latest edit: never shown again.
     superseded: list[str] = field(default_factory=list)
 
     def concealed(self) -> list[str]:
-        return [*self.superseded, self.text] if self.hidden or self.withdrawn else self.superseded
+        shown_now = not (self.hidden or self.withdrawn or self.erased)
+        return self.superseded if shown_now else [*self.superseded, self.text]
 
 
 @dataclass
@@ -344,6 +357,9 @@ class Model:
     answers: list[int] = field(default_factory=list)
     final: bool = False
     withdrawn: bool = False
+    # Every title and body the proposal had, and whether an admin erased it (then none may show).
+    thread_texts: list[str] = field(default_factory=list)
+    thread_erased: bool = False
 
 
 def token() -> str:
@@ -391,7 +407,8 @@ def machine_for(world: World) -> type[RuleBasedStateMachine]:
 
         def concealed(self) -> list[str]:
             texts = [text for c in self.m.comments.values() for text in c.concealed()]
-            return texts + [text for _, text in self.m.held.values()]
+            erased = self.m.thread_texts if self.m.thread_erased else []
+            return texts + [text for _, text in self.m.held.values()] + erased
 
         def scan(self, where: str, payload: Any, raw: str) -> None:
             leaked = [t for t in self.concealed() if t in raw]
@@ -423,10 +440,12 @@ def machine_for(world: World) -> type[RuleBasedStateMachine]:
         @initialize()
         def open_thread(self) -> None:
             world.examples += 1
+            title, body = token(), token()
             thread = self.call(
-                "op", 0, "POST", "/api/threads", 201, {"kind": "proposal", "title": token(), "body": token()}
+                "op", 0, "POST", "/api/threads", 201, {"kind": "proposal", "title": title, "body": body}
             )
             self.m.thread_id = thread["id"]
+            self.m.thread_texts += [title, body]
             self.watchers = [Watcher(s.ws_url, thread["id"]) for s in world.servers]
 
         @rule(user=st.sampled_from(POSTERS), held=held_sometimes, server=via)
@@ -518,18 +537,20 @@ def machine_for(world: World) -> type[RuleBasedStateMachine]:
             self.call(user, server, "POST", path, 409 if again else 201, {"reason": token()})
             self.m.reported.add((user, comment_id))
 
-        @precondition(lambda self: any(not c.hidden and not c.withdrawn for c in self.m.comments.values()))
+        @precondition(
+            lambda self: any(not (c.hidden or c.withdrawn or c.erased) for c in self.m.comments.values())
+        )
         @rule(index=pick, server=via)
         def hide(self, index: int, server: int) -> None:
-            comment_id = self.pick_comment(index, lambda c: not c.hidden and not c.withdrawn)
+            comment_id = self.pick_comment(index, lambda c: not (c.hidden or c.withdrawn or c.erased))
             self.call("staff", server, "POST", f"/api/comments/{comment_id}/hide", 200, {"reason": token()})
             self.m.comments[comment_id].hidden = True  # type: ignore[index]
             self.sequenced()
 
-        @precondition(lambda self: any(c.hidden for c in self.m.comments.values()))
+        @precondition(lambda self: any(c.hidden and not c.erased for c in self.m.comments.values()))
         @rule(index=pick, server=via)
         def restore(self, index: int, server: int) -> None:
-            comment_id = self.pick_comment(index, lambda c: c.hidden)
+            comment_id = self.pick_comment(index, lambda c: c.hidden and not c.erased)
             self.call("staff", server, "POST", f"/api/comments/{comment_id}/restore", 200)
             self.m.comments[comment_id].hidden = False  # type: ignore[index]
             self.sequenced()
@@ -569,10 +590,11 @@ def machine_for(world: World) -> type[RuleBasedStateMachine]:
         @rule(user=st.sampled_from(("op", "company")), title=st.booleans(), server=via)
         def edit_thread(self, user: str, title: bool, server: int) -> None:
             change = {"title" if title else "body": token()}
-            closed = self.m.withdrawn or bool(self.m.answers)
+            closed = self.m.withdrawn or bool(self.m.answers) or self.m.thread_erased
             expect = 403 if user != "op" else 409 if closed else 200
             self.call(user, server, "PATCH", f"/api/threads/{self.m.thread_id}", expect, change)
             if expect == 200:
+                self.m.thread_texts += list(change.values())
                 self.sequenced()
 
         @precondition(lambda self: self.m.seq >= 10)
@@ -589,7 +611,7 @@ def machine_for(world: World) -> type[RuleBasedStateMachine]:
         def _own_change_expect(self, user: str, comment: ModelComment) -> int:
             if user != comment.author:
                 return 403
-            return 409 if comment.withdrawn or comment.hidden else 200
+            return 409 if comment.withdrawn or comment.hidden or comment.erased else 200
 
         @precondition(lambda self: bool(self.m.comments))
         @rule(user=st.sampled_from(POSTERS), own=mostly, index=pick, server=via)
@@ -625,6 +647,27 @@ def machine_for(world: World) -> type[RuleBasedStateMachine]:
             answer_id = self.m.answers[index % len(self.m.answers)]
             self.call("staff", server, "PATCH", f"/api/answers/{answer_id}", 200, {"body": token()})
             self.sequenced()
+
+        # -- v1.2: erasure (an admin destroys a post's text; it must show nowhere after) ------
+
+        @precondition(lambda self: any(not c.erased for c in self.m.comments.values()))
+        @rule(index=pick, server=via)
+        def erase_comment(self, index: int, server: int) -> None:
+            comment_id = self.pick_comment(index, lambda c: not c.erased)
+            path = f"/api/admin/posts/comment/{comment_id}/erase"
+            self.call("staff", server, "POST", path, 200, {"reason": token()})
+            self.m.comments[comment_id].erased = True  # type: ignore[index]
+            self.sequenced()
+
+        @precondition(lambda self: self.m.seq >= 5)
+        @rule(server=via)
+        def erase_thread(self, server: int) -> None:
+            path = f"/api/admin/posts/thread/{self.m.thread_id}/erase"
+            again = self.m.thread_erased
+            self.call("staff", server, "POST", path, 409 if again else 200, {"reason": token()})
+            if not again:
+                self.m.thread_erased = True
+                self.sequenced()
 
         # -- the checks -------------------------------------------------------------------
 
@@ -817,5 +860,24 @@ def test_edited_then_deleted_comment_replays_current_form(world: World) -> None:
             ("edit_thread", {"user": "op", "title": True, "server": 0}),
             ("answer", {"outcome": None, "server": 0}),
             ("edit_answer", {"index": 0, "server": 0}),
+        ],
+    )
+
+
+def test_erased_comment_and_proposal_replay_erased(world: World) -> None:
+    """A comment edited, hidden and erased, then the edited proposal erased: no frame of any resume,
+    live or replayed from memory or SQL, nor REST, holds a text either ever had."""
+    run_steps(
+        world,
+        [
+            ("post", {"user": "company", "held": False, "server": 0}),
+            ("edit_comment", {"user": "company", "own": True, "index": 0, "server": 0}),
+            ("post", {"user": "agency", "held": False, "server": 0}),
+            ("hide", {"index": 1, "server": 0}),
+            ("erase_comment", {"index": 1, "server": len(world.servers) - 1}),
+            ("erase_comment", {"index": 0, "server": 0}),
+            ("edit_thread", {"user": "op", "title": True, "server": 0}),
+            ("erase_thread", {"server": 0}),
+            ("post", {"user": "agency", "held": False, "server": 0}),
         ],
     )

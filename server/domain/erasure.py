@@ -301,7 +301,11 @@ class Erasure:
                     "nothing was erased"
                 ) from None
         erased_ms = (time.perf_counter() - started) * 1000
-        reclaimed = await reclaim(self.db)
+        if self.settings.erasure_reclaim == "now":
+            reclaimed = await reclaim(self.db)
+        else:
+            deferred = "TONG_ERASURE_RECLAIM=later: `tong erasure reclaim` does it"
+            reclaimed = Reclaimed(complete=False, problems=[deferred])
         log.info(
             "erased %s %s: %d log rows, %.0f ms; reclaim %s",
             kind, post_id, len(scrubbed.event_ids), erased_ms, reclaimed.shown(),

@@ -83,7 +83,7 @@ def edited(shown: dict[str, Any], row: Any) -> dict[str, Any]:
 def thread_text(thread: Thread) -> dict[str, Any]:
     """The edited part of a proposal, as `thread.updated` carries it (and `post.erased`: no text)."""
     if getattr(thread, "erased", False):
-        return {"id": thread.id, "title": None, "body": None, "excerpt": None, "erased": True}
+        return edited({"id": thread.id, "title": None, "body": None, "excerpt": None, "erased": True}, thread)
     return edited(
         {"id": thread.id, "title": thread.title, "body": thread.body, "excerpt": thread.body[:160]}, thread
     )

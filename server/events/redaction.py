@@ -134,6 +134,5 @@ def thread_erased(data: Mapping[str, Any], thread_id: int) -> dict[str, Any] | N
     thread = data.get("thread")
     if not isinstance(thread, Mapping) or thread.get("id") != thread_id:
         return None
-    shown = {key: value for key, value in thread.items() if key not in ("revision", "edited_at")}
-    shown.update(title=None, body=None, excerpt=None, erased=True)
+    shown = {**thread, "title": None, "body": None, "excerpt": None, "erased": True}
     return {**data, "thread": shown}

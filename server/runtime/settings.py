@@ -190,6 +190,10 @@ class Settings(BaseSettings):
     # beside the checkpoint file, outside the backups it corrects, on storage every server shares.
     # Unset: `erasure-ledger.jsonl` in the data dir.
     erasure_ledger_file: Path | None = None
+    # When an erasure reclaims the space its text held (store/reclaim.py): `now`, in the admin's
+    # request (on PostgreSQL VACUUM FULL locks each touched table meanwhile), or `later`, by
+    # `tong erasure reclaim` at a quiet hour (the text stays in freed space until then).
+    erasure_reclaim: Literal["now", "later"] = "now"
 
     # E-mail (mailer.py). Without `smtp_url` no mail is ever queued: notices stay in the app.
     # smtp://user:password@host:587 (STARTTLS when the server offers it), smtps://host:465 (TLS).
