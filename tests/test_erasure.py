@@ -140,6 +140,8 @@ async def test_erased_text_is_in_no_file_of_the_database(
     erased_comment = await _erase(w["admin"], "comment", w["comment"]["id"])
     erased_thread = await _erase(w["admin"], "thread", w["thread"]["id"])
     assert erased_comment["reclaimed"]["complete"] and erased_thread["reclaimed"]["complete"]
+    for name, done in (("comment", erased_comment), ("proposal", erased_thread)):
+        print(f"\nerased a {name} in {done['erase_ms']} ms; reclaimed {done['reclaimed']['timings_ms']}")
     # comment.created and comment.edited; thread.created and thread.updated (none: not edited).
     assert len(erased_comment["erased_events"]) == 2 and len(erased_thread["erased_events"]) == 1
     await server.services.reader.flush_search()
