@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections import deque
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import select, update
 
+from server.events import channels as ch
+from server.events.redaction import Audience, CommentState, shown_to
 from server.events.sealing import verify
+from server.live.threads import redact_recent
+from server.live.wireframe import PreparedFrame
 from server.store.database import Database
 from server.store.models import Comment, Event
 from tests.support.clients import Http, Socket
@@ -324,3 +329,24 @@ async def test_restoring_an_older_backup_erases_again_from_the_ledger(
 def _sqlite_path_of(url: str) -> Path | None:
     parsed = sa.engine.make_url(url)
     return Path(parsed.database) if parsed.get_backend_name() == "sqlite" and parsed.database else None
+
+
+def test_the_rule_shows_an_erased_post_without_text_to_everyone() -> None:
+    """Pure: an erased row shows {"erased": true}; a comment erased since shows no body to the
+    public nor to staff; the ring's frames lose an erased proposal's title and body."""
+    assert shown_to(Audience.PUBLIC, dict(ERASED), {}) == ERASED
+    assert shown_to(Audience.STAFF, dict(ERASED), {}) == ERASED
+    old = {"comment": {"id": 7, "body": "옛 글", "hidden": False, "revision": 2, "edited_at": "t"}}
+    for audience in Audience:
+        shown = shown_to(audience, old, {7: CommentState(erased=True, revision=2, edited_at="t")})["comment"]
+        assert (shown["body"], shown["erased"], shown["revision"]) == (None, True, 2)
+
+    name = ch.thread_channel(3)
+    updated = {"thread": {"id": 3, "title": "제목", "body": "본문", "excerpt": "본문", "revision": 2}}
+    erased = {"post": {"kind": "thread", "id": 3}, "thread": {"id": 3, "title": None, "erased": True}}
+    ring = deque([(1, PreparedFrame(ch.event_frame(name, "thread.updated", updated, 1)))])
+    redact_recent(ring, ch.event_frame(name, "post.erased", erased, 2))
+    kept = json.loads(ring[0][1].text)["data"]["thread"]
+    assert (kept["title"], kept["body"], kept["excerpt"], kept["erased"], kept["revision"]) == (
+        None, None, None, True, 2,
+    )  # fmt: skip
