@@ -1,4 +1,4 @@
--- Tong schema for PostgreSQL at revision 0018: `tong db schema`, i.e. pg_dump --schema-only
+-- Tong schema for PostgreSQL at revision 0019: `tong db schema`, i.e. pg_dump --schema-only
 -- of a database upgraded to head by server/migrations. Do not edit; write a revision.
 
 --
@@ -266,7 +266,8 @@ CREATE TABLE public.comment (
     recommendation_count integer NOT NULL,
     edited_at timestamp with time zone,
     revision integer DEFAULT 1 NOT NULL,
-    withdrawn boolean DEFAULT false NOT NULL
+    withdrawn boolean DEFAULT false NOT NULL,
+    erased boolean DEFAULT false NOT NULL
 );
 
 --
@@ -780,7 +781,8 @@ CREATE TABLE public.thread (
     revision integer DEFAULT 1 NOT NULL,
     answer_due date,
     hidden boolean DEFAULT false NOT NULL,
-    hidden_reason character varying
+    hidden_reason character varying,
+    erased boolean DEFAULT false NOT NULL
 );
 
 --

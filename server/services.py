@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from server.broker import Broker, broker_from_url
 from server.broker.breaker import Breaker
@@ -14,6 +15,7 @@ from server.desk.dashboard import Desk
 from server.desk.quarters import QuarterReport
 from server.desk.reports import Reports
 from server.desk.review import Figures, Review
+from server.domain import actions
 from server.domain.accounts import Passwords
 from server.domain.actions import COMMENT, HELD, SUSPENSION, THREAD
 from server.domain.appeals import Appeals
@@ -22,6 +24,7 @@ from server.domain.categories import Categories
 from server.domain.discussion import Discussion
 from server.domain.drafts import Drafts
 from server.domain.editing import Editing
+from server.domain.erasure import Erasure
 from server.domain.holds import HoldPolicy, Holds
 from server.domain.links import Links
 from server.domain.logins import LoginGuard
@@ -38,7 +41,7 @@ from server.domain.sessions import SessionCache, SessionPurge, Sessions
 from server.domain.signon import SignOn
 from server.events.publisher import Publisher
 from server.events.sealing import Checkpoints, Sealer
-from server.events.seam import EventLog
+from server.events.seam import Change, EventLog
 from server.files.scanner import Clamd
 from server.files.storage import LocalStorage
 from server.identity.oidc import OpenIDClient
@@ -50,6 +53,7 @@ from server.mail.mailer import Mailer, notice_source
 from server.mail.outbox import OutboxStore
 from server.runtime.settings import Settings
 from server.store.database import Database
+from server.store.erasures import Ledger
 from server.telemetry.metrics import Metrics
 
 
@@ -97,6 +101,7 @@ class Services:
     # Password reset and invitation links; accounts, for admins (v1.2).
     passwords: PasswordLinks
     roster: Roster
+    erasure: Erasure
 
 
 def build_services(settings: Settings) -> Services:
@@ -228,6 +233,29 @@ def build_services(settings: Settings) -> Services:
         ),
         roster=Roster(db, events, sessions, outbox, secret, wake=mailer.wake),
         attachments=attachments,
+        erasure=Erasure(
+            db,
+            events,
+            posting,
+            settings,
+            Ledger(settings.erasure_ledger_path),
+            erase_files=attachments.erase_in,
+            tell_author=record_erasure,
+        ),
+    )
+
+
+async def record_erasure(change: Change, author_id: int, told: dict[str, Any]) -> None:
+    """An erasure is a moderation action like a hide: recorded in its transaction, the author gets
+    a `moderation` notice (derived from the `post.erased` row) and may appeal it once."""
+    await actions.record(
+        change.session,
+        kind=actions.ERASURE,
+        target_id=told["id"],
+        thread_id=told["thread_id"],
+        account_id=author_id,
+        action="erased",
+        reason=told["reason"],
     )
 
 

@@ -73,6 +73,8 @@ class ErrorCode(StrEnum):
     CATEGORY_TAKEN = "category_taken"
     # An account keeps at most drafts.DRAFTS_MAX drafts: a new one past them is refused.
     TOO_MANY_DRAFTS = "too_many_drafts"
+    # Erasure (v1.2): the post was erased already (nothing left to change or erase).
+    ALREADY_ERASED = "already_erased"
     # Mail.
     MAIL_DISABLED = "mail_disabled"
     NO_ADDRESS = "no_address"

@@ -49,6 +49,8 @@ class EventType(StrEnum):
     APPEAL_FILED = "appeal.filed"
     APPEAL_DECIDED = "appeal.decided"
     # Erasure (issue 22 part 4, built apart): an erased post is one more appealable action.
+    # An admin erased a post's text (v1.2): sequenced on its thread's channel, carrying the post's
+    # erased public form; the rows that carried the text now hold exactly {"erased": true}.
     POST_ERASED = "post.erased"
 
 

@@ -86,8 +86,8 @@ class Reports:
         for group in groups:
             comment, title = comments[group.comment_id]
             shown_comment = public.comment(comment, authors[(comment.thread_id, comment.author_id)])
-            # Moderators judge what was written, hidden or not.
-            shown_comment["body"] = comment.body
+            # Moderators judge what was written, hidden or not; erased, nobody reads it again.
+            shown_comment["body"] = None if comment.erased else comment.body
             items.append(
                 {
                     "kind": "comment",

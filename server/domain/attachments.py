@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
+from sqlalchemy import event as sqlalchemy_event
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.contract.errors import ErrorCode, Invalid, NotFound, RateLimited
@@ -98,6 +99,8 @@ class Attachments:
         self.scanner = scanner
         self.work_dir = settings.uploading_dir
         self._preparing = asyncio.Semaphore(PREPARING_AT_ONCE)
+        # File deletions started after an erasure committed (kept so they are not collected).
+        self._dropping: set[asyncio.Task[int]] = set()
 
     # --- uploading ----------------------------------------------------------------------------
 
@@ -290,6 +293,32 @@ class Attachments:
             )
         await self._drop_unreferenced(set(hashes))
         return len(hashes)
+
+    async def erase_in(self, s: AsyncSession, target: str, target_id: int) -> None:
+        """An erasure's own transaction (erasure.EraseFiles): the post's attachment rows go with
+        its text, and once that commits, each file no other row names is deleted. A file left by
+        a process that stopped in between is unreferenced, and `tong attachments gc` removes it."""
+        assert target in TARGETS, target
+        stmt = (
+            delete(Attachment)
+            .where(Attachment.target == target, Attachment.target_id == target_id)
+            .returning(Attachment.sha256)
+        )
+        hashes = set((await s.execute(stmt)).scalars().all())
+        if not hashes:
+            return
+        loop = asyncio.get_running_loop()
+
+        def committed(_session: Any) -> None:
+            task = loop.create_task(self._drop_unreferenced(hashes))
+            self._dropping.add(task)
+            task.add_done_callback(self._dropping.discard)
+
+        sqlalchemy_event.listen(s.sync_session, "after_commit", committed, once=True)
+
+    async def drop_unreferenced_files(self) -> int:
+        """Every stored file no attachment row names (after a restore re-applied erasures)."""
+        return await self._drop_unreferenced(set(await self.storage.hashes()))
 
     async def gc(self, now: datetime | None = None) -> tuple[int, int]:
         """Remove uploads never attached within ORPHAN_AFTER, then every kept file no row names

@@ -302,7 +302,9 @@ class Editing:
             title = content.title if target == "thread" else None
             rows = [Revision(target=target, target_id=target_id, number=1, title=title, body=content.body,
                              editor_id=content.author_id, created_at=content.created_at)]  # fmt: skip
-        show_text = not concealed or policy.can_see_concealed_text(viewer)
+        erased = bool(getattr(content, "erased", False))
+        # An erased post's versions keep their place and times, never text: not even for staff.
+        show_text = not erased and (not concealed or policy.can_see_concealed_text(viewer))
         items = []
         for row in rows:
             item: dict[str, Any] = {
@@ -317,6 +319,8 @@ class Editing:
         shown: dict[str, Any] = {"target": target, "id": target_id, "items": items}
         if target == "thread" and content.hidden:
             shown["hidden"] = True
+        if erased:
+            shown["erased"] = True
         if target == "comment":
             shown["hidden"] = bool(content.hidden)
             shown["withdrawn"] = bool(content.withdrawn)

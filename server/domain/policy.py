@@ -128,6 +128,8 @@ def can_edit_thread(account: Account, thread: ThreadFacts, *, answered: bool) ->
     window, per `proposal_edit_until`) and never once withdrawn."""
     if thread.author_id != account.id:
         return _not_author("thread")
+    if getattr(thread, "erased", False):
+        return _erased("proposal")
     if thread.status == WITHDRAWN:
         return _thread_withdrawn()
     if getattr(thread, "hidden", False):
@@ -184,6 +186,8 @@ def can_withdraw_comment(account: Account, comment: CommentFacts) -> Refusal:
     """Its author deletes a comment while it is shown."""
     if comment.author_id != account.id:
         return _not_author("comment")
+    if getattr(comment, "erased", False):
+        return _erased("comment")
     if comment.withdrawn:
         return _comment_withdrawn()
     if comment.hidden:
@@ -205,6 +209,8 @@ def can_edit_comment(account: Account, comment: CommentFacts, now: datetime, win
 def can_moderate(comment: CommentFacts, *, hide: bool) -> Refusal:
     """A moderator (the role is checked first) hides a shown comment or restores a hidden one; a
     comment its author deleted stays as it is."""
+    if getattr(comment, "erased", False):
+        return _erased("comment")
     if comment.withdrawn:
         return _comment_withdrawn()
     if comment.hidden and hide:
@@ -304,3 +310,21 @@ def can_write_while(suspended_until: datetime | None, now: datetime) -> Refusal:
         return None
     until = suspended_until.astimezone(UTC).isoformat().replace("+00:00", "Z")
     return Suspended(f"your account is suspended until {until}", until)
+
+
+# --- erasure ------------------------------------------------------------------------------------
+
+
+def _erased(what: str) -> Conflict:
+    return Conflict(f"the {what} was erased: it has no text left to change", code=ErrorCode.ALREADY_ERASED)
+
+
+def require_erasure_rights(account: Account) -> None:
+    """An erasure (PROTOCOL v1.2, "Erasure") is an admin's; the route asks for a second factor
+    given within the last 5 minutes first, where staff have one (web/context.require_recent_factor)."""
+    require_role(account, ADMIN, "erase posts")
+
+
+def can_erase(erased: bool, kind: str) -> Refusal:
+    """A post is erased once: a second erasure finds nothing left to destroy."""
+    return _erased(kind) if erased else None

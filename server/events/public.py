@@ -36,15 +36,16 @@ def author(kind: str, number: int, is_op: bool, department: str | None = None) -
 
 def thread_summary(thread: Thread, op: dict[str, Any], watchers: int = 0) -> dict[str, Any]:
     assert thread.id is not None
-    shown = {
+    erased = bool(getattr(thread, "erased", False))
+    shown: dict[str, Any] = {
         "id": thread.id,
         "kind": thread.kind,
-        "title": thread.title,
+        "title": None if erased else thread.title,
         "category": thread.category,
         "status": thread.status,
         "outcome": thread.outcome,
         "author": op,
-        "excerpt": thread.body[:160],
+        "excerpt": None if erased else thread.body[:160],
         "created_at": iso(thread.created_at),
         "last_activity_at": iso(thread.last_activity_at),
         "counts": {
@@ -58,6 +59,8 @@ def thread_summary(thread: Thread, op: dict[str, Any], watchers: int = 0) -> dic
     if getattr(thread, "hidden", False):
         # Hidden by a moderator (v1.2): its place and number stay, its text does not.
         shown.update(hidden=True, hidden_reason=thread.hidden_reason, title=None, excerpt=None)
+    if erased:
+        shown["erased"] = True
     return shown
 
 
@@ -66,7 +69,9 @@ def thread_detail(
 ) -> dict[str, Any]:
     shown = thread_summary(thread, op, watchers)
     del shown["excerpt"]
-    shown["body"] = None if getattr(thread, "hidden", False) else thread.body
+    shown["body"] = (
+        None if getattr(thread, "hidden", False) or getattr(thread, "erased", False) else thread.body
+    )
     shown["answers"] = answers
     shown["seq"] = thread.seq
     edited(shown, thread)
@@ -83,7 +88,9 @@ def edited(shown: dict[str, Any], row: Any) -> dict[str, Any]:
 
 
 def thread_text(thread: Thread) -> dict[str, Any]:
-    """The edited part of a proposal, as `thread.updated` carries it."""
+    """The edited part of a proposal, as `thread.updated` carries it (and `post.erased`: no text)."""
+    if getattr(thread, "erased", False):
+        return edited({"id": thread.id, "title": None, "body": None, "excerpt": None, "erased": True}, thread)
     return edited(
         {"id": thread.id, "title": thread.title, "body": thread.body, "excerpt": thread.body[:160]}, thread
     )
@@ -91,13 +98,14 @@ def thread_text(thread: Thread) -> dict[str, Any]:
 
 def comment(row: CommentRow | Comment, shown_author: dict[str, Any]) -> dict[str, Any]:
     withdrawn = getattr(row, "withdrawn", False)
+    erased = getattr(row, "erased", False)
     shown = {
         "id": row.id,
         "thread_id": row.thread_id,
         "parent_id": row.parent_id,
         "seq": row.seq,
         "author": shown_author,
-        "body": None if row.hidden or withdrawn else row.body,
+        "body": None if row.hidden or withdrawn or erased else row.body,
         "created_at": iso(row.created_at),
         "hidden": row.hidden,
         "counts": {"recommendations": row.recommendation_count},
@@ -106,6 +114,8 @@ def comment(row: CommentRow | Comment, shown_author: dict[str, Any]) -> dict[str
         shown["hidden_reason"] = row.hidden_reason
     if withdrawn:
         shown["withdrawn"] = True
+    if erased:
+        shown["erased"] = True
     return edited(shown, row)
 
 

@@ -33,6 +33,8 @@ class CommentState:
     held: bool = False
     # Deleted by its author: shown in place with `body: null` and `withdrawn: true`.
     withdrawn: bool = False
+    # Erased by an admin (erasure.py): `body: null` and `erased: true`, for staff too.
+    erased: bool = False
     # The current revision and its text, when known: a frame carrying an older revision shows
     # this one instead (None: unknown here, the frame's text stands).
     revision: int | None = None
@@ -41,10 +43,16 @@ class CommentState:
 
     @property
     def conceals_body(self) -> bool:
-        return self.hidden or self.held or self.withdrawn
+        return self.hidden or self.held or self.withdrawn or self.erased
 
 
 VISIBLE = CommentState()
+# What an erasure leaves of a log row's payload (PROTOCOL v1.2: exactly this), and of its frames.
+ERASED: Mapping[str, Any] = {"erased": True}
+
+
+def is_erased(data: Mapping[str, Any]) -> bool:
+    return dict(data) == ERASED
 
 
 def state_of(comment: Mapping[str, Any]) -> CommentState:
@@ -53,6 +61,7 @@ def state_of(comment: Mapping[str, Any]) -> CommentState:
         hidden=bool(comment.get("hidden")),
         hidden_reason=comment.get("hidden_reason"),
         withdrawn=bool(comment.get("withdrawn")),
+        erased=bool(comment.get("erased")),
         revision=int(comment.get("revision") or 1),
         body=comment.get("body"),
         edited_at=comment.get("edited_at"),
@@ -105,14 +114,16 @@ def shown_to(
     still carries a body, so an old revision never comes back through a replay. Showing less than
     the frame had is always allowed; showing older text never is.
     """
-    if audience is Audience.STAFF:
-        return data
-    if thread.hidden:
+    if is_erased(data):
+        return dict(ERASED)
+    if thread.hidden and audience is not Audience.STAFF:
         data = _thread_concealed(data, thread)
     comment_id = carried_comment_id(data)
     if comment_id is None:
         return data
     state = states.get(comment_id, VISIBLE)
+    if audience is Audience.STAFF and not state.erased:
+        return data
     shown = data["comment"]
     if state.conceals_body:
         comment = {**shown, "body": None, "hidden": state.hidden or state.held}
@@ -124,6 +135,8 @@ def shown_to(
             comment.pop("hidden_reason", None)
         if state.withdrawn:
             comment["withdrawn"] = True
+        if state.erased:
+            comment["erased"] = True
         _current_revision(comment, state)
         return {**data, "comment": comment}
     if state.revision is None or shown.get("body") is None:
@@ -160,3 +173,13 @@ def _current_revision(comment: dict[str, Any], state: CommentState) -> None:
     else:
         comment.pop("revision", None)
         comment.pop("edited_at", None)
+
+
+def thread_erased(data: Mapping[str, Any], thread_id: int) -> dict[str, Any] | None:
+    """A frame's data with an erased proposal's text taken out (None: it carries none). Frames kept
+    in memory for replay (`thread.updated`) carry the proposal's title and body."""
+    thread = data.get("thread")
+    if not isinstance(thread, Mapping) or thread.get("id") != thread_id:
+        return None
+    shown = {**thread, "title": None, "body": None, "excerpt": None, "erased": True}
+    return {**data, "thread": shown}

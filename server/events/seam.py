@@ -26,18 +26,20 @@ from server.events import channels as ch
 from server.events import public
 from server.events.publisher import Message, Publisher
 from server.events.redaction import (
+    ERASED,
     SHOWN_THREAD,
     Audience,
     CommentState,
     ThreadState,
     carried_comment_id,
     conceal_thread,
+    is_erased,
     shown_to,
     state_of,
 )
 from server.store import search
 from server.store.database import Database
-from server.store.models import Account, Comment, Event, Thread, utcnow
+from server.store.models import Account, Comment, Event, Thread, ThreadAuthor, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -385,6 +387,7 @@ SUMMARY_CHANGES = frozenset(
         # The board shows a hidden proposal in its place with its text null (v1.2).
         EventType.THREAD_HIDDEN,
         EventType.THREAD_RESTORED,
+        EventType.POST_ERASED,
     }
 )
 
@@ -463,6 +466,7 @@ async def comment_states(session: AsyncSession, comment_ids: Iterable[int]) -> d
             Comment.revision,
             Comment.body,
             Comment.edited_at,
+            Comment.erased,
         ).where(Comment.id.in_(ids))  # type: ignore[union-attr]
     )
     return {
@@ -470,12 +474,49 @@ async def comment_states(session: AsyncSession, comment_ids: Iterable[int]) -> d
             hidden=hidden,
             hidden_reason=reason,
             withdrawn=withdrawn,
+            erased=erased,
             revision=revision,
-            body=None if hidden or withdrawn else body,
+            body=None if hidden or withdrawn or erased else body,
             edited_at=public.iso(edited_at) if edited_at is not None else None,
         )
-        for comment_id, hidden, reason, withdrawn, revision, body, edited_at in rows
+        for comment_id, hidden, reason, withdrawn, revision, body, edited_at, erased in rows
     }
+
+
+async def erased_comments(
+    session: AsyncSession, thread_id: int, events: list[Event]
+) -> dict[int, dict[str, Any]]:
+    """seq -> the erased comment created at that seq, in its public form (`body: null`,
+    `erased: true`), for the erased `comment.created` rows among `events`: their payload is
+    `{"erased": true}`, yet a client replaying them still learns that a comment stands there."""
+    seqs = [e.seq for e in events if e.type == EventType.COMMENT_CREATED and is_erased(e.payload)]
+    if not seqs:
+        return {}
+    rows = list(
+        (
+            await session.execute(
+                select(Comment).where(Comment.thread_id == thread_id, Comment.seq.in_(seqs))  # type: ignore[attr-defined]
+            )
+        )
+        .scalars()
+        .all()
+    )
+    labels = await session.execute(
+        select(
+            ThreadAuthor.account_id,
+            ThreadAuthor.kind,
+            ThreadAuthor.number,
+            ThreadAuthor.is_op,
+            Account.department,
+        )
+        .join(Account, Account.id == ThreadAuthor.account_id)
+        .where(
+            ThreadAuthor.thread_id == thread_id,
+            ThreadAuthor.account_id.in_({row.author_id for row in rows}),  # type: ignore[attr-defined]
+        )
+    )
+    authors = {a: public.author(kind, number, is_op, dept) for a, kind, number, is_op, dept in labels}
+    return {row.seq: public.comment(row, authors[row.author_id]) for row in rows}
 
 
 async def thread_frames(
@@ -496,11 +537,15 @@ async def thread_frames(
     )
     states = await comment_states(session, filter(None, (carried_comment_id(e.payload) for e in events)))
     thread = await thread_state(session, thread_id)
+    erased = await erased_comments(session, thread_id, events)
     name = ch.thread_channel(thread_id)
     frames = []
     for event in events:
         assert event.seq is not None
-        data = shown_to(Audience.PUBLIC, event.payload, states, thread)
+        if event.seq in erased and event.type == EventType.COMMENT_CREATED:
+            data = {"comment": erased[event.seq], **ERASED}
+        else:
+            data = shown_to(Audience.PUBLIC, event.payload, states, thread)
         frames.append((event.seq, ch.event_frame(name, event.type, data, event.seq)))
     return frames
 
@@ -530,7 +575,11 @@ async def log_frames(
         assert event.id is not None
         staff = ch.event_frame(ch.STAFF, event.type, {"event": shown})
         board = None
-        if event.type == EventType.THREAD_CREATED and event.thread_id is not None:
+        if (
+            event.type == EventType.THREAD_CREATED
+            and event.thread_id is not None
+            and not is_erased(event.payload)
+        ):
             # Read back later than it was sent live: the proposal may have been hidden since.
             state = await thread_state(session, event.thread_id)
             thread = event.payload["thread"]

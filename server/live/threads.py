@@ -14,7 +14,14 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from server.events import channels as ch
-from server.events.redaction import Audience, ThreadState, carried_comment_id, shown_to, state_of
+from server.events.redaction import (
+    Audience,
+    ThreadState,
+    carried_comment_id,
+    shown_to,
+    state_of,
+    thread_erased,
+)
 from server.live.registry import Registry
 from server.live.sequencer import Sequencer
 from server.live.wireframe import PreparedFrame
@@ -28,6 +35,7 @@ REDACTING_MARKERS = (
     '"event":"comment.hidden"',
     '"event":"comment.edited"',
     '"event":"comment.withdrawn"',
+    '"event":"post.erased"',
 )
 # A proposal hidden (every frame kept shows its text null) or restored (the frames kept show it
 # null: they are dropped, and a resume reads the log, which shows the restored text).
@@ -94,8 +102,14 @@ def redact_recent(recent: deque[tuple[int, PreparedFrame]], latest_frame: str) -
     """Once a moderator hides a comment, or its author edits or deletes it, every frame kept for
     replay that carries it (created, restored, whatever the type) is shown as the redaction rule
     shows it now, so a client resuming later never receives hidden, deleted or superseded text.
-    These are rare: parsing the ring then is cheap enough."""
-    comment = json.loads(latest_frame)["data"]["comment"]
+    These are rare: parsing the ring then is cheap enough. An erased proposal (`post.erased`
+    carrying `thread`) loses its title and body from every kept frame that carried them."""
+    data = json.loads(latest_frame)["data"]
+    if "comment" not in data:
+        if isinstance(data.get("thread"), dict):
+            _erase_thread_text(recent, data["thread"]["id"])
+        return
+    comment = data["comment"]
     states = {comment["id"]: state_of(comment)}
     for index, (seq, frame) in enumerate(recent):
         parsed = json.loads(frame.text)
@@ -115,6 +129,15 @@ def conceal_recent(recent: deque[tuple[int, PreparedFrame]], latest_frame: str) 
         concealed = shown_to(Audience.PUBLIC, parsed["data"], {}, state)
         if concealed != parsed["data"]:
             parsed["data"] = concealed
+            recent[index] = (seq, PreparedFrame(ch.dumps(parsed)))
+
+
+def _erase_thread_text(recent: deque[tuple[int, PreparedFrame]], thread_id: int) -> None:
+    for index, (seq, frame) in enumerate(recent):
+        parsed = json.loads(frame.text)
+        shown = thread_erased(parsed["data"], thread_id)
+        if shown is not None:
+            parsed["data"] = shown
             recent[index] = (seq, PreparedFrame(ch.dumps(parsed)))
 
 

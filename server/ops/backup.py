@@ -30,11 +30,13 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.engine import URL, make_url
 
+from server.domain import erasure
 from server.live import epoch, heartbeat
 from server.ops import audit
 from server.runtime.settings import Settings
 from server.store import migrations
 from server.store.database import Database
+from server.store.erasures import Ledger
 from server.store.models import Event
 
 FORMAT = 1
@@ -158,14 +160,34 @@ def _prune(settings: Settings) -> None:
         old.unlink()
 
 
-async def reapply_erasure_ledger(db: Database) -> int:
+async def reapply_erasure_ledger(db: Database, settings: Settings) -> int:
     """Erase again what was erased after the backup was taken; how many erasures were applied.
 
-    The place for the erasure ledger (a future feature: a record, kept outside the restored
-    database, of personal data erased on request). Until it exists there is nothing to re-apply,
-    and an operator restoring an old backup must repeat such erasures by hand.
-    """
-    return 0
+    The ledger (`TONG_ERASURE_LEDGER_FILE`, store/erasures.py) lives outside the database and
+    outside the backups, so a backup older than an erasure does not bring its text back. A ledger
+    that cannot be read stops the restore before anything is verified or served (BackupError)."""
+    try:
+        entries = await asyncio.to_thread(Ledger(settings.erasure_ledger_path).entries)
+    except (OSError, ValueError) as exc:
+        raise BackupError(
+            f"the erasure ledger cannot be read ({exc}); fix it and run the restore again: "
+            "serving this database would show erased text"
+        ) from None
+    # The archive brought the erased posts' files back too: their rows go with the text, and the
+    # files nothing names any more after that.
+    from server.services import attachments_for
+
+    files = attachments_for(settings, db)
+    applied, reclaimed = await erasure.reapply(db, entries, files.erase_in)
+    if applied:
+        await files.drop_unreferenced_files()
+    if reclaimed is not None:
+        steps = ", ".join(f"{k} {v:.0f} ms" for k, v in reclaimed.timings_ms.items())
+        print(f"erasure ledger: freed space reclaimed ({steps})")
+        if not reclaimed.complete:
+            problems = "; ".join(reclaimed.problems)
+            print(f"erasure ledger: NOT reclaimed ({problems}): run `tong erasure reclaim`")
+    return applied
 
 
 async def _refuse_if_served(settings: Settings) -> None:
@@ -193,9 +215,8 @@ async def _after_restore(settings: Settings) -> tuple[int, str]:
         await heartbeat.forget_all(db)
         found = await migrations.upgrade(db, audit_key=settings.resolved_audit_key())
         print(f"schema: {found.describe()}", flush=True)
-        erased = await reapply_erasure_ledger(db)
-        if erased:
-            print(f"erasure ledger: {erased} erasures applied again")
+        erased = await reapply_erasure_ledger(db, settings)
+        print(f"erasure ledger: {erased} erasures applied again", flush=True)
         verdict = await audit.check(db, settings)
         status = audit.report(verdict)
         new = await epoch.rotate(db)

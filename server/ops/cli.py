@@ -535,6 +535,7 @@ def _register_optional(commands: argparse._SubParsersAction) -> None:  # type: i
         "server.ops.audit",
         "server.ops.backup",
         "server.ops.attachments",
+        "server.ops.erasure",
     ):
         try:
             importlib.import_module(module).register(commands)

@@ -205,6 +205,14 @@ class Settings(BaseSettings):
     audit_checkpoint_file: Path | None = None
     # 0 writes a checkpoint after every sealing round that sealed something.
     audit_checkpoint_interval_s: float = 3600.0
+    # Erasures are appended here (store/erasures.py) and re-applied by `tong restore`: keep it
+    # beside the checkpoint file, outside the backups it corrects, on storage every server shares.
+    # Unset: `erasure-ledger.jsonl` in the data dir.
+    erasure_ledger_file: Path | None = None
+    # When an erasure reclaims the space its text held (store/reclaim.py): `now`, in the admin's
+    # request (on PostgreSQL VACUUM FULL locks each touched table meanwhile), or `later`, by
+    # `tong erasure reclaim` at a quiet hour (the text stays in freed space until then).
+    erasure_reclaim: Literal["now", "later"] = "now"
 
     # E-mail (mailer.py). Without `smtp_url` no mail is ever queued: notices stay in the app.
     # smtp://user:password@host:587 (STARTTLS when the server offers it), smtps://host:465 (TLS).
@@ -341,6 +349,10 @@ class Settings(BaseSettings):
     def uploading_dir(self) -> Path:
         """Uploads in progress: beside the attachments, so a finished file is renamed into place."""
         return self.data_dir / "uploading"
+
+    @property
+    def erasure_ledger_path(self) -> Path:
+        return self.erasure_ledger_file or self.data_dir / "erasure-ledger.jsonl"
 
     @property
     def effective_database_url(self) -> str:

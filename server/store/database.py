@@ -288,6 +288,9 @@ def _sqlite_engine(
         # WAL with synchronous=NORMAL is durable across application crashes; only an OS crash
         # can lose the last transactions, the trade SQLite documents for WAL mode.
         cursor.execute("PRAGMA synchronous=NORMAL")
+        # Deleted and overwritten content is zeroed in its page (and freed pages wholly), so an
+        # erased text (domain/erasure.py) leaves no bytes behind once the WAL is checkpointed.
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
     if immediate:

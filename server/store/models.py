@@ -146,6 +146,8 @@ class Thread(SQLModel, table=True):
     # bodies) null to the public until restored; the reason is public.
     hidden: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     hidden_reason: str | None = None
+    # Erased (erasure.py): title and body are empty and every shape shows `erased: true`.
+    erased: bool = False
 
 
 class SearchDocument(SQLModel, table=True):
@@ -241,6 +243,8 @@ class Comment(SQLModel, table=True):
     revision: int = 1
     # Deleted by its author: kept in place like a hidden comment (body null to the public).
     withdrawn: bool = False
+    # Erased by an admin (erasure.py): the body is empty and every shape shows `erased: true`.
+    erased: bool = False
 
 
 class Recommendation(SQLModel, table=True):

@@ -352,7 +352,7 @@ class ThreadCounts(Shape):
 class ThreadSummary(Shape):
     id: int
     kind: ThreadKind
-    title: str | None = Field(description="null while a moderator hides the proposal")
+    title: str | None = Field(description="null while a moderator hides the proposal, or once erased")
     category: str | None
     status: Status | Literal["withdrawn"] | None
     outcome: Outcome | None
@@ -372,6 +372,7 @@ class ThreadSummary(Shape):
     highlight: str | None = None
     hidden: bool | None = Field(None, description="true while a moderator hides it (title and body null)")
     hidden_reason: str | None = Field(None, description="the moderator's public reason, while hidden")
+    erased: bool | None = Field(None, description="true once an admin erased it (v1.2): title and body null")
 
 
 class ThreadPage(Shape):
@@ -452,6 +453,7 @@ class CommentOut(Shape):
     counts: CommentCounts
     hidden_reason: str | None = None
     withdrawn: bool | None = Field(None, description="true once its author deleted it (body null)")
+    erased: bool | None = Field(None, description="true once an admin erased it (v1.2; body null)")
     revision: int | None = Field(None, description="present once edited (2, 3, ...)")
     edited_at: str | None = None
     attachments: list[AttachmentOut] | None = Field(None, description="present when it has files")
@@ -471,6 +473,7 @@ class Revisions(Shape):
     items: list[RevisionItem]
     hidden: bool | None = None
     withdrawn: bool | None = None
+    erased: bool | None = Field(None, description="true once an admin erased the post: no version has text")
 
 
 class HeldOut(Shape):
@@ -1169,3 +1172,24 @@ class ImportedAccount(Shape):
 class AccountImported(Shape):
     created: list[ImportedAccount]
     invited: int
+
+
+class Reclaim(Shape):
+    complete: bool = Field(
+        description="false when a lock could not be had in time: `tong erasure reclaim` later"
+    )
+    timings_ms: dict[str, float] = Field(
+        description="per step (SQLite) or per table (PostgreSQL's VACUUM FULL)"
+    )
+    problems: list[str]
+
+
+class ErasedPost(Shape):
+    post: dict[str, Any] = Field(description='{"kind", "id"}')
+    erased: Literal[True]
+    thread_id: int
+    seq: int = Field(description="the `post.erased` event's seq on the thread's channel")
+    event_id: int = Field(description="the `post.erased` log row")
+    erased_events: list[int] = Field(description='log rows whose payload is now {"erased": true}')
+    erase_ms: float
+    reclaimed: Reclaim

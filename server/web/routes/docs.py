@@ -22,6 +22,7 @@ from server.web.routes import (
     categories,
     desk,
     drafts,
+    erasure,
     files,
     mail,
     me,
@@ -108,4 +109,5 @@ def all_operations() -> list[Operation]:
         *moderation.operations,
         *passwords.operations,
         *admin.operations,
+        *erasure.operations,
     ]
