@@ -15,17 +15,20 @@ from server.desk.reports import Reports
 from server.desk.review import Figures, Review
 from server.domain.accounts import Passwords
 from server.domain.categories import Categories
+from server.domain.departments import Departments
 from server.domain.discussion import Discussion
 from server.domain.editing import Editing
 from server.domain.holds import HoldPolicy, Holds
 from server.domain.links import Links
 from server.domain.logins import LoginGuard
+from server.domain.notes import Notes
 from server.domain.notices import Notices
 from server.domain.posting import Posting
 from server.domain.ratelimit import AddressLimit, Counter, RateLimiter
 from server.domain.reading import Reader
 from server.domain.sessions import SessionCache, SessionPurge, Sessions
 from server.domain.signon import SignOn
+from server.domain.workflow import Workflow
 from server.events.publisher import Publisher
 from server.events.sealing import Checkpoints, Sealer
 from server.events.seam import EventLog
@@ -72,6 +75,10 @@ class Services:
     signon: SignOn
     # The portal's OpenID provider, when TONG_OIDC_* configure one.
     oidc: OpenIDClient | None
+    # The answer workflow (v1.2): departments, assignment, drafts and approval, internal notes.
+    departments: Departments
+    workflow: Workflow
+    notes: Notes
 
 
 def build_services(settings: Settings) -> Services:
@@ -157,6 +164,9 @@ def build_services(settings: Settings) -> Services:
         mailer=mailer,
         signon=SignOn(db, events, sessions, settings),
         oidc=oidc_client(settings),
+        departments=Departments(db, events, refuse_identifiers=settings.refuse_identifiers),
+        workflow=Workflow(db, events, posting, editing, settings),
+        notes=Notes(db, events, settings),
     )
 
 

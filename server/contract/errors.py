@@ -71,6 +71,12 @@ class ErrorCode(StrEnum):
     EDIT_WINDOW_CLOSED = "edit_window_closed"
     EDIT_NEEDS_REVIEW = "edit_needs_review"
     CATEGORY_TAKEN = "category_taken"
+    # The answer workflow (v1.2).
+    APPROVAL_REQUIRED = "approval_required"
+    APPROVER_ONLY = "approver_only"
+    OWN_DRAFT = "own_draft"
+    DRAFT_STATE = "draft_state"
+    DEPARTMENT_TAKEN = "department_taken"
     # Mail.
     MAIL_DISABLED = "mail_disabled"
     NO_ADDRESS = "no_address"

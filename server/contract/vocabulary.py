@@ -38,6 +38,16 @@ class EventType(StrEnum):
     CATEGORY_CREATED = "category.created"
     CATEGORY_CHANGED = "category.changed"
     PROPOSAL_LINKED = "thread.changed_in"
+    # The answer workflow (v1.2): drafts, approval, assignment and internal notes. Rows without a
+    # seq: the staff channel and the log carry them, never a thread channel.
+    ANSWER_DRAFTED = "answer.drafted"
+    ANSWER_SUBMITTED = "answer.submitted"
+    ANSWER_RETURNED = "answer.returned"
+    THREAD_ASSIGNED = "thread.assigned"
+    NOTE_ADDED = "note.added"
+    NOTE_EDITED = "note.edited"
+    DEPARTMENT_CREATED = "department.created"
+    DEPARTMENT_CHANGED = "department.changed"
 
 
 PROPOSAL: Final = "proposal"
@@ -61,4 +71,13 @@ STAFF: Final = "staff"
 ACCOUNT_KINDS: Final = (COMPANY, AGENCY, STAFF)
 MODERATOR: Final = "moderator"
 ADMIN: Final = "admin"
-STAFF_ROLES: Final = (MODERATOR, ADMIN)
+# Approves (결재) answers drafted by other staff before they are published (v1.2).
+APPROVER: Final = "approver"
+STAFF_ROLES: Final = (MODERATOR, ADMIN, APPROVER)
+
+# An answer's way through the workflow (v1.2): a draft is submitted for approval, then published
+# or returned to draft with a reason.
+DRAFT: Final = "draft"
+PENDING_APPROVAL: Final = "pending_approval"
+PUBLISHED: Final = "published"
+DRAFT_STATES: Final = (DRAFT, PENDING_APPROVAL, PUBLISHED)

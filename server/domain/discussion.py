@@ -33,6 +33,7 @@ from server.contract.vocabulary import (
 from server.domain import policy
 from server.domain.accounts import Passwords, check_strength, new_session_token, token_hash
 from server.domain.categories import resolve as resolve_category
+from server.domain.departments import assigned_department
 from server.domain.holds import Holds
 from server.domain.links import parse_links, store_links, tell_proposals
 from server.domain.posting import Posting
@@ -347,29 +348,20 @@ class Discussion:
 
     async def answer(self, actor: Account, thread_id: int, body: Any, outcome: Any = None) -> dict[str, Any]:
         policy.require_staff(actor, "post official answers")
+        if self.settings.answer_approval == "required":
+            raise Conflict(
+                "answers are published only after approval: post a draft (draft: true)",
+                code=ErrorCode.APPROVAL_REQUIRED,
+            )
         body = text(body, "body", self.settings.thread_body_max)
         if self.settings.refuse_identifiers:
             refuse_identifiers({"body": body})
         if outcome is not None and outcome not in OUTCOMES:
             raise Invalid(f"outcome must be one of {', '.join(OUTCOMES)}", {"outcome": "unknown"})
-        status = ANSWERED if outcome else REVIEWING
         async with self.events.change() as change:
-            s = change.session
-            await self._proposal_status(s, thread_id)
-            seq = await self.posting.next_seq(s, thread_id, status=status, outcome=outcome)
-            row = Answer(
-                thread_id=thread_id,
-                author_id=actor.id,  # type: ignore[arg-type]
-                body=body,
-                status=status,
-                outcome=outcome,
-                seq=seq,
-            )
-            s.add(row)
-            await s.flush()
-            shown = public.answer(row, actor.department)
-            data = {"answer": shown, "thread_id": thread_id, "status": status, "outcome": outcome}
-            await change.append(EventType.ANSWER_POSTED, actor, data, thread_id=thread_id, seq=seq)
+            await self._proposal_status(change.session, thread_id)
+            row = await publish_answer(change, self.posting, actor, actor, thread_id, body, outcome)
+            shown = public.answer(row, row.department or actor.department)
         return shown
 
     # --- comments ---------------------------------------------------------------------------
@@ -544,3 +536,37 @@ class Discussion:
     def _insert_ignore(self, table: Any) -> Any:
         dialect = postgresql if self.db.dialect == "postgresql" else sqlite
         return dialect.insert(table).on_conflict_do_nothing()
+
+
+async def publish_answer(
+    change: Change,
+    posting: Posting,
+    author: Account,
+    actor: Account,
+    thread_id: int,
+    body: str,
+    outcome: str | None,
+) -> Answer:
+    """Publish an official answer in `change` (the proposal's state already checked): the thread's
+    next seq, the answer row, and `answer.posted`, which starts notices, mail and the answer
+    clock. `author` wrote it; `actor` (the approver, in the workflow) is the log row's actor. The
+    public sees 조달청 and the department the proposal is assigned to (else the author's)."""
+    s = change.session
+    status = ANSWERED if outcome else REVIEWING
+    department = await assigned_department(s, thread_id)
+    seq = await posting.next_seq(s, thread_id, status=status, outcome=outcome)
+    row = Answer(
+        thread_id=thread_id,
+        author_id=author.id,  # type: ignore[arg-type]
+        body=body,
+        status=status,
+        outcome=outcome,
+        seq=seq,
+        department=department,
+    )
+    s.add(row)
+    await s.flush()
+    shown = public.answer(row, department or author.department)
+    data = {"answer": shown, "thread_id": thread_id, "status": status, "outcome": outcome}
+    await change.append(EventType.ANSWER_POSTED, actor, data, thread_id=thread_id, seq=seq)
+    return row

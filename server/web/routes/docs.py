@@ -15,7 +15,7 @@ from server.runtime.settings import Settings
 from server.web import frames, openapi
 from server.web.context import services
 from server.web.operation import Operation
-from server.web.routes import api, auth, categories, desk, mail, me, ops, staff
+from server.web.routes import api, auth, categories, desk, mail, me, ops, staff, workflow
 from server.web.routes.pages import PACKAGE_DIR, find_static_dir
 
 
@@ -86,5 +86,6 @@ def all_operations() -> list[Operation]:
         *me.operations,
         *categories.operations,
         *ops.operations,
+        *workflow.operations,
         *operations,
     ]
