@@ -86,13 +86,13 @@ class Notes:
                 raise NotFound(f"note {note_id} does not exist")
             if row.author_id != actor.id:
                 raise Forbidden("only its author may edit a note", code=ErrorCode.NOT_AUTHOR)
-            now = utcnow()
+            now, revision = utcnow(), row.revision + 1
             await s.execute(
                 update(StaffNote)
                 .where(col(StaffNote.id) == note_id)
-                .values(body=body, edited_at=now, revision=row.revision + 1)
+                .values(body=body, edited_at=now, revision=revision)
             )
-            row.body, row.edited_at, row.revision = body, now, row.revision + 1
+            row.body, row.edited_at, row.revision = body, now, revision
             note = shown(row, actor)
             await change.append(EventType.NOTE_EDITED, actor, {"note": note}, thread_id=row.thread_id)
         return note
