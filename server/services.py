@@ -39,6 +39,7 @@ from server.live.hub import Hub
 from server.mail.mailboxes import Mailboxes
 from server.mail.mailer import Mailer, notice_source
 from server.mail.outbox import OutboxStore
+from server.mail.reminders import Reminders, reminder_source
 from server.runtime.settings import Settings
 from server.store.database import Database
 from server.telemetry.metrics import Metrics
@@ -79,6 +80,8 @@ class Services:
     departments: Departments
     workflow: Workflow
     notes: Notes
+    # The workflow's daily due reminders (mail/reminders.py), mailed through the outbox.
+    reminders: Reminders
 
 
 def build_services(settings: Settings) -> Services:
@@ -107,7 +110,9 @@ def build_services(settings: Settings) -> Services:
     )
 
     mailboxes = Mailboxes(db, outbox, secret)
-    mailer = Mailer(settings, outbox, mailboxes, secret, epochs.id, metrics, notice_source(db))
+    mailer = Mailer(
+        settings, outbox, mailboxes, secret, epochs.id, metrics, notice_source(db), reminder_source(db)
+    )
     # Follows and notices are derived inside every change's transaction, before it commits; their
     # mails are outbox rows written there too.
     notices = Notices(db, hooks=[mailer.on_notices])
@@ -167,6 +172,7 @@ def build_services(settings: Settings) -> Services:
         departments=Departments(db, events, refuse_identifiers=settings.refuse_identifiers),
         workflow=Workflow(db, events, posting, editing, settings),
         notes=Notes(db, events, settings),
+        reminders=Reminders(db, settings, enabled=bool(settings.smtp_url), wake=mailer.wake),
     )
 
 
