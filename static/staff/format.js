@@ -24,6 +24,12 @@ export const EVENT_TYPES = [
   "author.revealed",
   "account.created",
   "session.started",
+  "answer.drafted",
+  "answer.submitted",
+  "answer.returned",
+  "thread.assigned",
+  "note.added",
+  "note.edited",
 ];
 
 // Types a moderator acts on, shown with a stronger colour in the stream.

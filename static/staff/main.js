@@ -11,6 +11,7 @@ import { CategoryList } from "./categories.js";
 import { Moderation } from "./moderation.js";
 import { Monitor } from "./monitor.js";
 import { Review } from "./review.js";
+import { Workflow } from "./workflow.js";
 import { en, ko } from "./strings.js";
 
 addStrings({ ko, en });
@@ -85,6 +86,7 @@ async function boot() {
   });
   const review = new Review();
   const categories = new CategoryList();
+  const workflow = new Workflow(me);
   let lastId = 0;
   const deliver = (event) => {
     lastId = Math.max(lastId, event.id);
@@ -92,6 +94,7 @@ async function boot() {
     clock.onEvent(event);
     moderation.onEvent(event);
     categories.onEvent(event);
+    workflow.onEvent(event);
   };
   // The public app's connection: back-off with jitter, heartbeat, offline/online, 1012/1013.
   const live = new Live();
@@ -137,7 +140,7 @@ async function boot() {
     },
   });
   window.__tongStaff = { live, monitor };
-  const results = await Promise.allSettled([monitor.start(), clock.start(), moderation.start(), review.start(), categories.start()]);
+  const results = await Promise.allSettled([monitor.start(), clock.start(), moderation.start(), review.start(), categories.start(), workflow.start()]);
   for (const r of results) if (r.status === "rejected") toast(explain(r.reason), "error");
   document.body.dataset.ready = "true";
 }
