@@ -4,7 +4,9 @@ REST, not on its socket, not in search or a replay."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import sys
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -13,7 +15,7 @@ from typing import Any
 import pytest_asyncio
 
 from tests.support.clients import Http, Socket
-from tests.support.servers import InProcessServer
+from tests.support.servers import InProcessServer, ProcessServer
 
 MakeServer = Callable[..., Awaitable[InProcessServer]]
 
@@ -272,3 +274,24 @@ async def test_with_approval_required_every_answer_and_edit_waits_for_an_approve
         await socket.close()
     page = (await people.company.get(f"/api/threads/{tid}")).json()
     assert page["answers"][0]["body"] == "고친 답변"
+
+
+async def test_the_cli_puts_a_staff_account_in_a_department(people: Office, server: InProcessServer) -> None:
+    """`tong accounts set-department LOGIN ID|--none` sets what an admin's PUT members sets."""
+    (login,) = await server.accounts("staff", 1)
+    env = ProcessServer(server.settings).environment()
+
+    async def tong(*args: str) -> tuple[int, str]:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "server", "accounts", "set-department", *args, env=env,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        out, err = await process.communicate()
+        return process.returncode or 0, (out + err).decode()
+
+    code, said = await tong(login, str(people.department["id"]))
+    assert code == 0, said
+    listed = (await people.admin.get("/api/staff/departments")).json()["items"]
+    assert next(d for d in listed if d["id"] == people.department["id"])["members"] == 3
+    code, said = await tong("nobody-here", "--none")
+    assert code == 1 and "no staff account" in said
