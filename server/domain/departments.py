@@ -169,25 +169,46 @@ class Departments:
         self, actor: Account | None, login: str, department_id: int | None
     ) -> dict[str, Any]:
         """Put a staff account in a department (None: in none). `actor` None: the CLI."""
+        return (await self.set_members(actor, [login], department_id))[0]
+
+    async def set_members(
+        self, actor: Account | None, logins: list[str], department_id: int | None
+    ) -> list[dict[str, Any]]:
+        """Put staff accounts in a department (None: in none), all or none of them."""
         if actor is not None:
             policy.require_role(actor, ADMIN, "set an account's department")
+        done = []
         async with self.events.change() as change:
             s = change.session
-            account = (await s.execute(select(Account).where(col(Account.login) == login))).scalars().first()
-            if account is None or account.kind != STAFF:
-                raise NotFound(f"no staff account {login!r}")
-            assert account.id is not None
-            await s.execute(delete(DepartmentMember).where(col(DepartmentMember.account_id) == account.id))
             name = None
             if department_id is not None:
-                row = await find(s, department_id, for_new=True)
+                row = await s.get(Department, department_id)
+                if row is None:
+                    raise NotFound(f"department {department_id} does not exist")
+                if row.retired:
+                    raise Invalid(f"department {department_id} is retired", {"department": "retired"})
                 name = row.name
-                s.add(DepartmentMember(account_id=account.id, department_id=department_id, set_at=utcnow()))
-            await s.execute(update(Account).where(col(Account.id) == account.id).values(department=name))
-            # An `account.*` row: staff other than admins see no actor on it (public.log_row).
-            payload = {"account_id": account.id, "department": department_id}
-            await change.append(EventType.ACCOUNT_CHANGED, actor or account, payload)
-        return {"id": account.id, "login": account.login, "department": department_id}
+            for login in logins:
+                account = (
+                    (await s.execute(select(Account).where(col(Account.login) == login))).scalars().first()
+                )
+                if account is None or account.kind != STAFF:
+                    # The body names it, not the path: 422 (the department itself exists).
+                    raise Invalid(f"no staff account {login!r}", {"logins": "unknown"})
+                assert account.id is not None
+                await s.execute(
+                    delete(DepartmentMember).where(col(DepartmentMember.account_id) == account.id)
+                )
+                if department_id is not None:
+                    s.add(
+                        DepartmentMember(account_id=account.id, department_id=department_id, set_at=utcnow())
+                    )
+                await s.execute(update(Account).where(col(Account.id) == account.id).values(department=name))
+                # An `account.*` row: staff other than admins see no actor on it (public.log_row).
+                payload = {"account_id": account.id, "department": department_id}
+                await change.append(EventType.ACCOUNT_CHANGED, actor or account, payload)
+                done.append({"id": account.id, "login": account.login, "department": department_id})
+        return done
 
     def _screen(self, name: str | None, name_en: str | None) -> None:
         if self.refuse_identifiers:

@@ -35,8 +35,7 @@ async def change_department(request: Request, account: Account, body: shapes.Dep
 
 async def put_members(request: Request, account: Account, body: shapes.MembersBody) -> Response:
     departments = services(request).departments
-    department_id = request.path_params["department_id"]
-    items = [await departments.set_member(account, login, department_id) for login in body.logins]
+    items = await departments.set_members(account, body.logins, request.path_params["department_id"])
     return ok({"items": items})
 
 
