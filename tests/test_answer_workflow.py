@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+import pytest
 import pytest_asyncio
 
 from tests.support.clients import Http, Socket
@@ -276,6 +277,9 @@ async def test_with_approval_required_every_answer_and_edit_waits_for_an_approve
     assert page["answers"][0]["body"] == "고친 답변"
 
 
+# The command's own work is one domain call, tested on both stacks above; once is enough for the
+# command line (two `python -m server` starts).
+@pytest.mark.parametrize("stack", ["sqlite"], indirect=True)
 async def test_the_cli_puts_a_staff_account_in_a_department(people: Office, server: InProcessServer) -> None:
     """`tong accounts set-department LOGIN ID|--none` sets what an admin's PUT members sets."""
     (login,) = await server.accounts("staff", 1)
