@@ -1,4 +1,4 @@
--- Tong schema for PostgreSQL at revision 0019: `tong db schema`, i.e. pg_dump --schema-only
+-- Tong schema for PostgreSQL at revision 0020: `tong db schema`, i.e. pg_dump --schema-only
 -- of a database upgraded to head by server/migrations. Do not edit; write a revision.
 
 --
@@ -127,8 +127,50 @@ CREATE TABLE public.answer (
     seq integer NOT NULL,
     created_at timestamp with time zone NOT NULL,
     edited_at timestamp with time zone,
-    revision integer DEFAULT 1 NOT NULL
+    revision integer DEFAULT 1 NOT NULL,
+    department character varying(50)
 );
+
+--
+-- Name: answer_draft; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.answer_draft (
+    id integer NOT NULL,
+    thread_id integer NOT NULL,
+    answer_id integer,
+    revises boolean NOT NULL,
+    author_id integer NOT NULL,
+    body character varying NOT NULL,
+    outcome character varying(24),
+    state character varying(24) NOT NULL,
+    created_at timestamp with time zone NOT NULL,
+    updated_at timestamp with time zone NOT NULL,
+    submitted_at timestamp with time zone,
+    approved_by integer,
+    approved_at timestamp with time zone,
+    returned_by integer,
+    returned_at timestamp with time zone,
+    returned_reason character varying
+);
+
+--
+-- Name: answer_draft_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+CREATE SEQUENCE public.answer_draft_id_seq
+    AS integer
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+--
+-- Name: answer_draft_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: -
+--
+
+ALTER SEQUENCE public.answer_draft_id_seq OWNED BY public.answer_draft.id;
 
 --
 -- Name: answer_id_seq; Type: SEQUENCE; Schema: public; Owner: -
@@ -287,6 +329,47 @@ CREATE SEQUENCE public.comment_id_seq
 --
 
 ALTER SEQUENCE public.comment_id_seq OWNED BY public.comment.id;
+
+--
+-- Name: department; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.department (
+    id integer NOT NULL,
+    name character varying(50) NOT NULL,
+    name_en character varying(50),
+    retired boolean NOT NULL,
+    "position" integer NOT NULL,
+    created_at timestamp with time zone NOT NULL
+);
+
+--
+-- Name: department_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+CREATE SEQUENCE public.department_id_seq
+    AS integer
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+--
+-- Name: department_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: -
+--
+
+ALTER SEQUENCE public.department_id_seq OWNED BY public.department.id;
+
+--
+-- Name: department_member; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.department_member (
+    account_id integer NOT NULL,
+    department_id integer NOT NULL,
+    set_at timestamp with time zone NOT NULL
+);
 
 --
 -- Name: draft; Type: TABLE; Schema: public; Owner: -
@@ -603,6 +686,36 @@ CREATE TABLE public.recovery_code (
 );
 
 --
+-- Name: reminder; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.reminder (
+    id integer NOT NULL,
+    account_id integer NOT NULL,
+    day character varying(10) NOT NULL,
+    items jsonb NOT NULL,
+    created_at timestamp with time zone NOT NULL
+);
+
+--
+-- Name: reminder_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+CREATE SEQUENCE public.reminder_id_seq
+    AS integer
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+--
+-- Name: reminder_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: -
+--
+
+ALTER SEQUENCE public.reminder_id_seq OWNED BY public.reminder.id;
+
+--
 -- Name: report; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -723,6 +836,39 @@ CREATE TABLE public.server_heartbeat (
 );
 
 --
+-- Name: staff_note; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.staff_note (
+    id integer NOT NULL,
+    thread_id integer NOT NULL,
+    draft_id integer,
+    author_id integer NOT NULL,
+    body character varying NOT NULL,
+    created_at timestamp with time zone NOT NULL,
+    edited_at timestamp with time zone,
+    revision integer NOT NULL
+);
+
+--
+-- Name: staff_note_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+CREATE SEQUENCE public.staff_note_id_seq
+    AS integer
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+--
+-- Name: staff_note_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: -
+--
+
+ALTER SEQUENCE public.staff_note_id_seq OWNED BY public.staff_note.id;
+
+--
 -- Name: suspension; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -784,6 +930,37 @@ CREATE TABLE public.thread (
     hidden_reason character varying,
     erased boolean DEFAULT false NOT NULL
 );
+
+--
+-- Name: thread_assignment; Type: TABLE; Schema: public; Owner: -
+--
+
+CREATE TABLE public.thread_assignment (
+    id integer NOT NULL,
+    thread_id integer NOT NULL,
+    department_id integer NOT NULL,
+    assignee_id integer,
+    assigned_by integer NOT NULL,
+    created_at timestamp with time zone NOT NULL
+);
+
+--
+-- Name: thread_assignment_id_seq; Type: SEQUENCE; Schema: public; Owner: -
+--
+
+CREATE SEQUENCE public.thread_assignment_id_seq
+    AS integer
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1;
+
+--
+-- Name: thread_assignment_id_seq; Type: SEQUENCE OWNED BY; Schema: public; Owner: -
+--
+
+ALTER SEQUENCE public.thread_assignment_id_seq OWNED BY public.thread_assignment.id;
 
 --
 -- Name: thread_author; Type: TABLE; Schema: public; Owner: -
@@ -877,6 +1054,12 @@ ALTER TABLE ONLY public.account_factor ALTER COLUMN id SET DEFAULT nextval('publ
 ALTER TABLE ONLY public.answer ALTER COLUMN id SET DEFAULT nextval('public.answer_id_seq'::regclass);
 
 --
+-- Name: answer_draft id; Type: DEFAULT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.answer_draft ALTER COLUMN id SET DEFAULT nextval('public.answer_draft_id_seq'::regclass);
+
+--
 -- Name: appeal id; Type: DEFAULT; Schema: public; Owner: -
 --
 
@@ -899,6 +1082,12 @@ ALTER TABLE ONLY public.category ALTER COLUMN id SET DEFAULT nextval('public.cat
 --
 
 ALTER TABLE ONLY public.comment ALTER COLUMN id SET DEFAULT nextval('public.comment_id_seq'::regclass);
+
+--
+-- Name: department id; Type: DEFAULT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.department ALTER COLUMN id SET DEFAULT nextval('public.department_id_seq'::regclass);
 
 --
 -- Name: event id; Type: DEFAULT; Schema: public; Owner: -
@@ -943,6 +1132,12 @@ ALTER TABLE ONLY public.outbox ALTER COLUMN id SET DEFAULT nextval('public.outbo
 ALTER TABLE ONLY public.password_token ALTER COLUMN id SET DEFAULT nextval('public.password_token_id_seq'::regclass);
 
 --
+-- Name: reminder id; Type: DEFAULT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.reminder ALTER COLUMN id SET DEFAULT nextval('public.reminder_id_seq'::regclass);
+
+--
 -- Name: report id; Type: DEFAULT; Schema: public; Owner: -
 --
 
@@ -961,6 +1156,12 @@ ALTER TABLE ONLY public.revision ALTER COLUMN id SET DEFAULT nextval('public.rev
 ALTER TABLE ONLY public.search_pending ALTER COLUMN id SET DEFAULT nextval('public.search_pending_id_seq'::regclass);
 
 --
+-- Name: staff_note id; Type: DEFAULT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.staff_note ALTER COLUMN id SET DEFAULT nextval('public.staff_note_id_seq'::regclass);
+
+--
 -- Name: suspension id; Type: DEFAULT; Schema: public; Owner: -
 --
 
@@ -971,6 +1172,12 @@ ALTER TABLE ONLY public.suspension ALTER COLUMN id SET DEFAULT nextval('public.s
 --
 
 ALTER TABLE ONLY public.thread ALTER COLUMN id SET DEFAULT nextval('public.thread_id_seq'::regclass);
+
+--
+-- Name: thread_assignment id; Type: DEFAULT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.thread_assignment ALTER COLUMN id SET DEFAULT nextval('public.thread_assignment_id_seq'::regclass);
 
 --
 -- Name: thread_report id; Type: DEFAULT; Schema: public; Owner: -
@@ -1035,6 +1242,13 @@ ALTER TABLE ONLY public.alembic_version
     ADD CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num);
 
 --
+-- Name: answer_draft answer_draft_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.answer_draft
+    ADD CONSTRAINT answer_draft_pkey PRIMARY KEY (id);
+
+--
 -- Name: answer answer_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -1082,6 +1296,27 @@ ALTER TABLE ONLY public.category
 
 ALTER TABLE ONLY public.comment
     ADD CONSTRAINT comment_pkey PRIMARY KEY (id);
+
+--
+-- Name: department_member department_member_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.department_member
+    ADD CONSTRAINT department_member_pkey PRIMARY KEY (account_id);
+
+--
+-- Name: department department_name_key; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.department
+    ADD CONSTRAINT department_name_key UNIQUE (name);
+
+--
+-- Name: department department_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.department
+    ADD CONSTRAINT department_pkey PRIMARY KEY (id);
 
 --
 -- Name: draft draft_pkey; Type: CONSTRAINT; Schema: public; Owner: -
@@ -1196,6 +1431,13 @@ ALTER TABLE ONLY public.recovery_code
     ADD CONSTRAINT recovery_code_pkey PRIMARY KEY (code_hash);
 
 --
+-- Name: reminder reminder_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.reminder
+    ADD CONSTRAINT reminder_pkey PRIMARY KEY (id);
+
+--
 -- Name: report report_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -1231,11 +1473,25 @@ ALTER TABLE ONLY public.server_heartbeat
     ADD CONSTRAINT server_heartbeat_pkey PRIMARY KEY (process);
 
 --
+-- Name: staff_note staff_note_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.staff_note
+    ADD CONSTRAINT staff_note_pkey PRIMARY KEY (id);
+
+--
 -- Name: suspension suspension_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
 ALTER TABLE ONLY public.suspension
     ADD CONSTRAINT suspension_pkey PRIMARY KEY (id);
+
+--
+-- Name: thread_assignment thread_assignment_pkey; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.thread_assignment
+    ADD CONSTRAINT thread_assignment_pkey PRIMARY KEY (id);
 
 --
 -- Name: thread_author thread_author_pkey; Type: CONSTRAINT; Schema: public; Owner: -
@@ -1287,6 +1543,13 @@ ALTER TABLE ONLY public.outbox
     ADD CONSTRAINT uq_outbox_notice_channel UNIQUE (notice_id, channel);
 
 --
+-- Name: reminder uq_reminder_account_day; Type: CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.reminder
+    ADD CONSTRAINT uq_reminder_account_day UNIQUE (account_id, day);
+
+--
 -- Name: report uq_report_comment_account; Type: CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -1324,6 +1587,18 @@ CREATE INDEX ix_account_session_account_id ON public.account_session USING btree
 --
 
 CREATE INDEX ix_account_session_oidc_sid ON public.account_session USING btree (oidc_sid);
+
+--
+-- Name: ix_answer_draft_state; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX ix_answer_draft_state ON public.answer_draft USING btree (state);
+
+--
+-- Name: ix_answer_draft_thread; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX ix_answer_draft_thread ON public.answer_draft USING btree (thread_id, id);
 
 --
 -- Name: ix_answer_thread_id; Type: INDEX; Schema: public; Owner: -
@@ -1384,6 +1659,12 @@ CREATE INDEX ix_comment_author_id ON public.comment USING btree (author_id);
 --
 
 CREATE INDEX ix_comment_thread_id ON public.comment USING btree (thread_id);
+
+--
+-- Name: ix_department_member_department_id; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX ix_department_member_department_id ON public.department_member USING btree (department_id);
 
 --
 -- Name: ix_event_created; Type: INDEX; Schema: public; Owner: -
@@ -1506,6 +1787,12 @@ CREATE INDEX ix_search_document_document ON public.search_document USING gin (do
 CREATE INDEX ix_search_pending_thread_id ON public.search_pending USING btree (thread_id);
 
 --
+-- Name: ix_staff_note_thread; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX ix_staff_note_thread ON public.staff_note USING btree (thread_id, id);
+
+--
 -- Name: ix_suspension_account_id; Type: INDEX; Schema: public; Owner: -
 --
 
@@ -1522,6 +1809,18 @@ CREATE INDEX ix_thread_activity ON public.thread USING btree (last_activity_at, 
 --
 
 CREATE INDEX ix_thread_answer_due ON public.thread USING btree (answer_due);
+
+--
+-- Name: ix_thread_assignment_department_id; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX ix_thread_assignment_department_id ON public.thread_assignment USING btree (department_id);
+
+--
+-- Name: ix_thread_assignment_thread; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX ix_thread_assignment_thread ON public.thread_assignment USING btree (thread_id, id);
 
 --
 -- Name: ix_thread_author_id; Type: INDEX; Schema: public; Owner: -
@@ -1606,6 +1905,41 @@ ALTER TABLE ONLY public.answer
     ADD CONSTRAINT answer_author_id_fkey FOREIGN KEY (author_id) REFERENCES public.account(id);
 
 --
+-- Name: answer_draft answer_draft_answer_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.answer_draft
+    ADD CONSTRAINT answer_draft_answer_id_fkey FOREIGN KEY (answer_id) REFERENCES public.answer(id);
+
+--
+-- Name: answer_draft answer_draft_approved_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.answer_draft
+    ADD CONSTRAINT answer_draft_approved_by_fkey FOREIGN KEY (approved_by) REFERENCES public.account(id);
+
+--
+-- Name: answer_draft answer_draft_author_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.answer_draft
+    ADD CONSTRAINT answer_draft_author_id_fkey FOREIGN KEY (author_id) REFERENCES public.account(id);
+
+--
+-- Name: answer_draft answer_draft_returned_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.answer_draft
+    ADD CONSTRAINT answer_draft_returned_by_fkey FOREIGN KEY (returned_by) REFERENCES public.account(id);
+
+--
+-- Name: answer_draft answer_draft_thread_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.answer_draft
+    ADD CONSTRAINT answer_draft_thread_id_fkey FOREIGN KEY (thread_id) REFERENCES public.thread(id);
+
+--
 -- Name: answer answer_thread_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -1660,6 +1994,20 @@ ALTER TABLE ONLY public.comment
 
 ALTER TABLE ONLY public.comment
     ADD CONSTRAINT comment_thread_id_fkey FOREIGN KEY (thread_id) REFERENCES public.thread(id);
+
+--
+-- Name: department_member department_member_account_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.department_member
+    ADD CONSTRAINT department_member_account_id_fkey FOREIGN KEY (account_id) REFERENCES public.account(id);
+
+--
+-- Name: department_member department_member_department_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.department_member
+    ADD CONSTRAINT department_member_department_id_fkey FOREIGN KEY (department_id) REFERENCES public.department(id);
 
 --
 -- Name: draft draft_account_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
@@ -1788,6 +2136,13 @@ ALTER TABLE ONLY public.recovery_code
     ADD CONSTRAINT recovery_code_account_id_fkey FOREIGN KEY (account_id) REFERENCES public.account(id);
 
 --
+-- Name: reminder reminder_account_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.reminder
+    ADD CONSTRAINT reminder_account_id_fkey FOREIGN KEY (account_id) REFERENCES public.account(id);
+
+--
 -- Name: report report_account_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -1837,6 +2192,27 @@ ALTER TABLE ONLY public.search_pending
     ADD CONSTRAINT search_pending_thread_id_fkey FOREIGN KEY (thread_id) REFERENCES public.thread(id);
 
 --
+-- Name: staff_note staff_note_author_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.staff_note
+    ADD CONSTRAINT staff_note_author_id_fkey FOREIGN KEY (author_id) REFERENCES public.account(id);
+
+--
+-- Name: staff_note staff_note_draft_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.staff_note
+    ADD CONSTRAINT staff_note_draft_id_fkey FOREIGN KEY (draft_id) REFERENCES public.answer_draft(id);
+
+--
+-- Name: staff_note staff_note_thread_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.staff_note
+    ADD CONSTRAINT staff_note_thread_id_fkey FOREIGN KEY (thread_id) REFERENCES public.thread(id);
+
+--
 -- Name: suspension suspension_account_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
 --
 
@@ -1849,6 +2225,34 @@ ALTER TABLE ONLY public.suspension
 
 ALTER TABLE ONLY public.suspension
     ADD CONSTRAINT suspension_thread_id_fkey FOREIGN KEY (thread_id) REFERENCES public.thread(id);
+
+--
+-- Name: thread_assignment thread_assignment_assigned_by_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.thread_assignment
+    ADD CONSTRAINT thread_assignment_assigned_by_fkey FOREIGN KEY (assigned_by) REFERENCES public.account(id);
+
+--
+-- Name: thread_assignment thread_assignment_assignee_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.thread_assignment
+    ADD CONSTRAINT thread_assignment_assignee_id_fkey FOREIGN KEY (assignee_id) REFERENCES public.account(id);
+
+--
+-- Name: thread_assignment thread_assignment_department_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.thread_assignment
+    ADD CONSTRAINT thread_assignment_department_id_fkey FOREIGN KEY (department_id) REFERENCES public.department(id);
+
+--
+-- Name: thread_assignment thread_assignment_thread_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -
+--
+
+ALTER TABLE ONLY public.thread_assignment
+    ADD CONSTRAINT thread_assignment_thread_id_fkey FOREIGN KEY (thread_id) REFERENCES public.thread(id);
 
 --
 -- Name: thread_author thread_author_account_id_fkey; Type: FK CONSTRAINT; Schema: public; Owner: -

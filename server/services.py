@@ -21,6 +21,7 @@ from server.domain.actions import COMMENT, HELD, SUSPENSION, THREAD
 from server.domain.appeals import Appeals
 from server.domain.attachments import Attachments
 from server.domain.categories import Categories
+from server.domain.departments import Departments
 from server.domain.discussion import Discussion
 from server.domain.drafts import Drafts
 from server.domain.editing import Editing
@@ -30,6 +31,7 @@ from server.domain.links import Links
 from server.domain.logins import LoginGuard
 from server.domain.mfa import SecondFactors
 from server.domain.moderation import ThreadModeration
+from server.domain.notes import Notes
 from server.domain.notices import Notices
 from server.domain.passwords import PasswordLinks
 from server.domain.posting import Posting
@@ -39,6 +41,7 @@ from server.domain.roster import Roster
 from server.domain.sanctions import Sanctions
 from server.domain.sessions import SessionCache, SessionPurge, Sessions
 from server.domain.signon import SignOn
+from server.domain.workflow import Workflow
 from server.events.publisher import Publisher
 from server.events.sealing import Checkpoints, Sealer
 from server.events.seam import Change, EventLog
@@ -51,6 +54,7 @@ from server.live.hub import Hub
 from server.mail.mailboxes import Mailboxes
 from server.mail.mailer import Mailer, notice_source
 from server.mail.outbox import OutboxStore
+from server.mail.reminders import Reminders, reminder_source
 from server.runtime.settings import Settings
 from server.store.database import Database
 from server.store.erasures import Ledger
@@ -102,6 +106,12 @@ class Services:
     passwords: PasswordLinks
     roster: Roster
     erasure: Erasure
+    # The answer workflow (v1.2): departments, assignment, drafts and approval, internal notes.
+    departments: Departments
+    workflow: Workflow
+    notes: Notes
+    # The workflow's daily due reminders (mail/reminders.py), mailed through the outbox.
+    reminders: Reminders
 
 
 def build_services(settings: Settings) -> Services:
@@ -130,7 +140,9 @@ def build_services(settings: Settings) -> Services:
     )
 
     mailboxes = Mailboxes(db, outbox, secret)
-    mailer = Mailer(settings, outbox, mailboxes, secret, epochs.id, metrics, notice_source(db))
+    mailer = Mailer(
+        settings, outbox, mailboxes, secret, epochs.id, metrics, notice_source(db), reminder_source(db)
+    )
     # Follows and notices are derived inside every change's transaction, before it commits; their
     # mails are outbox rows written there too.
     notices = Notices(db, hooks=[mailer.on_notices])
@@ -242,6 +254,10 @@ def build_services(settings: Settings) -> Services:
             erase_files=attachments.erase_in,
             tell_author=record_erasure,
         ),
+        departments=Departments(db, events, refuse_identifiers=settings.refuse_identifiers),
+        workflow=Workflow(db, events, posting, editing, settings),
+        notes=Notes(db, events, settings),
+        reminders=Reminders(db, settings, enabled=bool(settings.smtp_url), wake=mailer.wake),
     )
 
 

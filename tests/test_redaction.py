@@ -188,3 +188,28 @@ def test_the_rule_shows_the_current_revision_and_never_more() -> None:
     gone = shown_to(Audience.PUBLIC, old, {7: CommentState(withdrawn=True, revision=2)})["comment"]
     assert (gone["body"], gone["withdrawn"], gone["hidden"]) == (None, True, False)
     assert shown_to(Audience.STAFF, old, {7: CommentState(withdrawn=True)}) == old
+
+
+async def test_notes_and_drafts_never_replay(
+    make_server: Callable[..., Awaitable[InProcessServer]], clients: list[Http]
+) -> None:
+    """(v1.2) Internal notes and draft answers take no seq: a `since: 0` replay read from the event
+    log (a fresh server: nothing in memory) holds the comment and nothing of them; the staff log
+    page keeps them."""
+    server = await make_server(recent_frames=1)
+    clients.append(author := await server.user("company"))
+    clients.append(drafter := await server.user("staff", ("admin",)))
+    thread = await author.thread()
+    await author.comment(thread["id"], "공개 댓글")
+    for path, body in (
+        (f"/api/threads/{thread['id']}/notes", {"body": f"메모 {SECRET_TEXT}"}),
+        (f"/api/threads/{thread['id']}/answers", {"body": f"초안 {SECRET_TEXT}", "draft": True}),
+    ):
+        response = await drafter.post(path, json=body)
+        assert response.status_code == 201, response.text
+    await author.comment(thread["id"], "두 번째 댓글")
+    replayed = await anonymous_replay(server, thread["id"], 2)
+    assert [e["event"] for e in replayed] == ["comment.created", "comment.created"]
+    assert SECRET_TEXT not in json.dumps(replayed, ensure_ascii=False)
+    log = (await drafter.get("/api/staff/events", params={"thread_id": thread["id"]})).json()["items"]
+    assert {"note.added", "answer.drafted"} <= {row["type"] for row in log}

@@ -10,7 +10,7 @@ After every step (like Zulip's `verify_action`):
 - no frame, REST body or page an anonymous client gets holds the text of a comment hidden, held or
   deleted by its author at that moment, nor a comment's text from before its latest edit, nor
   (while a moderator hides the proposal, v1.2) any text of the proposal or of its comments, nor an
-  identity field;
+  internal note's, nor a draft answer's before its approval (v1.2), nor an identity field;
 - a suspended author's writes are refused (403) and nothing else changes (v1.2);
 and at the end of each example, on every process, a client resuming with any `since` in 0..seq
 gets the same (checking every `since` at every step made an example's cost grow with the square
@@ -71,6 +71,7 @@ IDENTITY_KEYS = frozenset(
 )
 OUTCOMES = ("accepted", "partially_accepted", "declined")
 USERS = ("op", "company", "agency", "staff")
+# (v1.2) The answer workflow: `staff` drafts, `approver` (another staff account) approves or returns.
 POSTERS = ("op", "company", "agency")
 
 
@@ -116,6 +117,7 @@ async def world(stack: Stack) -> AsyncIterator[World]:
             await server.start()
         kinds = {"op": ("company", ()), "company": ("company", ()), "agency": ("agency", ())}
         kinds["staff"] = ("staff", ("moderator", "admin"))
+        kinds["approver"] = ("staff", ("approver",))
         logins = {}
         users = {}
         for name, (kind, roles) in kinds.items():
@@ -360,6 +362,9 @@ class Model:
     thread_hidden: bool = False
     thread_texts: list[str] = field(default_factory=list)
     suspended: dict[str, tuple[str, int]] = field(default_factory=dict)
+    # (v1.2) Internal notes' texts (never public) and unpublished drafts: id -> [text, state, outcome].
+    notes: list[str] = field(default_factory=list)
+    drafts: dict[int, list[Any]] = field(default_factory=dict)
 
 
 def token() -> str:
@@ -409,7 +414,8 @@ def machine_for(world: World) -> type[RuleBasedStateMachine]:
             texts = [text for c in self.m.comments.values() for text in c.concealed()]
             if self.m.thread_hidden:
                 texts += self.m.thread_texts + [c.text for c in self.m.comments.values()]
-            return texts + [text for _, text in self.m.held.values()]
+            drafts = [draft[0] for draft in self.m.drafts.values()]
+            return texts + [text for _, text in self.m.held.values()] + self.m.notes + drafts
 
         def writes(self, user: str, otherwise: int) -> int:
             """A suspended author's write is refused before anything else is asked."""
@@ -693,6 +699,60 @@ def machine_for(world: World) -> type[RuleBasedStateMachine]:
             author = sorted(self.m.suspended)[index % len(self.m.suspended)]
             kind, post_id = self.m.suspended.pop(author)
             self.call("staff", server, "DELETE", f"/api/staff/posts/{kind}/{post_id}/author/suspension", 200)
+
+        # -- v1.2: the answer workflow -------------------------------------------------------
+
+        def pick_draft(self, index: int, state: str) -> int | None:
+            ids = [i for i, d in sorted(self.m.drafts.items()) if d[1] == state]
+            return ids[index % len(ids)] if ids else None
+
+        @rule(on_draft=st.booleans(), server=via)
+        def note(self, on_draft: bool, server: int) -> None:
+            text = token()
+            body: dict[str, Any] = {"body": text}
+            if on_draft and self.m.drafts:
+                body["draft"] = sorted(self.m.drafts)[0]
+            self.call("staff", server, "POST", f"/api/threads/{self.m.thread_id}/notes", 201, body)
+            self.m.notes.append(text)
+
+        @rule(outcome=st.sampled_from((None, *OUTCOMES)), server=via)
+        def draft_answer(self, outcome: str | None, server: int) -> None:
+            text = token()
+            body: dict[str, Any] = {"body": text, "draft": True, "outcome": outcome}
+            path = f"/api/threads/{self.m.thread_id}/answers"
+            made = self.call("staff", server, "POST", path, 409 if self.m.withdrawn else 201, body)
+            if not self.m.withdrawn:
+                assert made["state"] == "draft"
+                self.m.drafts[made["id"]] = [text, "draft", outcome]
+
+        @precondition(lambda self: any(d[1] == "draft" for d in self.m.drafts.values()))
+        @rule(index=pick, server=via)
+        def submit_draft(self, index: int, server: int) -> None:
+            draft_id = self.pick_draft(index, "draft")
+            self.call("staff", server, "POST", f"/api/answers/{draft_id}/submit", 200)
+            self.m.drafts[draft_id][1] = "pending_approval"  # type: ignore[index]
+
+        @precondition(lambda self: any(d[1] == "pending_approval" for d in self.m.drafts.values()))
+        @rule(index=pick, approve=st.booleans(), server=via)
+        def decide_draft(self, index: int, approve: bool, server: int) -> None:
+            draft_id = self.pick_draft(index, "pending_approval")
+            assert draft_id is not None
+            if not approve:
+                path = f"/api/answers/{draft_id}/return"
+                self.call("approver", server, "POST", path, 200, {"reason": token()})
+                self.m.drafts[draft_id][1] = "draft"
+                return
+            refused = self.m.withdrawn
+            done = self.call(
+                "approver", server, "POST", f"/api/answers/{draft_id}/approve", 409 if refused else 200
+            )
+            if refused:
+                return
+            text, _, outcome = self.m.drafts.pop(draft_id)
+            self.sequenced()
+            assert done["answer"]["seq"] == self.m.seq and done["answer"]["body"] == text
+            self.m.answers.append(done["answer"]["id"])
+            self.m.final = outcome is not None
 
         # -- the checks -------------------------------------------------------------------
 

@@ -75,6 +75,11 @@ class ErrorCode(StrEnum):
     TOO_MANY_DRAFTS = "too_many_drafts"
     # Erasure (v1.2): the post was erased already (nothing left to change or erase).
     ALREADY_ERASED = "already_erased"
+    # The answer workflow (v1.2).
+    APPROVAL_REQUIRED = "approval_required"
+    OWN_DRAFT = "own_draft"
+    DRAFT_STATE = "draft_state"
+    DEPARTMENT_TAKEN = "department_taken"
     # Mail.
     MAIL_DISABLED = "mail_disabled"
     NO_ADDRESS = "no_address"

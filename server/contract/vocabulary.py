@@ -52,6 +52,16 @@ class EventType(StrEnum):
     # An admin erased a post's text (v1.2): sequenced on its thread's channel, carrying the post's
     # erased public form; the rows that carried the text now hold exactly {"erased": true}.
     POST_ERASED = "post.erased"
+    # The answer workflow (v1.2): drafts, approval, assignment and internal notes. Rows without a
+    # seq: the staff channel and the log carry them, never a thread channel.
+    ANSWER_DRAFTED = "answer.drafted"
+    ANSWER_SUBMITTED = "answer.submitted"
+    ANSWER_RETURNED = "answer.returned"
+    THREAD_ASSIGNED = "thread.assigned"
+    NOTE_ADDED = "note.added"
+    NOTE_EDITED = "note.edited"
+    DEPARTMENT_CREATED = "department.created"
+    DEPARTMENT_CHANGED = "department.changed"
 
 
 PROPOSAL: Final = "proposal"
@@ -78,10 +88,17 @@ ADMIN: Final = "admin"
 
 # Why a post was reported (v1.2; threads and comments alike). None: not said.
 REPORT_CATEGORIES: Final = ("abuse", "defamation", "personal_info", "advertising", "other")
-# Publishes answers other staff drafted (the answer workflow, v1.2).
+# Approves (결재) answers drafted by other staff before they are published (v1.2).
 APPROVER: Final = "approver"
 STAFF_ROLES: Final = (MODERATOR, ADMIN, APPROVER)
 # An account's state, as admins set it (v1.2).
 ACTIVE: Final = "active"
 DISABLED: Final = "disabled"
 ACCOUNT_STATES: Final = (ACTIVE, DISABLED)
+
+# An answer's way through the workflow (v1.2): a draft is submitted for approval, then published
+# or returned to draft with a reason.
+DRAFT: Final = "draft"
+PENDING_APPROVAL: Final = "pending_approval"
+PUBLISHED: Final = "published"
+DRAFT_STATES: Final = (DRAFT, PENDING_APPROVAL, PUBLISHED)

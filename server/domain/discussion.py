@@ -7,6 +7,7 @@ commit together, and the seam publishes the messages afterwards. Placing somethi
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, timedelta
 from typing import Any
@@ -34,6 +35,7 @@ from server.domain import actions, drafts, policy
 from server.domain.accounts import Passwords, check_strength, new_session_token, token_hash
 from server.domain.attachments import Attachments, with_attachments
 from server.domain.categories import resolve as resolve_category
+from server.domain.departments import assigned_department
 from server.domain.holds import Holds
 from server.domain.links import parse_links, store_links, tell_proposals
 from server.domain.moderation import report_category
@@ -387,32 +389,26 @@ class Discussion:
         self, actor: Account, thread_id: int, body: Any, outcome: Any = None, attachments: Any = None
     ) -> dict[str, Any]:
         policy.require_staff(actor, "post official answers")
+        if self.settings.answer_approval == "required":
+            raise Conflict(
+                "answers are published only after approval: post a draft (draft: true)",
+                code=ErrorCode.APPROVAL_REQUIRED,
+            )
         file_ids = self._file_ids(attachments)
         body = text(body, "body", self.settings.thread_body_max)
         if self.settings.refuse_identifiers:
             refuse_identifiers({"body": body})
         if outcome is not None and outcome not in OUTCOMES:
             raise Invalid(f"outcome must be one of {', '.join(OUTCOMES)}", {"outcome": "unknown"})
-        status = ANSWERED if outcome else REVIEWING
         async with self.events.change() as change:
-            s = change.session
-            await self._proposal_status(s, thread_id)
-            seq = await self.posting.next_seq(s, thread_id, status=status, outcome=outcome)
-            row = Answer(
-                thread_id=thread_id,
-                author_id=actor.id,  # type: ignore[arg-type]
-                body=body,
-                status=status,
-                outcome=outcome,
-                seq=seq,
+            await self._proposal_status(change.session, thread_id)
+
+            async def attach(s: AsyncSession, answer_id: int) -> list[dict[str, Any]]:
+                return await self._attach(s, actor, file_ids, "answer", answer_id, thread_id)
+
+            _, shown = await publish_answer(
+                change, self.posting, actor, actor, thread_id, body, outcome, attach
             )
-            s.add(row)
-            await s.flush()
-            assert row.id is not None
-            files = await self._attach(s, actor, file_ids, "answer", row.id, thread_id)
-            shown = with_attachments(public.answer(row, actor.department), files)
-            data = {"answer": shown, "thread_id": thread_id, "status": status, "outcome": outcome}
-            await change.append(EventType.ANSWER_POSTED, actor, data, thread_id=thread_id, seq=seq)
         return shown
 
     # --- comments ---------------------------------------------------------------------------
@@ -653,3 +649,45 @@ class Discussion:
     def _insert_ignore(self, table: Any) -> Any:
         dialect = postgresql if self.db.dialect == "postgresql" else sqlite
         return dialect.insert(table).on_conflict_do_nothing()
+
+
+# Attaches the caller's uploads to the answer being published (its id): their public shapes.
+AttachFiles = Callable[[AsyncSession, int], Awaitable[list[dict[str, Any]]]]
+
+
+async def publish_answer(
+    change: Change,
+    posting: Posting,
+    author: Account,
+    actor: Account,
+    thread_id: int,
+    body: str,
+    outcome: str | None,
+    attach: AttachFiles | None = None,
+) -> tuple[Answer, dict[str, Any]]:
+    """Publish an official answer in `change` (the proposal's state already checked): the thread's
+    next seq, the answer row, its files (`attach`, given the answer's id), and `answer.posted`,
+    which starts notices, mail and the answer clock. `author` wrote it; `actor` (the approver, in
+    the workflow) is the log row's actor. The public sees 조달청 and the department the proposal is
+    assigned to (else the author's). The row, and the answer as the public sees it."""
+    s = change.session
+    status = ANSWERED if outcome else REVIEWING
+    department = await assigned_department(s, thread_id)
+    seq = await posting.next_seq(s, thread_id, status=status, outcome=outcome)
+    row = Answer(
+        thread_id=thread_id,
+        author_id=author.id,  # type: ignore[arg-type]
+        body=body,
+        status=status,
+        outcome=outcome,
+        seq=seq,
+        department=department,
+    )
+    s.add(row)
+    await s.flush()
+    assert row.id is not None
+    files = await attach(s, row.id) if attach is not None else []
+    shown = with_attachments(public.answer(row, department or author.department), files)
+    data = {"answer": shown, "thread_id": thread_id, "status": status, "outcome": outcome}
+    await change.append(EventType.ANSWER_POSTED, actor, data, thread_id=thread_id, seq=seq)
+    return row, shown

@@ -193,7 +193,11 @@ class Editing:
 
     # --- answers --------------------------------------------------------------------------
 
-    async def edit_answer(self, actor: Account, answer_id: int, body: Any) -> dict[str, Any]:
+    async def edit_answer(
+        self, actor: Account, answer_id: int, body: Any, *, approved_by: Account | None = None
+    ) -> dict[str, Any]:
+        """Staff correct an answer; with the answer workflow (workflow.py) `actor` is the drafter
+        of the revision (its editor) and `approved_by` the approver, the log row's actor."""
         policy.require_staff(actor, "correct official answers")
         new_body = text(body, "body", self.settings.thread_body_max)
         if self.settings.refuse_identifiers:
@@ -210,13 +214,15 @@ class Editing:
                 if new_body == row.body:
                     raise Unchanged
                 await self._revise_body(s, "answer", row, new_body, actor)
-                shown = public.answer(row, await self._department(s, row.author_id))
+                shown = public.answer(row, row.department or await self._department(s, row.author_id))
                 data = {"answer": shown, "thread_id": thread_id}
-                await change.append(EventType.ANSWER_EDITED, actor, data, thread_id=thread_id, seq=seq)
+                await change.append(
+                    EventType.ANSWER_EDITED, approved_by or actor, data, thread_id=thread_id, seq=seq
+                )
         except Unchanged:
             async with self.db.read() as s:
                 row = (await s.execute(select(Answer).where(Answer.id == answer_id))).scalars().one()
-                shown = public.answer(row, await self._department(s, row.author_id))
+                shown = public.answer(row, row.department or await self._department(s, row.author_id))
         return shown
 
     async def _department(self, s: AsyncSession, account_id: int) -> str | None:

@@ -19,7 +19,9 @@ from server.contract.vocabulary import (
     ANSWERED,
     APPROVER,
     CHANGE,
+    DRAFT,
     MODERATOR,
+    PENDING_APPROVAL,
     PROPOSAL,
     STAFF,
     WITHDRAWN,
@@ -328,3 +330,52 @@ def require_erasure_rights(account: Account) -> None:
 def can_erase(erased: bool, kind: str) -> Refusal:
     """A post is erased once: a second erasure finds nothing left to destroy."""
     return _erased(kind) if erased else None
+
+
+# --- the answer workflow (v1.2) -----------------------------------------------------------------
+
+
+class DraftFacts(Protocol):
+    """What the rules read of a draft answer."""
+
+    @property
+    def author_id(self) -> int: ...
+    @property
+    def state(self) -> str: ...
+
+
+def _draft_state(doing: str, state: str) -> Conflict:
+    return Conflict(f"cannot {doing} an answer that is {state}", code=ErrorCode.DRAFT_STATE)
+
+
+def can_edit_draft(account: Account, draft: DraftFacts) -> Refusal:
+    """Its drafter reworks a draft (a returned one too) until it is submitted."""
+    if draft.author_id != account.id:
+        return Forbidden("only the drafter may change this draft", code=ErrorCode.NOT_AUTHOR)
+    if draft.state != DRAFT:
+        return _draft_state("change", draft.state)
+    return None
+
+
+def can_submit(account: Account, draft: DraftFacts) -> Refusal:
+    """Its drafter submits a draft for approval."""
+    if draft.author_id != account.id:
+        return Forbidden("only the drafter may submit this draft", code=ErrorCode.NOT_AUTHOR)
+    if draft.state != DRAFT:
+        return _draft_state("submit", draft.state)
+    return None
+
+
+def can_decide(account: Account, draft: DraftFacts, *, approve: bool) -> Refusal:
+    """A staff account holding `approver`, not the drafter, approves or returns a submitted
+    draft (결재: nobody approves their own)."""
+    doing = "approve" if approve else "return"
+    if not is_staff(account) or APPROVER not in account.role_set:
+        return Forbidden(
+            f"only staff with the approver role may {doing} answers", code=ErrorCode.APPROVER_ONLY
+        )
+    if draft.author_id == account.id:
+        return Forbidden(f"you cannot {doing} a draft you wrote", code=ErrorCode.OWN_DRAFT)
+    if draft.state != PENDING_APPROVAL:
+        return _draft_state(doing, draft.state)
+    return None

@@ -223,7 +223,7 @@ class Reader:
             thread, op_kind, number, department = row
             # Everything below is cut at this seq, so REST and the live channel meet without overlap.
             answers = await session.execute(
-                select(Answer, Account.department)
+                select(Answer, func.coalesce(Answer.department, Account.department))
                 .join(Account, Account.id == Answer.author_id)
                 .where(Answer.thread_id == thread_id, Answer.seq <= thread.seq)
                 .order_by(Answer.seq)  # type: ignore[arg-type]

@@ -44,6 +44,7 @@ from server.mail.outbox import (
     Claimed,
     OutboxStore,
 )
+from server.mail.reminders import REMINDER, ReminderSource, no_reminders
 from server.runtime.settings import Settings
 from server.store.database import Database
 from server.store.models import AccountMail, Notice, PasswordToken
@@ -187,6 +188,7 @@ class Mailer:
         epoch: Callable[[], str],
         metrics: Metrics,
         notices: NoticeSource = no_notices,
+        reminders: ReminderSource = no_reminders,
     ) -> None:
         self.settings = settings
         self.metrics = metrics
@@ -195,12 +197,15 @@ class Mailer:
         self.secret = secret
         self.epoch = epoch
         self.notices = notices
+        self.reminders = reminders
         self.target = SmtpTarget.from_url(settings.smtp_url) if settings.smtp_url else None
         self.base = settings.public_url.rstrip("/")
         self.domain = _message_id_domain(settings)
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._smtp: aiosmtplib.SMTP | None = None
+        # The reminders of the round being sent (step), read with its rows.
+        self._round_reminders: dict[int, Any] = {}
 
     # --- the task ---------------------------------------------------------------------------
 
@@ -258,9 +263,12 @@ class Mailer:
             return False
         rows = [*claimed, *digest]
         accounts = await self.mailboxes.rows({c.account_id for c in rows})
-        notice_ids = [c.notice_id for c in rows if c.notice_id is not None]
+        notice_ids = [c.notice_id for c in rows if c.notice_id is not None and c.channel != REMINDER]
         notices = await self.notices(notice_ids) if notice_ids else {}
         tokens = await self.mailboxes.password_tokens({c.token_id for c in rows if c.token_id is not None})
+        # A reminder's row names its `reminder` row in `notice_id` (reminders.py).
+        reminder_ids = [c.notice_id for c in rows if c.notice_id is not None and c.channel == REMINDER]
+        self._round_reminders = await self.reminders(reminder_ids) if reminder_ids else {}
         mails = await self._fold(claimed, notices) + ([digest] if digest else [])
         try:
             for index, group in enumerate(mails):
@@ -390,6 +398,8 @@ class Mailer:
             local = f"confirm.{first.account_id}.{first.id}"
         elif first.channel in TOKEN_CHANNELS:
             local = f"{first.channel}.{first.token_id}"
+        elif first.channel == REMINDER:
+            local = f"reminder.{first.notice_id}"
         elif first.channel == DIGEST:
             # The digest of one account's day: named after its first notice, so a retry of the same
             # rows has the same id.
@@ -420,6 +430,11 @@ class Mailer:
             return self._confirmation(first, mailbox)
         if mailbox.verified_at is None or mailbox.delivery == "none":
             raise LookupError("the account takes no mail")
+        if first.channel == REMINDER:
+            reminder = self._round_reminders.get(first.notice_id or 0)
+            if reminder is None:
+                raise LookupError("the reminder is gone")
+            return self._reminder(first, mailbox, reminder.day, reminder.items)
         found = [notices[r.notice_id] for r in rows if r.notice_id in notices]
         if not found:
             raise LookupError("the notice is gone")
@@ -481,6 +496,32 @@ class Mailer:
             "</body></html>",
             subtype="html",
         )
+        return message
+
+    def _reminder(self, row: Claimed, mailbox: AccountMail, day: str, items: dict[str, Any]) -> EmailMessage:
+        """A staff account's due reminder: its proposals near or past the answer target, and the
+        answers waiting for its approval (work mail for staff: titles and links only)."""
+        due, approvals = items.get("due", []), items.get("approvals", [])
+        message = self._envelope(
+            [row], mailbox.address, f"[통] {day} 답변 기한 {len(due)}건 · 결재 대기 {len(approvals)}건"
+        )
+        lines = [f"{day} (KST) 답변 업무 알림입니다.", ""]
+        if due:
+            lines.append(f"답변 기한이 다가오거나 지난 제안 {len(due)}건:")
+            for item in due:
+                state = "기한 지남" if item.get("overdue") else "기한 임박"
+                lines += [
+                    f"- [{state}] {item['title']} (기한 {item['due_at'][:10]})",
+                    f"  {self.base}/threads/{item['id']}",
+                ]
+            lines.append("")
+        if approvals:
+            lines.append(f"결재를 기다리는 답변 {len(approvals)}건:")
+            for item in approvals:
+                lines += [f"- {item['title']}", f"  {self.base}/staff#answers"]
+            lines.append("")
+        lines += ["-- ", "통(通) 답변 업무 알림 (매일 보냅니다)."]
+        message.set_content("\n".join(lines))
         return message
 
     def _confirmation(self, row: Claimed, mailbox: AccountMail) -> EmailMessage:

@@ -134,6 +134,28 @@ def cmd_accounts_disable(args: argparse.Namespace) -> int:
     return _change_account(args.login, "disabled {login}; its sessions are ended", state="disabled")
 
 
+def cmd_accounts_set_department(args: argparse.Namespace) -> int:
+    """Put a staff account in a department of the managed list (or, --none, in none); logged as
+    `account.changed`. Admins do the same with PUT /api/staff/departments/{id}/members."""
+    from server.contract.errors import DomainError
+
+    if (args.department is None) == (not args.none):
+        print("tong: give a department id or --none", file=sys.stderr)
+        return 2
+
+    async def change(services: object) -> object:
+        departments = services.departments  # type: ignore[attr-defined]
+        return await departments.set_member(None, args.login, None if args.none else args.department)
+
+    try:
+        asyncio.run(_with_services(_settings(), change))
+    except DomainError as exc:
+        print(f"tong: {exc.message}", file=sys.stderr)
+        return 1
+    print(f"{args.login}: department {'none' if args.none else args.department}")
+    return 0
+
+
 def cmd_accounts_email(args: argparse.Namespace) -> int:
     """Set, confirm or remove an account's e-mail address, or its delivery (a running server
     sends the confirmation mail: it is queued in the outbox)."""
@@ -482,6 +504,11 @@ def build_parser() -> argparse.ArgumentParser:
     disable.add_argument("login")
     disable.set_defaults(func=cmd_accounts_disable)
     _account_admin_parsers(accounts)
+    department = accounts.add_parser("set-department", help="a staff account's department (the managed list)")
+    department.add_argument("login")
+    department.add_argument("department", nargs="?", type=int, help="the department's id")
+    department.add_argument("--none", action="store_true", help="in no department")
+    department.set_defaults(func=cmd_accounts_set_department)
     email = accounts.add_parser("email", help="an account's e-mail address and how notices are mailed")
     email.add_argument("login")
     email.add_argument("address", nargs="?", help="a new address: a confirmation link is mailed to it")

@@ -45,7 +45,7 @@ class DemoLogin:
 
 
 LOGINS = [
-    DemoLogin("admin", "staff", ("moderator", "admin"), "혁신조달기획과"),
+    DemoLogin("admin", "staff", ("moderator", "admin", "approver"), "혁신조달기획과"),
     DemoLogin("staff", "staff", ("moderator",), "구매사업국"),
     *(DemoLogin(f"company{i}", "company") for i in range(1, 9)),
     *(DemoLogin(f"agency{i}", "agency") for i in range(1, 5)),

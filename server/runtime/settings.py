@@ -263,6 +263,16 @@ class Settings(BaseSettings):
     mfa_key: str = ""
     # What an authenticator app shows beside the account: "Tong (staff-login)".
     mfa_issuer: str = "Tong"
+    # The answer workflow (v1.2). "required": every answer is drafted and approved by another
+    # staff account with the approver role before the public sees it (an answer posted without
+    # `draft` is 409 approval_required; an edit of a published answer waits for approval too).
+    answer_approval: Literal["optional", "required"] = "optional"
+    # The daily due reminder (mail/reminders.py) goes out at this hour, KST; a proposal is "near"
+    # its answer target this many days before it (and past it after).
+    reminder_hour: int = Field(default=9, ge=0, le=23)
+    reminder_near_days: int = Field(default=3, ge=0)
+    # How often each process looks whether today's reminders are due (0: never; tests call it).
+    reminder_poll_interval_s: float = 300.0
 
     @field_validator("hold_words", "office_days", "login_allowlist", mode="before")
     @classmethod

@@ -268,6 +268,9 @@ class Answer(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     edited_at: datetime | None = None
     revision: int = 1
+    # The department the public sees on the answer: the proposal's assigned department when it
+    # was published (v1.2); null before, when the author's own department is shown.
+    department: str | None = Field(default=None, max_length=50)
 
 
 class Revision(SQLModel, table=True):
@@ -651,3 +654,100 @@ class Attachment(SQLModel, table=True):
     target_id: int | None = None
     thread_id: int | None = Field(default=None, foreign_key="thread.id", index=True)
     position: int = 0
+
+
+# --- the answer workflow (v1.2) ----------------------------------------------------------------
+
+
+class Department(SQLModel, table=True):
+    """The managed list of departments (like categories: Korean and English names, order, retire).
+    A proposal is assigned to one; a staff account belongs to one."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=50, unique=True)  # Korean, shown first
+    name_en: str | None = Field(default=None, max_length=50)
+    retired: bool = False
+    position: int = 0
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class DepartmentMember(SQLModel, table=True):
+    """The department a staff account belongs to (set by an admin); at most one."""
+
+    __tablename__ = "department_member"
+
+    account_id: int = Field(foreign_key="account.id", primary_key=True)
+    department_id: int = Field(foreign_key="department.id", index=True)
+    set_at: datetime = Field(default_factory=utcnow)
+
+
+class ThreadAssignment(SQLModel, table=True):
+    """One assignment of a proposal to a department (and optionally an officer in it): the newest
+    row is the current one, the older rows are its history."""
+
+    __tablename__ = "thread_assignment"
+    __table_args__ = (Index("ix_thread_assignment_thread", "thread_id", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    thread_id: int = Field(foreign_key="thread.id")
+    department_id: int = Field(foreign_key="department.id", index=True)
+    assignee_id: int | None = Field(default=None, foreign_key="account.id")
+    assigned_by: int = Field(foreign_key="account.id")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class AnswerDraft(SQLModel, table=True):
+    """An answer on its way to the public: drafted, submitted for approval, then published (the
+    `answer` row it became) or returned to draft. A pending revision of a published answer is a
+    draft too, with `revises` set. Kept apart from `answer`, so nothing that reads answers (the
+    thread, search, the answer clock, exports) can meet one before it is published."""
+
+    __tablename__ = "answer_draft"
+    __table_args__ = (Index("ix_answer_draft_thread", "thread_id", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    thread_id: int = Field(foreign_key="thread.id")
+    # The published answer: the one this draft revises, or the one it became.
+    answer_id: int | None = Field(default=None, foreign_key="answer.id")
+    revises: bool = False
+    author_id: int = Field(foreign_key="account.id")
+    body: str
+    outcome: str | None = Field(default=None, max_length=24)
+    state: str = Field(max_length=24, index=True)  # draft | pending_approval | published
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    submitted_at: datetime | None = None
+    approved_by: int | None = Field(default=None, foreign_key="account.id")
+    approved_at: datetime | None = None
+    returned_by: int | None = Field(default=None, foreign_key="account.id")
+    returned_at: datetime | None = None
+    returned_reason: str | None = None
+
+
+class StaffNote(SQLModel, table=True):
+    """An internal note on a proposal (or on one of its draft answers): staff only, never public."""
+
+    __tablename__ = "staff_note"
+    __table_args__ = (Index("ix_staff_note_thread", "thread_id", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    thread_id: int = Field(foreign_key="thread.id")
+    draft_id: int | None = Field(default=None, foreign_key="answer_draft.id")
+    author_id: int = Field(foreign_key="account.id")
+    body: str
+    created_at: datetime = Field(default_factory=utcnow)
+    edited_at: datetime | None = None
+    revision: int = 1
+
+
+class Reminder(SQLModel, table=True):
+    """A staff account's due reminder of one KST day (mail/reminders.py): what it lists, written
+    once by whichever process gets there first; its mail is an outbox row (`reminder` channel)."""
+
+    __table_args__ = (UniqueConstraint("account_id", "day", name="uq_reminder_account_day"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id")
+    day: str = Field(max_length=10)  # YYYY-MM-DD, KST
+    items: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JsonDoc, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)

@@ -126,9 +126,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
         services.session_purge.loop.start()
         services.reader.search_flush.start()
         services.mailer.start()
+        services.reminders.loop.start()
         try:
             yield
         finally:
+            await services.reminders.loop.stop()
             await services.mailer.stop()
             await services.reader.search_flush.stop()
             await services.session_purge.loop.stop()

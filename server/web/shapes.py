@@ -16,6 +16,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    RootModel,
     ValidationError,
     ValidationInfo,
 )
@@ -175,6 +176,9 @@ class NewAnswer(Body):
     outcome: Outcome | None = None
     attachments: list[Id] | None = Field(
         None, max_length=5, description="the caller's own unattached uploads (POST /api/uploads), at most 5"
+    )
+    draft: Annotated[bool, Field(strict=True)] = Field(
+        False, description="a draft for approval (201 {id, state: draft}), invisible to the public"
     )
 
 
@@ -1193,3 +1197,169 @@ class ErasedPost(Shape):
     erased_events: list[int] = Field(description='log rows whose payload is now {"erased": true}')
     erase_ms: float
     reclaimed: Reclaim
+
+
+# --- the answer workflow (v1.2) ---------------------------------------------------------------
+
+DraftStateName = Literal["draft", "pending_approval", "published"]
+WorkflowFilter = Literal["all", "mine", "department", "unassigned", "approvals"]
+LoginName = Annotated[str, Field(min_length=1, max_length=64)]
+
+
+class AnswerDraftBody(Body):
+    body: ThreadBody
+    outcome: Outcome | None = None
+
+
+class AssignmentBody(Body):
+    department: Id = Field(description="a department's id (GET /api/staff/departments)")
+    assignee: Id | None = Field(None, description="a staff account of that department")
+
+
+class NoteBody(Body):
+    body: ThreadBody
+    draft: Id | None = Field(None, description="the draft answer the note is about")
+
+
+class EditedNote(Body):
+    body: ThreadBody
+
+
+class NewDepartment(Body):
+    name: CategoryName = Field(description="Korean name, shown first")
+    name_en: CategoryName | None = None
+
+
+class DepartmentChange(Body):
+    name: CategoryName | None = None
+    name_en: CategoryName | None = None
+    retired: Annotated[bool, Field(strict=True)] | None = None
+    position: Annotated[int, Field(ge=0, le=10_000, strict=True)] | None = None
+
+
+class MembersBody(Body):
+    logins: Annotated[list[LoginName], Field(min_length=1, max_length=200)]
+
+
+class WorkflowQuery(Query):
+    filter: WorkflowFilter = "all"
+    limit: DeskLimit | None = None
+
+
+class StaffRef(Shape):
+    """A staff account, as the workflow's views name it to other staff (never to the public)."""
+
+    id: int
+    login: str
+    department: str | None
+
+
+class DepartmentRef(Shape):
+    id: int
+    name: str
+    name_en: str | None
+
+
+class DepartmentOut(DepartmentRef):
+    retired: bool
+    position: int
+
+
+class DepartmentListed(DepartmentOut):
+    members: int
+
+
+class DepartmentList(Shape):
+    items: list[DepartmentListed]
+
+
+class MemberOut(Shape):
+    id: int
+    login: str
+    department: int | None
+
+
+class MembersOut(Shape):
+    items: list[MemberOut]
+
+
+class AssignmentOut(Shape):
+    id: int
+    thread_id: int
+    department: DepartmentRef | None
+    assignee: StaffRef | None
+    assigned_by: StaffRef | None
+    assigned_at: str
+
+
+class AssignmentList(Shape):
+    items: list[AssignmentOut]
+
+
+class DraftState(Shape):
+    id: int
+    state: DraftStateName
+
+
+class DraftOut(DraftState):
+    thread_id: int
+    answer_id: int | None
+    revises: bool
+    body: str
+    outcome: Outcome | None
+    author: StaffRef | None
+    created_at: str
+    updated_at: str
+    submitted_at: str | None
+    approved_by: StaffRef | None
+    approved_at: str | None
+    returned_by: StaffRef | None
+    returned_at: str | None
+    returned_reason: str | None
+    answer: AnswerOut | None = Field(None, description="the published answer, on approval")
+
+
+class DraftList(Shape):
+    items: list[DraftOut]
+
+
+class AnswerOrDraft(RootModel[AnswerOut | DraftOut]):
+    """A published answer, or (`draft: true`) the draft: `{"id", "state": "draft", ...}`."""
+
+
+class NoteOut(Shape):
+    id: int
+    thread_id: int
+    draft_id: int | None
+    body: str
+    author: StaffRef | None
+    created_at: str
+    edited_at: str | None
+    revision: int
+
+
+class NoteList(Shape):
+    items: list[NoteOut]
+
+
+class QueueAssignment(Shape):
+    department: DepartmentRef | None
+    assignee: StaffRef | None
+    assigned_by: StaffRef | None
+    assigned_at: str | None
+
+
+class QueueItem(Shape):
+    id: int
+    title: str
+    status: Status | None
+    created_at: str
+    due_at: str
+    overdue: bool
+    assignment: QueueAssignment | None
+    drafts: list[DraftOut]
+
+
+class WorkflowQueue(Shape):
+    filter: WorkflowFilter
+    items: list[QueueItem]

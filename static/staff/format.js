@@ -30,6 +30,12 @@ export const EVENT_TYPES = [
   "author.suspension_lifted",
   "appeal.filed",
   "appeal.decided",
+  "answer.drafted",
+  "answer.submitted",
+  "answer.returned",
+  "thread.assigned",
+  "note.added",
+  "note.edited",
 ];
 
 // Types a moderator acts on, shown with a stronger colour in the stream.
@@ -118,6 +124,16 @@ export function summary(event) {
       return `${p.post ? ref(p.post.kind, p.post.id) : ""} · ${reason(p)}`;
     case "thread.links_changed":
       return t("staff.sum.links", { ids: (p.links || []).map((i) => `#${i}`).join(", ") });
+    // The answer workflow (v1.2): staff text, staff-only rows.
+    case "answer.drafted":
+      return p.draft ? p.draft.body : "";
+    case "answer.returned":
+      return reason(p);
+    case "thread.assigned":
+      return p.assignment && p.assignment.department ? p.assignment.department.name : "";
+    case "note.added":
+    case "note.edited":
+      return p.note ? p.note.body : "";
     default:
       return "";
   }

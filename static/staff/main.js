@@ -14,6 +14,7 @@ import { Moderation } from "./moderation.js";
 import { AppealQueue } from "./appeals.js";
 import { Monitor } from "./monitor.js";
 import { Review } from "./review.js";
+import { Workflow } from "./workflow.js";
 import { en, ko } from "./strings.js";
 
 addStrings({ ko, en });
@@ -111,6 +112,7 @@ async function boot() {
       $("#tab-count-appeals").textContent = n ? String(n) : "";
     },
   });
+  const workflow = new Workflow(me);
   let lastId = 0;
   const deliver = (event) => {
     lastId = Math.max(lastId, event.id);
@@ -119,6 +121,7 @@ async function boot() {
     moderation.onEvent(event);
     categories.onEvent(event);
     appeals.onEvent(event);
+    workflow.onEvent(event);
   };
   // The public app's connection: back-off with jitter, heartbeat, offline/online, 1012/1013.
   const live = new Live();
@@ -164,7 +167,7 @@ async function boot() {
     },
   });
   window.__tongStaff = { live, monitor };
-  const starting = [monitor.start(), clock.start(), moderation.start(), review.start(), categories.start(), appeals.start()];
+  const starting = [monitor.start(), clock.start(), moderation.start(), review.start(), categories.start(), appeals.start(), workflow.start()];
   if (admin) starting.push(new Accounts(me).start());
   const results = await Promise.allSettled(starting);
   for (const r of results) if (r.status === "rejected") toast(explain(r.reason), "error");

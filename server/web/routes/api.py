@@ -180,7 +180,11 @@ async def comment_revisions(request: Request) -> Response:
 
 
 async def edit_answer(request: Request, account: Account, body: shapes.EditedAnswer) -> Response:
-    return ok(await services(request).editing.edit_answer(account, request.path_params["id"], body.body))
+    svc = services(request)
+    if svc.settings.answer_approval == "required":
+        # The answer workflow: the edit waits for approval as a pending revision.
+        return ok(await svc.workflow.revise(account, request.path_params["id"], body.body), 202)
+    return ok(await svc.editing.edit_answer(account, request.path_params["id"], body.body))
 
 
 async def answer_revisions(request: Request) -> Response:
@@ -233,6 +237,11 @@ async def report_comment(request: Request, account: Account, body: shapes.Report
 
 
 async def post_answer(request: Request, account: Account, body: shapes.NewAnswer) -> Response:
+    if body.draft:
+        draft = await services(request).workflow.draft(
+            account, request.path_params["thread_id"], body.body, body.outcome
+        )
+        return ok(draft, 201)
     answer = await services(request).discussion.answer(
         account, request.path_params["thread_id"], body.body, body.outcome, body.attachments
     )
@@ -307,10 +316,12 @@ operations = [
               "moderation", who="account", body=shapes.ReportBody, status=201, answer=shapes.ReportOut,
               also=(409,)),
     Operation("POST", THREAD + "/answers", post_answer, "Official answer (final with an outcome)",
-              "threads", who="staff", body=shapes.NewAnswer, status=201, answer=shapes.AnswerOut,
+              "threads", who="staff", body=shapes.NewAnswer, status=201, answer=shapes.AnswerOrDraft,
               also=(409,)),
-    Operation("PATCH", "/api/answers/{id:id}", edit_answer, "Correct an official answer (staff)", "threads",
-              who="staff", body=shapes.EditedAnswer, answer=shapes.AnswerOut),
+    Operation("PATCH", "/api/answers/{id:id}", edit_answer,
+              "Correct an official answer (staff; a pending revision when approval is required)", "threads",
+              who="staff", body=shapes.EditedAnswer, answer=shapes.AnswerOut,
+              also_answers=((202, shapes.DraftOut),)),
     Operation("GET", "/api/answers/{id:id}/revisions", answer_revisions, "An answer's versions", "threads",
               answer=shapes.Revisions),
     Operation("POST", "/api/comments/{id:id}/hide", hide_comment, "Hide a comment (never deleted)",

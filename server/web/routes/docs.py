@@ -31,6 +31,7 @@ from server.web.routes import (
     ops,
     passwords,
     staff,
+    workflow,
 )
 from server.web.routes.pages import PACKAGE_DIR, find_static_dir
 
@@ -103,6 +104,7 @@ def all_operations() -> list[Operation]:
         *categories.operations,
         *ops.operations,
         *files.operations,
+        *workflow.operations,
         *operations,
         *drafts.operations,
         *mfa.operations,
