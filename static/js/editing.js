@@ -43,6 +43,7 @@ addStrings({
     "edit.withdrawYes": "철회하기",
     "edit.withdrawn": "제안을 철회했습니다.",
     "comment.withdrawn": "작성자가 삭제한 글",
+    "comment.erased": "관리자가 삭제한 글 (개인정보 보호)",
     "thread.withdrawnNote": "작성자가 철회한 제안입니다. 새 댓글과 추천을 받지 않습니다.",
   },
   en: {
@@ -76,6 +77,7 @@ addStrings({
     "edit.withdrawYes": "Withdraw",
     "edit.withdrawn": "Proposal withdrawn.",
     "comment.withdrawn": "Deleted by its author",
+    "comment.erased": "Erased by an administrator (personal data)",
     "thread.withdrawnNote": "Withdrawn by its author: it takes no new comments or recommendations.",
   },
 });

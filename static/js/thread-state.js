@@ -134,6 +134,13 @@ function eventFrame(state, frame) {
     case "thread.hidden":
       next = threadHidden(state, data);
       break;
+    case "post.erased":
+      // An admin erased a post (v1.2): a comment's erased form replaces it; a proposal keeps its
+      // place with no text.
+      if (data.comment) next = commentChanged(state, data.comment, null, frame.event);
+      else if (data.thread) next = withThread(state, { erased: true, title: null, body: null, attachments: [] });
+      else next = state;
+      break;
     case "thread.restored":
       // The restored text is not in the frame: the page reads the thread again (`restored`).
       next = { ...withThread(state, { hidden: false, hidden_reason: null }), restored: (state.restored || 0) + 1 };

@@ -58,8 +58,8 @@ function proposer(thread) {
 export function fillCard(card, thread) {
   const hadFocus = card.contains(document.activeElement);
   card.dataset.threadId = String(thread.id);
-  const title = thread.hidden ? t("thread.hiddenTitle") : thread.match === "title" && thread.highlight ? marked(thread.highlight) : thread.title;
-  const link = h("a", { href: `/threads/${thread.id}`, class: thread.hidden ? "card-link card-hidden" : "card-link" }, title);
+  const title = thread.erased ? t("thread.erasedTitle") : thread.hidden ? t("thread.hiddenTitle") : thread.match === "title" && thread.highlight ? marked(thread.highlight) : thread.title;
+  const link = h("a", { href: `/threads/${thread.id}`, class: thread.hidden || thread.erased ? "card-link card-hidden" : "card-link" }, title);
   replace(
     card,
     h(

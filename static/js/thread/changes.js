@@ -9,7 +9,7 @@
 /** @typedef {import("../thread-state.js").Answer} Answer */
 
 // The thread fields the head draws beyond its badges and counts: a change to one redraws the head.
-const HEAD_FIELDS = ["id", "kind", "title", "body", "category", "author", "mine", "created_at", "edited_at", "revision", "links", "changed_in", "hidden", "hidden_reason"];
+const HEAD_FIELDS = ["id", "kind", "title", "body", "category", "author", "mine", "created_at", "edited_at", "revision", "links", "changed_in", "hidden", "hidden_reason", "erased", "attachments"];
 
 /** @param {ThreadState} state */
 export const isClosed = (state) => state.thread.status === "withdrawn";

@@ -48,6 +48,7 @@ export function commentsPart(view) {
 
   // --- one comment ---
   function commentBody(c, state) {
+    if (c.erased) return h("div", { class: "comment-placeholder", "data-role": "erased" }, h("p", null, t("comment.erased")));
     if (c.withdrawn) return h("div", { class: "comment-placeholder", "data-role": "withdrawn" }, h("p", null, t("comment.withdrawn")));
     if (c.hidden) {
       const reason = state.reasons.get(c.id);
@@ -142,7 +143,7 @@ export function commentsPart(view) {
   function fillComment(card, c, state) {
     const forms = h("div", { class: "comment-forms" });
     const actions = h("div", { class: "comment-actions" });
-    if (!c.hidden && !c.withdrawn) {
+    if (!c.hidden && !c.withdrawn && !c.erased) {
       const rec = recommendButton({
         count: c.counts.recommendations,
         on: !!c.recommended,
@@ -176,7 +177,7 @@ export function commentsPart(view) {
       actions.append(c.hidden ? restoreButton(c) : inlineFormButton(forms, t("comment.hide"), hideForm(c), "btn-danger-ghost"));
     }
     const isNew = card.classList.contains("is-new");
-    card.className = `comment-card${c.hidden || c.withdrawn ? " is-hidden" : ""}${c.mine ? " is-mine" : ""}${isNew ? " is-new" : ""}${card.classList.contains("is-target") ? " is-target" : ""}`;
+    card.className = `comment-card${c.hidden || c.withdrawn || c.erased ? " is-hidden" : ""}${c.mine ? " is-mine" : ""}${isNew ? " is-new" : ""}${card.classList.contains("is-target") ? " is-target" : ""}`;
     replace(
       card,
       h(
@@ -184,7 +185,7 @@ export function commentsPart(view) {
         { class: "comment-head" },
         authorEl(c.author, { mine: c.mine }),
         timeEl(c.created_at),
-        c.hidden || c.withdrawn ? null : editedMark(c, `/api/comments/${c.id}/revisions`, authorLabel(c.author)),
+        c.hidden || c.withdrawn || c.erased ? null : editedMark(c, `/api/comments/${c.id}/revisions`, authorLabel(c.author)),
         isNew ? h("span", { class: "badge badge-new" }, t("comment.new")) : null,
       ),
       commentBody(c, state),

@@ -61,7 +61,7 @@ export function headPart(view) {
         statusBadges(th),
         th.category ? h("a", { class: "chip", href: `/?category=${encodeURIComponent(th.category)}` }, categoryLabel(th.category)) : null,
       ),
-      h("h1", { id: "thread-title", class: th.hidden ? "thread-title thread-hidden" : "thread-title", tabindex: "-1" }, th.hidden ? t("thread.hiddenTitle") : th.title),
+      h("h1", { id: "thread-title", class: th.hidden || th.erased ? "thread-title thread-hidden" : "thread-title", tabindex: "-1" }, th.erased ? t("thread.erasedTitle") : th.hidden ? t("thread.hiddenTitle") : th.title),
       h(
         "div",
         { class: "thread-meta" },
@@ -72,10 +72,12 @@ export function headPart(view) {
         h("span", { class: "watchers", "data-role": "watchers" }, h("span", { class: "live-dot", "aria-hidden": "true" }), t("count.watchers", { n: th.counts.watchers })),
       ),
       th.status === "withdrawn" ? h("p", { class: "notice withdrawn-note", "data-role": "withdrawn-note" }, t("thread.withdrawnNote")) : null,
-      th.hidden
+      th.erased
+        ? h("div", { class: "thread-body thread-placeholder", "data-role": "erased-thread", "data-anchor": "body" }, h("p", null, t("thread.erasedTitle")))
+        : th.hidden
         ? h("div", { class: "thread-body thread-placeholder", "data-role": "hidden-thread", "data-anchor": "body" }, h("p", null, t("thread.hiddenTitle")), th.hidden_reason ? h("p", { class: "muted" }, t("thread.hiddenReason", { reason: th.hidden_reason })) : null)
         : h("div", { class: "thread-body", "data-anchor": "body" }, paragraphs(th.body)),
-      th.hidden ? null : attachmentList(th.attachments),
+      th.hidden || th.erased ? null : attachmentList(th.attachments),
       linkedThreads(th),
       h(
         "div",
@@ -89,7 +91,7 @@ export function headPart(view) {
       authorForms,
       moderationForms,
     );
-    document.title = `${th.hidden ? t("thread.hiddenTitle") : th.title} · ${t("app.name")}`;
+    document.title = `${th.erased ? t("thread.erasedTitle") : th.hidden ? t("thread.hiddenTitle") : th.title} · ${t("app.name")}`;
     renderCounts(state);
   }
 
