@@ -4,7 +4,7 @@ import { api } from "../js/api.js";
 import { $, h, replace } from "../js/dom.js";
 import { t } from "../js/i18n.js";
 import { day, statusLabel, truncate } from "./format.js";
-import { quarterChart, quarterTable } from "../js/record.js";
+import { obligationSection, quarterChart, quarterTable } from "../js/record.js";
 
 const REFRESH_MS = 60_000;
 
@@ -44,12 +44,15 @@ export class AnswerClock {
       figure(t("staff.clock.recent", { n: stats.recent_days }), stats.median_days_recent === null ? "–" : t("staff.clock.days", { n: stats.median_days_recent }), t("staff.clock.recentNote")),
       figure(t("staff.clock.within"), share, t("staff.clock.withinNote", { n: target })),
     );
-    // The same quarters, chart and table the public record page shows (one computation).
+    // The same quarters, chart and table the public record page shows (one computation), and its
+    // answer obligations.
     replace(
       $("#answer-quarters"),
       stats.quarters.length
         ? h("div", { class: "record-quarters" }, quarterChart(stats.quarters), quarterTable(stats.quarters))
         : h("p", { class: "muted" }, t("record.empty")),
+      // Proposals that must be answered (v1.2): met on time, late, open, per quarter.
+      obligationSection(stats),
     );
     const body = $("#clock tbody");
     if (!clock.items.length) {

@@ -25,6 +25,8 @@ async def test_draft_submit_approve_publishes_the_answer(open_page: Any, tong: T
     answer = f"검토하여 반영하겠습니다 {tag}"
 
     drafter = (await open_dashboard(open_page, "answers", login="staff")).page
+    # The answer tab also shows the answer obligations the public record reports.
+    await expect(drafter.locator('#tab-answers [data-role="record-obligations"]')).to_be_visible()
     card = drafter.locator(f".workflow-card[data-thread-id='{thread_id}']")
     await card.get_by_label("답변 초안").fill(answer)
     await card.get_by_label("처리 결과").select_option("accepted")
