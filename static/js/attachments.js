@@ -121,7 +121,8 @@ export function attachmentPicker() {
   const add = h("button", { type: "button", class: "btn btn-small btn-outline", "data-role": "attach" }, t("attach.add"));
   const hint = h("span", { class: "muted attach-hint" }, t("attach.hint", { n: PER_POST }));
   const list = h("ul", { class: "attachments attachments-pending", "aria-label": t("attach.files") });
-  const error = h("p", { class: "form-error", role: "alert", hidden: true });
+  // Its own class: the form's `.form-error` says why the post itself was refused.
+  const error = h("p", { class: "upload-error", role: "alert", hidden: true, "data-role": "attach-error" });
   const live = h("p", { class: "sr-only", role: "status" });
   /** @type {{id: number | null, el: HTMLElement}[]} */
   let items = [];
