@@ -19,10 +19,10 @@ import pytest_asyncio
 
 from server.ops import cli
 from tests.support.clients import PASSWORD, Http, Socket, unique
+from tests.support.mailing import NEW_PASSWORD, mailing_server
 from tests.support.servers import InProcessServer, ProcessServer, Stack
 from tests.support.smtp_sink import SmtpSink
 
-NEW_PASSWORD = "violet tractor umbrella 42"
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -32,15 +32,8 @@ async def mailing(
 ) -> AsyncIterator[tuple[InProcessServer, SmtpSink]]:
     """One server per stack for this module, mailing a real SMTP server; tests use their own
     accounts (unique logins)."""
-    sink = await SmtpSink(tmp_path_factory.mktemp("admin-mail")).start()
-    server = await InProcessServer(
-        await stack.fresh_settings(
-            smtp_url=sink.url, public_url="https://tong.test", mail_poll_interval_s=0.05, mail_timeout_s=5
-        )
-    ).start()
-    yield server, sink
-    await server.stop()
-    sink.kill()
+    async with mailing_server(stack, tmp_path_factory.mktemp("admin-mail")) as running:
+        yield running
 
 
 async def login_as(

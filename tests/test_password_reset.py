@@ -19,10 +19,9 @@ from sqlalchemy import select
 
 from server.store.models import Event, utcnow
 from tests.support.clients import PASSWORD, Http
+from tests.support.mailing import NEW_PASSWORD, mailing_server
 from tests.support.servers import InProcessServer, Stack
 from tests.support.smtp_sink import SmtpSink
-
-NEW_PASSWORD = "violet tractor umbrella 42"
 
 
 @pytest_asyncio.fixture(scope="module")
@@ -31,15 +30,8 @@ async def mailing(
 ) -> AsyncIterator[tuple[InProcessServer, SmtpSink]]:
     """One server per stack for this module, mailing a real SMTP server (a fresh database costs a
     server start; every test uses addresses of its own)."""
-    sink = await SmtpSink(tmp_path_factory.mktemp("reset-mail")).start()
-    server = await InProcessServer(
-        await stack.fresh_settings(
-            smtp_url=sink.url, public_url="https://tong.test", mail_poll_interval_s=0.05, mail_timeout_s=5
-        )
-    ).start()
-    yield server, sink
-    await server.stop()
-    sink.kill()
+    async with mailing_server(stack, tmp_path_factory.mktemp("reset-mail")) as running:
+        yield running
 
 
 def to(sink: SmtpSink, address: str) -> list[EmailMessage]:

@@ -118,8 +118,8 @@ export class Moderation {
     return h("li", {}, h("span", {}, r.reason), h("span", { class: "muted small" }, `${category} · ${kindLabel(r.reporter.kind)} · ${dateTime(r.created_at)}`));
   }
 
-  _threadReportCard(item) {
-    const th = item.thread;
+  /** A report card, a proposal's or a comment's: `kind` and `id` the post, `base` its API path. */
+  _reportCardOf(item, { kind, id, base, dismiss, head, body, hidden }) {
     const reason = this._reasonInput(t("staff.mod.action"), true);
     const act = async (path, label, needsReason) => {
       const text = reason.value.trim();
@@ -139,63 +139,50 @@ export class Moderation {
     const disabled = !this.moderator;
     return h(
       "li",
-      { class: "card report", dataset: { thread: th.id } },
+      { class: "card report", dataset: { [kind]: id } },
       h("div", { class: "card-head" },
-        h("strong", {}, t("staff.mod.threadReported")), " ",
-        h("a", { href: `/threads/${th.id}` }, truncate(th.title, 50)),
+        ...head,
         h("span", { class: "badge count" }, t("staff.mod.reportCount", { n: item.count })),
-        th.hidden ? h("span", { class: "badge hidden-badge" }, t("staff.mod.hidden")) : null),
-      h("blockquote", { class: "body" }, truncate(th.body, 400)),
+        hidden ? h("span", { class: "badge hidden-badge" }, t("staff.mod.hidden")) : null),
+      h("blockquote", { class: "body" }, body),
       h("ul", { class: "reasons" }, item.reasons.map((r) => this._reasonLine(r))),
       h("div", { class: "actions" },
         reason,
-        th.hidden
-          ? h("button", { type: "button", disabled, onclick: () => act(`/api/threads/${th.id}/restore`, t("staff.mod.restore"), false) }, t("staff.mod.restore"))
-          : h("button", { type: "button", class: "danger", disabled, "data-role": "hide-thread", onclick: () => act(`/api/threads/${th.id}/hide`, t("staff.mod.hideDone"), true) }, t("staff.mod.hide")),
-        h("button", { type: "button", disabled, onclick: () => act(`/api/staff/reports/threads/${th.id}/dismiss`, t("staff.mod.dismiss"), true) }, t("staff.mod.dismiss"))),
-      h("div", { class: "actions" }, this._suspendControl("thread", th.id)),
+        hidden
+          ? h("button", { type: "button", disabled, onclick: () => act(`${base}/restore`, t("staff.mod.restore"), false) }, t("staff.mod.restore"))
+          : h("button", { type: "button", class: "danger", disabled, "data-role": `hide-${kind}`, onclick: () => act(`${base}/hide`, t("staff.mod.hideDone"), true) }, t("staff.mod.hide")),
+        h("button", { type: "button", disabled, onclick: () => act(dismiss, t("staff.mod.dismiss"), true) }, t("staff.mod.dismiss")),
+        disabled ? h("span", { class: "muted small" }, t("staff.mod.moderatorsOnly")) : null),
+      h("div", { class: "actions" }, this._suspendControl(kind, id)),
     );
   }
 
   _reportCard(item) {
-    if (item.kind === "thread") return this._threadReportCard(item);
+    if (item.kind === "thread") {
+      const th = item.thread;
+      return this._reportCardOf(item, {
+        kind: "thread",
+        id: th.id,
+        base: `/api/threads/${th.id}`,
+        dismiss: `/api/staff/reports/threads/${th.id}/dismiss`,
+        head: [h("strong", {}, t("staff.mod.threadReported")), " ", h("a", { href: `/threads/${th.id}` }, truncate(th.title, 50))],
+        body: truncate(th.body, 400),
+        hidden: th.hidden,
+      });
+    }
     const c = item.comment;
-    const reason = this._reasonInput(t("staff.mod.action"), true);
-    const act = async (path, label, needsReason) => {
-      const text = reason.value.trim();
-      if (needsReason && !text) {
-        reason.focus();
-        toast(t("staff.mod.needReason"), "error");
-        return;
-      }
-      try {
-        await api.post(path, text ? { reason: text } : {});
-        toast(t("staff.mod.done", { action: label }));
-        await this.loadReports();
-      } catch (error) {
-        toast(explain(error), "error");
-      }
-    };
-    const disabled = !this.moderator;
-    return h(
-      "li",
-      { class: "card report", dataset: { comment: c.id } },
-      h("div", { class: "card-head" },
+    return this._reportCardOf(item, {
+      kind: "comment",
+      id: c.id,
+      base: `/api/comments/${c.id}`,
+      dismiss: `/api/staff/reports/${c.id}/dismiss`,
+      head: [
         h("a", { href: `/threads/${item.thread.id}` }, truncate(item.thread.title, 50)),
         h("span", { class: "muted" }, ` · ${t("staff.commentRef", { id: String(c.id) })} · ${c.author.label}`),
-        h("span", { class: "badge count" }, t("staff.mod.reportCount", { n: item.count })),
-        c.hidden ? h("span", { class: "badge hidden-badge" }, t("staff.mod.hidden")) : null),
-      h("blockquote", { class: "body" }, linked(c.body)),
-      h("ul", { class: "reasons" }, item.reasons.map((r) => this._reasonLine(r))),
-      h("div", { class: "actions" },
-        reason,
-        c.hidden
-          ? h("button", { type: "button", disabled, onclick: () => act(`/api/comments/${c.id}/restore`, t("staff.mod.restore"), false) }, t("staff.mod.restore"))
-          : h("button", { type: "button", class: "danger", disabled, onclick: () => act(`/api/comments/${c.id}/hide`, t("staff.mod.hideDone"), true) }, t("staff.mod.hide")),
-        h("button", { type: "button", disabled, onclick: () => act(`/api/staff/reports/${c.id}/dismiss`, t("staff.mod.dismiss"), true) }, t("staff.mod.dismiss")),
-        disabled ? h("span", { class: "muted small" }, t("staff.mod.moderatorsOnly")) : null),
-      h("div", { class: "actions" }, this._suspendControl("comment", c.id)),
-    );
+      ],
+      body: linked(c.body),
+      hidden: c.hidden,
+    });
   }
 
   _heldCard(item) {

@@ -18,6 +18,7 @@ from playwright.async_api import expect
 
 from tests.support.clients import PASSWORD, unique
 from tests.support.demo_server import CHROMIUM, CHROMIUM_ARGS, ROOT, require_chromium
+from tests.support.mailing import NEW_PASSWORD, mailing_server
 from tests.support.servers import InProcessServer, Stack
 from tests.support.smtp_sink import SmtpSink
 
@@ -25,22 +26,14 @@ pytestmark = pytest.mark.browser
 
 AXE = ROOT / "tests" / "js" / "node_modules" / "axe-core" / "axe.min.js"
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
-NEW_PASSWORD = "violet tractor umbrella 42"
 
 
 @pytest_asyncio.fixture(scope="module")
 async def site(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[tuple[InProcessServer, SmtpSink]]:
     require_chromium()
-    sink = await SmtpSink(tmp_path_factory.mktemp("browser-mail")).start()
     stack = Stack("sqlite", tmp_path_factory.mktemp("browser-accounts"), postgres=False)
-    server = await InProcessServer(
-        await stack.fresh_settings(
-            smtp_url=sink.url, public_url="https://tong.test", mail_poll_interval_s=0.05, mail_timeout_s=5
-        )
-    ).start()
-    yield server, sink
-    await server.stop()
-    sink.kill()
+    async with mailing_server(stack, tmp_path_factory.mktemp("browser-mail")) as running:
+        yield running
 
 
 @pytest_asyncio.fixture(scope="module")
