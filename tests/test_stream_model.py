@@ -100,6 +100,8 @@ class World:
 async def world(stack: Stack) -> AsyncIterator[World]:
     settings_ = await stack.fresh_settings()
     hold_env = {
+        # The model checks what clients get; test_erasure.py checks the files (and pays for VACUUM).
+        "TONG_ERASURE_RECLAIM": "later",
         "TONG_HOLD_ENABLED": "true",
         "TONG_HOLD_WORDS": HOLD_WORD,
         # Never office hours: every comment with the word waits for a moderator.
@@ -168,6 +170,7 @@ def project_comment(comment: dict[str, Any]) -> tuple[Any, ...]:
         comment.get("hidden_reason"),
         comment.get("withdrawn", False),
         comment.get("revision", 1),
+        comment.get("erased", False),
     )
 
 
@@ -203,7 +206,15 @@ def apply(view: View, frame: dict[str, Any], snapshots: dict[int, View] | None =
     if event == "thread.restored":
         assert snapshots is not None, "thread.restored needs the REST read at its seq"
         return snapshots[frame["seq"]].copy()
-    if event == "thread.hidden":
+    if data.get("erased") is True and "comment" not in data:
+        # A row whose text was erased ({"erased": true}): the `post.erased` after it says what stands.
+        pass
+    elif event == "post.erased":
+        if "comment" in data:
+            view.comments[data["comment"]["id"]] = project_comment(data["comment"])
+        else:
+            view.text = project_text(data["thread"])
+    elif event == "thread.hidden":
         # Its text and its comments' bodies are null until it is restored.
         view.text = (None, None, view.text[2])  # type: ignore[assignment]
         view.comments = {i: (*c[:3], None, *c[4:]) for i, c in view.comments.items()}
@@ -339,11 +350,13 @@ class ModelComment:
     text: str
     hidden: bool = False
     withdrawn: bool = False
+    erased: bool = False
     # Texts before the latest edit: never shown again.
     superseded: list[str] = field(default_factory=list)
 
     def concealed(self) -> list[str]:
-        return [*self.superseded, self.text] if self.hidden or self.withdrawn else self.superseded
+        shown_now = not (self.hidden or self.withdrawn or self.erased)
+        return self.superseded if shown_now else [*self.superseded, self.text]
 
 
 @dataclass
@@ -362,6 +375,8 @@ class Model:
     thread_hidden: bool = False
     thread_texts: list[str] = field(default_factory=list)
     suspended: dict[str, tuple[str, int]] = field(default_factory=dict)
+    # Whether an admin erased the proposal (then none of `thread_texts` may show).
+    thread_erased: bool = False
     # (v1.2) Internal notes' texts (never public) and unpublished drafts: id -> [text, state, outcome].
     notes: list[str] = field(default_factory=list)
     drafts: dict[int, list[Any]] = field(default_factory=dict)
@@ -415,7 +430,8 @@ def machine_for(world: World) -> type[RuleBasedStateMachine]:
             if self.m.thread_hidden:
                 texts += self.m.thread_texts + [c.text for c in self.m.comments.values()]
             drafts = [draft[0] for draft in self.m.drafts.values()]
-            return texts + [text for _, text in self.m.held.values()] + self.m.notes + drafts
+            erased = self.m.thread_texts if self.m.thread_erased else []
+            return texts + [text for _, text in self.m.held.values()] + self.m.notes + drafts + erased
 
         def writes(self, user: str, otherwise: int) -> int:
             """A suspended author's write is refused before anything else is asked."""
@@ -553,18 +569,20 @@ def machine_for(world: World) -> type[RuleBasedStateMachine]:
             if expect != 403:
                 self.m.reported.add((user, comment_id))
 
-        @precondition(lambda self: any(not c.hidden and not c.withdrawn for c in self.m.comments.values()))
+        @precondition(
+            lambda self: any(not (c.hidden or c.withdrawn or c.erased) for c in self.m.comments.values())
+        )
         @rule(index=pick, server=via)
         def hide(self, index: int, server: int) -> None:
-            comment_id = self.pick_comment(index, lambda c: not c.hidden and not c.withdrawn)
+            comment_id = self.pick_comment(index, lambda c: not (c.hidden or c.withdrawn or c.erased))
             self.call("staff", server, "POST", f"/api/comments/{comment_id}/hide", 200, {"reason": token()})
             self.m.comments[comment_id].hidden = True  # type: ignore[index]
             self.sequenced()
 
-        @precondition(lambda self: any(c.hidden for c in self.m.comments.values()))
+        @precondition(lambda self: any(c.hidden and not c.erased for c in self.m.comments.values()))
         @rule(index=pick, server=via)
         def restore(self, index: int, server: int) -> None:
-            comment_id = self.pick_comment(index, lambda c: c.hidden)
+            comment_id = self.pick_comment(index, lambda c: c.hidden and not c.erased)
             # Inside a hidden proposal its restored text would show: restore the proposal first.
             expect = 409 if self.m.thread_hidden else 200
             self.call("staff", server, "POST", f"/api/comments/{comment_id}/restore", expect)
@@ -608,7 +626,7 @@ def machine_for(world: World) -> type[RuleBasedStateMachine]:
         def edit_thread(self, user: str, title: bool, server: int) -> None:
             text = token()
             change = {"title" if title else "body": text}
-            closed = self.m.withdrawn or bool(self.m.answers) or self.m.thread_hidden
+            closed = self.m.withdrawn or bool(self.m.answers) or self.m.thread_hidden or self.m.thread_erased
             expect = self.writes(user, 403 if user != "op" else 409 if closed else 200)
             self.call(user, server, "PATCH", f"/api/threads/{self.m.thread_id}", expect, change)
             if expect == 200:
@@ -633,7 +651,7 @@ def machine_for(world: World) -> type[RuleBasedStateMachine]:
                 return 403
             if edit and self.m.thread_hidden:
                 return 409
-            return 409 if comment.withdrawn or comment.hidden else 200
+            return 409 if comment.withdrawn or comment.hidden or comment.erased else 200
 
         @precondition(lambda self: bool(self.m.comments))
         @rule(user=st.sampled_from(POSTERS), own=mostly, index=pick, server=via)
@@ -673,7 +691,10 @@ def machine_for(world: World) -> type[RuleBasedStateMachine]:
         # -- v1.2: moderating the proposal, suspending its authors ------------------------------
 
         # Hidden with a comment or more, so hiding conceals comments too; restored whenever hidden.
-        @precondition(lambda self: self.m.thread_hidden or bool(self.m.comments))
+        # (An erased proposal has nothing left to hide.)
+        @precondition(
+            lambda self: not self.m.thread_erased and (self.m.thread_hidden or bool(self.m.comments))
+        )
         @rule(server=via)
         def hide_thread(self, server: int) -> None:
             path = f"/api/threads/{self.m.thread_id}/{'restore' if self.m.thread_hidden else 'hide'}"
@@ -699,6 +720,27 @@ def machine_for(world: World) -> type[RuleBasedStateMachine]:
             author = sorted(self.m.suspended)[index % len(self.m.suspended)]
             kind, post_id = self.m.suspended.pop(author)
             self.call("staff", server, "DELETE", f"/api/staff/posts/{kind}/{post_id}/author/suspension", 200)
+
+        # -- v1.2: erasure (an admin destroys a post's text; it must show nowhere after) ------
+
+        @precondition(lambda self: any(not c.erased for c in self.m.comments.values()))
+        @rule(index=pick, server=via)
+        def erase_comment(self, index: int, server: int) -> None:
+            comment_id = self.pick_comment(index, lambda c: not c.erased)
+            path = f"/api/admin/posts/comment/{comment_id}/erase"
+            self.call("staff", server, "POST", path, 200, {"reason": token()})
+            self.m.comments[comment_id].erased = True  # type: ignore[index]
+            self.sequenced()
+
+        @precondition(lambda self: self.m.seq >= 5)
+        @rule(server=via)
+        def erase_thread(self, server: int) -> None:
+            path = f"/api/admin/posts/thread/{self.m.thread_id}/erase"
+            again = self.m.thread_erased
+            self.call("staff", server, "POST", path, 409 if again else 200, {"reason": token()})
+            if not again:
+                self.m.thread_erased = True
+                self.sequenced()
 
         # -- v1.2: the answer workflow -------------------------------------------------------
 
@@ -950,5 +992,24 @@ def test_edited_then_deleted_comment_replays_current_form(world: World) -> None:
             ("edit_thread", {"user": "op", "title": True, "server": 0}),
             ("answer", {"outcome": None, "server": 0}),
             ("edit_answer", {"index": 0, "server": 0}),
+        ],
+    )
+
+
+def test_erased_comment_and_proposal_replay_erased(world: World) -> None:
+    """A comment edited, hidden and erased, then the edited proposal erased: no frame of any resume,
+    live or replayed from memory or SQL, nor REST, holds a text either ever had."""
+    run_steps(
+        world,
+        [
+            ("post", {"user": "company", "held": False, "server": 0}),
+            ("edit_comment", {"user": "company", "own": True, "index": 0, "server": 0}),
+            ("post", {"user": "agency", "held": False, "server": 0}),
+            ("hide", {"index": 1, "server": 0}),
+            ("erase_comment", {"index": 1, "server": len(world.servers) - 1}),
+            ("erase_comment", {"index": 0, "server": 0}),
+            ("edit_thread", {"user": "op", "title": True, "server": 0}),
+            ("erase_thread", {"server": 0}),
+            ("post", {"user": "agency", "held": False, "server": 0}),
         ],
     )
