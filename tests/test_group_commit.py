@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import httpx
 import pytest
@@ -36,9 +37,9 @@ def fail_marked_comments_when_shared(server: InProcessServer, monkeypatch: pytes
     injected: list[str] = []
 
     async def failing_when_shared(
-        change: Change, author: Account, thread_id: int, body: str, parent_id: int | None
+        change: Change, author: Account, thread_id: int, body: str, parent_id: int | None, *rest: Any
     ) -> dict[str, object]:
-        shown = await insert_comment(change, author, thread_id, body, parent_id)
+        shown = await insert_comment(change, author, thread_id, body, parent_id, *rest)
         if change.shared and MARKER in body:
             injected.append(body)
             raise InjectedFailure(f"injected failure in a shared transaction ({body})")
