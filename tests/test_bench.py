@@ -216,7 +216,11 @@ def test_tong_bench_without_the_load_tool_says_how_to_install_it(
     """`tong bench …` where the load tool is not installed exits 2 and says how to install it."""
     from server.ops.cli import main
 
-    monkeypatch.setitem(sys.modules, "tong_bench", None)  # import tong_bench now fails
+    # import tong_bench now fails, even where another test already imported its modules (the CLI
+    # tests run `cli.main` in this process, which registers `bench`).
+    for name in [n for n in sys.modules if n == "tong_bench" or n.startswith("tong_bench.")]:
+        monkeypatch.setitem(sys.modules, name, None)
+    monkeypatch.setitem(sys.modules, "tong_bench", None)
     assert main(["bench", "fanout", "--watchers", "10"]) == 2
     err = capsys.readouterr().err
     assert "not installed" in err and "scripts/install bench" in err and "pip install ./bench" in err

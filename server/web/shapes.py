@@ -1128,9 +1128,8 @@ class AccountsQuery(Query):
     kind: AccountKind | None = None
     role: StaffRole | None = None
     state: AccountState | None = None
-    cursor: Annotated[str, Field(pattern=r"^[0-9]{1,10}$")] | None = Field(
-        None, description="next_cursor of the previous page, as it came"
-    )
+    # An account id: past the id column's range it is a 422, not a database error.
+    cursor: QueryId | None = Field(None, description="next_cursor of the previous page, as it came")
     limit: DeskLimit | None = None
 
 
